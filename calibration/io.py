@@ -1,0 +1,128 @@
+"""Reading and writing the CSV files the command line works on.
+
+Every reader checks what it reads and raises :class:`InputError` naming the
+file, the row (1-based, the header is row 1) and the column, so a user can
+fix the file without guessing.
+"""
+from __future__ import annotations
+
+import csv
+import math
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+
+class InputError(ValueError):
+    """A malformed input file: names the file, row and column."""
+
+    def __init__(self, path: str | Path, message: str, row: int | None = None,
+                 column: str | None = None) -> None:
+        self.path = str(path)
+        self.row = row
+        self.column = column
+        self.message = message
+        where = self.path
+        if row is not None:
+            where += f", row {row}"
+        if column is not None:
+            where += f", column '{column}'"
+        super().__init__(f"{where}: {message}")
+
+
+def read_rows(path: str | Path, required: Sequence[str],
+              optional: Sequence[str] = ()) -> Iterator[tuple[int, dict[str, str]]]:
+    """Yield ``(row_number, row)`` for each data row of a CSV file.
+
+    The header must contain every ``required`` column; other columns than
+    ``required`` and ``optional`` are ignored. Empty cells in required columns
+    are errors.
+    """
+    path = Path(path)
+    try:
+        handle = path.open(newline="", encoding="utf-8-sig")
+    except OSError as error:
+        raise InputError(path, f"cannot open: {error.strerror}") from None
+    with handle:
+        reader = csv.DictReader(handle)
+        header = [name.strip() for name in (reader.fieldnames or [])]
+        if not header:
+            raise InputError(path, "empty file (no header)", row=1)
+        reader.fieldnames = header
+        for column in required:
+            if column not in header:
+                raise InputError(path, f"missing column (header has: {', '.join(header)})",
+                                 row=1, column=column)
+        for offset, row in enumerate(reader):
+            row_number = offset + 2
+            if None in row:
+                raise InputError(path, "more cells than header columns", row=row_number)
+            for column in required:
+                if row.get(column) is None or row[column].strip() == "":
+                    raise InputError(path, "empty value", row=row_number, column=column)
+            yield row_number, {k: (v.strip() if v is not None else "") for k, v in row.items()}
+
+
+def parse_float(path: str | Path, row: int, column: str, text: str) -> float:
+    """A finite float from a cell, or :class:`InputError`."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise InputError(path, f"not a number: {text!r}", row=row, column=column) from None
+    if not math.isfinite(value):
+        raise InputError(path, f"not a finite number: {text!r}", row=row, column=column)
+    return value
+
+
+def check_unique(path: str | Path, row: int, column: str, value: str, seen: set[str]) -> None:
+    if value in seen:
+        raise InputError(path, f"duplicate id {value!r}", row=row, column=column)
+    seen.add(value)
+
+
+@dataclass(frozen=True)
+class Bank:
+    """Dichotomous item parameters read from ``BANK.csv`` (``item_id,a,b,c``)."""
+
+    item_id: tuple[str, ...]
+    a: np.ndarray
+    b: np.ndarray
+    c: np.ndarray
+
+
+def read_bank_csv(path: str | Path) -> Bank:
+    """Read ``item_id,a,b[,c]``; ``a`` must be > 0 and ``c`` in [0, 1)."""
+    ids: list[str] = []
+    values: list[tuple[float, float, float]] = []
+    seen: set[str] = set()
+    has_c = None
+    for row_number, row in read_rows(path, ("item_id", "a", "b"), ("c",)):
+        if has_c is None:
+            has_c = "c" in row
+        check_unique(path, row_number, "item_id", row["item_id"], seen)
+        a = parse_float(path, row_number, "a", row["a"])
+        if a <= 0:
+            raise InputError(path, f"discrimination must be > 0, got {a:g}", row=row_number, column="a")
+        b = parse_float(path, row_number, "b", row["b"])
+        c = 0.0
+        if has_c and row.get("c", "") != "":
+            c = parse_float(path, row_number, "c", row["c"])
+            if not 0.0 <= c < 1.0:
+                raise InputError(path, f"guessing must be in [0, 1), got {c:g}", row=row_number, column="c")
+        ids.append(row["item_id"])
+        values.append((a, b, c))
+    if not ids:
+        raise InputError(path, "no items", row=2)
+    array = np.asarray(values, dtype=float)
+    return Bank(tuple(ids), array[:, 0].copy(), array[:, 1].copy(), array[:, 2].copy())
+
+
+def write_csv(path: str | Path, header: Sequence[str], rows: Iterable[Sequence[object]]) -> None:
+    """Write rows under a header; floats keep full precision via ``repr``."""
+    with Path(path).open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        for row in rows:
+            writer.writerow([repr(v) if isinstance(v, float) else v for v in row])
