@@ -1,0 +1,83 @@
+"""FastAPI dependencies: database session, clock, current user, role checks, load-or-404."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime, timezone
+from typing import Annotated
+
+from fastapi import Depends, Path, Request
+from fastapi.security import OAuth2PasswordBearer
+from sqlmodel import Session
+
+from api.errors import Forbidden, Unauthorized
+from api.models import LearningSession, SchoolClass, User
+from api.security import decode_token
+from api.settings import Settings
+
+oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/v1/auth/token", auto_error=False)
+
+
+def get_settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    with Session(request.app.state.engine) as session:
+        yield session
+
+
+def get_now() -> datetime:
+    """The request's clock (overridden in tests)."""
+    return datetime.now(timezone.utc)
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+SessionDep = Annotated[Session, Depends(get_session)]
+NowDep = Annotated[datetime, Depends(get_now)]
+
+
+def get_current_user(session: SessionDep, settings: SettingsDep, now: NowDep,
+                     token: Annotated[str | None, Depends(oauth2_scheme)]) -> User:
+    if not token:
+        raise Unauthorized("missing bearer token")
+    user_id = decode_token(token, settings.signing_secret(), settings.jwt_algorithm, now)
+    user = session.get(User, user_id)
+    if user is None:
+        raise Unauthorized("unknown user")
+    return user
+
+
+CurrentUser = Annotated[User, Depends(get_current_user)]
+
+
+def require_role(*roles: str):
+    def check(user: CurrentUser) -> User:
+        if user.role not in roles:
+            raise Forbidden(f"this needs the role {' or '.join(roles)}")
+        return user
+
+    return check
+
+
+Learner = Annotated[User, Depends(require_role("learner"))]
+Teacher = Annotated[User, Depends(require_role("teacher", "admin"))]
+Author = Annotated[User, Depends(require_role("author", "admin"))]
+Admin = Annotated[User, Depends(require_role("admin"))]
+
+
+def load_teacher_class(session: SessionDep, teacher: Teacher,
+                       class_id: Annotated[int, Path(ge=1)]) -> SchoolClass:
+    from api.services.classes import class_for_teacher
+
+    return class_for_teacher(session, teacher, class_id)
+
+
+def load_learner_session(session: SessionDep, learner: Learner,
+                         session_id: Annotated[str, Path(max_length=36)]) -> LearningSession:
+    from api.services.sessions import session_for_learner
+
+    return session_for_learner(session, learner, session_id)
+
+
+TeacherClass = Annotated[SchoolClass, Depends(load_teacher_class)]
+OwnSession = Annotated[LearningSession, Depends(load_learner_session)]

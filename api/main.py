@@ -1,0 +1,73 @@
+"""The FastAPI application: ``create_app()``.
+
+The lifespan opens the database (schema managed by Alembic, see
+``b1engine db upgrade``) and loads the content bank into the items table once
+per process, idempotently. Routes are thin: one module per resource in
+:mod:`api.routes`, calling :mod:`api.services`.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from contextlib import asynccontextmanager
+from datetime import datetime, timezone
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from sqlmodel import Session
+
+from api import errors
+from api.db import make_engine
+from api.settings import Settings
+
+logger = logging.getLogger("b1engine.api")
+
+API_DESCRIPTION = """Adaptive placement tests and drills for learners, ability curves and
+alerts for teachers, vocabulary-set authoring, item calibration. Errors are RFC 9457
+problem details (`application/problem+json`). Authenticate with `POST /v1/auth/token`."""
+
+
+def default_bank_items(settings: Settings) -> Iterable[Any]:
+    from content.bank import default_bank, load_bank
+
+    bank = load_bank(settings.bank_root) if settings.bank_root else default_bank()
+    return bank.items
+
+
+def create_app(settings: Settings | None = None,
+               bank_items: Callable[[Settings], Iterable[Any]] | None = None) -> FastAPI:
+    """Build the app. ``bank_items`` replaces the content bank (tests use a small one)."""
+    settings = settings or Settings()
+    load_items = bank_items or default_bank_items
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        engine = make_engine(settings.database_url)
+        app.state.engine = engine
+        if settings.load_bank:
+            from api.services.items import load_bank_items
+
+            with Session(engine) as session:
+                counts = load_bank_items(session, load_items(settings), datetime.now(timezone.utc))
+            logger.info("content bank: %s", counts)
+        try:
+            yield
+        finally:
+            engine.dispose()
+
+    app = FastAPI(title="B1 Engine", version="0.1.0", description=API_DESCRIPTION,
+                  lifespan=lifespan)
+    app.state.settings = settings
+    if settings.cors_origins:
+        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins,
+                           allow_methods=["GET", "POST", "DELETE"],
+                           allow_headers=["Authorization", "Content-Type"])
+    errors.install(app)
+
+    from api.routes import (auth, calibrations, classes, health, learners, sessions,
+                            vocabulary_sets)
+
+    for module in (health, auth, classes, sessions, learners, vocabulary_sets, calibrations):
+        app.include_router(module.router)
+    return app

@@ -1,0 +1,30 @@
+from datetime import timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+from fastapi.security import OAuth2PasswordRequestForm
+
+from api.deps import CurrentUser, NowDep, SessionDep, SettingsDep
+from api.routes import problems
+from api.schemas import Token, UserOut
+from api.security import create_token
+from api.services.users import authenticate
+
+router = APIRouter(prefix="/v1/auth", tags=["auth"])
+
+
+@router.post("/token", response_model=Token, responses=problems(401, 422))
+def login(form: Annotated[OAuth2PasswordRequestForm, Depends()], session: SessionDep,
+          settings: SettingsDep, now: NowDep) -> Token:
+    """OAuth2 password flow: form fields `username` and `password`."""
+    user = authenticate(session, form.username, form.password)
+    expires = timedelta(minutes=settings.token_expiry_minutes)
+    token = create_token(user.id, user.role, settings.signing_secret(), settings.jwt_algorithm,
+                         expires, now)
+    return Token(access_token=token, expires_in=int(expires.total_seconds()))
+
+
+@router.get("/me", response_model=UserOut, responses=problems(401))
+def me(user: CurrentUser) -> UserOut:
+    """The account the token belongs to."""
+    return UserOut(id=user.id, username=user.username, role=user.role, language=user.language)

@@ -1,0 +1,67 @@
+from fastapi import APIRouter, Response
+
+from api.deps import NowDep, SessionDep, SettingsDep, Teacher, TeacherClass
+from api.routes import problems
+from api.schemas import ClassCreate, ClassOut, LearnerCreate, LearnerOut
+from api.services import alerts, classes, curves
+
+router = APIRouter(prefix="/v1/classes", tags=["classes"])
+
+
+def _out(session, school_class) -> ClassOut:
+    return ClassOut(id=school_class.id, name=school_class.name, language=school_class.language,
+                    teacher_id=school_class.teacher_id,
+                    learner_count=len(classes.learners_of(session, school_class)),
+                    created_at=school_class.created_at)
+
+
+@router.post("", status_code=201, response_model=ClassOut, responses=problems(401, 403, 422))
+def create_class(body: ClassCreate, teacher: Teacher, session: SessionDep, now: NowDep) -> ClassOut:
+    school_class = classes.create_class(session, teacher, body.name, body.language, now)
+    return _out(session, school_class)
+
+
+@router.get("", response_model=list[ClassOut], responses=problems(401, 403))
+def list_classes(teacher: Teacher, session: SessionDep) -> list[ClassOut]:
+    """The teacher's own classes."""
+    return [_out(session, c) for c in classes.classes_of(session, teacher)]
+
+
+@router.get("/{class_id}", response_model=ClassOut, responses=problems(401, 403, 404))
+def get_class(school_class: TeacherClass, session: SessionDep) -> ClassOut:
+    return _out(session, school_class)
+
+
+@router.post("/{class_id}/learners", status_code=201, response_model=LearnerOut,
+             responses=problems(401, 403, 404, 409, 422))
+def add_learner(body: LearnerCreate, school_class: TeacherClass, session: SessionDep,
+                now: NowDep) -> LearnerOut:
+    learner = classes.add_learner(session, school_class, body.username, body.password, now)
+    return LearnerOut(id=learner.id, username=learner.username)
+
+
+@router.get("/{class_id}/learners", response_model=list[LearnerOut], responses=problems(401, 403, 404))
+def list_learners(school_class: TeacherClass, session: SessionDep) -> list[LearnerOut]:
+    return [LearnerOut(id=u.id, username=u.username)
+            for u in classes.learners_of(session, school_class)]
+
+
+@router.get("/{class_id}/ability-curves", responses=problems(401, 403, 404))
+def ability_curves(school_class: TeacherClass, session: SessionDep, now: NowDep) -> dict:
+    """Per learner a time series (time, theta, SE, level) overall and per skill, and a class summary."""
+    return curves.class_curves(session, school_class, now)
+
+
+@router.get("/{class_id}/ability-curves.svg", response_class=Response,
+            responses={200: {"content": {"image/svg+xml": {}}}, **problems(401, 403, 404)})
+def ability_curves_svg(school_class: TeacherClass, session: SessionDep, now: NowDep) -> Response:
+    """The same curves as an SVG chart with CEFR bands."""
+    svg = curves.render_svg(curves.class_curves(session, school_class, now))
+    return Response(content=svg, media_type="image/svg+xml")
+
+
+@router.get("/{class_id}/alerts", responses=problems(401, 403, 404))
+def class_alerts(school_class: TeacherClass, session: SessionDep, settings: SettingsDep,
+                 now: NowDep) -> dict:
+    """Learners to follow up: inactive, no progress, close to a level boundary."""
+    return alerts.class_alerts(session, school_class, settings, now)

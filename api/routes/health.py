@@ -1,0 +1,13 @@
+from fastapi import APIRouter
+
+from api.deps import SessionDep
+from api.schemas import Health
+from api.services.health import check
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/healthz", response_model=Health, responses={503: {"description": "database down"}})
+def healthz(session: SessionDep) -> Health:
+    """Liveness and readiness: answers only when the database does."""
+    return Health(**check(session))

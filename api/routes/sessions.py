@@ -1,0 +1,37 @@
+from fastapi import APIRouter
+
+from api.deps import Learner, NowDep, OwnSession, SessionDep, SettingsDep
+from api.routes import problems
+from api.schemas import NextOut, ResponseIn, ResponseOut, SessionCreate, SessionOut
+from api.services import sessions
+
+router = APIRouter(prefix="/v1/sessions", tags=["sessions"])
+
+
+@router.post("", status_code=201, response_model=SessionOut, responses=problems(401, 403, 404, 422))
+def start(body: SessionCreate, learner: Learner, session: SessionDep, now: NowDep) -> SessionOut:
+    """Start a placement test (adaptive, stops by the engine's rules) or a drill (practice at ~75 % success)."""
+    row = sessions.start_session(session, learner, body.language, body.mode, body.track,
+                                 body.trade, now)
+    return SessionOut(**sessions.describe(row))
+
+
+@router.get("/{session_id}", response_model=SessionOut, responses=problems(401, 403, 404))
+def get(row: OwnSession) -> SessionOut:
+    return SessionOut(**sessions.describe(row))
+
+
+@router.get("/{session_id}/next", response_model=NextOut, responses=problems(401, 403, 404))
+def next_item(row: OwnSession, session: SessionDep, settings: SettingsDep, now: NowDep) -> NextOut:
+    """The next exercise (never its answers, feedback or parameters), or the result when done."""
+    return NextOut(**sessions.next_item(session, row, settings, now))
+
+
+@router.post("/{session_id}/responses", response_model=ResponseOut,
+             responses=problems(401, 403, 404, 409, 422))
+def respond(body: ResponseIn, row: OwnSession, session: SessionDep, settings: SettingsDep,
+            now: NowDep) -> ResponseOut:
+    """Answer the served exercise. Re-sending a `client_response_id` returns the first result."""
+    result = sessions.record_response(session, row, body.item_id, body.answer, body.response_ms,
+                                      body.client_response_id, settings, now)
+    return ResponseOut(**result)

@@ -1,0 +1,161 @@
+"""Request and response bodies of the HTTP API (separate from the tables in :mod:`api.models`)."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+Language = Literal["nb", "en", "tr", "it"]
+Trade = Literal["care", "childcare", "construction", "kitchen", "cleaning", "logistics"]
+Level = Literal["A1", "A2", "B1", "B2"]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Token(BaseModel):
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"
+    expires_in: int = Field(description="seconds until the token expires")
+
+
+class UserOut(BaseModel):
+    id: int
+    username: str
+    role: str
+    language: str | None = None
+
+
+class ClassCreate(Strict):
+    name: str = Field(min_length=1, max_length=120)
+    language: Language
+
+
+class ClassOut(BaseModel):
+    id: int
+    name: str
+    language: str
+    teacher_id: int
+    learner_count: int = 0
+    created_at: datetime
+
+
+class LearnerCreate(Strict):
+    username: str = Field(min_length=3, max_length=64, pattern=r"^[A-Za-z0-9._@-]+$")
+    password: str = Field(min_length=8, max_length=256)
+
+
+class LearnerOut(BaseModel):
+    id: int
+    username: str
+
+
+class SessionCreate(Strict):
+    language: Language
+    mode: Literal["placement", "drill"]
+    track: Literal["b1", "trade"] = "b1"
+    trade: Trade | None = None
+
+    @model_validator(mode="after")
+    def _trade_matches_track(self) -> SessionCreate:
+        if self.track == "trade" and self.trade is None:
+            raise ValueError("trade is required when track is 'trade'")
+        if self.track == "b1" and self.trade is not None:
+            raise ValueError("trade must be null when track is 'b1'")
+        return self
+
+
+class SessionOut(BaseModel):
+    id: str
+    language: str
+    mode: str
+    track: str
+    trade: str | None
+    status: str
+    items_answered: int
+    created_at: datetime
+
+
+class NextOut(BaseModel):
+    done: bool
+    item: dict[str, Any] | None = Field(default=None, description="the exercise, without its answers")
+    result: dict[str, Any] | None = None
+
+
+class ResponseIn(Strict):
+    item_id: str = Field(min_length=1, max_length=120)
+    answer: str | list[str] = Field(description="option id, typed text, or list of token ids")
+    response_ms: int | None = Field(default=None, ge=0, le=86_400_000)
+    client_response_id: str = Field(min_length=1, max_length=128)
+
+
+class ResponseOut(BaseModel):
+    score: int
+    max_score: int
+    correct: bool
+    feedback: str | None
+    theta: float
+    se: float
+    level: Level
+    level_probabilities: dict[str, float]
+    done: bool
+
+
+class AbilityOut(BaseModel):
+    theta: float
+    se: float
+    level: Level
+    level_probabilities: dict[str, float]
+    updated_at: datetime | None = None
+
+
+class HistoryPoint(BaseModel):
+    time: datetime
+    theta: float
+    se: float
+    level: Level
+
+
+class LearnerProgress(BaseModel):
+    id: int
+    username: str
+    language: str | None
+    overall: AbilityOut | None
+    skills: dict[str, AbilityOut]
+    history: list[HistoryPoint]
+    sessions: list[SessionOut]
+
+
+class VocabularySetOut(BaseModel):
+    id: str
+    status: str
+    language: str
+    trade: str | None
+    title: str | None
+    items: list[dict[str, Any]]
+    created_at: datetime
+    published_at: datetime | None = None
+
+
+class CalibrationCreate(Strict):
+    language: Language | None = Field(default=None, description="restrict to one language")
+    min_responses: int = Field(default=30, ge=1, description="least answers an item needs to be recalibrated")
+
+
+class CalibrationOut(BaseModel):
+    id: str
+    status: str
+    options: dict[str, Any]
+    result: dict[str, Any] | None
+    error: str | None
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+
+
+class Health(BaseModel):
+    status: Literal["ok"]
+    database: Literal["ok"]
+    items: int

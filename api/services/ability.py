@@ -1,0 +1,101 @@
+"""A learner's ability as the service stores it: engine posteriors in JSON columns.
+
+All the statistics are the engine's (:mod:`engine.estimation`,
+:mod:`engine.cefr`); this module only moves posteriors between the database
+and the engine and records snapshots for the curves.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session, select
+
+from api.models import AbilitySnapshot, ItemRow, LearnerAbility
+
+OVERALL = "overall"
+
+
+def cuts_for(language: str, skill: str | None = None) -> tuple[float, ...]:
+    """Theta cut scores between A1|A2|B1|B2 (the engine's defaults for now, for every language)."""
+    from engine.cefr import DEFAULT_CUTS
+
+    return tuple(DEFAULT_CUTS)
+
+
+def prior_posterior():
+    from engine.estimation import GridPosterior
+
+    return GridPosterior.prior()
+
+
+def load_posterior(data: dict[str, Any]):
+    from engine.estimation import GridPosterior
+
+    return GridPosterior.from_dict(data)
+
+
+def update_posterior(posterior, row: ItemRow, score: int):
+    """Bayes update with one scored answer to ``row`` (dichotomous: full marks count as right)."""
+    from engine.estimation import update
+
+    return update(posterior, row.a, row.b, row.c, int(score >= row.max_score))
+
+
+def summary(posterior, language: str, skill: str | None = None) -> dict[str, Any]:
+    """theta, se, level, level_probabilities of a posterior."""
+    from engine.cefr import level_of, level_probabilities
+
+    cuts = cuts_for(language, skill)
+    estimate = posterior.estimate()
+    probabilities = level_probabilities(posterior, cuts)
+    if not isinstance(probabilities, dict):
+        probabilities = probabilities.to_dict()
+    return {"theta": float(estimate.theta), "se": float(estimate.se),
+            "level": str(level_of(float(estimate.theta), cuts)),
+            "level_probabilities": {str(k): float(v) for k, v in probabilities.items()}}
+
+
+def level_of(theta: float, language: str, skill: str | None = None) -> str:
+    from engine.cefr import level_of as engine_level_of
+
+    return str(engine_level_of(float(theta), cuts_for(language, skill)))
+
+
+def current(session: Session, learner_id: int, language: str, scope: str,
+            for_update: bool = False) -> LearnerAbility | None:
+    statement = select(LearnerAbility).where(LearnerAbility.learner_id == learner_id,
+                                             LearnerAbility.language == language,
+                                             LearnerAbility.scope == scope)
+    if for_update:
+        statement = statement.with_for_update()
+    return session.exec(statement).first()
+
+
+def current_posterior(session: Session, learner_id: int, language: str, scope: str):
+    row = current(session, learner_id, language, scope)
+    return load_posterior(row.posterior) if row else prior_posterior()
+
+
+def record_answer(session: Session, learner_id: int, language: str, row: ItemRow, score: int,
+                  now: datetime, response_id: int | None) -> dict[str, dict[str, Any]]:
+    """Update the learner's overall and skill posteriors with one answer and snapshot both."""
+    out = {}
+    for scope in (OVERALL, row.skill):
+        stored = current(session, learner_id, language, scope, for_update=True)
+        posterior = load_posterior(stored.posterior) if stored else prior_posterior()
+        posterior = update_posterior(posterior, row, score)
+        facts = summary(posterior, language, None if scope == OVERALL else scope)
+        if stored is None:
+            stored = LearnerAbility(learner_id=learner_id, language=language, scope=scope,
+                                    posterior=posterior.to_dict(), theta=facts["theta"],
+                                    se=facts["se"], updated_at=now)
+        else:
+            stored.posterior = posterior.to_dict()
+            stored.theta, stored.se, stored.updated_at = facts["theta"], facts["se"], now
+        session.add(stored)
+        session.add(AbilitySnapshot(learner_id=learner_id, language=language, scope=scope,
+                                    theta=facts["theta"], se=facts["se"], level=facts["level"],
+                                    taken_at=now, response_id=response_id))
+        out[scope] = facts
+    return out

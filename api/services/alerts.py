@@ -1,0 +1,60 @@
+"""Follow-up list for a teacher: inactive learners, no progress, close to a level boundary."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlmodel import Session, select
+
+from api.models import AbilitySnapshot, SchoolClass, utc
+from api.services import ability
+from api.services.classes import learners_of
+from api.settings import Settings
+
+
+def class_alerts(session: Session, school_class: SchoolClass, settings: Settings,
+                 now: datetime) -> dict[str, Any]:
+    cuts = ability.cuts_for(school_class.language)
+    from engine.cefr import LEVELS
+
+    alerts = []
+    for learner in learners_of(session, school_class):
+        points = list(session.exec(
+            select(AbilitySnapshot).where(AbilitySnapshot.learner_id == learner.id,
+                                          AbilitySnapshot.language == school_class.language,
+                                          AbilitySnapshot.scope == ability.OVERALL)
+            .order_by(AbilitySnapshot.taken_at, AbilitySnapshot.id)))
+        base = {"learner_id": learner.id, "username": learner.username}
+        if not points:
+            alerts.append({**base, "kind": "inactive", "days_inactive": None,
+                           "message": "has not answered any exercise yet"})
+            continue
+        last = points[-1]
+        idle = now - utc(last.taken_at)
+        if idle >= timedelta(days=settings.alert_inactive_days):
+            alerts.append({**base, "kind": "inactive", "days_inactive": idle.days,
+                           "message": f"no answers for {idle.days} days"})
+        window_start = now - timedelta(days=settings.alert_progress_days)
+        before = [p for p in points if utc(p.taken_at) <= window_start]
+        if before:
+            start = before[-1]
+            # Progress means the gain exceeds the uncertainty of the current estimate.
+            gain = last.theta - start.theta
+            if gain < last.se:
+                alerts.append({**base, "kind": "no_progress", "theta_gain": round(gain, 3),
+                               "se": round(last.se, 3), "days": settings.alert_progress_days,
+                               "message": f"ability changed by {gain:+.2f} over the last "
+                                          f"{settings.alert_progress_days} days"})
+        nearest = min(range(len(cuts)), key=lambda i: abs(last.theta - cuts[i]))
+        distance = last.theta - cuts[nearest]
+        if abs(distance) <= settings.alert_boundary_margin:
+            lower, upper = LEVELS[nearest], LEVELS[nearest + 1]
+            alerts.append({**base, "kind": "near_boundary", "boundary": f"{lower}/{upper}",
+                           "theta": round(last.theta, 3), "distance": round(distance, 3),
+                           "message": (f"just below {upper}" if distance < 0
+                                       else f"just reached {upper}")})
+    return {"class_id": school_class.id, "generated_at": now.isoformat(),
+            "settings": {"inactive_days": settings.alert_inactive_days,
+                         "progress_days": settings.alert_progress_days,
+                         "boundary_margin": settings.alert_boundary_margin},
+            "alerts": alerts}

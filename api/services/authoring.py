@@ -1,0 +1,93 @@
+"""Vocabulary sets written through the API: check, preview, publish as pretest items."""
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session, select
+
+from api.errors import Conflict, InvalidInput, NotFound
+from api.models import ItemRow, User, VocabularySetRow, utc
+from api.services import items as item_store
+
+
+def _problem_dict(problem: Any) -> dict[str, Any]:
+    return {"entry": problem.entry, "field": problem.field, "message": problem.message}
+
+
+def submit(session: Session, author: User, data: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """Validate and generate; 422 listing every problem by entry and field."""
+    from content.authoring import validate_vocabulary_set
+    from content.generate import generate_items
+
+    vocabulary_set, problems = validate_vocabulary_set(data)
+    if problems or vocabulary_set is None:
+        listed = [_problem_dict(p) for p in problems]
+        raise InvalidInput(f"{len(listed)} problem(s) in the vocabulary set", problems=listed)
+    generated = generate_items(vocabulary_set)
+    if not generated:
+        raise InvalidInput("the vocabulary set generates no exercises", problems=[])
+    row = VocabularySetRow(id=uuid.uuid4().hex, author_id=author.id,
+                           language=vocabulary_set.language, trade=getattr(vocabulary_set, "trade", None),
+                           title=getattr(vocabulary_set, "title", None), status="draft", data=data,
+                           items=[item_store.item_content(item) for item in generated], created_at=now)
+    session.add(row)
+    session.commit()
+    session.refresh(row)
+    return describe(row)
+
+
+def set_for_author(session: Session, author: User, set_id: str) -> VocabularySetRow:
+    row = session.get(VocabularySetRow, set_id)
+    if row is None or (author.role != "admin" and row.author_id != author.id):
+        raise NotFound(f"vocabulary set '{set_id}' not found")
+    return row
+
+
+def publish(session: Session, author: User, set_id: str, now: datetime) -> dict[str, Any]:
+    """Make the items live (one transaction), as pretest items with their prior parameters."""
+    from content.schema import Item
+
+    row = set_for_author(session, author, set_id)
+    if row.status == "published":
+        return describe(row)
+    generated = [Item.model_validate(content) for content in row.items]
+    ids = [item.id for item in generated]
+    existing = {r.id: r for r in session.exec(select(ItemRow).where(ItemRow.id.in_(ids)))}
+    clashes = sorted(i for i, r in existing.items()
+                     if r.origin != "authored" or r.vocabulary_set_id == row.id)
+    if clashes:
+        raise Conflict(f"{len(clashes)} item id(s) already exist in the bank", item_ids=clashes[:50])
+    for item in generated:
+        values = item_store.row_values(item, "authored", now, live=True, vocabulary_set_id=row.id)
+        values.update(status="prior")
+        old = existing.get(item.id)
+        if old is not None:
+            # A newer version of an authored set replaces the text; parameters restart as prior.
+            for key, value in values.items():
+                setattr(old, key, value)
+            session.add(old)
+        else:
+            session.add(ItemRow(**values))
+    row.status = "published"
+    row.published_at = now
+    session.add(row)
+    session.commit()
+    session.refresh(row)
+    return describe(row)
+
+
+def describe(row: VocabularySetRow) -> dict[str, Any]:
+    from content.schema import Item
+
+    previews = []
+    for content in row.items:
+        item = Item.model_validate(content)
+        # Authors see the whole item: they wrote the answers.
+        previews.append({**item.public_view(), "answers": content.get("answers"),
+                         "feedback": content.get("feedback"), "a": content.get("a"),
+                         "b": content.get("b"), "status": content.get("status")})
+    return {"id": row.id, "status": row.status, "language": row.language, "trade": row.trade,
+            "title": row.title, "items": previews, "created_at": utc(row.created_at),
+            "published_at": utc(row.published_at)}

@@ -1,0 +1,110 @@
+"""Calibration runs: fit item parameters on the stored responses, in the background.
+
+A run is queued by the request and executed after the reply (never inside
+it). It reads the responses in sparse long format (learner, item, score),
+keeps the items already calibrated fixed as anchors so the new parameters
+stay on the same scale, and writes every new parameter in one transaction:
+a learner's next item sees either all old or all new parameters.
+"""
+from __future__ import annotations
+
+import logging
+import traceback
+import uuid
+from datetime import datetime, timezone
+from typing import Any
+
+import numpy as np
+from sqlalchemy import Engine
+from sqlmodel import Session, select
+
+from api.errors import NotFound
+from api.models import CalibrationRun, ItemRow, ResponseRow, User, utc
+
+logger = logging.getLogger("b1engine.calibration")
+
+
+def create_run(session: Session, admin: User, options: dict[str, Any], now: datetime) -> CalibrationRun:
+    run = CalibrationRun(id=uuid.uuid4().hex, requested_by=admin.id, status="queued",
+                         options=options, created_at=now)
+    session.add(run)
+    session.commit()
+    session.refresh(run)
+    return run
+
+
+def get_run(session: Session, run_id: str) -> CalibrationRun:
+    run = session.get(CalibrationRun, run_id)
+    if run is None:
+        raise NotFound(f"calibration '{run_id}' not found")
+    return run
+
+
+def describe(run: CalibrationRun) -> dict[str, Any]:
+    return {"id": run.id, "status": run.status, "options": run.options, "result": run.result,
+            "error": run.error, "created_at": utc(run.created_at), "started_at": utc(run.started_at),
+            "finished_at": utc(run.finished_at)}
+
+
+def _now() -> datetime:
+    # The background job has no request clock: it stamps real time.
+    return datetime.now(timezone.utc)
+
+
+def run(engine: Engine, run_id: str) -> None:
+    """Execute a queued run; records 'done' with results or 'failed' with the error."""
+    with Session(engine) as session:
+        job = session.get(CalibrationRun, run_id)
+        if job is None or job.status != "queued":
+            return
+        job.status, job.started_at = "running", _now()
+        session.add(job)
+        session.commit()
+        options = dict(job.options)
+    try:
+        with Session(engine) as session:
+            result = _calibrate(session, run_id, options)
+            job = session.get(CalibrationRun, run_id)
+            job.status, job.result, job.finished_at = "done", result, _now()
+            session.add(job)
+            session.commit()  # parameters and status together: one transaction
+    except Exception as error:  # noqa: BLE001 - a failed run must be reported, not lost
+        logger.error("calibration %s failed: %s", run_id, traceback.format_exc())
+        with Session(engine) as session:
+            job = session.get(CalibrationRun, run_id)
+            job.status, job.error, job.finished_at = "failed", f"{type(error).__name__}: {error}", _now()
+            session.add(job)
+            session.commit()
+
+
+def _calibrate(session: Session, run_id: str, options: dict[str, Any]) -> dict[str, Any]:
+    """Fit, then stage the new parameters on the session (the caller commits)."""
+    statement = select(ResponseRow.learner_id, ResponseRow.item_id, ResponseRow.score,
+                       ResponseRow.max_score).join(ItemRow, ItemRow.id == ResponseRow.item_id)
+    if options.get("language"):
+        statement = statement.where(ItemRow.language == options["language"])
+    rows = session.exec(statement).all()
+    if not rows:
+        return {"responses": 0, "items_updated": 0, "anchors": 0, "items": [],
+                "message": "no responses to calibrate on"}
+    learners = np.array([r[0] for r in rows])
+    item_ids = np.array([r[1] for r in rows])
+    scores = np.array([int(r[2] >= r[3]) for r in rows])
+    items = {row.id: row for row in session.exec(select(ItemRow).where(ItemRow.id.in_(set(item_ids.tolist()))))}
+    counts = {item_id: int(n) for item_id, n in zip(*np.unique(item_ids, return_counts=True))}
+    anchors = {i: (r.a, r.b, r.c) for i, r in items.items() if r.status == "calibrated"}
+    from api.services.engine_calls import fit_items
+
+    fitted = fit_items(learners, item_ids, scores, anchors)
+    updated = []
+    for item_id, params in fitted.items():
+        row = items.get(item_id)
+        if row is None or item_id in anchors or counts.get(item_id, 0) < options.get("min_responses", 30):
+            continue
+        row.a, row.b, row.c = float(params["a"]), float(params["b"]), float(params.get("c", row.c))
+        row.status, row.calibration_id = "calibrated", run_id
+        session.add(row)
+        updated.append({"item_id": item_id, "a": row.a, "b": row.b, "c": row.c,
+                        "se_b": params.get("se_b"), "responses": counts[item_id]})
+    return {"responses": len(rows), "learners": int(np.unique(learners).size),
+            "anchors": len(anchors), "items_updated": len(updated), "items": updated}

@@ -1,0 +1,16 @@
+"""Health check: the database answers and holds items."""
+from __future__ import annotations
+
+from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import Session
+
+from api.errors import Unavailable
+from api.services.items import count_items
+
+
+def check(session: Session) -> dict:
+    try:
+        items = count_items(session)
+    except SQLAlchemyError:
+        raise Unavailable("database unavailable") from None
+    return {"status": "ok", "database": "ok", "items": items}

@@ -1,0 +1,104 @@
+"""The items table: loading the content bank, turning rows back into content items.
+
+The bank is read once per process (``content.bank.default_bank()`` caches it)
+and copied into the table idempotently: a bank version already loaded is
+skipped by its hash; new items are inserted with ``ON CONFLICT DO NOTHING`` so
+several workers starting together do not collide; changed items get their new
+text, and keep parameters a calibration run gave them.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, func, select
+
+from api.errors import NotFound
+from api.models import BankLoad, ItemRow
+
+
+def item_content(item: Any) -> dict[str, Any]:
+    return item.model_dump(mode="json")
+
+
+def content_hash(content: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(content, sort_keys=True, ensure_ascii=False)
+                          .encode("utf-8")).hexdigest()
+
+
+def row_values(item: Any, origin: str, now: datetime, live: bool = True,
+               vocabulary_set_id: str | None = None) -> dict[str, Any]:
+    content = item_content(item)
+    return dict(id=item.id, language=item.language, track=item.track, trade=item.trade,
+                theme=item.theme, skill=item.skill, type=item.type, cefr=item.cefr,
+                max_score=int(item.max_score), a=float(item.a), b=float(item.b), c=float(item.c),
+                status=item.status, origin=origin, live=live, vocabulary_set_id=vocabulary_set_id,
+                calibration_id=None, content=content, content_hash=content_hash(content),
+                updated_at=now)
+
+
+def _insert_ignoring_existing(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    if not rows:
+        return
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    session.execute(insert(ItemRow).values(list(rows)).on_conflict_do_nothing(index_elements=["id"]))
+
+
+def load_bank_items(session: Session, items: Iterable[Any], now: datetime) -> dict[str, int]:
+    """Copy content items into the table; returns counts of what changed."""
+    items = list(items)
+    values = [row_values(item, "bank", now) for item in items]
+    bank_hash = content_hash({"items": sorted(v["content_hash"] for v in values)})
+    if session.get(BankLoad, bank_hash) is not None:
+        return {"inserted": 0, "updated": 0, "unchanged": len(values)}
+    existing = {row.id: row for row in session.exec(select(ItemRow).where(ItemRow.origin == "bank"))}
+    new = [v for v in values if v["id"] not in existing]
+    updated = 0
+    for v in values:
+        row = existing.get(v["id"])
+        if row is None or row.content_hash == v["content_hash"]:
+            continue
+        keep = {"a", "b", "c", "status", "calibration_id"} if row.calibration_id else set()
+        for key, value in v.items():
+            if key not in keep and key != "id":
+                setattr(row, key, value)
+        session.add(row)
+        updated += 1
+    batch = 500
+    for start in range(0, len(new), batch):
+        _insert_ignoring_existing(session, new[start:start + batch])
+    _insert_bank_load(session, bank_hash, len(values), now)
+    session.commit()
+    return {"inserted": len(new), "updated": updated, "unchanged": len(values) - len(new) - updated}
+
+
+def _insert_bank_load(session: Session, bank_hash: str, count: int, now: datetime) -> None:
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    session.execute(insert(BankLoad).values(content_hash=bank_hash, item_count=count, loaded_at=now)
+                    .on_conflict_do_nothing(index_elements=["content_hash"]))
+
+
+def to_item(row: ItemRow) -> Any:
+    """The content item of a row, with the row's current parameters."""
+    from content.schema import Item
+
+    data = dict(row.content)
+    data.update(a=row.a, b=row.b, c=row.c, status=row.status)
+    return Item.model_validate(data)
+
+
+def get_row(session: Session, item_id: str) -> ItemRow:
+    row = session.get(ItemRow, item_id)
+    if row is None:
+        raise NotFound(f"item '{item_id}' not found")
+    return row
+
+
+def count_items(session: Session) -> int:
+    return int(session.exec(select(func.count()).select_from(ItemRow)).one())

@@ -1,0 +1,47 @@
+"""A learner's progress: current ability overall and per skill, history, sessions."""
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import Session, select
+
+from api.models import AbilitySnapshot, LearnerAbility, User, utc
+from api.services import ability
+from api.services.sessions import describe, sessions_of
+
+
+def progress(session: Session, learner: User, language: str | None = None) -> dict[str, Any]:
+    language = language or learner.language or _last_language(session, learner.id)
+    overall, skills = None, {}
+    if language is not None:
+        rows = session.exec(select(LearnerAbility).where(LearnerAbility.learner_id == learner.id,
+                                                         LearnerAbility.language == language))
+        for row in rows:
+            facts = ability.summary(ability.load_posterior(row.posterior), language,
+                                    None if row.scope == ability.OVERALL else row.scope)
+            facts["updated_at"] = utc(row.updated_at)
+            if row.scope == ability.OVERALL:
+                overall = facts
+            else:
+                skills[row.scope] = facts
+    history = [{"time": utc(s.taken_at), "theta": s.theta, "se": s.se, "level": s.level}
+               for s in snapshots(session, learner.id, language, ability.OVERALL)]
+    return {"id": learner.id, "username": learner.username, "language": language,
+            "overall": overall, "skills": dict(sorted(skills.items())), "history": history,
+            "sessions": [describe(s) for s in sessions_of(session, learner.id)]}
+
+
+def snapshots(session: Session, learner_id: int, language: str | None,
+              scope: str | None = None) -> list[AbilitySnapshot]:
+    statement = select(AbilitySnapshot).where(AbilitySnapshot.learner_id == learner_id)
+    if language is not None:
+        statement = statement.where(AbilitySnapshot.language == language)
+    if scope is not None:
+        statement = statement.where(AbilitySnapshot.scope == scope)
+    return list(session.exec(statement.order_by(AbilitySnapshot.taken_at, AbilitySnapshot.id)))
+
+
+def _last_language(session: Session, learner_id: int) -> str | None:
+    row = session.exec(select(LearnerAbility.language).where(LearnerAbility.learner_id == learner_id)
+                       .order_by(LearnerAbility.updated_at.desc())).first()
+    return row

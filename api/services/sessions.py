@@ -1,0 +1,245 @@
+"""Learning sessions: adaptive placement tests and drills.
+
+A session's engine state (its grid posterior, the items served, the item
+waiting for an answer) lives in the ``sessions`` row, so any worker can serve
+the next request. Answers are recorded under two unique constraints,
+``(session, client_response_id)`` and ``(session, item)``: a retry returns
+the first result and a second answer to the same item cannot be stored.
+"""
+from __future__ import annotations
+
+import uuid
+import zlib
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from api.errors import Conflict, NotFound
+from api.models import ItemRow, LearningSession, ResponseRow, User, utc
+from api.services import ability, items as item_store
+from api.settings import Settings
+
+#: Placement test length bounds and precision target (passed to the engine's stopping rule).
+PLACEMENT_MIN_ITEMS = 10
+PLACEMENT_MAX_ITEMS = 30
+PLACEMENT_SE_TARGET = 0.35
+#: Randomesque exposure control: pick at random among this many best items.
+PLACEMENT_TOP_K = 3
+
+
+def start_session(session: Session, learner: User, language: str, mode: str, track: str,
+                  trade: str | None, now: datetime) -> LearningSession:
+    pool = _pool_rows(session, language, track, trade)
+    if not pool:
+        raise NotFound(f"no exercises for language '{language}', track '{track}'"
+                       + (f", trade '{trade}'" if trade else ""))
+    if mode == "drill":
+        posterior = ability.current_posterior(session, learner.id, language, ability.OVERALL)
+    else:
+        posterior = ability.prior_posterior()
+    session_id = uuid.uuid4().hex
+    state = {"posterior": posterior.to_dict(), "served": [], "pending": None,
+             "answered": 0, "seed": zlib.crc32(session_id.encode())}
+    row = LearningSession(id=session_id, learner_id=learner.id, language=language, mode=mode,
+                          track=track, trade=trade, state=state, created_at=now, updated_at=now)
+    session.add(row)
+    session.commit()
+    session.refresh(row)
+    return row
+
+
+def session_for_learner(session: Session, learner: User, session_id: str) -> LearningSession:
+    """The learner's own session; 404 for anyone else's (ids of others reveal nothing)."""
+    row = session.get(LearningSession, session_id)
+    if row is None or row.learner_id != learner.id:
+        raise NotFound(f"session '{session_id}' not found")
+    return row
+
+
+def sessions_of(session: Session, learner_id: int) -> list[LearningSession]:
+    return list(session.exec(select(LearningSession).where(LearningSession.learner_id == learner_id)
+                             .order_by(LearningSession.created_at)))
+
+
+def _pool_rows(session: Session, language: str, track: str, trade: str | None) -> list[ItemRow]:
+    statement = select(ItemRow).where(ItemRow.language == language, ItemRow.live == True)  # noqa: E712
+    rows = list(session.exec(statement.order_by(ItemRow.id)))
+    if track == "trade":
+        return [r for r in rows if r.track == "b1" or (r.track == "trade" and r.trade == trade)]
+    return [r for r in rows if r.track == "b1"]
+
+
+def _lock(session: Session, row: LearningSession) -> LearningSession:
+    """Re-read the session row under a row lock (PostgreSQL) so answers serialise."""
+    locked = session.exec(select(LearningSession).where(LearningSession.id == row.id)
+                          .with_for_update().execution_options(populate_existing=True)).one()
+    return locked
+
+
+def _public_item(row: ItemRow) -> dict[str, Any]:
+    return item_store.to_item(row).public_view()
+
+
+def next_item(session: Session, row: LearningSession, settings: Settings,
+              now: datetime) -> dict[str, Any]:
+    """``{"done": False, "item": ...}`` or ``{"done": True, "result": ...}``.
+
+    The item waiting for an answer is served again on a repeated call (a phone
+    that lost the reply gets the same exercise).
+    """
+    row = _lock(session, row)
+    if row.status == "done":
+        return {"done": True, "result": row.result}
+    state = dict(row.state)
+    if state["pending"] is not None:
+        return {"done": False, "item": _public_item(item_store.get_row(session, state["pending"]))}
+    pool = _pool_rows(session, row.language, row.track, row.trade)
+    chosen = _choose(session, row, state, pool, settings)
+    if chosen is None:
+        _finish(session, row, state, now)
+        session.commit()
+        return {"done": True, "result": row.result}
+    state["pending"] = chosen.id
+    state["served"] = [*state["served"], chosen.id]
+    row.state = state
+    row.updated_at = now
+    session.add(row)
+    session.commit()
+    return {"done": False, "item": _public_item(chosen)}
+
+
+def _rng(state: dict[str, Any]) -> np.random.Generator:
+    # Derived from the session and its position: reproducible, and no per-process state.
+    return np.random.default_rng([state["seed"], len(state["served"])])
+
+
+def _should_stop(row: LearningSession, state: dict[str, Any], settings: Settings) -> bool:
+    answered = state["answered"]
+    if row.mode == "drill":
+        return answered >= settings.drill_length
+    from api.services.engine_calls import placement_should_stop
+
+    posterior = ability.load_posterior(state["posterior"])
+    return placement_should_stop(posterior, answered, ability.cuts_for(row.language),
+                                 PLACEMENT_MIN_ITEMS, PLACEMENT_MAX_ITEMS, PLACEMENT_SE_TARGET)
+
+
+def _choose(session: Session, row: LearningSession, state: dict[str, Any], pool: list[ItemRow],
+            settings: Settings) -> ItemRow | None:
+    if _should_stop(row, state, settings):
+        return None
+    served = set(state["served"])
+    available = np.array([r.id not in served for r in pool], dtype=bool)
+    if row.mode == "drill":
+        # Prefer exercises this learner has not met before, while some remain.
+        seen = set(session.exec(select(ResponseRow.item_id)
+                                .where(ResponseRow.learner_id == row.learner_id)))
+        fresh = available & np.array([r.id not in seen for r in pool], dtype=bool)
+        if fresh.any():
+            available = fresh
+        if row.track == "trade":
+            # Mix the track: every other drill exercise from the trade, while the trade has some.
+            want_trade = state["answered"] % 2 == 0
+            side = available & np.array([(r.track == "trade") == want_trade for r in pool])
+            if side.any():
+                available = side
+    if not available.any():
+        return None
+    from api.services.engine_calls import select_item
+
+    posterior = ability.load_posterior(state["posterior"])
+    a = np.array([r.a for r in pool])
+    b = np.array([r.b for r in pool])
+    c = np.array([r.c for r in pool])
+    index = select_item(posterior, a, b, c, available, mode=row.mode,
+                        target=settings.drill_target_success, top_k=PLACEMENT_TOP_K,
+                        rng=_rng(state))
+    return pool[int(index)]
+
+
+def _finish(session: Session, row: LearningSession, state: dict[str, Any], now: datetime) -> None:
+    posterior = ability.load_posterior(state["posterior"])
+    result = ability.summary(posterior, row.language)
+    result["items_answered"] = state["answered"]
+    result["mode"] = row.mode
+    if row.mode == "drill":
+        answers = list(session.exec(select(ResponseRow).where(ResponseRow.session_id == row.id)))
+        result["correct"] = sum(r.correct for r in answers)
+    row.status = "done"
+    row.result = result
+    row.finished_at = now
+    row.updated_at = now
+    session.add(row)
+
+
+def record_response(session: Session, row: LearningSession, item_id: str, answer: Any,
+                    response_ms: int | None, client_response_id: str,
+                    settings: Settings, now: datetime) -> dict[str, Any]:
+    """Score an answer, update the estimates, and return the learner's feedback."""
+    from content.checking import check_answer
+
+    previous = _by_client_id(session, row.id, client_response_id)
+    if previous is not None:
+        return previous.result
+    row = _lock(session, row)
+    previous = _by_client_id(session, row.id, client_response_id)
+    if previous is not None:
+        return previous.result
+    state = dict(row.state)
+    if item_id not in state["served"]:
+        raise Conflict(f"item '{item_id}' was not served in this session", item_id=item_id)
+    if item_id != state["pending"]:
+        raise Conflict(f"item '{item_id}' was already answered in this session", item_id=item_id)
+    item_row = item_store.get_row(session, item_id)
+    checked = check_answer(item_store.to_item(item_row), answer)
+    score = int(checked.score)
+
+    posterior = ability.update_posterior(ability.load_posterior(state["posterior"]), item_row, score)
+    state["posterior"] = posterior.to_dict()
+    state["pending"] = None
+    state["answered"] += 1
+    facts = ability.summary(posterior, row.language)
+    response = ResponseRow(session_id=row.id, learner_id=row.learner_id, item_id=item_id,
+                           client_response_id=client_response_id, answer=answer, score=score,
+                           max_score=int(checked.max_score), correct=bool(checked.correct),
+                           response_ms=response_ms, answered_at=now, theta=facts["theta"],
+                           se=facts["se"], level=facts["level"], result={})
+    session.add(response)
+    try:
+        session.flush()
+    except IntegrityError:
+        # A concurrent request stored this answer first: return what it recorded.
+        session.rollback()
+        previous = _by_client_id(session, row.id, client_response_id)
+        if previous is not None:
+            return previous.result
+        raise Conflict(f"item '{item_id}' was already answered in this session",
+                       item_id=item_id) from None
+    ability.record_answer(session, row.learner_id, row.language, item_row, score, now, response.id)
+    row.state = state
+    row.updated_at = now
+    done = _should_stop(row, state, settings)
+    if done:
+        _finish(session, row, state, now)
+    result = {"score": score, "max_score": int(checked.max_score), "correct": bool(checked.correct),
+              "feedback": checked.feedback, **facts, "done": done}
+    response.result = result
+    session.add(response)
+    session.add(row)
+    session.commit()
+    return result
+
+
+def _by_client_id(session: Session, session_id: str, client_response_id: str) -> ResponseRow | None:
+    return session.exec(select(ResponseRow).where(ResponseRow.session_id == session_id,
+                                                  ResponseRow.client_response_id == client_response_id)
+                        ).first()
+
+
+def describe(row: LearningSession) -> dict[str, Any]:
+    return {"id": row.id, "language": row.language, "mode": row.mode, "track": row.track,
+            "trade": row.trade, "status": row.status, "items_answered": row.state.get("answered", 0),
+            "created_at": utc(row.created_at)}

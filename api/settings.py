@@ -1,0 +1,80 @@
+"""Service configuration: one settings class, read from ``B1ENGINE_*`` variables.
+
+Every option has a safe default for one school on one machine (SQLite under
+``./var``); a national deployment sets ``B1ENGINE_DATABASE_URL`` to PostgreSQL
+and ``B1ENGINE_JWT_SECRET`` to a shared secret so several workers and hosts
+accept each other's tokens.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+#: Bytes of randomness in a generated signing secret (256 bits, as HS256 wants).
+SECRET_BYTES = 32
+SECRET_FILE_NAME = "jwt-secret"
+
+
+class Settings(BaseSettings):
+    """All configuration of the service (environment prefix ``B1ENGINE_``)."""
+
+    model_config = SettingsConfigDict(env_prefix="B1ENGINE_", extra="ignore")
+
+    database_url: str = "sqlite:///./var/b1engine.db"
+    #: Where generated files live (the persisted JWT secret).
+    var_dir: Path = Path("./var")
+    #: HS256 signing key; when unset a random one is generated once and kept in ``var_dir``.
+    jwt_secret: str | None = Field(default=None, repr=False)
+    jwt_algorithm: str = "HS256"
+    token_expiry_minutes: int = Field(default=12 * 60, gt=0)
+    #: Origins allowed by CORS; empty means closed (no cross-origin browser calls).
+    cors_origins: list[str] = Field(default_factory=list)
+    #: Content bank root; None means the bundled ``content/bank``.
+    bank_root: Path | None = None
+    #: Load the content bank into the items table at start-up.
+    load_bank: bool = True
+    #: Learners with no answer for this many days are flagged to their teacher.
+    alert_inactive_days: int = Field(default=7, gt=0)
+    #: Window, in days, over which "no progress" is judged.
+    alert_progress_days: int = Field(default=21, gt=0)
+    #: Theta distance to a cut score considered "close to a level boundary".
+    alert_boundary_margin: float = Field(default=0.2, gt=0)
+    #: Target probability of success for drills.
+    drill_target_success: float = Field(default=0.75, gt=0, lt=1)
+    #: Items in one drill session.
+    drill_length: int = Field(default=15, gt=0)
+    #: Run calibrations in a background thread (False: caller runs them; used by tests).
+    calibration_in_background: bool = True
+
+    def signing_secret(self) -> str:
+        """The JWT secret: configured, or generated once and persisted under ``var_dir``."""
+        if self.jwt_secret:
+            return self.jwt_secret
+        return _persisted_secret(self.var_dir.resolve())
+
+
+@lru_cache(maxsize=8)
+def _persisted_secret(var_dir: Path) -> str:
+    path = var_dir / SECRET_FILE_NAME
+    if path.exists():
+        return path.read_text(encoding="utf-8").strip()
+    var_dir.mkdir(parents=True, exist_ok=True)
+    secret = secrets.token_urlsafe(SECRET_BYTES)
+    # O_EXCL: when several workers start at once, the first one's secret wins.
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text(encoding="utf-8").strip()
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(secret)
+    return secret
+
+
+def get_settings() -> Settings:
+    """Settings from the environment (a new object each call: tests change the environment)."""
+    return Settings()

@@ -1,0 +1,94 @@
+"""Accounts, tokens, classes and learners in classes."""
+from __future__ import annotations
+
+from api_helpers import create_user, login
+
+
+def test_token_for_right_password_and_problem_for_wrong(client):
+    create_user(client, "maria", "teacher")
+    good = client.post("/v1/auth/token", data={"username": "maria", "password": "password-123"})
+    assert good.status_code == 200
+    assert good.json()["token_type"] == "bearer"
+    me = client.get("/v1/auth/me", headers={"Authorization": f"Bearer {good.json()['access_token']}"})
+    assert me.json() == {"id": me.json()["id"], "username": "maria", "role": "teacher", "language": "nb"}
+    for username, password in (("maria", "wrong-password"), ("nobody", "password-123")):
+        bad = client.post("/v1/auth/token", data={"username": username, "password": password})
+        assert bad.status_code == 401
+        assert bad.headers["content-type"] == "application/problem+json"
+        assert bad.json()["detail"] == "wrong username or password"
+
+
+def test_missing_form_field_is_422_naming_the_field(client):
+    response = client.post("/v1/auth/token", data={"username": "maria"})
+    assert response.status_code == 422
+    body = response.json()
+    assert body["status"] == 422 and response.headers["content-type"] == "application/problem+json"
+    assert [e["field"] for e in body["errors"]] == ["body.password"]
+
+
+def test_token_expires(client, clock):
+    create_user(client, "maria", "teacher")
+    headers = login(client, "maria")
+    assert client.get("/v1/auth/me", headers=headers).status_code == 200
+    clock.advance(minutes=client.app.state.settings.token_expiry_minutes + 1)
+    expired = client.get("/v1/auth/me", headers=headers)
+    assert expired.status_code == 401 and expired.json()["detail"] == "token expired"
+
+
+def test_bad_and_missing_tokens_are_401(client):
+    assert client.get("/v1/auth/me").status_code == 401
+    forged = client.get("/v1/auth/me", headers={"Authorization": "Bearer abc.def.ghi"})
+    assert forged.status_code == 401 and forged.json()["detail"] == "invalid token"
+
+
+def test_teacher_creates_class_and_learners_and_lists_only_own(client, people):
+    teacher, other = people["teacher"]["headers"], people["teacher2"]["headers"]
+    listed = client.get("/v1/classes", headers=teacher).json()
+    assert [(c["id"], c["name"], c["language"], c["learner_count"]) for c in listed] == [
+        (people["class_id"], "Kveldsklasse", "nb", 2)]
+    assert client.get("/v1/classes", headers=other).json() == []
+    learners = client.get(f"/v1/classes/{people['class_id']}/learners", headers=teacher).json()
+    assert [learner["username"] for learner in learners] == ["learner", "learner2"]
+    for path in ("", "/learners", "/ability-curves", "/ability-curves.svg", "/alerts"):
+        response = client.get(f"/v1/classes/{people['class_id']}{path}", headers=other)
+        assert response.status_code == 404, path
+    added = client.post(f"/v1/classes/{people['class_id']}/learners", headers=other,
+                        json={"username": "sneaky", "password": "password-123"})
+    assert added.status_code == 404
+
+
+def test_class_validation_and_conflicts(client, people):
+    teacher = people["teacher"]["headers"]
+    bad = client.post("/v1/classes", json={"name": "", "language": "de"}, headers=teacher)
+    assert bad.status_code == 422
+    assert sorted(e["field"] for e in bad.json()["errors"]) == ["body.language", "body.name"]
+    taken = client.post(f"/v1/classes/{people['class_id']}/learners", headers=teacher,
+                        json={"username": "learner", "password": "password-123"})
+    assert taken.status_code == 409 and "already taken" in taken.json()["detail"]
+    short = client.post(f"/v1/classes/{people['class_id']}/learners", headers=teacher,
+                        json={"username": "ok-name", "password": "short"})
+    assert short.status_code == 422 and short.json()["errors"][0]["field"] == "body.password"
+    assert client.get("/v1/classes/999", headers=teacher).status_code == 404
+
+
+def test_roles_other_than_teacher_cannot_use_classes(client, people):
+    for who in ("learner", "author"):
+        headers = people[who]["headers"]
+        assert client.get("/v1/classes", headers=headers).status_code == 403
+        assert client.post("/v1/classes", json={"name": "x", "language": "nb"},
+                           headers=headers).status_code == 403
+        assert client.get(f"/v1/classes/{people['class_id']}/ability-curves",
+                          headers=headers).status_code == 403
+
+
+def test_unknown_path_and_method_are_problem_details(client):
+    missing = client.get("/v1/nothing-here")
+    assert missing.status_code == 404 and missing.headers["content-type"] == "application/problem+json"
+    wrong = client.delete("/v1/classes")
+    assert wrong.status_code == 405 and wrong.json()["status"] == 405
+
+
+def test_health_reports_database_and_items(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok", "items": 0}
