@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 
 APP_FACTORY = "api.main:create_app"
 
@@ -44,6 +45,8 @@ def run_serve(args: argparse.Namespace) -> int:
                 print(demo.describe() if demo else "demo: database not empty, nothing created")
     finally:
         engine.dispose()
+    # The bank is in the database now: workers need not read it again.
+    os.environ["B1ENGINE_LOAD_BANK"] = "false"
     print(f"B1 Engine on http://{args.host}:{args.port}  (OpenAPI: /docs)", flush=True)
     uvicorn.run(APP_FACTORY, factory=True, host=args.host, port=args.port, workers=args.workers,
                 log_level="info")

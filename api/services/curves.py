@@ -100,5 +100,7 @@ def render_svg(curves: dict[str, Any]) -> bytes:
     axes.grid(alpha=0.3)
     figure.tight_layout()
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="svg")
+    # Text stays text (searchable, sharp on any projector) instead of glyph outlines.
+    with matplotlib.rc_context({"svg.fonttype": "none"}):
+        figure.savefig(buffer, format="svg")
     return buffer.getvalue()

@@ -64,9 +64,13 @@ def sessions_of(session: Session, learner_id: int) -> list[LearningSession]:
                              .order_by(LearningSession.created_at)))
 
 
-def _pool_rows(session: Session, language: str, track: str, trade: str | None) -> list[ItemRow]:
-    statement = select(ItemRow).where(ItemRow.language == language, ItemRow.live == True)  # noqa: E712
-    rows = list(session.exec(statement.order_by(ItemRow.id)))
+def _pool_rows(session: Session, language: str, track: str, trade: str | None) -> list[Any]:
+    """The live items a session may serve: only the columns selection needs (no content JSON)."""
+    statement = (select(ItemRow.id, ItemRow.track, ItemRow.trade, ItemRow.skill, ItemRow.a,
+                        ItemRow.b, ItemRow.c)
+                 .where(ItemRow.language == language, ItemRow.live == True)  # noqa: E712
+                 .order_by(ItemRow.id))
+    rows = list(session.exec(statement))
     if track == "trade":
         return [r for r in rows if r.track == "b1" or (r.track == "trade" and r.trade == trade)]
     return [r for r in rows if r.track == "b1"]
@@ -108,7 +112,7 @@ def next_item(session: Session, row: LearningSession, settings: Settings,
     row.updated_at = now
     session.add(row)
     session.commit()
-    return {"done": False, "item": _public_item(chosen)}
+    return {"done": False, "item": _public_item(item_store.get_row(session, chosen.id))}
 
 
 def _rng(state: dict[str, Any]) -> np.random.Generator:
@@ -127,8 +131,8 @@ def _should_stop(row: LearningSession, state: dict[str, Any], settings: Settings
                                  PLACEMENT_MIN_ITEMS, PLACEMENT_MAX_ITEMS, PLACEMENT_SE_TARGET)
 
 
-def _choose(session: Session, row: LearningSession, state: dict[str, Any], pool: list[ItemRow],
-            settings: Settings) -> ItemRow | None:
+def _choose(session: Session, row: LearningSession, state: dict[str, Any], pool: list[Any],
+            settings: Settings) -> Any | None:
     if _should_stop(row, state, settings):
         return None
     served = set(state["served"])

@@ -1,0 +1,117 @@
+"""Demo data for ``b1engine serve --demo``: a teacher, a class, five learners, weeks of answers.
+
+The answers go through the same service calls as real ones (sessions,
+scoring, ability updates), with times in the past; simulated learners answer
+right with the engine's model probability at a true ability that grows over
+the weeks. Seeded, so every demo database tells the same story.
+"""
+from __future__ import annotations
+
+import secrets
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import numpy as np
+from sqlmodel import Session, func, select
+
+from api.models import User
+from api.services import classes, sessions
+from api.services.items import get_row
+from api.settings import Settings
+
+DEMO_SEED = 20_261_122
+DEMO_LANGUAGE = "nb"
+DEMO_WEEKS = 4
+#: Drill days per week for an active learner.
+DRILL_DAYS_PER_WEEK = 3
+DEMO_DRILL_LENGTH = 10
+#: (start ability, growth per day, days before now of the last activity) of the five learners.
+LEARNER_STORIES = (
+    (-1.3, 0.040, 0),    # fast progress, about to pass A2
+    (-0.6, 0.025, 1),
+    (0.2, 0.020, 0),     # close to B1
+    (-0.8, 0.000, 2),    # stalled
+    (-1.6, 0.030, 10),   # stopped coming ten days ago
+)
+PASSWORD_BYTES = 9
+
+
+@dataclass
+class Demo:
+    teacher: tuple[str, str]
+    class_id: int
+    learners: list[tuple[str, str]] = field(default_factory=list)
+    answers: int = 0
+
+    def describe(self) -> str:
+        lines = ["demo accounts (passwords are shown only now):",
+                 f"  teacher  {self.teacher[0]:<16} {self.teacher[1]}",
+                 *(f"  learner  {name:<16} {password}" for name, password in self.learners),
+                 f"  class id {self.class_id}; {self.answers} simulated answers over {DEMO_WEEKS} weeks"]
+        return "\n".join(lines)
+
+
+def create_demo(session: Session, now: datetime, seed: int = DEMO_SEED) -> Demo | None:
+    """Fill an empty database; returns None (and does nothing) if there are users already."""
+    if session.exec(select(func.count()).select_from(User)).one() > 0:
+        return None
+    rng = np.random.default_rng(seed)
+    start = now - timedelta(weeks=DEMO_WEEKS)
+    teacher_password = secrets.token_urlsafe(PASSWORD_BYTES)
+    from api.services.users import create_user
+
+    teacher = create_user(session, "demo-teacher", teacher_password, "teacher", start,
+                          language=DEMO_LANGUAGE)
+    session.commit()
+    school_class = classes.create_class(session, teacher, "Demo class (Bokmål)", DEMO_LANGUAGE, start)
+    demo = Demo(teacher=("demo-teacher", teacher_password), class_id=school_class.id)
+    settings = Settings(drill_length=DEMO_DRILL_LENGTH)
+    for number, (theta0, growth, idle_days) in enumerate(LEARNER_STORIES, start=1):
+        username, password = f"demo-learner-{number}", secrets.token_urlsafe(PASSWORD_BYTES)
+        learner = classes.add_learner(session, school_class, username, password, start)
+        demo.learners.append((username, password))
+        last_day = DEMO_WEEKS * 7 - idle_days
+        days = [0] + sorted(rng.choice(np.arange(1, last_day), size=min(
+            DEMO_WEEKS * DRILL_DAYS_PER_WEEK, last_day - 1), replace=False).tolist())
+        for day in days:
+            moment = start + timedelta(days=int(day), hours=9 + int(rng.integers(0, 8)))
+            mode = "placement" if day == 0 else "drill"
+            true_theta = theta0 + growth * day
+            demo.answers += _play(session, learner, mode, true_theta, moment, settings, rng)
+    return demo
+
+
+def _play(session: Session, learner: User, mode: str, true_theta: float, moment: datetime,
+          settings: Settings, rng: np.random.Generator) -> int:
+    from engine.models import probability
+
+    row = sessions.start_session(session, learner, DEMO_LANGUAGE, mode, "b1", None, moment)
+    answered = 0
+    while True:
+        step = sessions.next_item(session, row, settings, moment)
+        if step["done"]:
+            return answered
+        item = get_row(session, step["item"]["id"])
+        p_right = float(np.asarray(probability(true_theta, item.a, item.b, item.c)).squeeze())
+        answer = _answer(item.content, right=bool(rng.random() < p_right), rng=rng)
+        moment += timedelta(seconds=int(rng.integers(8, 40)))
+        sessions.record_response(session, row, item.id, answer, int(rng.integers(3000, 30000)),
+                                 uuid.uuid4().hex, settings, moment)
+        answered += 1
+
+
+def _answer(content: dict[str, Any], right: bool, rng: np.random.Generator) -> Any:
+    """A right or a wrong answer to an item, in the form the responses endpoint takes."""
+    answers = content["answers"]
+    options = [option["id"] for option in content.get("options") or ()]
+    if content["type"] == "word_order":
+        order = list(answers[0])
+        return order if right else order[::-1] if len(order) > 1 else order
+    if content["type"] == "cloze_typed":
+        return answers[0] if right else "feil"
+    if right:
+        return answers[0]
+    wrong = [option for option in options if option not in answers]
+    return str(rng.choice(wrong)) if wrong else answers[0]
