@@ -9,9 +9,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from collections import defaultdict
+from collections.abc import Sequence
+
 from sqlmodel import Session, select
 
-from api.models import AbilitySnapshot, ItemRow, LearnerAbility
+from api.models import AbilitySnapshot, ItemRow, LearnerAbility, utc
 
 OVERALL = "overall"
 
@@ -98,4 +101,23 @@ def record_answer(session: Session, learner_id: int, language: str, row: ItemRow
                                     theta=facts["theta"], se=facts["se"], level=facts["level"],
                                     taken_at=now, response_id=response_id))
         out[scope] = facts
+    return out
+
+
+def series(session: Session, learner_ids: Sequence[int], language: str
+           ) -> dict[int, dict[str, list[dict[str, Any]]]]:
+    """Ability over time, ``{learner: {scope: [{time, theta, se, level}, ...]}}``, oldest first.
+
+    The one source of every curve, history and alert, so they always agree.
+    """
+    out: dict[int, dict[str, list[dict[str, Any]]]] = defaultdict(lambda: defaultdict(list))
+    if not learner_ids:
+        return out
+    statement = (select(AbilitySnapshot)
+                 .where(AbilitySnapshot.learner_id.in_(list(learner_ids)),
+                        AbilitySnapshot.language == language)
+                 .order_by(AbilitySnapshot.taken_at, AbilitySnapshot.id))
+    for snap in session.exec(statement):
+        out[snap.learner_id][snap.scope].append(
+            {"time": utc(snap.taken_at), "theta": snap.theta, "se": snap.se, "level": snap.level})
     return out

@@ -4,9 +4,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
-from api.models import AbilitySnapshot, SchoolClass, utc
+from api.models import SchoolClass
 from api.services import ability
 from api.services.classes import learners_of
 from api.settings import Settings
@@ -18,39 +18,37 @@ def class_alerts(session: Session, school_class: SchoolClass, settings: Settings
     from engine.cefr import LEVELS
 
     alerts = []
-    for learner in learners_of(session, school_class):
-        points = list(session.exec(
-            select(AbilitySnapshot).where(AbilitySnapshot.learner_id == learner.id,
-                                          AbilitySnapshot.language == school_class.language,
-                                          AbilitySnapshot.scope == ability.OVERALL)
-            .order_by(AbilitySnapshot.taken_at, AbilitySnapshot.id)))
+    learners = learners_of(session, school_class)
+    by_learner = ability.series(session, [learner.id for learner in learners], school_class.language)
+    for learner in learners:
+        points = by_learner.get(learner.id, {}).get(ability.OVERALL, [])
         base = {"learner_id": learner.id, "username": learner.username}
         if not points:
             alerts.append({**base, "kind": "inactive", "days_inactive": None,
                            "message": "has not answered any exercise yet"})
             continue
         last = points[-1]
-        idle = now - utc(last.taken_at)
+        idle = now - last["time"]
         if idle >= timedelta(days=settings.alert_inactive_days):
             alerts.append({**base, "kind": "inactive", "days_inactive": idle.days,
                            "message": f"no answers for {idle.days} days"})
         window_start = now - timedelta(days=settings.alert_progress_days)
-        before = [p for p in points if utc(p.taken_at) <= window_start]
+        before = [p for p in points if p["time"] <= window_start]
         if before:
             start = before[-1]
             # Progress means the gain exceeds the uncertainty of the current estimate.
-            gain = last.theta - start.theta
-            if gain < last.se:
+            gain = last["theta"] - start["theta"]
+            if gain < last["se"]:
                 alerts.append({**base, "kind": "no_progress", "theta_gain": round(gain, 3),
-                               "se": round(last.se, 3), "days": settings.alert_progress_days,
+                               "se": round(last["se"], 3), "days": settings.alert_progress_days,
                                "message": f"ability changed by {gain:+.2f} over the last "
                                           f"{settings.alert_progress_days} days"})
-        nearest = min(range(len(cuts)), key=lambda i: abs(last.theta - cuts[i]))
-        distance = last.theta - cuts[nearest]
+        nearest = min(range(len(cuts)), key=lambda i: abs(last["theta"] - cuts[i]))
+        distance = last["theta"] - cuts[nearest]
         if abs(distance) <= settings.alert_boundary_margin:
             lower, upper = LEVELS[nearest], LEVELS[nearest + 1]
             alerts.append({**base, "kind": "near_boundary", "boundary": f"{lower}/{upper}",
-                           "theta": round(last.theta, 3), "distance": round(distance, 3),
+                           "theta": round(last["theta"], 3), "distance": round(distance, 3),
                            "message": (f"just below {upper}" if distance < 0
                                        else f"just reached {upper}")})
     return {"class_id": school_class.id, "generated_at": now.isoformat(),

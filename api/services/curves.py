@@ -2,13 +2,12 @@
 from __future__ import annotations
 
 import io
-from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
-from api.models import AbilitySnapshot, SchoolClass, utc
+from api.models import SchoolClass
 from api.services import ability
 from api.services.classes import learners_of
 
@@ -22,22 +21,14 @@ THETA_MARGIN = 1.5
 
 def class_curves(session: Session, school_class: SchoolClass, now: datetime) -> dict[str, Any]:
     learners = learners_of(session, school_class)
-    ids = [learner.id for learner in learners]
-    by_learner: dict[int, dict[str, list]] = defaultdict(lambda: defaultdict(list))
-    if ids:
-        statement = (select(AbilitySnapshot)
-                     .where(AbilitySnapshot.learner_id.in_(ids),
-                            AbilitySnapshot.language == school_class.language)
-                     .order_by(AbilitySnapshot.taken_at, AbilitySnapshot.id))
-        for snap in session.exec(statement):
-            by_learner[snap.learner_id][snap.scope].append(
-                {"time": utc(snap.taken_at).isoformat(), "theta": snap.theta, "se": snap.se,
-                 "level": snap.level})
+    by_learner = ability.series(session, [learner.id for learner in learners], school_class.language)
     out_learners = []
     current_levels: dict[str, int] = {level: 0 for level in _levels()}
     thetas = []
     for learner in learners:
         series = by_learner.get(learner.id, {})
+        series = {scope: [{**point, "time": point["time"].isoformat()} for point in points]
+                  for scope, points in series.items()}
         overall = series.get(ability.OVERALL, [])
         if overall:
             current_levels[overall[-1]["level"]] += 1
@@ -83,9 +74,11 @@ def render_svg(curves: dict[str, Any]) -> bytes:
         points = learner["overall"]
         if not points:
             continue
-        times = [datetime.fromisoformat(p["time"]) for p in points]
-        theta = [min(max(p["theta"], lower), upper) for p in points]
-        axes.plot(times, theta, linewidth=2.5, marker="o", markersize=3, label=learner["username"])
+        # One point per day (the day's last estimate): answer-by-answer steps clutter a projector.
+        daily = {datetime.fromisoformat(p["time"]).date(): p for p in points}
+        times = [datetime.fromisoformat(p["time"]) for p in daily.values()]
+        theta = [min(max(p["theta"], lower), upper) for p in daily.values()]
+        axes.plot(times, theta, linewidth=3, marker="o", markersize=6, label=learner["username"])
         plotted += 1
     if plotted:
         axes.legend(fontsize=FONT_SIZE - 2, loc="upper left", framealpha=0.9)

@@ -5,7 +5,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from api.models import AbilitySnapshot, LearnerAbility, User, utc
+from api.models import LearnerAbility, User, utc
 from api.services import ability
 from api.services.sessions import describe, sessions_of
 
@@ -24,21 +24,11 @@ def progress(session: Session, learner: User, language: str | None = None) -> di
                 overall = facts
             else:
                 skills[row.scope] = facts
-    history = [{"time": utc(s.taken_at), "theta": s.theta, "se": s.se, "level": s.level}
-               for s in snapshots(session, learner.id, language, ability.OVERALL)]
+    history = (ability.series(session, [learner.id], language).get(learner.id, {})
+               .get(ability.OVERALL, []) if language else [])
     return {"id": learner.id, "username": learner.username, "language": language,
             "overall": overall, "skills": dict(sorted(skills.items())), "history": history,
             "sessions": [describe(s) for s in sessions_of(session, learner.id)]}
-
-
-def snapshots(session: Session, learner_id: int, language: str | None,
-              scope: str | None = None) -> list[AbilitySnapshot]:
-    statement = select(AbilitySnapshot).where(AbilitySnapshot.learner_id == learner_id)
-    if language is not None:
-        statement = statement.where(AbilitySnapshot.language == language)
-    if scope is not None:
-        statement = statement.where(AbilitySnapshot.scope == scope)
-    return list(session.exec(statement.order_by(AbilitySnapshot.taken_at, AbilitySnapshot.id)))
 
 
 def _last_language(session: Session, learner_id: int) -> str | None:
