@@ -1,8 +1,12 @@
-"""A learner's ability as the service stores it: engine posteriors in JSON columns.
+"""A learner's ability as the service stores it: engine states in JSON columns.
 
-All the statistics are the engine's (:mod:`engine.estimation`,
-:mod:`engine.cefr`); this module only moves posteriors between the database
-and the engine and records snapshots for the curves.
+Two engine objects, both stored with ``to_dict``: a session's
+:class:`engine.estimation.GridPosterior` (a placement test measures ability
+as it is today) and a learner's long-run :class:`engine.growth.GrowthState`
+per language, overall and per skill (ability that changes over weeks). All
+the statistics are the engine's (:mod:`engine.estimation`, :mod:`engine.growth`,
+:mod:`engine.cefr`); this module only moves states between the database and
+the engine and records a snapshot after every answer for the curves.
 """
 from __future__ import annotations
 
@@ -17,6 +21,9 @@ from sqlmodel import Session, select
 from api.models import AbilitySnapshot, ItemRow, LearnerAbility, utc
 
 OVERALL = "overall"
+SECONDS_PER_DAY = 86_400.0
+#: Smallest SD used when an estimate is turned back into a grid posterior.
+MIN_SE = 0.05
 
 
 def cuts_for(language: str, skill: str | None = None) -> tuple[float, ...]:
@@ -65,6 +72,28 @@ def level_of(theta: float, language: str, skill: str | None = None) -> str:
     return str(engine_level_of(float(theta), cuts_for(language, skill)))
 
 
+def growth_parameters():
+    """Population parameters of the growth model (the engine's defaults)."""
+    from engine.growth import GrowthParameters
+
+    return GrowthParameters()
+
+
+def days_of(moment: datetime) -> float:
+    """Time on the growth model's axis: days since the Unix epoch."""
+    return moment.timestamp() / SECONDS_PER_DAY
+
+
+def normal_summary(theta: float, se: float, language: str, skill: str | None = None) -> dict[str, Any]:
+    """theta, se, level and level probabilities of an estimate, the posterior taken as normal."""
+    from engine.estimation import GridPosterior
+
+    facts = summary(GridPosterior.prior(mean=theta, sd=max(se, MIN_SE)), language, skill)
+    facts["theta"], facts["se"] = float(theta), float(se)
+    facts["level"] = level_of(theta, language, skill)
+    return facts
+
+
 def current(session: Session, learner_id: int, language: str, scope: str,
             for_update: bool = False) -> LearnerAbility | None:
     statement = select(LearnerAbility).where(LearnerAbility.learner_id == learner_id,
@@ -75,26 +104,49 @@ def current(session: Session, learner_id: int, language: str, scope: str,
     return session.exec(statement).first()
 
 
-def current_posterior(session: Session, learner_id: int, language: str, scope: str):
-    row = current(session, learner_id, language, scope)
-    return load_posterior(row.posterior) if row else prior_posterior()
+def estimate_now(row: LearnerAbility, now: datetime):
+    """The stored growth state carried forward to ``now`` (ability drifts and grows between answers)."""
+    from engine.growth import GrowthState
+
+    return GrowthState.from_dict(row.posterior).predict(days_of(now)).estimate()
+
+
+def starting_posterior(session: Session, learner_id: int, language: str, now: datetime):
+    """A drill's starting posterior: the learner's current ability (prior if never measured)."""
+    from engine.estimation import GridPosterior
+
+    row = current(session, learner_id, language, OVERALL)
+    if row is None:
+        return prior_posterior()
+    estimate = estimate_now(row, now)
+    return GridPosterior.prior(mean=estimate.theta, sd=max(estimate.se, MIN_SE))
 
 
 def record_answer(session: Session, learner_id: int, language: str, row: ItemRow, score: int,
                   now: datetime, response_id: int | None) -> dict[str, dict[str, Any]]:
-    """Update the learner's overall and skill posteriors with one answer and snapshot both."""
+    """Update the learner's growth states (overall and the item's skill) and snapshot both.
+
+    The long-run ability is the engine's growth model (:class:`engine.growth.GrowthState`):
+    between answers it drifts and follows the learner's growth rate, so weeks of drills
+    are not averaged as if ability stood still.
+    """
+    from engine.growth import GrowthState
+
     out = {}
     for scope in (OVERALL, row.skill):
         stored = current(session, learner_id, language, scope, for_update=True)
-        posterior = load_posterior(stored.posterior) if stored else prior_posterior()
-        posterior = update_posterior(posterior, row, score)
-        facts = summary(posterior, language, None if scope == OVERALL else scope)
+        state = (GrowthState.from_dict(stored.posterior) if stored
+                 else GrowthState.new(growth_parameters()))
+        state = state.update(row.a, row.b, row.c, int(score >= row.max_score), days_of(now))
+        estimate = state.estimate()
+        facts = normal_summary(estimate.theta, estimate.se, language,
+                               None if scope == OVERALL else scope)
         if stored is None:
             stored = LearnerAbility(learner_id=learner_id, language=language, scope=scope,
-                                    posterior=posterior.to_dict(), theta=facts["theta"],
+                                    posterior=state.to_dict(), theta=facts["theta"],
                                     se=facts["se"], updated_at=now)
         else:
-            stored.posterior = posterior.to_dict()
+            stored.posterior = state.to_dict()
             stored.theta, stored.se, stored.updated_at = facts["theta"], facts["se"], now
         session.add(stored)
         session.add(AbilitySnapshot(learner_id=learner_id, language=language, scope=scope,

@@ -29,11 +29,11 @@ DRILL_DAYS_PER_WEEK = 3
 DEMO_DRILL_LENGTH = 10
 #: (start ability, growth per day, days before now of the last activity) of the five learners.
 LEARNER_STORIES = (
-    (-1.3, 0.040, 0),    # fast progress, about to pass A2
-    (-0.6, 0.025, 1),
-    (0.2, 0.020, 0),     # close to B1
+    (-1.3, 0.030, 0),    # fast progress, passing A1 to A2
+    (-0.6, 0.015, 1),
+    (-0.3, 0.012, 0),    # close to B1
     (-0.8, 0.000, 2),    # stalled
-    (-1.6, 0.030, 10),   # stopped coming ten days ago
+    (-1.6, 0.015, 10),   # stopped coming ten days ago
 )
 PASSWORD_BYTES = 9
 

@@ -1,6 +1,7 @@
 """A learner's progress: current ability overall and per skill, history, sessions."""
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlmodel import Session, select
@@ -10,15 +11,18 @@ from api.services import ability
 from api.services.sessions import describe, sessions_of
 
 
-def progress(session: Session, learner: User, language: str | None = None) -> dict[str, Any]:
+def progress(session: Session, learner: User, now: datetime,
+             language: str | None = None) -> dict[str, Any]:
+    """Current ability (carried forward to ``now``) overall and per skill, history, sessions."""
     language = language or learner.language or _last_language(session, learner.id)
     overall, skills = None, {}
     if language is not None:
         rows = session.exec(select(LearnerAbility).where(LearnerAbility.learner_id == learner.id,
                                                          LearnerAbility.language == language))
         for row in rows:
-            facts = ability.summary(ability.load_posterior(row.posterior), language,
-                                    None if row.scope == ability.OVERALL else row.scope)
+            estimate = ability.estimate_now(row, now)
+            facts = ability.normal_summary(estimate.theta, estimate.se, language,
+                                           None if row.scope == ability.OVERALL else row.scope)
             facts["updated_at"] = utc(row.updated_at)
             if row.scope == ability.OVERALL:
                 overall = facts

@@ -37,7 +37,7 @@ def start_session(session: Session, learner: User, language: str, mode: str, tra
         raise NotFound(f"no exercises for language '{language}', track '{track}'"
                        + (f", trade '{trade}'" if trade else ""))
     if mode == "drill":
-        posterior = ability.current_posterior(session, learner.id, language, ability.OVERALL)
+        posterior = ability.starting_posterior(session, learner.id, language, now)
     else:
         posterior = ability.prior_posterior()
     session_id = uuid.uuid4().hex
