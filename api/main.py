@@ -70,4 +70,32 @@ def create_app(settings: Settings | None = None,
 
     for module in (health, auth, classes, sessions, learners, vocabulary_sets, calibrations):
         app.include_router(module.router)
+    app.openapi = lambda: _openapi_with_problems(app)
     return app
+
+
+def _openapi_with_problems(app: FastAPI) -> dict[str, Any]:
+    """The OpenAPI schema, every error response documented as problem details."""
+    if app.openapi_schema:
+        return app.openapi_schema
+    from fastapi.openapi.utils import get_openapi
+
+    from api.errors import PROBLEM_MEDIA_TYPE
+    from api.schemas import Problem
+
+    schema = get_openapi(title=app.title, version=app.version, description=app.description,
+                         routes=app.routes)
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    problem_schema = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+    components.update(problem_schema.pop("$defs", {}))
+    components["Problem"] = problem_schema
+    for operations in schema.get("paths", {}).values():
+        for operation in operations.values():
+            for status, response in operation.get("responses", {}).items():
+                if status[0] in "45":
+                    response["content"] = {PROBLEM_MEDIA_TYPE: {
+                        "schema": {"$ref": "#/components/schemas/Problem"}}}
+    for unused in ("HTTPValidationError", "ValidationError"):
+        components.pop(unused, None)
+    app.openapi_schema = schema
+    return schema

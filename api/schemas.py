@@ -159,3 +159,22 @@ class Health(BaseModel):
     status: Literal["ok"]
     database: Literal["ok"]
     items: int
+
+
+class FieldError(BaseModel):
+    field: str = Field(description="where, e.g. body.language or query.limit")
+    message: str
+    type: str
+
+
+class Problem(BaseModel):
+    """An error, as RFC 9457 problem details (media type application/problem+json)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str | None = None
+    instance: str | None = None
+    errors: list[FieldError] | None = Field(default=None, description="422: one entry per bad field")
