@@ -16,9 +16,10 @@ from typing import Any
 from collections import defaultdict
 from collections.abc import Sequence
 
+import numpy as np
 from sqlmodel import Session, select
 
-from api.models import AbilitySnapshot, ItemRow, LearnerAbility, utc
+from api.models import AbilitySnapshot, ItemRow, LearnerAbility, ResponseRow, utc
 
 OVERALL = "overall"
 SECONDS_PER_DAY = 86_400.0
@@ -160,16 +161,38 @@ def series(session: Session, learner_ids: Sequence[int], language: str
            ) -> dict[int, dict[str, list[dict[str, Any]]]]:
     """Ability over time, ``{learner: {scope: [{time, theta, se, level}, ...]}}``, oldest first.
 
-    The one source of every curve, history and alert, so they always agree.
+    The engine's growth model smoothed over all of each learner's answers
+    (forward--backward, :func:`engine.growth.filter_abilities`), overall and
+    per skill: every point uses the answers before and after it, so a lucky
+    streak does not read as a level change. It is the one source of every
+    curve, history and alert, so they always agree.
     """
     out: dict[int, dict[str, list[dict[str, Any]]]] = defaultdict(lambda: defaultdict(list))
     if not learner_ids:
         return out
-    statement = (select(AbilitySnapshot)
-                 .where(AbilitySnapshot.learner_id.in_(list(learner_ids)),
-                        AbilitySnapshot.language == language)
-                 .order_by(AbilitySnapshot.taken_at, AbilitySnapshot.id))
-    for snap in session.exec(statement):
-        out[snap.learner_id][snap.scope].append(
-            {"time": utc(snap.taken_at), "theta": snap.theta, "se": snap.se, "level": snap.level})
+    statement = (select(ResponseRow.learner_id, ResponseRow.answered_at, ResponseRow.score,
+                        ResponseRow.max_score, ItemRow.a, ItemRow.b, ItemRow.c, ItemRow.skill)
+                 .join(ItemRow, ItemRow.id == ResponseRow.item_id)
+                 .where(ResponseRow.learner_id.in_(list(learner_ids)), ItemRow.language == language)
+                 .order_by(ResponseRow.answered_at, ResponseRow.id))
+    rows = session.exec(statement).all()
+    if not rows:
+        return out
+    from engine.growth import filter_abilities
+
+    learner = np.array([r[0] for r in rows])
+    times = [utc(r[1]) for r in rows]
+    days = np.array([days_of(t) for t in times])
+    score = np.array([int(r[2] >= r[3]) for r in rows])
+    a, b, c = (np.array([r[i] for r in rows], dtype=float) for i in (4, 5, 6))
+    skill = np.array([r[7] for r in rows])
+    scopes = [(OVERALL, np.ones(len(rows), dtype=bool))] + [
+        (name, skill == name) for name in sorted(set(skill.tolist()))]
+    for scope, mask in scopes:
+        track = filter_abilities(learner[mask], days[mask], a[mask], b[mask], c[mask], score[mask],
+                                 growth_parameters(), smooth=True)
+        for index, theta, se in zip(np.flatnonzero(mask), track.theta, track.se):
+            out[int(learner[index])][scope].append(
+                {"time": times[index], "theta": float(theta), "se": float(se),
+                 "level": level_of(float(theta), language, None if scope == OVERALL else scope)})
     return out
