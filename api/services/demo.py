@@ -44,21 +44,23 @@ class Demo:
     class_id: int
     learners: list[tuple[str, str]] = field(default_factory=list)
     answers: int = 0
+    weeks: int = DEMO_WEEKS
 
     def describe(self) -> str:
         lines = ["demo accounts (passwords are shown only now):",
                  f"  teacher  {self.teacher[0]:<16} {self.teacher[1]}",
                  *(f"  learner  {name:<16} {password}" for name, password in self.learners),
-                 f"  class id {self.class_id}; {self.answers} simulated answers over {DEMO_WEEKS} weeks"]
+                 f"  class id {self.class_id}; {self.answers} simulated answers over {self.weeks} weeks"]
         return "\n".join(lines)
 
 
-def create_demo(session: Session, now: datetime, seed: int = DEMO_SEED) -> Demo | None:
+def create_demo(session: Session, now: datetime, seed: int = DEMO_SEED,
+                weeks: int = DEMO_WEEKS) -> Demo | None:
     """Fill an empty database; returns None (and does nothing) if there are users already."""
     if session.exec(select(func.count()).select_from(User)).one() > 0:
         return None
     rng = np.random.default_rng(seed)
-    start = now - timedelta(weeks=DEMO_WEEKS)
+    start = now - timedelta(weeks=weeks)
     teacher_password = secrets.token_urlsafe(PASSWORD_BYTES)
     from api.services.users import create_user
 
@@ -66,15 +68,15 @@ def create_demo(session: Session, now: datetime, seed: int = DEMO_SEED) -> Demo 
                           language=DEMO_LANGUAGE)
     session.commit()
     school_class = classes.create_class(session, teacher, "Demo class (Bokmål)", DEMO_LANGUAGE, start)
-    demo = Demo(teacher=("demo-teacher", teacher_password), class_id=school_class.id)
+    demo = Demo(teacher=("demo-teacher", teacher_password), class_id=school_class.id, weeks=weeks)
     settings = Settings(drill_length=DEMO_DRILL_LENGTH)
     for number, (theta0, growth, idle_days) in enumerate(LEARNER_STORIES, start=1):
         username, password = f"demo-learner-{number}", secrets.token_urlsafe(PASSWORD_BYTES)
         learner = classes.add_learner(session, school_class, username, password, start)
         demo.learners.append((username, password))
-        last_day = DEMO_WEEKS * 7 - idle_days
+        last_day = max(weeks * 7 - idle_days, 2)
         days = [0] + sorted(rng.choice(np.arange(1, last_day), size=min(
-            DEMO_WEEKS * DRILL_DAYS_PER_WEEK, last_day - 1), replace=False).tolist())
+            weeks * DRILL_DAYS_PER_WEEK, last_day - 1), replace=False).tolist())
         for day in days:
             moment = start + timedelta(days=int(day), hours=9 + int(rng.integers(0, 8)))
             mode = "placement" if day == 0 else "drill"
