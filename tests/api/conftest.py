@@ -93,12 +93,13 @@ def clock() -> Clock:
 @pytest.fixture
 def settings(database_url, tmp_path) -> Settings:
     return Settings(database_url=database_url, var_dir=tmp_path / "var", jwt_secret="test-secret-" + "x" * 32,
-                    calibration_in_background=True, drill_length=6)
+                    calibration_in_background=True, drill_length=6,
+                    token_expiry_minutes=60 * 24 * 60)
 
 
 @pytest.fixture
 def make_client(settings, clock):
-    """Build a client; ``bank`` defaults to the small test bank."""
+    """Build a client; ``bank`` is the small test bank by default, a list of items, or "real"."""
     from api.deps import get_now
     from api.main import create_app
 
@@ -106,8 +107,11 @@ def make_client(settings, clock):
 
     def build(bank=None, **overrides) -> TestClient:
         app_settings = settings.model_copy(update=overrides) if overrides else settings
-        items = small_bank() if bank is None else bank
-        app = create_app(app_settings, bank_items=lambda _s: items)
+        if bank == "real":
+            app = create_app(app_settings)  # the bundled content bank
+        else:
+            items = small_bank() if bank is None else bank
+            app = create_app(app_settings, bank_items=lambda _s: items)
         app.dependency_overrides[get_now] = clock
         client = TestClient(app)
         client.__enter__()

@@ -1,7 +1,7 @@
 """Accounts, tokens, classes and learners in classes."""
 from __future__ import annotations
 
-from api_helpers import create_user, login
+from api_helpers import create_user, login, small_bank
 
 
 def test_token_for_right_password_and_problem_for_wrong(client):
@@ -91,4 +91,20 @@ def test_unknown_path_and_method_are_problem_details(client):
 def test_health_reports_database_and_items(client):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok", "items": 0}
+    assert response.json() == {"status": "ok", "database": "ok", "items": len(small_bank())}
+
+
+def test_openapi_documents_every_error_as_problem_details(client):
+    assert client.get("/docs").status_code == 200
+    schema = client.get("/openapi.json").json()
+    errors = [(path, method, status, response)
+              for path, operations in schema["paths"].items()
+              for method, operation in operations.items()
+              for status, response in operation["responses"].items() if status[0] in "45"]
+    assert len(errors) > 40
+    for path, method, status, response in errors:
+        assert list(response["content"]) == ["application/problem+json"], (path, method, status)
+    secured = [(path, method) for path, operations in schema["paths"].items()
+               for method, operation in operations.items()
+               if path not in ("/healthz", "/v1/auth/token") and "401" not in operation["responses"]]
+    assert secured == []

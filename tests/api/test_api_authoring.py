@@ -1,0 +1,83 @@
+"""Authoring vocabulary sets: check, preview, publish."""
+from __future__ import annotations
+
+from sqlmodel import select
+
+from api.models import ItemRow
+from api_helpers import needs
+
+pytestmark = needs("content.schema", "content.authoring", "content.generate")
+
+GOOD_SET = {
+    "language": "nb", "track": "trade", "trade": "construction", "title": "Verktøy",
+    "entries": [
+        {"lemma": "hammer", "pos": "NOUN", "gloss": "hammer", "cefr": "A2",
+         "examples": ["Kan du gi meg hammeren?"]},
+        {"lemma": "stige", "pos": "NOUN", "gloss": "ladder", "cefr": "A2",
+         "examples": ["Stigen står ved veggen."]},
+        {"lemma": "sag", "pos": "NOUN", "gloss": "saw", "cefr": "A2",
+         "examples": ["Sagen ligger i bilen."]},
+        {"lemma": "bore", "pos": "VERB", "gloss": "to drill", "cefr": "B1",
+         "examples": ["Vi må bore et hull i veggen."]},
+    ],
+}
+
+
+def test_author_previews_then_publishes_items_as_live_pretest_items(client, people, db):
+    headers = people["author"]["headers"]
+    created = client.post("/v1/vocabulary-sets", json=GOOD_SET, headers=headers)
+    assert created.status_code == 201, created.text
+    body = created.json()
+    assert (body["status"], body["language"], body["trade"], body["title"]) == (
+        "draft", "nb", "construction", "Verktøy")
+    assert len(body["items"]) >= len(GOOD_SET["entries"])
+    assert all(item["answers"] for item in body["items"])  # the author sees the keys
+    ids = [item["id"] for item in body["items"]]
+    assert db.exec(select(ItemRow).where(ItemRow.id.in_(ids))).all() == []  # not live yet
+    assert client.get(f"/v1/vocabulary-sets/{body['id']}", headers=headers).json()["items"] == body["items"]
+
+    published = client.post(f"/v1/vocabulary-sets/{body['id']}/publish", headers=headers)
+    assert published.status_code == 200 and published.json()["status"] == "published"
+    rows = db.exec(select(ItemRow).where(ItemRow.id.in_(ids))).all()
+    assert sorted(r.id for r in rows) == sorted(ids)
+    assert all(r.live and r.status == "prior" and r.origin == "authored" and r.trade == "construction"
+               and r.vocabulary_set_id == body["id"] for r in rows)
+    again = client.post(f"/v1/vocabulary-sets/{body['id']}/publish", headers=headers)
+    assert again.status_code == 200 and again.json()["published_at"] == published.json()["published_at"]
+
+
+def test_bad_set_is_422_listing_every_problem_by_entry_and_field(client, people):
+    bad = {**GOOD_SET, "entries": [
+        GOOD_SET["entries"][0],
+        {"lemma": "", "pos": "NOUN", "gloss": "nothing", "cefr": "A2", "examples": ["Ingenting her."]},
+        {"lemma": "stige", "pos": "NOUN", "gloss": "ladder", "cefr": "Z9",
+         "examples": ["Stigen står ved veggen."]},
+    ]}
+    response = client.post("/v1/vocabulary-sets", json=bad, headers=people["author"]["headers"])
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"
+    problems = response.json()["problems"]
+    located = {(p["entry"], p["field"]) for p in problems}
+    assert (1, "lemma") in located and (2, "cefr") in located
+    assert all(p["message"] for p in problems)
+    assert response.json()["detail"].startswith(f"{len(problems)} problem(s)")
+
+
+def test_only_authors_author_and_only_their_own_sets(client, people):
+    for role in ("learner", "teacher"):
+        response = client.post("/v1/vocabulary-sets", json=GOOD_SET, headers=people[role]["headers"])
+        assert response.status_code == 403
+    set_id = client.post("/v1/vocabulary-sets", json=GOOD_SET,
+                         headers=people["author"]["headers"]).json()["id"]
+    from api_helpers import create_user, login
+
+    create_user(client, "author2", "author")
+    other = login(client, "author2")
+    assert client.get(f"/v1/vocabulary-sets/{set_id}", headers=other).status_code == 404
+    assert client.post(f"/v1/vocabulary-sets/{set_id}/publish", headers=other).status_code == 404
+    assert client.get("/v1/vocabulary-sets/nope", headers=people["author"]["headers"]).status_code == 404
+    # Authors cannot read learners' data.
+    assert client.get(f"/v1/learners/{people['learner']['id']}",
+                      headers=people["author"]["headers"]).status_code == 403
+    assert client.get(f"/v1/classes/{people['class_id']}/ability-curves",
+                      headers=people["author"]["headers"]).status_code == 403

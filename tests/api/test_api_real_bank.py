@@ -1,0 +1,46 @@
+"""The service on the real content bank: loading it, and a placement test through HTTP."""
+from __future__ import annotations
+
+import uuid
+
+import numpy as np
+
+from api_helpers import FLOW_MODULES, assert_no_answer_key, create_user, login, needs, right_answer, wrong_answer
+
+pytestmark = needs(*FLOW_MODULES)
+
+LEVELS = ("A1", "A2", "B1", "B2")
+
+
+def test_real_bank_loads_idempotently_and_a_placement_ends_with_a_level(make_client):
+    from content.bank import default_bank
+
+    bank = {item.id: item.model_dump(mode="json") for item in default_bank().items}
+    client = make_client(bank="real")
+    health = client.get("/healthz").json()
+    assert health["items"] == len(bank)
+    again = make_client(bank="real")  # a second start loads nothing twice
+    assert again.get("/healthz").json()["items"] == len(bank)
+
+    create_user(client, "ayse", "learner", language="nb")
+    headers = login(client, "ayse")
+    session_id = client.post("/v1/sessions", headers=headers,
+                             json={"language": "nb", "mode": "placement"}).json()["id"]
+    rng = np.random.default_rng(3)
+    steps = 0
+    while True:
+        step = client.get(f"/v1/sessions/{session_id}/next", headers=headers).json()
+        assert_no_answer_key(step, bank)
+        if step["done"]:
+            break
+        truth = bank[step["item"]["id"]]
+        assert truth["language"] == "nb" and truth["track"] == "b1"
+        # A learner who knows A1-A2 material and half of B1.
+        knows = {"A1": 0.95, "A2": 0.85, "B1": 0.5, "B2": 0.15}[truth["cefr"]]
+        value = right_answer(truth) if rng.random() < knows else wrong_answer(truth)
+        result = client.post(f"/v1/sessions/{session_id}/responses", headers=headers,
+                             json={"item_id": truth["id"], "answer": value, "response_ms": 5000,
+                                   "client_response_id": uuid.uuid4().hex})
+        assert result.status_code == 200, result.text
+        steps += 1
+    assert step["result"]["level"] in LEVELS and step["result"]["items_answered"] == steps

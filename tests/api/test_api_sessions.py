@@ -1,0 +1,177 @@
+"""The learner flow: placement tests and drills through HTTP."""
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from sqlmodel import select
+
+from api.models import ResponseRow
+from api_helpers import FLOW_MODULES, assert_no_answer_key, needs, right_answer, small_bank_data, wrong_answer
+
+pytestmark = needs(*FLOW_MODULES)
+
+LEVELS = ("A1", "A2", "B1", "B2")
+BANK = {item["id"]: item for item in small_bank_data()}
+#: The simulated learner knows every item easier than this.
+KNOWS_BELOW = 0.5
+
+
+def start(client, headers, **body):
+    body = {"language": "nb", "mode": "placement", "track": "b1", "trade": None, **body}
+    response = client.post("/v1/sessions", json=body, headers=headers)
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def answer(client, headers, session_id, item_id, value, client_id=None, response_ms=4200):
+    return client.post(f"/v1/sessions/{session_id}/responses", headers=headers,
+                       json={"item_id": item_id, "answer": value, "response_ms": response_ms,
+                             "client_response_id": client_id or uuid.uuid4().hex})
+
+
+def test_full_placement_ends_with_a_level_and_never_leaks_answers(client, people):
+    headers = people["learner"]["headers"]
+    created = start(client, headers)
+    assert created["mode"] == "placement" and created["status"] == "active"
+    seen = []
+    payloads = [created]
+    while True:
+        step = client.get(f"/v1/sessions/{created['id']}/next", headers=headers)
+        assert step.status_code == 200
+        payloads.append(step.json())
+        if step.json()["done"]:
+            break
+        item = step.json()["item"]
+        assert set(item) >= {"id", "type", "prompt", "options", "instructions"}
+        truth = BANK[item["id"]]
+        assert item["id"] not in seen, "an item was repeated within a session"
+        seen.append(item["id"])
+        value = right_answer(truth) if truth["b"] < KNOWS_BELOW else wrong_answer(truth)
+        result = answer(client, headers, created["id"], item["id"], value)
+        assert result.status_code == 200, result.text
+        body = result.json()
+        assert body["correct"] == (truth["b"] < KNOWS_BELOW)
+        assert body["score"] == (truth["max_score"] if body["correct"] else 0)
+        assert body["level"] in LEVELS
+        assert sum(body["level_probabilities"].values()) == pytest.approx(1.0)
+        assert body["feedback"] == truth["feedback"]
+    result = payloads[-1]["result"]
+    assert result["level"] in LEVELS and result["items_answered"] == len(seen)
+    assert 10 <= len(seen) <= 30
+    # The learner knows items up to b = 0.5: the estimate lands near there, in A2/B1.
+    assert -0.5 < result["theta"] < 1.5 and result["level"] in ("A2", "B1")
+    me = client.get("/v1/learners/me", headers=headers)
+    assert me.status_code == 200
+    payloads.append(me.json())
+    assert me.json()["overall"]["level"] in LEVELS and len(me.json()["history"]) == len(seen)
+    assert sum(me.json()["overall"]["level_probabilities"].values()) == pytest.approx(1.0)
+    assert set(me.json()["skills"]) <= {"vocabulary", "grammar", "reading", "functional"}
+    session_view = client.get(f"/v1/sessions/{created['id']}", headers=headers).json()
+    assert session_view["status"] == "done" and session_view["items_answered"] == len(seen)
+    for payload in payloads:
+        assert_no_answer_key(payload, BANK)
+    again = client.get(f"/v1/sessions/{created['id']}/next", headers=headers).json()
+    assert again == {"done": True, "item": None, "result": result}
+
+
+def test_next_repeats_the_unanswered_item(client, people):
+    headers = people["learner"]["headers"]
+    session_id = start(client, headers)["id"]
+    first = client.get(f"/v1/sessions/{session_id}/next", headers=headers).json()
+    second = client.get(f"/v1/sessions/{session_id}/next", headers=headers).json()
+    assert first == second and first["done"] is False
+
+
+def test_retry_with_same_client_response_id_returns_first_result_and_records_once(client, people, db):
+    headers = people["learner"]["headers"]
+    session_id = start(client, headers)["id"]
+    item = client.get(f"/v1/sessions/{session_id}/next", headers=headers).json()["item"]
+    truth = BANK[item["id"]]
+    first = answer(client, headers, session_id, item["id"], right_answer(truth), "phone-1")
+    retry = answer(client, headers, session_id, item["id"], right_answer(truth), "phone-1")
+    # Even a retry carrying a different answer gets the first result back.
+    changed = answer(client, headers, session_id, item["id"], wrong_answer(truth), "phone-1")
+    assert first.status_code == retry.status_code == changed.status_code == 200
+    assert first.json() == retry.json() == changed.json()
+    assert first.json()["correct"] is True
+    rows = db.exec(select(ResponseRow).where(ResponseRow.session_id == session_id)).all()
+    assert [(r.item_id, r.client_response_id, r.correct) for r in rows] == [(item["id"], "phone-1", True)]
+    assert client.get(f"/v1/sessions/{session_id}", headers=headers).json()["items_answered"] == 1
+    following = client.get(f"/v1/sessions/{session_id}/next", headers=headers).json()["item"]
+    assert following["id"] != item["id"]
+
+
+def test_answers_to_items_not_served_or_already_answered_are_409(client, people):
+    headers = people["learner"]["headers"]
+    session_id = start(client, headers)["id"]
+    item = client.get(f"/v1/sessions/{session_id}/next", headers=headers).json()["item"]
+    never_served = next(i for i in BANK if i != item["id"] and i.startswith("nb-test-b1"))
+    for item_id in (never_served, "does-not-exist"):
+        conflict = answer(client, headers, session_id, item_id, "a")
+        assert conflict.status_code == 409
+        assert conflict.headers["content-type"] == "application/problem+json"
+        assert conflict.json()["detail"] == f"item '{item_id}' was not served in this session"
+    assert answer(client, headers, session_id, item["id"], right_answer(BANK[item["id"]])).status_code == 200
+    twice = answer(client, headers, session_id, item["id"], right_answer(BANK[item["id"]]))
+    assert twice.status_code == 409 and "already answered" in twice.json()["detail"]
+
+
+def test_sessions_of_other_learners_are_404_and_other_roles_403(client, people):
+    mine = start(client, people["learner"]["headers"])["id"]
+    item = client.get(f"/v1/sessions/{mine}/next", headers=people["learner"]["headers"]).json()["item"]
+    other = people["learner2"]["headers"]
+    assert client.get(f"/v1/sessions/{mine}", headers=other).status_code == 404
+    assert client.get(f"/v1/sessions/{mine}/next", headers=other).status_code == 404
+    assert answer(client, other, mine, item["id"], "x").status_code == 404
+    for role in ("teacher", "author", "admin"):
+        headers = people[role]["headers"]
+        assert client.get(f"/v1/sessions/{mine}/next", headers=headers).status_code == 403
+        assert client.post("/v1/sessions", headers=headers,
+                           json={"language": "nb", "mode": "drill"}).status_code == 403
+    assert client.get(f"/v1/sessions/{mine}/next").status_code == 401
+    assert client.get("/v1/sessions/0123456789abcdef/next",
+                      headers=people["learner"]["headers"]).status_code == 404
+
+
+def test_session_request_validation(client, people):
+    headers = people["learner"]["headers"]
+    cases = [({"language": "nb", "mode": "placement", "track": "trade"}, "body",
+              "trade is required when track is 'trade'"),
+             ({"language": "xx", "mode": "placement"}, "body.language", None),
+             ({"language": "nb", "mode": "exam"}, "body.mode", None),
+             ({"language": "nb", "mode": "drill", "track": "trade", "trade": "piloting"},
+              "body.trade", None)]
+    for body, field, message in cases:
+        response = client.post("/v1/sessions", json=body, headers=headers)
+        assert response.status_code == 422, body
+        assert response.json()["errors"][0]["field"] == field
+        if message:
+            assert message in response.json()["errors"][0]["message"]
+    no_items = client.post("/v1/sessions", json={"language": "tr", "mode": "placement"}, headers=headers)
+    assert no_items.status_code == 404 and "no exercises" in no_items.json()["detail"]
+    session_id = start(client, headers)["id"]
+    item = client.get(f"/v1/sessions/{session_id}/next", headers=headers).json()["item"]
+    bad = client.post(f"/v1/sessions/{session_id}/responses", headers=headers,
+                      json={"item_id": item["id"], "answer": "a", "response_ms": -5})
+    assert bad.status_code == 422
+    assert sorted(e["field"] for e in bad.json()["errors"]) == ["body.client_response_id",
+                                                                 "body.response_ms"]
+
+
+def test_trade_drill_mixes_trade_and_b1_items_and_stops_at_its_length(client, people):
+    headers = people["learner"]["headers"]
+    created = start(client, headers, mode="drill", track="trade", trade="construction")
+    served = []
+    while True:
+        step = client.get(f"/v1/sessions/{created['id']}/next", headers=headers).json()
+        if step["done"]:
+            break
+        served.append(step["item"]["id"])
+        truth = BANK[step["item"]["id"]]
+        assert answer(client, headers, created["id"], truth["id"], right_answer(truth)).status_code == 200
+    assert len(served) == client.app.state.settings.drill_length
+    tracks = [BANK[i]["track"] for i in served]
+    assert tracks == ["trade", "b1"] * (len(served) // 2)
+    assert step["result"]["correct"] == len(served)
+    assert all(BANK[i]["language"] == "nb" for i in served)
