@@ -1,6 +1,7 @@
 from fastapi import APIRouter, Response
 
 from api.deps import NowDep, SessionDep, SettingsDep, Teacher, TeacherClass
+from api.models import utc
 from api.routes import problems
 from api.schemas import ClassCreate, ClassOut, LearnerCreate, LearnerOut
 from api.services import alerts, classes, curves
@@ -12,7 +13,7 @@ def _out(session, school_class) -> ClassOut:
     return ClassOut(id=school_class.id, name=school_class.name, language=school_class.language,
                     teacher_id=school_class.teacher_id,
                     learner_count=len(classes.learners_of(session, school_class)),
-                    created_at=school_class.created_at)
+                    created_at=utc(school_class.created_at))
 
 
 @router.post("", status_code=201, response_model=ClassOut, responses=problems(401, 403, 422))

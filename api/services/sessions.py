@@ -83,8 +83,19 @@ def _lock(session: Session, row: LearningSession) -> LearningSession:
     return locked
 
 
-def _public_item(row: ItemRow) -> dict[str, Any]:
-    return item_store.to_item(row).public_view()
+def _public_item(row: ItemRow, state: dict[str, Any]) -> dict[str, Any]:
+    """What the learner sees, options in an order drawn for this session and item.
+
+    Authors usually write the right option first; shown as written, "always
+    pick the first" would pass. The order is the same on every request of the
+    session (a retry shows the same screen).
+    """
+    view = item_store.to_item(row).public_view()
+    options = view.get("options")
+    if options:
+        rng = np.random.default_rng([state["seed"], zlib.crc32(row.id.encode())])
+        view["options"] = [options[i] for i in rng.permutation(len(options))]
+    return view
 
 
 def next_item(session: Session, row: LearningSession, settings: Settings,
@@ -99,7 +110,8 @@ def next_item(session: Session, row: LearningSession, settings: Settings,
         return {"done": True, "result": row.result}
     state = dict(row.state)
     if state["pending"] is not None:
-        return {"done": False, "item": _public_item(item_store.get_row(session, state["pending"]))}
+        return {"done": False,
+                "item": _public_item(item_store.get_row(session, state["pending"]), state)}
     pool = _pool_rows(session, row.language, row.track, row.trade)
     chosen = _choose(session, row, state, pool, settings)
     if chosen is None:
@@ -112,7 +124,7 @@ def next_item(session: Session, row: LearningSession, settings: Settings,
     row.updated_at = now
     session.add(row)
     session.commit()
-    return {"done": False, "item": _public_item(item_store.get_row(session, chosen.id))}
+    return {"done": False, "item": _public_item(item_store.get_row(session, chosen.id), state)}
 
 
 def _rng(state: dict[str, Any]) -> np.random.Generator:

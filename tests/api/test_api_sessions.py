@@ -56,6 +56,11 @@ def test_full_placement_ends_with_a_level_and_never_leaks_answers(client, people
         assert body["level"] in LEVELS
         assert sum(body["level_probabilities"].values()) == pytest.approx(1.0)
         assert body["feedback"] == truth["feedback"]
+    # Authors write the right option first; the learner must not see it first every time.
+    first_is_right = [step["item"]["options"][0]["id"] in BANK[step["item"]["id"]]["answers"]
+                      for step in payloads[1:-1]
+                      if BANK[step["item"]["id"]]["type"] in ("multiple_choice", "cloze_choice")]
+    assert len(first_is_right) >= 4 and sum(first_is_right) < len(first_is_right) / 2 + 1
     result = payloads[-1]["result"]
     assert result["level"] in LEVELS and result["items_answered"] == len(seen)
     assert 10 <= len(seen) <= 30
