@@ -2,8 +2,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
-from api.deps import Learner, NowDep, SessionDep, Teacher
-from api.errors import NotFound
+from api.deps import CurrentUser, Learner, NowDep, SessionDep
+from api.errors import Forbidden, NotFound
 from api.routes import problems
 from api.schemas import Language, LearnerProgress
 from api.services import classes, learners, users
@@ -19,9 +19,16 @@ def me(learner: Learner, session: SessionDep, now: NowDep,
 
 
 @router.get("/{learner_id}", response_model=LearnerProgress, responses=problems(401, 403, 404))
-def one(learner_id: Annotated[int, Path(ge=1)], teacher: Teacher, session: SessionDep,
+def one(learner_id: Annotated[int, Path(ge=1)], user: CurrentUser, session: SessionDep,
         now: NowDep) -> LearnerProgress:
-    """A learner's progress, for the teacher of their class."""
-    if not classes.teacher_can_see(session, teacher, learner_id):
+    """A learner's progress: for the learner themself and the teacher of their class.
+
+    Any other learner id is a 404 (ids reveal nothing); authors get 403.
+    """
+    if user.role == "author":
+        raise Forbidden("authors cannot read learners' data")
+    allowed = (user.id == learner_id if user.role == "learner"
+               else classes.teacher_can_see(session, user, learner_id))
+    if not allowed:
         raise NotFound(f"learner {learner_id} not found")
     return LearnerProgress(**learners.progress(session, users.get_user(session, learner_id), now))
