@@ -17,7 +17,7 @@ import numpy as np
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from api.errors import Conflict, NotFound
+from api.errors import Conflict, InvalidInput, NotFound
 from api.models import ItemRow, LearningSession, ResponseRow, User, utc
 from api.services import ability, items as item_store
 from api.settings import Settings
@@ -210,6 +210,7 @@ def record_response(session: Session, row: LearningSession, item_id: str, answer
     if item_id != state["pending"]:
         raise Conflict(f"item '{item_id}' was already answered in this session", item_id=item_id)
     item_row = item_store.get_row(session, item_id)
+    _check_answer_shape(item_row, answer)
     checked = check_answer(item_store.to_item(item_row), answer)
     score = int(checked.score)
 
@@ -247,6 +248,15 @@ def record_response(session: Session, row: LearningSession, item_id: str, answer
     session.add(row)
     session.commit()
     return result
+
+
+def _check_answer_shape(row: ItemRow, answer: Any) -> None:
+    """A list of token ids for word order, one string otherwise (422 before any scoring)."""
+    if row.type == "word_order":
+        if not isinstance(answer, list):
+            raise InvalidInput("answer: a list of token ids for a word_order item", field="answer")
+    elif not isinstance(answer, str):
+        raise InvalidInput(f"answer: one string for a {row.type} item", field="answer")
 
 
 def _by_client_id(session: Session, session_id: str, client_response_id: str) -> ResponseRow | None:

@@ -157,6 +157,10 @@ def test_session_request_validation(client, people):
     assert no_items.status_code == 404 and "no exercises" in no_items.json()["detail"]
     session_id = start(client, headers)["id"]
     item = client.get(f"/v1/sessions/{session_id}/next", headers=headers).json()["item"]
+    shape = ["a", "b"] if item["type"] != "word_order" else "a"
+    wrong_shape = client.post(f"/v1/sessions/{session_id}/responses", headers=headers,
+                              json={"item_id": item["id"], "answer": shape, "client_response_id": "x1"})
+    assert wrong_shape.status_code == 422 and wrong_shape.json()["field"] == "answer"
     bad = client.post(f"/v1/sessions/{session_id}/responses", headers=headers,
                       json={"item_id": item["id"], "answer": "a", "response_ms": -5})
     assert bad.status_code == 422
