@@ -52,6 +52,25 @@ def make_engine(url: str) -> Engine:
     return engine
 
 
+def begin_write(session: Session) -> None:
+    """Start the session's transaction as a writer, where the database needs it (SQLite).
+
+    PostgreSQL serialises writers with ``SELECT ... FOR UPDATE``; SQLite ignores
+    that clause, and a transaction that read before another process committed
+    cannot write afterwards (``SQLITE_BUSY_SNAPSHOT``, which no busy timeout
+    cures). ``BEGIN IMMEDIATE`` takes the write lock first (waiting up to the
+    busy timeout), so what it reads next is current and its writes cannot fail
+    that way. Python's sqlite3 opens transactions only before writes, so none
+    is open yet when a request's reads are done.
+    """
+    connection = session.connection()
+    if connection.dialect.name != "sqlite":
+        return
+    dbapi_connection = connection.connection.driver_connection
+    if not dbapi_connection.in_transaction:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
 def alembic_config(url: str):
     from alembic.config import Config
 

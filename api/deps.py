@@ -9,7 +9,7 @@ from fastapi import Depends, Path, Request
 from fastapi.security import OAuth2PasswordBearer
 from sqlmodel import Session
 
-from api.errors import Forbidden, Unauthorized
+from api.errors import Forbidden, NotFound, Unauthorized
 from api.models import LearningSession, SchoolClass, User
 from api.security import decode_token
 from api.settings import Settings
@@ -79,5 +79,22 @@ def load_learner_session(session: SessionDep, learner: Learner,
     return session_for_learner(session, learner, session_id)
 
 
+def load_visible_learner(session: SessionDep, user: CurrentUser,
+                         learner_id: Annotated[int, Path(ge=1)]) -> User:
+    """A learner account the caller may read: their own, or one in a class they teach (admins:
+    any). Authors get 403; any other id is a 404, so ids reveal nothing."""
+    from api.services.classes import teacher_can_see
+    from api.services.privacy import learner
+
+    if user.role == "author":
+        raise Forbidden("authors cannot read learners' data")
+    allowed = (user.id == learner_id if user.role == "learner"
+               else teacher_can_see(session, user, learner_id))
+    if not allowed:
+        raise NotFound(f"learner {learner_id} not found")
+    return learner(session, learner_id)
+
+
 TeacherClass = Annotated[SchoolClass, Depends(load_teacher_class)]
+VisibleLearner = Annotated[User, Depends(load_visible_learner)]
 OwnSession = Annotated[LearningSession, Depends(load_learner_session)]

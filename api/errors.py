@@ -6,10 +6,12 @@ HTTP errors (404 for unknown paths, 405) into ``application/problem+json``.
 """
 from __future__ import annotations
 
+import logging
 from http import HTTPStatus
 from typing import Any
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
+logger = logging.getLogger("b1engine.api")
 
 
 class DomainError(Exception):
@@ -51,6 +53,17 @@ class InvalidInput(DomainError):
     title = "Invalid input"
 
 
+class TooManyRequests(DomainError):
+    """Rate limited; ``retry_after`` seconds go into the ``Retry-After`` header."""
+
+    status = 429
+    title = "Too many requests"
+
+    def __init__(self, detail: str, retry_after: int, **extensions: Any) -> None:
+        super().__init__(detail, retry_after=retry_after, **extensions)
+        self.retry_after = retry_after
+
+
 class Unavailable(DomainError):
     status = 503
     title = "Service unavailable"
@@ -84,6 +97,7 @@ def install(app) -> None:
     from fastapi import Request
     from fastapi.exceptions import RequestValidationError
     from fastapi.responses import JSONResponse
+    from sqlalchemy.exc import OperationalError
     from starlette.exceptions import HTTPException as StarletteHTTPException
 
     def respond(body: dict[str, Any], headers: dict[str, str] | None = None) -> JSONResponse:
@@ -93,6 +107,8 @@ def install(app) -> None:
     @app.exception_handler(DomainError)
     def _domain(request: Request, error: DomainError) -> JSONResponse:
         headers = {"WWW-Authenticate": "Bearer"} if error.status == 401 else None
+        if isinstance(error, TooManyRequests):
+            headers = {"Retry-After": str(error.retry_after)}
         return respond(problem(error.status, error.title, error.detail,
                                instance=request.url.path, **error.extensions), headers)
 
@@ -103,6 +119,21 @@ def install(app) -> None:
         detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
         return respond(problem(422, "Invalid request", detail, instance=request.url.path,
                                errors=errors))
+
+    @app.exception_handler(OperationalError)
+    def _database_down(request: Request, error: OperationalError) -> JSONResponse:
+        # The database is unreachable or busy past its timeout: the client may retry.
+        logger.error("database error on %s %s: %s", request.method, request.url.path,
+                     error.orig.__class__.__name__ if error.orig is not None else error)
+        return respond(problem(503, "Service unavailable", "database unavailable, retry later",
+                               instance=request.url.path), {"Retry-After": "1"})
+
+    @app.exception_handler(Exception)
+    def _unexpected(request: Request, error: Exception) -> JSONResponse:
+        # Logged with its traceback (never the request body); the client learns nothing more.
+        logger.error("unexpected error on %s %s", request.method, request.url.path,
+                     exc_info=error)
+        return respond(problem(500, "Internal server error", None, instance=request.url.path))
 
     @app.exception_handler(StarletteHTTPException)
     def _http(request: Request, error: StarletteHTTPException) -> JSONResponse:

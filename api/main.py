@@ -19,6 +19,7 @@ from sqlmodel import Session
 
 from api import errors
 from api.db import make_engine
+from api.middleware import SecurityHeaders
 from api.settings import Settings
 
 logger = logging.getLogger("b1engine.api")
@@ -63,6 +64,7 @@ def create_app(settings: Settings | None = None,
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins,
                            allow_methods=["GET", "POST", "DELETE"],
                            allow_headers=["Authorization", "Content-Type"])
+    app.add_middleware(SecurityHeaders, hsts_seconds=settings.hsts_seconds)
     errors.install(app)
 
     from api.routes import (auth, calibrations, classes, health, learners, sessions,

@@ -7,7 +7,7 @@ memory, so any worker can serve any request.
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from typing import Any
 
 import sqlalchemy as sa
@@ -206,3 +206,29 @@ class BankLoad(SQLModel, table=True):
     content_hash: str = Field(primary_key=True, max_length=64)
     item_count: int
     loaded_at: datetime = _time()
+
+
+class LoginFailure(SQLModel, table=True):
+    """A failed login, for rate limiting across workers. ``key`` is a hash of
+    ``user:<username>`` or ``ip:<address>`` (what was typed as a username is not stored)."""
+
+    __tablename__ = "login_failures"
+    __table_args__ = (sa.Index("ix_login_failures_key_failed_at", "key", "failed_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=64)
+    failed_at: datetime = _time()
+
+
+class AnonymousResponse(SQLModel, table=True):
+    """An erased learner's answer, kept for calibration with no link to the person:
+    a random key per erased learner (not derived from the account), the day only."""
+
+    __tablename__ = "anonymous_responses"
+
+    id: int | None = Field(default=None, primary_key=True)
+    learner_key: str = Field(max_length=32, index=True)
+    item_id: str = Field(foreign_key="items.id", index=True, max_length=120)
+    score: int
+    max_score: int
+    answered_on: date = Field(sa_column=sa.Column(sa.Date, nullable=False))

@@ -34,6 +34,13 @@ class Settings(BaseSettings):
     token_expiry_minutes: int = Field(default=12 * 60, gt=0)
     #: Origins allowed by CORS; empty means closed (no cross-origin browser calls).
     cors_origins: list[str] = Field(default_factory=list)
+    #: ``Strict-Transport-Security`` max-age in seconds; 0 sends no HSTS (set it behind HTTPS).
+    hsts_seconds: int = Field(default=0, ge=0)
+    #: Failed logins allowed per username, and per client IP, within ``login_window_minutes``;
+    #: then 429 until the window has passed. Counted in the database: holds across workers.
+    login_max_failures_per_username: int = Field(default=10, gt=0)
+    login_max_failures_per_ip: int = Field(default=100, gt=0)
+    login_window_minutes: int = Field(default=15, gt=0)
     #: Content bank root; None means the bundled ``content/bank``.
     bank_root: Path | None = None
     #: Load the content bank into the items table at start-up.

@@ -7,6 +7,7 @@ PROBLEM = {"model": None, "content": {"application/problem+json": {}}}
 def problems(*statuses: int) -> dict[int, dict]:
     descriptions = {400: "Bad request", 401: "Not authenticated", 403: "Wrong role",
                     404: "Not found", 409: "Conflict", 422: "Invalid request",
+                    429: "Too many requests",
                     503: "Unavailable"}
     return {status: {"description": descriptions[status],
                      "content": {"application/problem+json": {}}} for status in statuses}

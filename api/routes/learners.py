@@ -2,11 +2,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
-from api.deps import CurrentUser, Learner, NowDep, SessionDep
+from api.deps import Admin, CurrentUser, Learner, NowDep, SessionDep, VisibleLearner
 from api.errors import Forbidden, NotFound
 from api.routes import problems
 from api.schemas import Language, LearnerProgress
-from api.services import classes, learners, users
+from api.services import classes, learners, privacy, users
 
 router = APIRouter(prefix="/v1/learners", tags=["learners"])
 
@@ -32,3 +32,16 @@ def one(learner_id: Annotated[int, Path(ge=1)], user: CurrentUser, session: Sess
     if not allowed:
         raise NotFound(f"learner {learner_id} not found")
     return LearnerProgress(**learners.progress(session, users.get_user(session, learner_id), now))
+
+
+@router.get("/{learner_id}/export", responses=problems(401, 403, 404))
+def export(learner: VisibleLearner, session: SessionDep, now: NowDep) -> dict:
+    """Everything stored about the learner, as JSON (for the learner and the teacher of their class)."""
+    return privacy.export(session, learner, now)
+
+
+@router.delete("/{learner_id}", status_code=204, responses=problems(401, 403, 404))
+def erase(learner_id: Annotated[int, Path(ge=1)], admin: Admin, session: SessionDep) -> None:
+    """Erase the learner: account, class membership, sessions, abilities, history. Their answers
+    stay for calibration, anonymised (no link to the person). See docs/privacy.md."""
+    privacy.erase(session, privacy.learner(session, learner_id))

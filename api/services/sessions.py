@@ -17,6 +17,7 @@ import numpy as np
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from api.db import begin_write
 from api.errors import Conflict, InvalidInput, NotFound
 from api.models import ItemRow, LearningSession, ResponseRow, User, utc
 from api.services import ability, items as item_store
@@ -77,7 +78,12 @@ def _pool_rows(session: Session, language: str, track: str, trade: str | None) -
 
 
 def _lock(session: Session, row: LearningSession) -> LearningSession:
-    """Re-read the session row under a row lock (PostgreSQL) so answers serialise."""
+    """Re-read the session row under a write lock so requests on one session serialise.
+
+    PostgreSQL: a row lock (``FOR UPDATE``); SQLite: the database's write lock
+    (``BEGIN IMMEDIATE``), as it has no row locks.
+    """
+    begin_write(session)
     locked = session.exec(select(LearningSession).where(LearningSession.id == row.id)
                           .with_for_update().execution_options(populate_existing=True)).one()
     return locked
