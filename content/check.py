@@ -1,0 +1,347 @@
+"""``b1engine content check``: every problem in the bank, one line each.
+
+Each problem is printed as ``file:line: field: message``, the line taken from
+the YAML node of the item, entry or field at fault (line 0: a problem of a
+whole directory, such as a count below the required minimum). Checked:
+
+- the schema (:mod:`content.schema`): types, missing and unknown fields,
+  levels, ids; an accepted answer not among the options; a cloze prompt
+  without exactly one gap ``___``; word orders that do not use every token;
+- duplicate ids in the whole bank (authored and generated items);
+- in vocabulary sets, a lemma not found by lemma in an example sentence, and
+  the same lemma twice with the same part of speech;
+- in a typed cloze with a ``lemma``, an accepted answer that is not a form of
+  it (partial credit for other forms would not work);
+- every word of every learner-facing text (prompt, passage, options, typed
+  answers, instructions, feedback, example sentences) must be a known word
+  of the language (:func:`content.nlp.is_known_word`: wordfreq, the lemma
+  tables, or the language's ``allow.txt``). Numbers, times, punctuation,
+  URLs and e-mail addresses are skipped. Names are *not* skipped, not even
+  capitalised words inside a sentence: a misspelt word is often capitalised
+  too, so a name wordfreq does not know goes into ``allow.txt`` on purpose
+  (wordfreq knows common names such as *Ahmed* or *Bergen*). A Turkish name
+  with a suffix after an apostrophe (*Tesfay'ın*) is judged by the name;
+- on the whole bank: per language at least :data:`MIN_B1_ITEMS` B1-track
+  items (counted as served: each reading question is one) and
+  :data:`MIN_B1_PER_LEVEL` per level, and every trade with a vocabulary of
+  at least :data:`MIN_TRADE_ENTRIES` entries.
+"""
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, get_args
+
+from pydantic import ValidationError
+
+from content import nlp
+from content.bank import (Document, Parsed, bank_files, bank_items, directory_language, loc_text,
+                          parse_document, read_document)
+from content.errors import ContentError, format_problem
+from content.generate import entry_ids
+from content.schema import Issue, Item, Level, Loc, Trade, VocabularySet
+from engine.cefr import LEVELS
+
+#: The languages the bank must hold, and the minimum counts per language.
+REQUIRED_LANGUAGES = nlp.LANGUAGES
+MIN_B1_ITEMS = 200
+MIN_B1_PER_LEVEL = 40
+MIN_TRADE_ENTRIES = 25
+TRADES: tuple[str, ...] = get_args(Trade)
+assert tuple(get_args(Level)) == LEVELS
+#: Text fields of an authored item (and of a reading question) shown to learners.
+ITEM_TEXT_FIELDS = ("instructions", "prompt", "passage", "feedback")
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem, located."""
+
+    path: str
+    line: int
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return format_problem(self.path, self.line, self.field, self.message)
+
+
+def finding(document: Document, issue: Issue) -> Finding:
+    return Finding(str(document.path), document.line(issue.loc), loc_text(issue.loc), issue.message)
+
+
+# ---------------------------------------------------------------- words
+
+def unknown_words(language: str, text: str, allowed: frozenset[str]) -> list[str]:
+    """The words of ``text`` that are not known words of the language (in order, once each)."""
+    out: list[str] = []
+    for word in nlp.words(language, text):
+        parts = [p for p in word.split("-") if p] if "-" in word else [word]
+        known = nlp.is_known_word(language, word, allowed) or all(
+            nlp.is_known_word(language, part, allowed) for part in parts)
+        if not known and word not in out:
+            out.append(word)
+    return out
+
+
+def text_issues(language: str, text: Any, loc: Loc, allowed: frozenset[str]) -> list[Issue]:
+    if not isinstance(text, str) or not text.strip():
+        return []
+    return [Issue(loc, f"unknown word '{word}': not in wordfreq or the {language} lemma tables "
+                       f"(if it is right, add it to {language}/allow.txt)")
+            for word in unknown_words(language, text, allowed)]
+
+
+def _authored_texts(data: dict[str, Any]) -> Iterator[tuple[Loc, Any]]:
+    """Every learner-facing text of a B1-track file, with its location."""
+    for i, item in enumerate(data.get("items") or ()):
+        if not isinstance(item, dict):
+            continue
+        yield from _texts_of(item, ("items", i))
+        for q, question in enumerate(item.get("questions") or ()):
+            if isinstance(question, dict):
+                yield from _texts_of(question, ("items", i, "questions", q))
+
+
+def _texts_of(part: dict[str, Any], loc: Loc) -> Iterator[tuple[Loc, Any]]:
+    for name in ITEM_TEXT_FIELDS:
+        yield loc + (name,), part.get(name)
+    for k, option in enumerate(part.get("options") or ()):
+        if isinstance(option, dict):
+            yield loc + ("options", k, "text"), option.get("text")
+    if part.get("type") == "cloze_typed":
+        for k, answer in enumerate(part.get("answers") or ()):
+            yield loc + ("answers", k), answer
+
+
+# ---------------------------------------------------------------- per document
+
+def vocabulary_issues(vocabulary_set: VocabularySet, allowed: frozenset[str]) -> list[Issue]:
+    """Lexical problems of a vocabulary set: lemma not found, unknown words, repeats."""
+    language = vocabulary_set.language
+    issues: list[Issue] = []
+    seen: dict[tuple[str, str], int] = {}
+    for i, entry in enumerate(vocabulary_set.entries):
+        key = (nlp.casefold(language, entry.lemma), entry.pos)
+        if key in seen:
+            issues.append(Issue(("entries", i, "lemma"),
+                                f"'{entry.lemma}' ({entry.pos}) is already entry {seen[key]}"))
+        seen.setdefault(key, i)
+        issues += text_issues(language, entry.lemma, ("entries", i, "lemma"), allowed)
+        for j, sentence in enumerate(entry.examples):
+            loc = ("entries", i, "examples", j)
+            if nlp.locate_form(language, sentence, entry.lemma) is None:
+                issues.append(Issue(loc, f"no form of '{entry.lemma}' found (by lemma) in the sentence"))
+            issues += text_issues(language, sentence, loc, allowed)
+    return issues
+
+
+def authored_issues(parsed: Parsed, allowed: frozenset[str]) -> list[Issue]:
+    """Lexical problems of a B1-track file: unknown words, typed answers not forms of the lemma."""
+    data = parsed.document.data
+    language = data.get("language")
+    if language not in nlp.LANGUAGES:
+        return []
+    issues: list[Issue] = []
+    for loc, text in _authored_texts(data):
+        issues += text_issues(language, text, loc, allowed)
+    specs = {item.id: i for i, item in enumerate(data.get("items") or ()) if isinstance(item, dict)}
+    for item in parsed.items:
+        if item.type == "cloze_typed" and item.lemma and item.id in specs:
+            for k, answer in enumerate(item.answers):
+                if isinstance(answer, str) and " " not in answer.strip() and not nlp.is_form_of(
+                        language, answer, item.lemma):
+                    issues.append(Issue(("items", specs[item.id], "answers", k),
+                                        f"'{answer}' is not a form of the lemma '{item.lemma}'"))
+    return issues
+
+
+def bank_root_of(path: Path) -> Path | None:
+    """The bank root above ``path``: the parent of its ``<language>`` directory."""
+    path = path.resolve()
+    for parent in (path, *path.parents):
+        if parent.name in nlp.LANGUAGES and parent.parent != parent:
+            return parent.parent
+        if parent.is_dir() and any((parent / lang).is_dir() for lang in nlp.LANGUAGES):
+            return parent
+    return None
+
+
+@dataclass(frozen=True)
+class Checked:
+    """One checked document: its findings and the items it yields (for bank-wide checks)."""
+
+    parsed: Parsed | None
+    findings: tuple[Finding, ...]
+    items: tuple[Item, ...]
+
+
+def check_document(path: Path, root: Path | None) -> Checked:
+    """Every problem in one file (schema, answers, words) and its items."""
+    try:
+        document = read_document(path)
+    except ContentError as error:
+        return Checked(None, (Finding(str(path), error.line or 0, error.field or "-", error.message),), ())
+    parsed = parse_document(document, directory_language(path, root) if root else None)
+    issues = list(parsed.issues)
+    language = document.data.get("language") if isinstance(document.data, dict) else None
+    allowed = nlp.allow_list(language, root) if language in nlp.LANGUAGES else frozenset()
+    if parsed.vocabulary_set is not None:
+        issues += vocabulary_issues(parsed.vocabulary_set, allowed)
+    elif parsed.items or not parsed.issues:
+        issues += authored_issues(parsed, allowed)
+    items: list[Item] = []
+    try:
+        items = bank_items(parsed)
+    except ValidationError as error:  # a generated item the schema refuses: a bug worth a line
+        issues.append(Issue(("entries",), f"generated item invalid: {error}"))
+    return Checked(parsed, tuple(finding(document, issue) for issue in issues), tuple(items))
+
+
+# ---------------------------------------------------------------- bank-wide
+
+def duplicate_findings(checked: Iterable[Checked]) -> list[Finding]:
+    """An id used twice anywhere in the bank, reported at each file that holds it."""
+    owners: dict[str, list[tuple[Checked, Item]]] = defaultdict(list)
+    for result in checked:
+        for item in result.items:
+            owners[item.id].append((result, item))
+    findings = []
+    for item_id, holders in sorted(owners.items()):
+        if len(holders) < 2:
+            continue
+        places = sorted({str(r.parsed.document.path) for r, _ in holders if r.parsed})
+        for result, item in holders[:2] if len(places) == 1 else holders:
+            assert result.parsed is not None
+            document = result.parsed.document
+            loc = _id_loc(result.parsed, item)
+            findings.append(Finding(str(document.path), document.line(loc), loc_text(loc),
+                                    f"duplicate id '{item_id}' (also in {', '.join(places)})"))
+    return findings
+
+
+def _id_loc(parsed: Parsed, item: Item) -> Loc:
+    data = parsed.document.data
+    if parsed.vocabulary_set is not None:
+        stems = entry_ids(parsed.vocabulary_set)
+        for i, stem in enumerate(stems):
+            if item.id.startswith(stem + "-"):
+                return ("entries", i, "lemma")
+        return ("entries",)
+    for i, spec in enumerate(data.get("items") or ()):
+        if isinstance(spec, dict) and item.id in (spec.get("id"), *(
+                f"{spec.get('id')}-q{n}" for n in range(1, len(spec.get("questions") or ()) + 1))):
+            return ("items", i, "id")
+    return ("items",)
+
+
+def count_findings(checked: Iterable[Checked], root: Path) -> list[Finding]:
+    """Counts below the required minimums, per language."""
+    b1: dict[str, Counter[str]] = defaultdict(Counter)
+    trades: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    trade_place: dict[tuple[str, str], tuple[str, int]] = {}
+    for result in checked:
+        if result.parsed is None:
+            continue
+        for item in result.items:
+            if item.track == "b1":
+                b1[item.language][item.cefr] += 1
+        vs = result.parsed.vocabulary_set
+        if vs is not None:
+            trades[vs.language][vs.trade] += len(vs.entries)
+            trade_place.setdefault((vs.language, vs.trade), (str(result.parsed.document.path),
+                                                              result.parsed.document.line(("entries",))))
+    findings = []
+    for language in REQUIRED_LANGUAGES:
+        where = str(root / language)
+        total = sum(b1[language].values())
+        if total < MIN_B1_ITEMS:
+            findings.append(Finding(where, 0, "count", f"{total} B1-track items in '{language}', "
+                                                       f"at least {MIN_B1_ITEMS} required"))
+        for level in LEVELS:
+            count = b1[language][level]
+            if count < MIN_B1_PER_LEVEL:
+                findings.append(Finding(where, 0, f"cefr.{level}",
+                                        f"{count} B1-track items at {level} in '{language}', "
+                                        f"at least {MIN_B1_PER_LEVEL} required"))
+        for trade in TRADES:
+            entries = trades[language].get(trade, 0)
+            if entries < MIN_TRADE_ENTRIES:
+                path, line = trade_place.get((language, trade), (str(root / language / "trade"), 0))
+                findings.append(Finding(path, line, f"trade.{trade}",
+                                        f"{entries} vocabulary entries for '{trade}' in '{language}', "
+                                        f"at least {MIN_TRADE_ENTRIES} required"))
+    return findings
+
+
+def check(path: str | Path) -> list[Finding]:
+    """Every problem under ``path`` (the bank, a language directory, or one file).
+
+    Counts are checked when ``path`` is a whole bank (it holds language
+    directories); duplicate ids are always checked against the whole bank
+    ``path`` belongs to.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise ContentError(path, "no such file or directory")
+    root = bank_root_of(path)
+    targets = bank_files(path)
+    if not targets:
+        raise ContentError(path, "no .yaml files to check")
+    checked = [check_document(p, root) for p in targets]
+    findings = [f for result in checked for f in result.findings]
+    others: list[Checked] = []
+    if root is not None:
+        chosen = {p.resolve() for p in targets}
+        others = [_items_only(p, root) for p in bank_files(root) if p.resolve() not in chosen]
+    findings += duplicate_findings(checked + others)
+    if root is not None and path.resolve() == root.resolve():
+        findings += count_findings(checked, root)
+    return findings
+
+
+def _items_only(path: Path, root: Path) -> Checked:
+    """Another file's items, for duplicate ids (its own problems are not ours to report)."""
+    try:
+        parsed = parse_document(read_document(path), directory_language(path, root))
+        return Checked(parsed, (), tuple(bank_items(parsed)) if not parsed.issues else ())
+    except (ContentError, ValidationError):
+        return Checked(None, (), ())
+
+
+# ---------------------------------------------------------------- token shares
+
+def bank_texts(path: str | Path) -> dict[str, list[str]]:
+    """Every learner-facing text of the bank under ``path``, by language."""
+    texts: dict[str, list[str]] = defaultdict(list)
+    for file in bank_files(path):
+        try:
+            data = read_document(file).data
+        except ContentError:
+            continue
+        if not isinstance(data, dict) or data.get("language") not in nlp.LANGUAGES:
+            continue
+        language = data["language"]
+        if data.get("track") == "trade":
+            for entry in data.get("entries") or ():
+                if isinstance(entry, dict):
+                    texts[language] += [e for e in entry.get("examples") or () if isinstance(e, str)]
+        else:
+            texts[language] += [t for _, t in _authored_texts(data) if isinstance(t, str)]
+    return texts
+
+
+def token_shares(path: str | Path) -> dict[str, dict[str, float | int]]:
+    """Per language: word tokens, the share wordfreq knows, the share the checker accepts."""
+    out: dict[str, dict[str, float | int]] = {}
+    for language, texts in sorted(bank_texts(path).items()):
+        words = [w for text in texts for w in nlp.words(language, text)]
+        in_wordfreq = sum(nlp.zipf(language, w) > 0 for w in words)
+        accepted = sum(nlp.is_known_word(language, w) for w in words)
+        total = len(words)
+        out[language] = {"tokens": total,
+                         "wordfreq_share": round(in_wordfreq / total, 4) if total else 0.0,
+                         "known_share": round(accepted / total, 4) if total else 0.0}
+    return out

@@ -1,0 +1,352 @@
+"""Language resources: tokens, sentences, lemmas, known words, case folding.
+
+Every heavy resource (a spaCy pipeline, a lemma table, a wordfreq list) is
+loaded on first use and kept for the life of the process
+(:func:`functools.cache`); nothing is loaded at import time, so importing
+this module costs nothing. The Turkish table in particular (about 1.3 million
+forms, ~2 s and ~400 MB) is only read once a Turkish lemma has to be looked up.
+
+Tokens and sentences come from ``spacy.blank(lang)`` with the rule-based
+sentencizer. Lemmas come from the lookup tables of ``spacy-lookups-data``:
+
+- ``en``: the lookup table (``en_lemma_lookup``) plus spaCy's English rule
+  lemmatizer data (``en_lemma_exc``/``en_lemma_index``/``en_lemma_rules``),
+  applied for every part of speech because we do not tag;
+- ``it``: ``it_lemma_lookup`` and its per-part-of-speech tables (the generic
+  table alone maps *casco* to *cascare* only);
+- ``tr``: ``tr_lemma_lookup`` (Zargan, Bilgin 2016); verb lemmas there are
+  bare stems (*gidiyorum* -> *git*), while authors write infinitives
+  (*gitmek*), so a Turkish lemma is compared by its stem too;
+- ``nb``: the package's ``nb_lemma_lookup`` has only ~1,600 entries, so the
+  Bokmål table is built from ``nb_lemma_exc`` (Norsk Ordbank, ~615,000 forms
+  over nouns, adjectives, adverbs and verbs) merged across parts of speech.
+  A form may map to several lemmas (*spiker*: noun *spiker*, verb *spike*);
+  the lemma an author gives is then the truth, because we only ever ask "is
+  this a form of that lemma?".
+
+Turkish is agglutinative and no table lists every form: when the table lacks
+a form, :func:`is_form_of` accepts a token that starts with the lemma's stem
+(verbs: the infinitive minus *-mak*/*-mek*), also with the stem's final
+consonant softened before a vowel (p/ç/t/k -> b/c/d/ğ: *kitap* -> *kitabı*).
+A form the table does know is never matched by this rule to another lemma
+(*kapı* is not a form of *kap*).
+"""
+from __future__ import annotations
+
+import functools
+import gzip
+import json
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+#: The bank's language codes (ISO 639-1; ``nb`` is Norwegian Bokmål).
+LANGUAGES = ("nb", "en", "tr", "it")
+#: spaCy and wordfreq both use the bank's codes (wordfreq's ``nb`` is Bokmål).
+WORDFREQ_CODES = {"nb": "nb", "en": "en", "tr": "tr", "it": "it"}
+#: Where the bundled bank and its per-language allow-lists live.
+BANK_ROOT = Path(__file__).resolve().parent / "bank"
+ALLOW_FILE = "allow.txt"
+#: Typographic apostrophes folded to ASCII ``'`` (phones type ’, authors write ').
+APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u00b4": "'"})
+#: Turkish infinitive endings dropped to get a verb's stem.
+TURKISH_INFINITIVE = ("mak", "mek")
+#: Turkish final-consonant softening before a vowel-initial suffix.
+TURKISH_SOFTENING = {"p": "b", "ç": "c", "t": "d", "k": "ğ"}
+#: Below this many letters a Turkish stem is too short to match by prefix alone.
+TURKISH_MIN_STEM = 2
+_WHITESPACE = re.compile(r"\s+")
+_HAS_LETTER = re.compile(r"[^\W\d_]")
+_SPACY_DATA = "spacy_lookups_data"
+
+
+# ---------------------------------------------------------------- text helpers
+
+def casefold(language: str, text: str) -> str:
+    """Fold case for comparison, with Turkish rules for ``tr``.
+
+    Python's ``lower()``/``casefold()`` map ``I`` to ``i`` and ``İ`` to ``i̇``
+    (i + combining dot); Turkish needs ``I`` -> ``ı`` and ``İ`` -> ``i``.
+    The text is NFC-normalised first so a decomposed ``İ`` folds the same.
+    """
+    text = unicodedata.normalize("NFC", text)
+    if language == "tr":
+        text = text.replace("I", "ı").replace("İ", "i")
+    return unicodedata.normalize("NFC", text.casefold())
+
+
+def capitalise(language: str, text: str) -> str:
+    """Upper-case the first letter, with Turkish rules (``i`` -> ``İ``, ``ı`` -> ``I``)."""
+    if not text:
+        return text
+    first = text[0]
+    if language == "tr" and first in "iı":
+        first = "İ" if first == "i" else "I"
+    return first.upper() + text[1:]
+
+
+def normalise(language: str, text: str) -> str:
+    """The comparable form of a typed answer or a word.
+
+    NFC, typographic apostrophes as ``'``, runs of whitespace as one space,
+    trimmed, case folded (:func:`casefold`).
+    """
+    text = unicodedata.normalize("NFC", text).translate(APOSTROPHES)
+    return casefold(language, _WHITESPACE.sub(" ", text).strip())
+
+
+# ---------------------------------------------------------------- tokens
+
+@dataclass(frozen=True)
+class Token:
+    """One token of a text: its text, character offset, and whether it is a word.
+
+    ``is_word`` is false for punctuation, spaces, numbers (``7.30``, ``16``),
+    URLs and e-mail addresses: the checker and the generator only look at words.
+    """
+
+    text: str
+    start: int
+    is_word: bool
+    sentence_start: bool
+
+    @property
+    def end(self) -> int:
+        return self.start + len(self.text)
+
+
+@functools.cache
+def _pipeline(language: str):
+    import spacy
+
+    nlp = spacy.blank(language)
+    nlp.add_pipe("sentencizer")
+    return nlp
+
+
+def _is_word(token) -> bool:
+    return not (token.is_punct or token.is_space or token.like_num or token.like_url
+                or token.like_email or not _HAS_LETTER.search(token.text))
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def tokens(language: str, text: str) -> tuple[Token, ...]:
+    """The tokens of ``text`` (spaCy's tokenizer for the language)."""
+    doc = _pipeline(language)(text)
+    return tuple(Token(t.text, t.idx, _is_word(t), bool(t.is_sent_start)) for t in doc)
+
+
+def sentences(language: str, text: str) -> tuple[str, ...]:
+    """The sentences of ``text`` (spaCy's rule-based sentencizer)."""
+    return tuple(s.text.strip() for s in _pipeline(language)(text).sents if s.text.strip())
+
+
+def words(language: str, text: str) -> tuple[str, ...]:
+    """The word tokens of ``text`` (no punctuation or numbers)."""
+    return tuple(t.text for t in tokens(language, text) if t.is_word)
+
+
+# ---------------------------------------------------------------- lemma tables
+
+def _read_table(name: str):
+    path = resources.files(_SPACY_DATA) / "data" / f"{name}.json.gz"
+    with gzip.open(path, "rt", encoding="utf-8") as handle:
+        return json.load(handle)
+
+
+@dataclass(frozen=True)
+class LemmaTable:
+    """Form -> lemma(s) tables for one language, as loaded (queried in turn, never merged).
+
+    Merging the tables would cost seconds at start-up for nothing: a lookup
+    asks each table in turn. Values are a lemma or a list of lemmas. ``rules``
+    and ``index`` hold spaCy's English suffix rules and lemma lists (empty for
+    the other languages).
+    """
+
+    tables: tuple[Mapping[str, str | list[str]], ...]
+    rules: tuple[tuple[str, str, str], ...] = ()
+    index: Mapping[str, frozenset[str]] = field(default_factory=dict)
+
+
+#: The spacy-lookups-data tables of each language (``nb``: Norsk Ordbank's forms by
+#: part of speech first, then the small generic lookup).
+_TABLES = {
+    "nb": ("nb_lemma_exc", "nb_lemma_lookup"),
+    "en": ("en_lemma_lookup", "en_lemma_exc"),
+    "it": ("it_lemma_lookup", "it_lemma_lookup_noun", "it_lemma_lookup_verb", "it_lemma_lookup_adj",
+           "it_lemma_lookup_adv", "it_lemma_lookup_adp", "it_lemma_lookup_aux",
+           "it_lemma_lookup_det", "it_lemma_lookup_num", "it_lemma_lookup_pron",
+           "it_lemma_lookup_other"),
+    "tr": ("tr_lemma_lookup",),
+}
+#: Tables stored as ``{part of speech: {form: [lemmas]}}``.
+_BY_POS = frozenset({"nb_lemma_exc", "en_lemma_exc"})
+
+
+@functools.cache
+def lemma_table(language: str) -> LemmaTable:
+    """The language's lemma tables, read on first use (once per process)."""
+    if language not in _TABLES:
+        raise ValueError(f"unknown language '{language}' (expected one of {', '.join(LANGUAGES)})")
+    tables: list[Mapping[str, str | list[str]]] = []
+    for name in _TABLES[language]:
+        data = _read_table(name)
+        tables += list(data.values()) if name in _BY_POS else [data]
+    if language != "en":
+        return LemmaTable(tuple(tables))
+    index = {pos: frozenset(casefold("en", w) for w in listed)
+             for pos, listed in _read_table("en_lemma_index").items()}
+    rules = tuple((pos, old, new) for pos, pairs in _read_table("en_lemma_rules").items()
+                  if pos in index for old, new in pairs if old)
+    return LemmaTable(tuple(tables), rules, index)
+
+
+@functools.cache
+def lemma_set(language: str) -> frozenset[str]:
+    """Every lemma the tables name (for :func:`is_known_word`: a lemma is a word)."""
+    table = lemma_table(language)
+    out: set[str] = set()
+    for forms in table.tables:
+        for value in forms.values():
+            if isinstance(value, str):
+                out.add(value)
+            else:
+                out.update(value)
+    return frozenset(casefold(language, v) for v in out).union(*table.index.values())
+
+
+def lemmas(language: str, form: str) -> frozenset[str]:
+    """Every lemma the tables give for ``form`` (case folded); empty if none.
+
+    English adds spaCy's suffix rules (*hammers* -> *hammer*) where the
+    result is a listed lemma, and a listed lemma is its own lemma.
+    """
+    table = lemma_table(language)
+    key = normalise(language, form)
+    out: set[str] = set()
+    for forms in table.tables:
+        found = forms.get(key)
+        if found is not None:
+            out.update(casefold(language, v) for v in ((found,) if isinstance(found, str) else found))
+    for pos, old, new in table.rules:
+        if key.endswith(old) and len(key) > len(old):
+            candidate = key[: len(key) - len(old)] + new
+            if candidate in table.index[pos]:
+                out.add(candidate)
+    if any(key in listed for listed in table.index.values()):
+        out.add(key)
+    return frozenset(out)
+
+
+def turkish_stems(lemma: str) -> tuple[str, ...]:
+    """A Turkish lemma's stem and its softened variant (see the module docstring)."""
+    stem = lemma[:-3] if lemma.endswith(TURKISH_INFINITIVE) and len(lemma) > 4 else lemma
+    stems = [stem]
+    if stem[-1:] in TURKISH_SOFTENING:
+        stems.append(stem[:-1] + TURKISH_SOFTENING[stem[-1]])
+    return tuple(stems)
+
+
+def is_form_of(language: str, form: str, lemma: str, guess: bool = True) -> bool:
+    """Whether ``form`` is an inflected form of ``lemma`` (the author's lemma is the truth).
+
+    ``guess`` allows the Turkish stem rule for forms the table lacks; it is
+    meant for sentences we wrote, not for a learner's typing (where any
+    string starting with the stem would pass).
+    """
+    form_key, lemma_key = normalise(language, form), normalise(language, lemma)
+    if not form_key or not lemma_key:
+        return False
+    if form_key == lemma_key:
+        return True
+    if language == "tr":
+        form_key = form_key.split("'")[0] if "'" in form_key else form_key
+        stems = turkish_stems(lemma_key)
+        if form_key in stems:
+            return True
+        known = lemmas(language, form_key)
+        if known:
+            return bool(known & {lemma_key, *stems})
+        return guess and len(stems[0]) >= TURKISH_MIN_STEM and form_key.startswith(stems)
+    return lemma_key in lemmas(language, form_key)
+
+
+def locate_form(language: str, sentence: str, lemma: str) -> tuple[int, int] | None:
+    """Character span of the word in ``sentence`` that is a form of ``lemma``.
+
+    A word spelt exactly as the lemma wins; otherwise the first inflected form.
+    (Checking exact spellings first also spares loading a table when not needed.)
+    """
+    candidates = [t for t in tokens(language, sentence) if t.is_word]
+    lemma_key = normalise(language, lemma)
+    for token in candidates:
+        if normalise(language, token.text) == lemma_key:
+            return token.start, token.end
+    for token in candidates:
+        if is_form_of(language, token.text, lemma):
+            return token.start, token.end
+    return None
+
+
+def find_form(language: str, sentence: str, lemma: str) -> str | None:
+    """The inflected form of ``lemma`` used in ``sentence``, as written, or None."""
+    span = locate_form(language, sentence, lemma)
+    return None if span is None else sentence[span[0]:span[1]]
+
+
+# ---------------------------------------------------------------- known words
+
+@functools.cache
+def allow_list(language: str, root: Path | None = None) -> frozenset[str]:
+    """Words the checker accepts although wordfreq and the tables lack them.
+
+    One word per line in ``<root>/<language>/allow.txt``; ``#`` starts a comment.
+    """
+    path = Path(root or BANK_ROOT) / language / ALLOW_FILE
+    if not path.is_file():
+        return frozenset()
+    entries = (line.split("#", 1)[0].strip() for line in path.read_text(encoding="utf-8").splitlines())
+    return frozenset(normalise(language, entry) for entry in entries if entry)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def zipf(language: str, word: str) -> float:
+    """wordfreq's Zipf frequency of ``word`` (0 when wordfreq does not list it).
+
+    wordfreq's Turkish list stops at Zipf 3: there 0 means "below 3", not unknown.
+    """
+    from wordfreq import zipf_frequency
+
+    return float(zipf_frequency(normalise(language, word), WORDFREQ_CODES[language]))
+
+
+def _variants(language: str, word: str) -> Iterable[str]:
+    """The word, and for ``tr`` the part before an apostrophe (*İstanbul'da* -> *istanbul*)."""
+    yield word
+    if language == "tr" and "'" in word:
+        yield word.split("'", 1)[0]
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def is_known_word(language: str, word: str, allowed: frozenset[str] | None = None) -> bool:
+    """Whether ``word`` is a real word of the language.
+
+    Known means: listed by wordfreq (Zipf > 0), a form or a lemma in the
+    language's lemma tables, or in the allow-list (``allowed``, by default the
+    bundled bank's). For Turkish, wordfreq only lists Zipf >= 3, so the lemma
+    table decides for rarer words. A Turkish proper name with a case suffix
+    after an apostrophe is judged by the name.
+    """
+    allowed = allow_list(language) if allowed is None else allowed
+    key = normalise(language, word)
+    if not key:
+        return False
+    for variant in _variants(language, key):
+        if (variant in allowed or zipf(language, variant) > 0 or lemmas(language, variant)
+                or variant in lemma_set(language)):
+            return True
+    return False

@@ -1,0 +1,334 @@
+"""The content schema: items as the service serves them, and the bank's file formats.
+
+:class:`Item` is what the engine selects and the service stores (as
+``item.model_dump(mode="json")``, validated again on the way back), so it
+checks its own consistency: answers among the options, one gap in a cloze,
+word orders that use every token once. The ``*File``/``*Spec`` models are the
+YAML files authors write (``docs/content-format.md``); the loader
+(:mod:`content.bank`) turns them into items.
+
+All models are frozen (immutable after loading) and forbid unknown fields, so
+a misspelt key in a bank file is an error rather than silently ignored.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from engine.cefr import LEVELS
+
+Language = Literal["nb", "en", "tr", "it"]
+Track = Literal["b1", "trade"]
+Trade = Literal["care", "childcare", "construction", "kitchen", "cleaning", "logistics"]
+Theme = Literal["work", "health", "housing", "public_services", "education",
+                "shopping_transport", "family_everyday"]
+Skill = Literal["vocabulary", "grammar", "reading", "functional"]
+ItemType = Literal["multiple_choice", "cloze_choice", "cloze_typed", "word_order", "reading"]
+Level = Literal["A1", "A2", "B1", "B2"]
+Status = Literal["prior", "calibrated"]
+#: Universal Dependencies part-of-speech tags (https://universaldependencies.org/u/pos/).
+Pos = Literal["ADJ", "ADP", "ADV", "AUX", "CCONJ", "DET", "INTJ", "NOUN", "NUM", "PART",
+              "PRON", "PROPN", "PUNCT", "SCONJ", "SYM", "VERB", "X"]
+
+assert LEVELS == ("A1", "A2", "B1", "B2")  # the schema's levels are the engine's
+
+#: Item types answered by picking one option id.
+CHOICE_TYPES = frozenset({"multiple_choice", "cloze_choice", "reading"})
+CLOZE_TYPES = frozenset({"cloze_choice", "cloze_typed"})
+#: A gap in a cloze prompt: three or more underscores.
+GAP = re.compile(r"_{3,}")
+GAP_TEXT = "___"
+#: Full marks of a typed cloze (1 of 2 is partial credit); every other type scores 0/1.
+TYPED_MAX_SCORE = 2
+CHOICE_MAX_SCORE = 1
+#: Ids: the language, a dash, then letters, digits, dashes (Unicode letters allowed).
+ID_PATTERN = re.compile(r"^(nb|en|tr|it)-[\w-]+$")
+OPTION_ID_PATTERN = r"^[\w-]+$"
+
+_FROZEN = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+
+class Option(BaseModel):
+    """One option of a choice item, or one token of a word-order item."""
+
+    model_config = _FROZEN
+    id: str = Field(min_length=1, pattern=OPTION_ID_PATTERN)
+    text: str = Field(min_length=1)
+
+
+Answer = str | tuple[str, ...]
+
+
+def expected_max_score(item_type: str) -> int:
+    return TYPED_MAX_SCORE if item_type == "cloze_typed" else CHOICE_MAX_SCORE
+
+
+def _duplicates(values: list[str]) -> list[str]:
+    seen: set[str] = set()
+    return sorted({v for v in values if v in seen or seen.add(v)})  # type: ignore[func-returns-value]
+
+
+def answer_problems(item_type: str, prompt: str | None, options: tuple[Option, ...],
+                    answers: tuple[Any, ...], passage: str | None) -> list[tuple[str, str]]:
+    """Whether prompt, options and answers fit the item type: ``[(field, message)]``.
+
+    One function used by :class:`Item` and by the bank checker (which needs
+    the field to point at its line).
+    """
+    problems: list[tuple[str, str]] = []
+    option_ids = [o.id for o in options]
+    for dup in _duplicates(option_ids):
+        problems.append(("options", f"option id '{dup}' used twice"))
+    if item_type != "word_order":  # a sentence may use a word twice; options may not
+        for dup in _duplicates([o.text.casefold() for o in options]):
+            problems.append(("options", f"option text '{dup}' used twice"))
+    if not answers:
+        problems.append(("answers", "no accepted answer"))
+    if item_type in CLOZE_TYPES:
+        gaps = len(GAP.findall(prompt or ""))
+        if gaps != 1:
+            problems.append(("prompt", f"a cloze prompt needs exactly one gap '{GAP_TEXT}', found {gaps}"))
+    elif item_type != "word_order" and not prompt:
+        problems.append(("prompt", "missing"))
+    if item_type == "reading" and not passage:
+        problems.append(("passage", "a reading item needs a passage"))
+    if item_type != "reading" and passage:
+        problems.append(("passage", f"only reading items have a passage, not {item_type}"))
+    if item_type in CHOICE_TYPES:
+        if len(options) < 2:
+            problems.append(("options", "a choice item needs at least two options"))
+        for answer in answers:
+            if not isinstance(answer, str):
+                problems.append(("answers", f"{answer!r}: a choice item's answers are option ids"))
+            elif answer not in option_ids:
+                problems.append(("answers", f"'{answer}' is not among the option ids "
+                                            f"({', '.join(option_ids)})"))
+        if options and len(set(answers) & set(option_ids)) == len(option_ids):
+            problems.append(("answers", "every option is accepted"))
+    elif item_type == "cloze_typed":
+        if options:
+            problems.append(("options", "a typed cloze has no options"))
+        for answer in answers:
+            if not isinstance(answer, str) or not answer.strip():
+                problems.append(("answers", f"{answer!r}: a typed cloze accepts texts"))
+    elif item_type == "word_order":
+        if len(options) < 2:
+            problems.append(("options", "a word-order item needs at least two tokens"))
+        for answer in answers:
+            if isinstance(answer, str) or sorted(answer) != sorted(option_ids):
+                problems.append(("answers", f"{answer!r} is not an order of every token id "
+                                            f"({', '.join(option_ids)}) used once"))
+    return problems
+
+
+class Item(BaseModel):
+    """One exercise, as selected by the engine and served by the API.
+
+    ``answers`` holds option ids (choice and reading items), accepted texts
+    (typed cloze) or accepted orders of token ids (word order). ``a``, ``b``,
+    ``c`` are the 3PL parameters, ``status`` says whether they are a prior
+    (:mod:`content.prior`) or calibrated, ``source`` where they come from.
+    ``vocab_key`` (``<language>:<trade>:<lemma>``) ties generated trade items
+    to their vocabulary entry for spaced review.
+    """
+
+    model_config = _FROZEN
+    id: str = Field(min_length=4, max_length=200)
+    language: Language
+    track: Track
+    trade: Trade | None = None
+    theme: Theme | None = None
+    skill: Skill
+    type: ItemType
+    cefr: Level
+    instructions: str | None = None
+    prompt: str | None = None
+    passage: str | None = None
+    options: tuple[Option, ...] = ()
+    answers: tuple[Answer, ...]
+    lemma: str | None = None
+    feedback: str | None = None
+    max_score: int
+    a: float = Field(default=1.0, gt=0, allow_inf_nan=False)
+    b: float = Field(default=0.0, allow_inf_nan=False)
+    c: float = Field(default=0.0, ge=0, lt=1, allow_inf_nan=False)
+    status: Status = "prior"
+    source: str | None = None
+    vocab_key: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_max_score(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("max_score") is None and "type" in data:
+            data = {**data, "max_score": expected_max_score(data["type"])}
+        return data
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Item:
+        problems = answer_problems(self.type, self.prompt, self.options, self.answers, self.passage)
+        if not ID_PATTERN.match(self.id) or not self.id.startswith(f"{self.language}-"):
+            problems.append(("id", f"'{self.id}' must start with '{self.language}-' and hold only "
+                                   "letters, digits and dashes"))
+        if self.track == "trade" and (self.trade is None or self.theme is not None):
+            problems.append(("trade", "a trade-track item names its trade and no theme"))
+        if self.track == "b1" and (self.theme is None or self.trade is not None):
+            problems.append(("theme", "a B1-track item names its theme and no trade"))
+        if self.vocab_key is not None and self.track != "trade":
+            problems.append(("vocab_key", "only trade-track items come from vocabulary sets"))
+        if self.max_score != expected_max_score(self.type):
+            problems.append(("max_score", f"{self.max_score}, expected {expected_max_score(self.type)} "
+                                          f"for {self.type}"))
+        if problems:
+            raise ValueError("; ".join(f"{field}: {message}" for field, message in problems))
+        return self
+
+    def public_view(self) -> dict[str, Any]:
+        """What a learner may see before answering: never answers, feedback or parameters."""
+        return {"id": self.id, "type": self.type, "language": self.language, "skill": self.skill,
+                "cefr": self.cefr, "instructions": self.instructions, "prompt": self.prompt,
+                "passage": self.passage,
+                "options": [{"id": o.id, "text": o.text} for o in self.options]}
+
+
+# ---------------------------------------------------------------- bank files
+
+class Irt(BaseModel):
+    """Item parameters written in a bank file (usually after a calibration)."""
+
+    model_config = _FROZEN
+    a: float = Field(gt=0, allow_inf_nan=False)
+    b: float = Field(allow_inf_nan=False)
+    c: float = Field(default=0.0, ge=0, lt=1, allow_inf_nan=False)
+    status: Status = "calibrated"
+    source: str | None = None
+
+
+class QuestionSpec(BaseModel):
+    """One question on a reading passage."""
+
+    model_config = _FROZEN
+    prompt: str = Field(min_length=1)
+    instructions: str | None = None
+    options: tuple[Option, ...]
+    answers: tuple[str, ...]
+    feedback: str | None = None
+    cefr: Level | None = None
+    irt: Irt | None = None
+
+
+class ItemSpec(BaseModel):
+    """One authored item in a B1-track file (a reading item holds ``questions``)."""
+
+    model_config = _FROZEN
+    id: str = Field(min_length=4, max_length=200)
+    skill: Skill
+    type: ItemType
+    cefr: Level
+    instructions: str | None = None
+    prompt: str | None = None
+    passage: str | None = None
+    options: tuple[Option, ...] = ()
+    answers: tuple[Answer, ...] = ()
+    lemma: str | None = None
+    feedback: str | None = None
+    questions: tuple[QuestionSpec, ...] = ()
+    irt: Irt | None = None
+
+    @field_validator("id")
+    @classmethod
+    def _id_shape(cls, value: str) -> str:
+        if not ID_PATTERN.match(value):
+            raise ValueError("an id is '<language>-<theme>-<nnn>': letters, digits and dashes")
+        return value
+
+    @model_validator(mode="after")
+    def _questions_only_for_reading(self) -> ItemSpec:
+        if self.type == "reading" and not self.questions:
+            raise ValueError("a reading item needs at least one question")
+        if self.type != "reading" and self.questions:
+            raise ValueError("only reading items have questions")
+        if self.type == "reading" and (self.options or self.answers):
+            raise ValueError("a reading item's options and answers go under its questions")
+        return self
+
+
+class B1File(BaseModel):
+    """A B1-track file: the items on one theme in one language."""
+
+    model_config = _FROZEN
+    language: Language
+    track: Literal["b1"]
+    theme: Theme
+    items: tuple[ItemSpec, ...] = Field(min_length=1)
+
+
+class VocabularyEntry(BaseModel):
+    """One word of a vocabulary set, with the sentences that use it."""
+
+    model_config = _FROZEN
+    lemma: str = Field(min_length=1, max_length=60)
+    pos: Pos
+    gloss: str = Field(min_length=1, max_length=120)
+    cefr: Level
+    examples: tuple[str, ...] = Field(min_length=1)
+
+    @field_validator("lemma")
+    @classmethod
+    def _one_word(cls, value: str) -> str:
+        if any(ch.isspace() for ch in value):
+            raise ValueError("a lemma is one word (dictionary form)")
+        return value
+
+    @field_validator("examples")
+    @classmethod
+    def _non_empty_examples(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        stripped = tuple(example.strip() for example in value)
+        if any(not example for example in stripped):
+            raise ValueError("an example sentence is empty")
+        return stripped
+
+
+class VocabularySet(BaseModel):
+    """A trade's vocabulary set in one language: items are generated from it."""
+
+    model_config = _FROZEN
+    language: Language
+    track: Literal["trade"] = "trade"
+    trade: Trade
+    title: str = Field(min_length=1, max_length=200)
+    entries: tuple[VocabularyEntry, ...] = Field(min_length=1)
+
+
+# ---------------------------------------------------------------- problems
+
+Loc = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One problem found in a document, located by its path in the data.
+
+    ``loc`` is a pydantic-style path (``("entries", 2, "cefr")``); the checker
+    turns it into a line number, the authoring API into an entry and a field.
+    """
+
+    loc: Loc
+    message: str
+
+
+def validation_issues(error: ValidationError, prefix: Loc = ()) -> list[Issue]:
+    """Every error of a pydantic validation as an :class:`Issue`."""
+    issues = []
+    for detail in error.errors():
+        message = detail["msg"].removeprefix("Value error, ")
+        loc = tuple(part for part in detail["loc"] if not _is_union_tag(part))
+        issues.append(Issue(prefix + loc, message))
+    return issues
+
+
+def _is_union_tag(part: Any) -> bool:
+    # pydantic adds the union member ('str', 'tuple[str, ...]') to union errors' locations.
+    return isinstance(part, str) and ("[" in part or part in {"str", "function-after[_one_word()]"})
