@@ -10,8 +10,9 @@ whole directory, such as a count below the required minimum). Checked:
 - duplicate ids in the whole bank (authored and generated items);
 - in vocabulary sets, a lemma not found by lemma in an example sentence, and
   the same lemma twice with the same part of speech;
-- in a typed cloze with a ``lemma``, an accepted answer that is not a form of
-  it (partial credit for other forms would not work);
+- in a typed cloze with a ``lemma``, a first accepted answer that is not a
+  form of it (partial credit for other forms would not work; the other
+  answers may be synonyms);
 - every word of every learner-facing text (prompt, passage, options, typed
   answers, instructions, feedback, example sentences) must be a known word
   of the language (:func:`content.nlp.is_known_word`: wordfreq, the lemma
@@ -147,14 +148,15 @@ def authored_issues(parsed: Parsed, allowed: frozenset[str]) -> list[Issue]:
     issues: list[Issue] = []
     for loc, text in _authored_texts(data):
         issues += text_issues(language, text, loc, allowed)
-    specs = {item.id: i for i, item in enumerate(data.get("items") or ()) if isinstance(item, dict)}
+    specs = {spec.get("id"): i for i, spec in enumerate(data.get("items") or ()) if isinstance(spec, dict)}
     for item in parsed.items:
         if item.type == "cloze_typed" and item.lemma and item.id in specs:
-            for k, answer in enumerate(item.answers):
-                if isinstance(answer, str) and " " not in answer.strip() and not nlp.is_form_of(
-                        language, answer, item.lemma):
-                    issues.append(Issue(("items", specs[item.id], "answers", k),
-                                        f"'{answer}' is not a form of the lemma '{item.lemma}'"))
+            # The first answer is the form of the lemma; the others may be synonyms.
+            answer = item.answers[0]
+            if isinstance(answer, str) and " " not in answer.strip() and not nlp.is_form_of(
+                    language, answer, item.lemma):
+                issues.append(Issue(("items", specs[item.id], "answers", 0),
+                                    f"'{answer}' is not a form of the lemma '{item.lemma}'"))
     return issues
 
 
@@ -295,14 +297,14 @@ def check(path: str | Path) -> list[Finding]:
     others: list[Checked] = []
     if root is not None:
         chosen = {p.resolve() for p in targets}
-        others = [_items_only(p, root) for p in bank_files(root) if p.resolve() not in chosen]
+        others = [file_items(p, root) for p in bank_files(root) if p.resolve() not in chosen]
     findings += duplicate_findings(checked + others)
     if root is not None and path.resolve() == root.resolve():
         findings += count_findings(checked, root)
     return findings
 
 
-def _items_only(path: Path, root: Path) -> Checked:
+def file_items(path: Path, root: Path) -> Checked:
     """Another file's items, for duplicate ids (its own problems are not ours to report)."""
     try:
         parsed = parse_document(read_document(path), directory_language(path, root))
