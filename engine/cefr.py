@@ -1,12 +1,85 @@
 """CEFR levels on the theta scale: cut scores, theta -> level, level probabilities.
 
 The cut scores are the one place the default CEFR scale is defined; they can be
-overridden per language and skill. The level of :math:`\\theta` is the band
-between consecutive cuts: below the first cut is A1, above the last B2.
+overridden per language and skill (:data:`CUT_OVERRIDES`, or a mapping passed
+to :func:`cuts_for`). The level of :math:`\\theta` is the band between
+consecutive cuts: below the first cut is A1, above the last B2; a theta exactly
+on a cut belongs to the band above it.
 """
 from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from types import MappingProxyType
+
+import numpy as np
 
 #: The levels the engine reports, lowest first.
 LEVELS = ("A1", "A2", "B1", "B2")
 #: Default cut scores between A1|A2, A2|B1 and B1|B2 on the logit scale.
 DEFAULT_CUTS = (-1.0, 0.0, 1.0)
+#: Cut scores set from a standard-setting study, by ``(language, skill)``;
+#: ``skill=None`` covers every skill of the language. Empty until one is run.
+CUT_OVERRIDES: Mapping[tuple[str, str | None], tuple[float, ...]] = MappingProxyType({})
+
+
+def check_cuts(cuts: Sequence[float]) -> np.ndarray:
+    """Cut scores as a float array; raises ``ValueError`` unless finite and strictly increasing."""
+    cuts = np.asarray(cuts, dtype=float)
+    if cuts.ndim != 1 or cuts.size == 0 or not np.all(np.isfinite(cuts)) or np.any(np.diff(cuts) <= 0):
+        raise ValueError(f"cut scores must be finite and strictly increasing, got {cuts.tolist()}")
+    return cuts
+
+
+def cuts_for(language: str, skill: str | None = None,
+             overrides: Mapping[tuple[str, str | None], Sequence[float]] | None = None) -> tuple[float, ...]:
+    """Cut scores for a language and skill.
+
+    Looks up ``(language, skill)``, then ``(language, None)`` in ``overrides``
+    (default :data:`CUT_OVERRIDES`), else :data:`DEFAULT_CUTS`.
+    """
+    table = CUT_OVERRIDES if overrides is None else overrides
+    for key in ((language, skill), (language, None)):
+        if key in table:
+            return tuple(float(x) for x in check_cuts(table[key]))
+    return DEFAULT_CUTS
+
+
+def level_index(theta, cuts: Sequence[float] = DEFAULT_CUTS) -> np.ndarray:
+    """Band of each ``theta``: 0 below the first cut, ``len(cuts)`` above the last."""
+    return np.searchsorted(check_cuts(cuts), np.asarray(theta, dtype=float), side="right")
+
+
+def _named(cuts: Sequence[float]) -> np.ndarray:
+    cuts = check_cuts(cuts)
+    if cuts.size != len(LEVELS) - 1:
+        raise ValueError(f"{len(LEVELS)} levels need {len(LEVELS) - 1} cut scores, got {cuts.size}")
+    return cuts
+
+
+def level_of(theta: float, cuts: Sequence[float] = DEFAULT_CUTS) -> str:
+    """The CEFR level (a name from :data:`LEVELS`) of one ability."""
+    return LEVELS[int(level_index(float(theta), _named(cuts)))]
+
+
+def band_probabilities(posterior, cuts: Sequence[float] = DEFAULT_CUTS) -> np.ndarray:
+    """Posterior mass of each band between the cuts, shape ``(len(cuts) + 1,)``, summing to 1.
+
+    Each grid node stands for the cell :math:`[\\theta_q - h/2, \\theta_q + h/2]`
+    with its mass spread evenly over it, so a cut inside a cell splits the
+    cell's mass in proportion (the midpoint rule's own reading of the grid):
+
+    .. math::
+
+        \\Pr(\\theta < t) = \\sum_q w_q \\,\\min\\!\\big(1, \\max(0, (t - \\theta_q)/h + 1/2)\\big).
+    """
+    cuts = check_cuts(cuts)
+    nodes, weights = posterior.nodes, posterior.weights()
+    spacing = nodes[1] - nodes[0]
+    below = np.clip((cuts[:, np.newaxis] - nodes) / spacing + 0.5, 0.0, 1.0) @ weights
+    below = np.minimum(np.maximum.accumulate(below), 1.0)  # monotone despite rounding
+    return np.diff(np.concatenate([[0.0], below, [1.0]]))
+
+
+def level_probabilities(posterior, cuts: Sequence[float] = DEFAULT_CUTS) -> dict[str, float]:
+    """Posterior probability of each CEFR level, e.g. ``{"A1": 0.01, ..., "B1": 0.84, ...}``."""
+    return dict(zip(LEVELS, band_probabilities(posterior, _named(cuts)).tolist()))

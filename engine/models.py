@@ -91,12 +91,24 @@ def information(theta, a, b, c=0.0) -> np.ndarray:
 
         I_j(\\theta) = a_j^2 \\frac{Q_j}{P_j} \\left(\\frac{P_j - c_j}{1 - c_j}\\right)^2,
 
-    which is :math:`a_j^2 P_j Q_j` for 2PL.
+    which is :math:`a_j^2 P_j Q_j` for 2PL. Computed as
+    :math:`a_j^2 (1 - c_j) P^*_j Q^*_j \\, P^*_j / P_j` with
+    :math:`P^*_j = \\sigma(a_j(\\theta - b_j))`: no cancellation, and 0 (not
+    NaN) where :math:`P^*_j` underflows.
     """
     a, b, c = (np.asarray(x, dtype=float) for x in (a, b, c))
     p_star = expit(a * (_outer(theta) - b))
+    return a**2 * (1.0 - c) * p_star * (1.0 - p_star) * guessing_ratio(p_star, c)
+
+
+def guessing_ratio(p_star, c) -> np.ndarray:
+    """:math:`P^*_j / P_j`, the share of the success probability above the guessing floor.
+
+    Exactly 1 for 2PL items (``c = 0``), also where :math:`P^*_j` underflows to 0.
+    """
+    p_star, c = np.asarray(p_star, dtype=float), np.asarray(c, dtype=float)
     p = c + (1.0 - c) * p_star
-    return a**2 * (1.0 - p) / p * ((p - c) / (1.0 - c)) ** 2
+    return np.divide(p_star, p, out=np.ones(np.broadcast_shapes(p.shape, c.shape)), where=c > 0)
 
 
 def _gpcm_steps(thresholds) -> tuple[np.ndarray, np.ndarray]:
