@@ -1,0 +1,241 @@
+"""``Calibrator``: item parameters by marginal maximum likelihood (Bock--Aitkin EM) on sparse logs.
+
+Free calibration fixes the scale by the population: :math:`\\theta \\sim
+N(0, 1)` (Rasch: :math:`N(0, \\sigma^2)` with :math:`\\sigma` estimated,
+since all slopes are 1). Anchored calibration keeps the parameters of the
+items in ``anchors``; they define the scale, and the population mean and SD
+are estimated with the new items, so a population that has drifted moves the
+population estimate, not the scale (Kim, 2006, "fixed parameter calibration"
+with multiple prior weights updating).
+"""
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Mapping, Sequence
+
+import numpy as np
+
+from calibration import em
+from calibration.data import encode, indicator, subset
+from calibration.parameters import (LOG_A_COLUMN, MODELS, STEP_COLUMN, Layout, Priors,
+                                    initial_values, log_table, natural)
+from calibration.quadrature import (DEFAULT_HALF_WIDTH, DEFAULT_POINTS, Population, grid,
+                                    normal_log_weights, update_population)
+
+#: Item statuses reported by the calibrator.
+ANCHORED, CALIBRATED, INSUFFICIENT = "anchored", "calibrated", "insufficient_data"
+DEFAULT_MAX_ITER = 500
+#: Convergence: the marginal log-likelihood per response changes by less than this.
+DEFAULT_TOL = 1e-7
+
+Progress = Callable[[int, float], None]
+
+
+class Calibrator:
+    """Item calibration by MML-EM on long-format responses.
+
+    Parameters
+    ----------
+    model : {"2pl", "rasch", "3pl", "gpcm"}
+    anchors : mapping item_id -> (a, b) or (a, b, c), optional
+        Items whose parameters are kept; they fix the scale. In GPCM mode an
+        anchor is a one-step item (``c`` must be 0).
+    priors : Priors, optional
+        Lognormal ``a``, normal ``b``/steps, Beta ``c``; see
+        :mod:`calibration.parameters`.
+    quadrature_points, quadrature_half_width : int, float
+        The fixed grid of :mod:`calibration.quadrature`.
+    max_iter : int
+        Largest number of EM cycles.
+    tol : float
+        Stop when the marginal log-likelihood changes by less than ``tol``
+        per response between cycles.
+    progress : callable (iteration, loglik) -> None, optional
+        Called after every E-step.
+    verbose : bool
+        Print one progress line per cycle on stderr.
+
+    Attributes
+    ----------
+    item_ids_ : ndarray of str, (m,)
+        Items in the data, sorted.
+    status_ : ndarray of str, (m,)
+        ``anchored``, ``calibrated`` or ``insufficient_data`` (answered by
+        fewer than 2 learners; not fitted, parameters NaN).
+    a_, b_, c_ : ndarray, (m,)
+        Parameters (GPCM: ``b_`` is the item location, the mean step).
+    thresholds_ : ndarray, (m, K)
+        GPCM step difficulties, NaN-padded (dichotomous models: ``b_[:, None]``).
+    param_names_ : tuple of str
+        Names of the columns of ``se_``: ``a, b[, c]`` or ``a, b1..bK``.
+    se_ : ndarray, (m, P)
+        Standard error of every parameter (NaN where not estimated), from the
+        inverse of the per-item block of the cross-product (XPD) information
+        of the marginal likelihood plus the prior's curvature (see
+        :mod:`calibration.em`), carried to ``a``/``c`` by the delta method.
+    se_a_, se_b_ : ndarray, (m,)
+        SE of ``a`` and of ``b`` (GPCM: of the location).
+    covariance_ : ndarray, (m, P, P)
+    loglik_ : float
+        Marginal log-likelihood at the estimates.
+    n_iter_ : int
+    converged_ : bool
+    n_responses_ : ndarray of int, (m,)
+    population_ : Population
+        Mean and SD of ability on the scale (estimated when anchored, and the
+        SD for Rasch).
+    learner_ids_, theta_, theta_se_ : ndarray, (n,)
+        Learners used in the fit, their EAP abilities and posterior SDs.
+    """
+
+    def __init__(self, model: str = "2pl", anchors: Mapping[str, Sequence[float]] | None = None,
+                 priors: Priors | None = None, quadrature_points: int = DEFAULT_POINTS,
+                 quadrature_half_width: float = DEFAULT_HALF_WIDTH, max_iter: int = DEFAULT_MAX_ITER,
+                 tol: float = DEFAULT_TOL, progress: Progress | None = None, verbose: bool = False):
+        self.model = model
+        self.anchors = anchors
+        self.priors = priors
+        self.quadrature_points = quadrature_points
+        self.quadrature_half_width = quadrature_half_width
+        self.max_iter = max_iter
+        self.tol = tol
+        self.progress = progress
+        self.verbose = verbose
+
+    def fit(self, learners, item_ids, scores) -> Calibrator:
+        """Fit on responses in long format (one row per response).
+
+        Parameters
+        ----------
+        learners : array_like, (N,)
+            Learner ids (any hashable type numpy can sort).
+        item_ids : array_like of str, (N,)
+        scores : array_like of int, (N,)
+            0/1, or 0..K for GPCM.
+        """
+        if self.model not in MODELS:
+            raise ValueError(f"model must be one of {', '.join(MODELS)}, got {self.model!r}")
+        if self.max_iter < 1 or self.tol < 0:
+            raise ValueError("max_iter must be >= 1 and tol >= 0")
+        priors = self.priors or Priors()
+        responses = encode(learners, item_ids, scores)
+        if self.model != "gpcm" and responses.score.max() > 1:
+            raise ValueError(f"scores must be 0 or 1 for the {self.model} model")
+        anchors = {str(k): tuple(float(v) for v in value) for k, value in (self.anchors or {}).items()}
+        status = np.array([ANCHORED if str(i) in anchors else CALIBRATED for i in responses.item_ids],
+                          dtype=object)
+        status[~responses.answered_by_several() & (status == CALIBRATED)] = INSUFFICIENT
+        usable = subset(responses, status[responses.item] != INSUFFICIENT)
+        n_steps = max(int(usable.categories_per_item().max()) - 1, 1) if self.model == "gpcm" else 1
+        layout = Layout(self.model, n_steps)
+        psi, free, c_fixed = self._start(usable, status, anchors, layout, priors)
+
+        nodes = grid(self.quadrature_points, self.quadrature_half_width)
+        anchored = bool(np.any(status == ANCHORED))
+        population = Population()
+        x = indicator(usable, layout.stride)
+        history: list[float] = []
+        converged = False
+        for iteration in range(1, self.max_iter + 1):
+            table = log_table(psi, layout, c_fixed, nodes)
+            step = em.e_step(x, table, normal_log_weights(nodes, population.mean, population.sd))
+            history.append(float(step.learner_loglik.sum()))
+            self._report(iteration, history[-1])
+            if len(history) > 1 and abs(history[-1] - history[-2]) < self.tol * len(usable.item):
+                converged = True
+                break
+            if iteration == self.max_iter:
+                break
+            population = update_population(nodes, step.posterior.sum(axis=0), anchored,
+                                           anchored or self.model == "rasch", population)
+            psi = em.m_step(psi, free, layout, c_fixed, nodes, step.counts, priors)
+
+        covariance = em.xpd_covariance(usable, step.posterior, psi, free, layout, c_fixed, nodes, priors)
+        self._store(responses, usable, status, psi, free, c_fixed, layout, covariance, nodes, step)
+        self.loglik_, self.loglik_history_ = history[-1], np.asarray(history)
+        self.n_iter_, self.converged_, self.population_ = iteration, converged, population
+        return self
+
+    def _report(self, iteration: int, loglik: float) -> None:
+        if self.progress is not None:
+            self.progress(iteration, loglik)
+        if self.verbose:
+            print(f"calibrate: iteration {iteration}, log-likelihood {loglik:.4f}", file=sys.stderr)
+
+    def _start(self, usable, status, anchors, layout: Layout, priors: Priors):
+        """Initial working parameters, the mask of free entries and the fixed ``c`` of each item."""
+        m = usable.n_items
+        counts = np.bincount(usable.item * layout.stride + usable.score,
+                             minlength=m * layout.stride).reshape(m, layout.stride).astype(float)
+        psi = initial_values(counts, layout, priors)
+        free = np.ones_like(psi, dtype=bool)
+        if layout.is_gpcm:
+            steps_of_item = np.maximum(usable.categories_per_item() - 1, 1)
+            unused = np.arange(layout.n_steps) >= steps_of_item[:, None]
+            psi[:, STEP_COLUMN:STEP_COLUMN + layout.n_steps][unused] = np.nan
+            free[:, STEP_COLUMN:STEP_COLUMN + layout.n_steps] = ~unused
+        if self.model == "rasch":
+            psi[:, LOG_A_COLUMN] = 0.0
+            free[:, LOG_A_COLUMN] = False
+        c_fixed = np.zeros(m)
+        for code in np.flatnonzero(status == ANCHORED):
+            psi[code], c_fixed[code] = self._anchor_row(str(usable.item_ids[code]), anchors, layout)
+            free[code] = False
+        free[status == INSUFFICIENT] = False  # kept at their (finite) start values, reported as NaN
+        return psi, free, c_fixed
+
+    @staticmethod
+    def _anchor_row(item_id: str, anchors, layout: Layout) -> tuple[np.ndarray, float]:
+        values = anchors[item_id]
+        if len(values) not in (2, 3):
+            raise ValueError(f"anchor {item_id!r} must be (a, b) or (a, b, c)")
+        a, b, c = values[0], values[1], values[2] if len(values) == 3 else 0.0
+        if a <= 0 or not 0.0 <= c < 1.0:
+            raise ValueError(f"anchor {item_id!r}: need a > 0 and 0 <= c < 1")
+        if layout.is_gpcm and c > 0:
+            raise ValueError(f"anchor {item_id!r}: a GPCM anchor cannot have c > 0")
+        row = np.full(layout.width, np.nan)
+        row[LOG_A_COLUMN], row[STEP_COLUMN] = np.log(a), b
+        if layout.has_c:
+            row[layout.c_column] = np.log(c / (1 - c)) if c > 0 else -np.inf
+        return row, c
+
+    def _store(self, responses, usable, status, psi, free, c_fixed, layout, covariance, nodes, step):
+        missing = status == INSUFFICIENT
+        a, steps, c = natural(psi, layout, c_fixed)
+        a, c = np.where(missing, np.nan, a), np.where(missing, np.nan, c)
+        steps = np.where(missing[:, None], np.nan, steps)
+        jacobian = _jacobian(a, c, layout)
+        natural_cov = jacobian[:, :, None] * covariance * jacobian[:, None, :]
+        variance = np.diagonal(natural_cov, axis1=1, axis2=2)
+        se = np.where(free, np.sqrt(np.maximum(variance, 0.0)), np.nan)
+        used = ~np.isnan(steps)
+        n_used = np.maximum(used.sum(axis=1), 1)
+        location = np.where(used.any(axis=1), np.nansum(np.where(used, steps, 0.0), axis=1) / n_used, np.nan)
+        weights = np.zeros((len(a), layout.width))
+        weights[:, STEP_COLUMN:STEP_COLUMN + layout.n_steps] = used / n_used[:, None]
+        location_var = np.einsum("jp,jpr,jr->j", weights, natural_cov, weights)
+        step_free = free[:, STEP_COLUMN:STEP_COLUMN + layout.n_steps].any(axis=1)
+
+        self.item_ids_ = responses.item_ids
+        self.status_ = status.astype(str)
+        self.n_responses_ = responses.counts_per_item()
+        self.a_, self.b_, self.c_, self.thresholds_ = a, location, c, steps
+        self.param_names_ = layout.names()
+        self.covariance_ = natural_cov
+        self.se_ = se
+        self.se_a_ = se[:, LOG_A_COLUMN]
+        self.se_b_ = np.where(step_free, np.sqrt(np.maximum(location_var, 0.0)), np.nan)
+        posterior = step.posterior
+        self.learner_ids_ = usable.learner_ids
+        self.theta_ = posterior @ nodes
+        self.theta_se_ = np.sqrt(np.maximum(posterior @ nodes**2 - self.theta_**2, 0.0))
+
+
+def _jacobian(a: np.ndarray, c: np.ndarray, layout: Layout) -> np.ndarray:
+    """d(natural)/d(working) for each parameter column: ``a`` for log a, 1 for steps, ``c(1-c)`` for logit c."""
+    jacobian = np.ones((len(a), layout.width))
+    jacobian[:, LOG_A_COLUMN] = a
+    if layout.has_c:
+        jacobian[:, layout.c_column] = c * (1 - c)
+    return jacobian
