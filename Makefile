@@ -18,6 +18,7 @@ $(STAMP): pyproject.toml | $(BIN)/python
 install: $(STAMP)
 
 test: $(STAMP)
+	$(BIN)/b1engine content check
 	$(BIN)/pytest -q
 
 serve: $(STAMP)

@@ -1,0 +1,93 @@
+"""Answer checking: choices, word order, typed answers with partial credit."""
+from __future__ import annotations
+
+import pytest
+
+from content.checking import check_answer
+from content.schema import Item
+
+BASE = {"track": "b1", "theme": "work", "skill": "vocabulary", "cefr": "A2", "feedback": "Forklaring."}
+
+
+def typed(language: str, answers: list[str], lemma: str | None = None) -> Item:
+    return Item.model_validate({**BASE, "id": f"{language}-t-1", "language": language,
+                                "type": "cloze_typed", "prompt": "___", "answers": answers,
+                                "lemma": lemma})
+
+
+def scores(item: Item, *answers: str) -> list[int]:
+    return [check_answer(item, answer).score for answer in answers]
+
+
+def test_choice_and_word_order():
+    choice = Item.model_validate({**BASE, "id": "nb-c-1", "language": "nb", "type": "multiple_choice",
+                                  "prompt": "Hva?", "options": [{"id": "a", "text": "ja"},
+                                                                {"id": "b", "text": "nei"}],
+                                  "answers": ["b"]})
+    assert check_answer(choice, "b").correct and check_answer(choice, "b").feedback == "Forklaring."
+    assert check_answer(choice, "a").score == 0 and check_answer(choice, ["b"]).score == 0
+    order = Item.model_validate({**BASE, "id": "en-w-1", "language": "en", "type": "word_order",
+                                 "options": [{"id": "a", "text": "She"}, {"id": "b", "text": "said"},
+                                             {"id": "c", "text": "that"}, {"id": "d", "text": "she"}],
+                                 "answers": [["a", "b", "c", "d"]]})
+    assert check_answer(order, ["a", "b", "c", "d"]).correct
+    assert not check_answer(order, ["d", "b", "c", "a"]).correct  # "she said that She"
+    assert not check_answer(order, ["a", "b", "c"]).correct
+    assert not check_answer(order, "abcd").correct
+
+
+def test_repeated_words_may_swap_in_word_order():
+    order = Item.model_validate({**BASE, "id": "en-w-2", "language": "en", "type": "word_order",
+                                 "options": [{"id": "a", "text": "the"}, {"id": "b", "text": "cat"},
+                                             {"id": "c", "text": "saw"}, {"id": "d", "text": "the"},
+                                             {"id": "e", "text": "dog"}],
+                                 "answers": [["a", "b", "c", "d", "e"]]})
+    assert check_answer(order, ["d", "b", "c", "a", "e"]).correct
+
+
+def test_typed_normalisation_and_alternatives():
+    item = typed("nb", ["morgenen", "formiddagen"], "morgen")
+    assert scores(item, "morgenen", "  MORGENEN ", "Formiddagen") == [2, 2, 2]
+    assert check_answer(item, "morgenen").correct and check_answer(item, "morgenen").max_score == 2
+    assert scores(item, "", "kveld", "helt feil") == [0, 0, 0]
+    composed = typed("nb", ["blåbær"])
+    assert check_answer(composed, "bla\u030abær").correct  # decomposed å (NFD) is the same text
+
+
+def test_turkish_typed_casing():
+    item = typed("tr", ["ışık"])
+    assert scores(item, "IŞIK", "ışık") == [2, 2]
+    city = typed("tr", ["İstanbul"])
+    assert scores(city, "istanbul", "İSTANBUL") == [2, 2]
+    assert check_answer(typed("tr", ["kış"]), "kis").score == 0  # ı and i are different letters
+
+
+def test_right_lemma_wrong_form_is_partial():
+    item = typed("nb", ["hjelmen"], "hjelm")
+    assert scores(item, "hjelm", "hjelmene") == [1, 1]
+    assert not check_answer(item, "hjelm").correct
+    assert scores(typed("en", ["washed"], "wash"), "washing") == [1]
+    assert scores(typed("it", ["caschi"], "casco"), "casco") == [1]
+    assert scores(typed("tr", ["kitabı"], "kitap"), "kitap") == [1]
+
+
+@pytest.mark.parametrize("language, answer, typed_text, score", [
+    ("nb", "hjelmen", "hjelmn", 1),        # deletion, 7 letters
+    ("nb", "hjelmen", "hjlemen", 0),       # a transposition is two edits
+    ("nb", "stige", "stihe", 1),           # five letters: typo credit
+    ("nb", "stige", "stiga", 0),           # one edit, but stiga is a word (past of «stige»)
+    ("nb", "bok", "bøk", 0),               # short word, and bøk is another word
+    ("nb", "sag", "sak", 0),               # short words get no typo credit
+    ("en", "ladder", "ladde", 1),
+    ("en", "ladder", "latter", 0),         # one edit, but another real word
+    ("en", "hammer", "hamper", 0),         # likewise
+    ("it", "martello", "martelo", 1),
+    ("tr", "temizlik", "temizlık", 1),
+])
+def test_typo_tolerance_limits(language, answer, typed_text, score):
+    assert check_answer(typed(language, [answer]), typed_text).score == score
+
+
+def test_multi_word_answers_allow_one_typo_in_one_word():
+    item = typed("nb", ["i morgen tidlig"])
+    assert scores(item, "i morgen tidlg", "i morgen", "i morgn tidlg") == [1, 0, 0]
