@@ -17,16 +17,14 @@ import numpy as np
 
 from calibration import em
 from calibration.data import encode, indicator, subset
-from calibration.parameters import (LOG_A_COLUMN, MODELS, STEP_COLUMN, Layout, Priors,
+from calibration.defaults import DEFAULT_MAX_ITER, DEFAULT_TOL, MODELS
+from calibration.parameters import (LOG_A_COLUMN, STEP_COLUMN, Layout, Priors,
                                     initial_values, log_table, natural)
 from calibration.quadrature import (DEFAULT_HALF_WIDTH, DEFAULT_POINTS, Population, grid,
                                     normal_log_weights, update_population)
 
 #: Item statuses reported by the calibrator.
 ANCHORED, CALIBRATED, INSUFFICIENT = "anchored", "calibrated", "insufficient_data"
-DEFAULT_MAX_ITER = 500
-#: Convergence: the marginal log-likelihood per response changes by less than this.
-DEFAULT_TOL = 1e-7
 
 Progress = Callable[[int, float], None]
 

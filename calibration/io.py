@@ -126,3 +126,61 @@ def write_csv(path: str | Path, header: Sequence[str], rows: Iterable[Sequence[o
         writer.writerow(header)
         for row in rows:
             writer.writerow([repr(v) if isinstance(v, float) else v for v in row])
+
+
+@dataclass(frozen=True)
+class ResponseTable:
+    """Responses read from ``RESPONSES.csv``, one entry per row.
+
+    ``group`` holds each row's learner group ("" when the file has no
+    ``group`` column or the cell is empty).
+    """
+
+    learner_id: np.ndarray
+    item_id: np.ndarray
+    score: np.ndarray
+    group: np.ndarray
+
+
+def read_responses_csv(path: str | Path, max_score: int | None = 1) -> ResponseTable:
+    """Read ``learner_id,item_id,score[,timestamp,group]``.
+
+    Scores are integers from 0 to ``max_score`` (any non-negative integer
+    when ``max_score`` is None). A learner's group must be the same on all
+    of their rows.
+    """
+    learners: list[str] = []
+    items: list[str] = []
+    scores: list[int] = []
+    groups: list[str] = []
+    group_of: dict[str, str] = {}
+    for row_number, row in read_rows(path, ("learner_id", "item_id", "score"), ("timestamp", "group")):
+        text = row["score"]
+        if not text.isdigit() or (max_score is not None and int(text) > max_score):
+            allowed = f"0..{max_score}" if max_score is not None else "a non-negative integer"
+            raise InputError(path, f"score must be {allowed}, got {text!r}", row=row_number, column="score")
+        group = row.get("group", "")
+        if group_of.setdefault(row["learner_id"], group) != group:
+            raise InputError(path, f"learner {row['learner_id']!r} is in group {group_of[row['learner_id']]!r} "
+                                   f"on an earlier row, {group!r} here", row=row_number, column="group")
+        learners.append(row["learner_id"])
+        items.append(row["item_id"])
+        scores.append(int(text))
+        groups.append(group)
+    if not learners:
+        raise InputError(path, "no responses", row=2)
+    return ResponseTable(np.asarray(learners), np.asarray(items), np.asarray(scores, dtype=np.int64),
+                         np.asarray(groups))
+
+
+def read_levels_csv(path: str | Path, levels: Sequence[str]) -> dict[str, tuple[str, str]]:
+    """Read authors' level tags ``item_id,level[,language]`` -> {item_id: (language, level)}."""
+    tags: dict[str, tuple[str, str]] = {}
+    seen: set[str] = set()
+    for row_number, row in read_rows(path, ("item_id", "level"), ("language",)):
+        check_unique(path, row_number, "item_id", row["item_id"], seen)
+        if row["level"] not in levels:
+            raise InputError(path, f"level must be one of {', '.join(levels)}, got {row['level']!r}",
+                             row=row_number, column="level")
+        tags[row["item_id"]] = (row.get("language", "") or "all", row["level"])
+    return tags

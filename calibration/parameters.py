@@ -33,8 +33,6 @@ from scipy.special import expit, log_expit, logit
 
 from engine import models
 
-#: Models the calibrator knows.
-MODELS = ("rasch", "2pl", "3pl", "gpcm")
 #: Column of log a in ``psi``; the steps start at STEP_COLUMN.
 LOG_A_COLUMN = 0
 STEP_COLUMN = 1

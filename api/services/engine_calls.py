@@ -31,9 +31,15 @@ def placement_should_stop(posterior, answered: int, cuts: tuple[float, ...], min
 
 def fit_items(learners: np.ndarray, item_ids: np.ndarray, scores: np.ndarray,
               anchors: Mapping[str, tuple[float, float, float]]) -> dict[str, dict[str, Any]]:
-    """Item parameters fitted on long-format responses, anchored items held fixed."""
+    """Item parameters (2PL) fitted on long-format responses, anchored items held fixed.
+
+    Items answered by fewer than two learners are left out (the calibrator
+    reports them as ``insufficient_data`` with no parameters).
+    """
     from calibration import Calibrator
 
-    calibrator = Calibrator(anchors=dict(anchors)).fit(learners, item_ids, scores)
-    return {str(i): {"a": float(a), "b": float(b), "c": 0.0, "se_b": float(se)}
-            for i, a, b, se in zip(calibrator.item_ids_, calibrator.a_, calibrator.b_, calibrator.se_)}
+    fitted = Calibrator(anchors=dict(anchors)).fit(learners, item_ids, scores)
+    return {str(i): {"a": float(a), "b": float(b), "c": float(c), "se_b": float(se)}
+            for i, a, b, c, se, status in zip(fitted.item_ids_, fitted.a_, fitted.b_, fitted.c_,
+                                               fitted.se_b_, fitted.status_)
+            if status != "insufficient_data"}
