@@ -48,8 +48,8 @@ PRACTICE_TARGET = 0.75
 #: distance from the target count as equally near; information decides between them.
 PRACTICE_TOLERANCE = 0.025
 #: Grid nodes with posterior weight below this share of the largest are left out
-#: of posterior averages (their total contribution is below Q * 1e-9 relative).
-WEIGHT_FLOOR = 1e-9
+#: of posterior averages (their total contribution is below Q * 1e-6 relative).
+WEIGHT_FLOOR = 1e-6
 
 
 def content_mask(metadata: Mapping[str, Sequence], **wanted) -> np.ndarray:

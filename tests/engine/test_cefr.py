@@ -1,0 +1,57 @@
+"""CEFR mapping: cut scores, levels, level probabilities."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import integrate, stats
+
+from engine.cefr import (
+    DEFAULT_CUTS,
+    LEVELS,
+    band_probabilities,
+    cuts_for,
+    level_index,
+    level_of,
+    level_probabilities,
+)
+from engine.estimation import GridPosterior
+
+
+def test_levels_are_the_bands_between_the_cuts_with_a_cut_belonging_to_the_band_above():
+    assert [level_of(t) for t in (-2.0, -1.0, -0.5, 0.0, 0.99, 1.0, 3.0)] == [
+        "A1", "A2", "A2", "B1", "B1", "B2", "B2"]
+    assert level_index(np.array([-5.0, -0.2, 0.4, 7.0]), (-1.0, 0.0, 1.0)).tolist() == [0, 1, 2, 3]
+    assert level_index(0.5, (0.0,)) == 1
+    with pytest.raises(ValueError, match="increasing"):
+        level_index(0.0, (1.0, 0.0))
+    with pytest.raises(ValueError, match="3 cut scores"):
+        level_of(0.0, (0.0, 1.0))
+
+
+def test_cut_scores_come_from_one_place_and_can_be_overridden_per_language_and_skill():
+    overrides = {("nb", None): (-1.2, 0.1, 1.1), ("nb", "reading"): (-1.0, 0.2, 1.3)}
+    assert cuts_for("en") == DEFAULT_CUTS
+    assert cuts_for("nb", overrides=overrides) == (-1.2, 0.1, 1.1)
+    assert cuts_for("nb", "grammar", overrides=overrides) == (-1.2, 0.1, 1.1)
+    assert cuts_for("nb", "reading", overrides=overrides) == (-1.0, 0.2, 1.3)
+    with pytest.raises(ValueError):
+        cuts_for("it", overrides={("it", None): (0.0, 0.0, 1.0)})
+
+
+@pytest.mark.parametrize("mean, sd", [(0.0, 1.0), (0.3, 0.35), (-1.1, 0.25), (2.0, 0.6)])
+def test_level_probabilities_match_the_integral_of_the_posterior(mean, sd):
+    posterior = GridPosterior.prior(mean, sd)
+    probabilities = level_probabilities(posterior)
+    assert list(probabilities) == list(LEVELS)
+    assert sum(probabilities.values()) == pytest.approx(1.0, abs=1e-12)
+    # The prior restricted to the grid, integrated band by band.
+    density = stats.norm(mean, sd).pdf
+    edges = [-6.0, *DEFAULT_CUTS, 6.0]
+    total = integrate.quad(density, -6.0, 6.0)[0]
+    expected = [integrate.quad(density, lo, hi)[0] / total for lo, hi in zip(edges[:-1], edges[1:])]
+    np.testing.assert_allclose(list(probabilities.values()), expected, atol=0.01)
+
+
+def test_band_probabilities_work_for_any_number_of_cuts():
+    p = band_probabilities(GridPosterior.prior(), (0.0,))
+    np.testing.assert_allclose(p, [0.5, 0.5], atol=1e-12)
