@@ -153,10 +153,12 @@ def run_export(args: argparse.Namespace) -> int:
 
 # ---------------------------------------------------------------- import
 
-def read_csv_set(path: Path, language: str | None, trade: str | None,
-                 title: str | None) -> tuple[dict[str, Any], dict[tuple, int]]:
-    """A vocabulary set from CSV rows (one per example) and the row of each location."""
+def read_csv_set(path: Path, language: str | None, trade: str | None, title: str | None) -> Any:
+    """A vocabulary set from CSV rows (one per example), as a document whose lines are rows."""
+    from types import MappingProxyType
+
     from calibration.io import read_rows
+    from content.bank import Document
     from content.errors import ContentError
 
     missing = [name for name, value in (("--language", language), ("--trade", trade),
@@ -183,24 +185,17 @@ def read_csv_set(path: Path, language: str | None, trade: str | None,
         lines[("entries", index[key], "examples", len(entry["examples"]))] = row_number
         entry["examples"].append(row["example"])
     data = {"language": language, "track": "trade", "trade": trade, "title": title, "entries": entries}
-    return data, lines
+    return Document(path, data, MappingProxyType(lines))
 
 
-def read_set_file(args: argparse.Namespace) -> tuple[dict[str, Any], Any]:
-    """The set's data and a ``loc -> line`` function, from YAML or CSV."""
+def read_set_file(args: argparse.Namespace) -> Any:
+    """The set as a document (its data, and the line of each location), from YAML or CSV."""
     from content.bank import read_document
     from content.errors import ContentError
 
     path = Path(args.file)
     if path.suffix.lower() == ".csv":
-        data, lines = read_csv_set(path, args.language, args.trade, args.title)
-
-        def line(loc: tuple) -> int:
-            for end in range(len(loc), -1, -1):
-                if tuple(loc[:end]) in lines:
-                    return lines[tuple(loc[:end])]
-            return 1
-        return data, line
+        return read_csv_set(path, args.language, args.trade, args.title)
     if path.suffix.lower() not in (".yaml", ".yml"):
         raise ContentError(path, "a vocabulary set is a .yaml/.yml or a .csv file")
     document = read_document(path)
@@ -215,7 +210,7 @@ def read_set_file(args: argparse.Namespace) -> tuple[dict[str, Any], Any]:
         if given:
             data[name] = given
     data.setdefault("track", "trade")
-    return data, document.line
+    return document
 
 
 def set_yaml(vocabulary_set: Any) -> str:
@@ -246,7 +241,7 @@ def import_target(root: Path, vocabulary_set: Any, replace: bool) -> Path:
 
 def run_import(args: argparse.Namespace) -> int:
     from content.authoring import set_issues
-    from content.bank import bank_files
+    from content.bank import bank_files, loc_text
     from content.check import file_items
     from content.errors import ContentError, format_problem
     from content.generate import generate_items
@@ -254,13 +249,14 @@ def run_import(args: argparse.Namespace) -> int:
 
     root = _root(args.bank)
     path = Path(args.file)
-    data, line = read_set_file(args)
+    document = read_set_file(args)
+    data = document.data
     language = data.get("language")
     allowed = allow_list(language, root) if isinstance(language, str) and len(language) == 2 else None
     vocabulary_set, issues = set_issues(data, allowed)
-    from content.bank import loc_text
 
-    problems = [format_problem(path, line(issue.loc), loc_text(issue.loc), issue.message) for issue in issues]
+    problems = [format_problem(path, document.line(issue.loc), loc_text(issue.loc), issue.message)
+                for issue in issues]
     target = None
     if vocabulary_set is not None and not problems:
         target = import_target(root, vocabulary_set, args.replace)

@@ -66,12 +66,13 @@ TURKISH_ABSENT_ZIPF = 2.5
 
 def band_centres(cuts: tuple[float, ...] = DEFAULT_CUTS) -> dict[str, float]:
     """The middle of each level's band; the open outer bands half a width beyond the cuts."""
-    width = (cuts[-1] - cuts[0]) / (len(cuts) - 1) if len(cuts) > 1 else 1.0
+    width = band_width(cuts)
     edges = (cuts[0] - width, *cuts, cuts[-1] + width)
     return {level: (edges[i] + edges[i + 1]) / 2 for i, level in enumerate(LEVELS)}
 
 
 def band_width(cuts: tuple[float, ...] = DEFAULT_CUTS) -> float:
+    """The mean width of the inner bands (1 logit with the default cuts)."""
     return (cuts[-1] - cuts[0]) / (len(cuts) - 1) if len(cuts) > 1 else 1.0
 
 
