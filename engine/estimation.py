@@ -33,7 +33,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 import numpy as np
-from scipy.special import expit, softmax
+from scipy.special import expit
 
 from engine.models import gpcm_log_likelihood, guessing_ratio, information, log_likelihood
 
@@ -95,7 +95,7 @@ class GridPosterior:
 
     def weights(self) -> np.ndarray:
         """Normalised posterior weights of the nodes, shape (Q,)."""
-        return softmax(self.log_prior + self.log_likelihood)
+        return _normalise(self.log_prior + self.log_likelihood)
 
     def estimate(self) -> AbilityEstimate:
         """EAP and posterior SD (see :func:`eap`)."""
@@ -142,9 +142,15 @@ def _normal_log_density(theta, mean: float, sd: float) -> np.ndarray:
     return -0.5 * ((np.asarray(theta, dtype=float) - mean) / sd) ** 2
 
 
+def _normalise(log_weights: np.ndarray) -> np.ndarray:
+    """Weights summing to 1 over the last axis from logs given up to a constant (softmax)."""
+    weights = np.exp(log_weights - log_weights.max(axis=-1, keepdims=True))
+    return weights / weights.sum(axis=-1, keepdims=True)
+
+
 def _moments(nodes: np.ndarray, log_posterior: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Mean and SD over the last axis of a grid posterior given up to a constant."""
-    weights = softmax(log_posterior, axis=-1)
+    weights = _normalise(log_posterior)
     mean = weights @ nodes
     variance = weights @ nodes**2 - mean**2
     return mean, np.sqrt(np.maximum(variance, 0.0))
@@ -155,7 +161,7 @@ def update(posterior: GridPosterior, a, b, c, score) -> GridPosterior:
 
     ``a, b, c, score`` are scalars (one answer) or equal-length arrays (several).
     """
-    a, b, c, score = np.broadcast_arrays(*(np.atleast_1d(np.asarray(x, dtype=float)) for x in (a, b, c, score)))
+    a, b, c, score = (np.atleast_1d(np.asarray(x, dtype=float)) for x in (a, b, c, score))
     return replace(posterior, log_likelihood=posterior.log_likelihood
                    + log_likelihood(posterior.nodes, a, b, c, score))
 

@@ -66,6 +66,8 @@ def log_probabilities(theta, a, b, c=0.0) -> tuple[np.ndarray, np.ndarray]:
     """
     a, b, c = (np.asarray(x, dtype=float) for x in (a, b, c))
     z = a * (_outer(theta) - b)
+    if not np.any(c):
+        return log_expit(z), log_expit(-z)
     log_wrong = np.log1p(-c) + log_expit(-z)
     log_right = np.logaddexp(np.log(np.maximum(c, PROBABILITY_FLOOR)), log_wrong + z)
     log_right = np.where(c > 0, log_right, log_expit(z))
@@ -98,7 +100,10 @@ def information(theta, a, b, c=0.0) -> np.ndarray:
     """
     a, b, c = (np.asarray(x, dtype=float) for x in (a, b, c))
     p_star = expit(a * (_outer(theta) - b))
-    return a**2 * (1.0 - c) * p_star * (1.0 - p_star) * guessing_ratio(p_star, c)
+    two_pl = a**2 * p_star * (1.0 - p_star)
+    if not np.any(c):
+        return two_pl
+    return two_pl * (1.0 - c) * guessing_ratio(p_star, c)
 
 
 def guessing_ratio(p_star, c) -> np.ndarray:

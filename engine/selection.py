@@ -159,28 +159,27 @@ def select_item(posterior, a, b, c, available, top_k: int = 1, rng: np.random.Ge
         If no item is available.
     """
     available = np.asarray(available, dtype=bool)
-    candidates = np.flatnonzero(available)
-    if candidates.size == 0:
+    if not available.any():
         raise ValueError("no item available")
-    a, b, c = (np.broadcast_to(np.asarray(x, dtype=float), available.shape)[candidates] for x in (a, b, c))
-    priority = item_information(posterior, a, b, c, method)
+    # Narrow the items allowed step by step, never to none; then rank by (weighted) information.
+    allowed, weight = available, 1.0
     if targets is not None:
         if skills is None:
             raise ValueError("targets need the skill of each item")
-        factor = deficit_weights(np.asarray(skills, dtype=object)[candidates], targets, counts or {})
-        if np.any(factor > 0):
-            keep = factor > 0
-            candidates, priority = candidates[keep], priority[keep] * factor[keep]
+        factor = deficit_weights(skills, targets, counts or {})
+        if np.any(allowed & (factor > 0)):
+            allowed, weight = allowed & (factor > 0), factor
     if exposure is not None:
-        given = _require(rng, "Sympson-Hetter exposure control").random(candidates.size)
-        accepted = given < np.asarray(exposure, dtype=float)[candidates]
-        if accepted.any():
-            candidates, priority = candidates[accepted], priority[accepted]
-    if top_k <= 1 or candidates.size == 1:
-        return int(candidates[np.argmax(priority)])
-    k = min(int(top_k), candidates.size)
+        given = _require(rng, "Sympson-Hetter exposure control").random(allowed.size)
+        accepted = given < np.asarray(exposure, dtype=float)
+        if np.any(allowed & accepted):
+            allowed = allowed & accepted
+    priority = np.where(allowed, item_information(posterior, a, b, c, method) * weight, -np.inf)
+    if top_k <= 1:
+        return int(np.argmax(priority))
+    k = min(int(top_k), int(np.count_nonzero(allowed)))
     best = np.argpartition(-priority, k - 1)[:k]
-    return int(candidates[_require(rng, "randomesque selection").choice(best)])
+    return int(_require(rng, "randomesque selection").choice(best))
 
 
 def select_practice(posterior, a, b, c, available, target: float = PRACTICE_TARGET,
