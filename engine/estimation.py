@@ -31,6 +31,7 @@ Extreme patterns (all right or all wrong):
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from types import MappingProxyType
 
 import numpy as np
 from scipy.special import expit
@@ -340,4 +341,4 @@ def wle(a, b, c, score, prior: GridPosterior | None = None) -> AbilityEstimate:
 
 
 #: Batch estimators by name, as the command line and the simulator choose them.
-ESTIMATORS = {"eap": eap, "map": map_estimate, "wle": wle}
+ESTIMATORS = MappingProxyType({"eap": eap, "map": map_estimate, "wle": wle})
