@@ -19,6 +19,7 @@ COMMAND_MODULES = (
     "api.commands.simulate",
     "calibration.cli",
     "api.commands.track",
+    "api.commands.growth",
     "content.cli",
     "api.commands.db",
     "api.commands.users",

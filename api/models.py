@@ -85,6 +85,8 @@ class ItemRow(SQLModel, table=True):
     #: Served to learners (authored items are not live until published).
     live: bool = True
     vocabulary_set_id: str | None = Field(default=None, max_length=36)
+    #: Vocabulary entry the item drills (``<language>:<trade>:<lemma>``): its spaced-review key.
+    vocab_key: str | None = Field(default=None, max_length=200, index=True)
     #: Calibration run that last set a, b, c (None: the content's own parameters).
     calibration_id: str | None = Field(default=None, max_length=36)
     content: dict = _json()
@@ -232,3 +234,54 @@ class AnonymousResponse(SQLModel, table=True):
     score: int
     max_score: int
     answered_on: date = Field(sa_column=sa.Column(sa.Date, nullable=False))
+
+
+class GrowthFit(SQLModel, table=True):
+    """The growth model's population parameters for one language, learned from stored logs.
+
+    Written by ``b1engine growth fit`` (marginal likelihood over the stored
+    answers, items at their calibrated parameters); read by every growth state
+    and curve of that language. No row: the engine's defaults.
+    """
+
+    __tablename__ = "growth_fits"
+
+    language: str = Field(primary_key=True, max_length=8)
+    #: :meth:`engine.growth.GrowthParameters.to_dict`.
+    params: dict = _json()
+    learners: int
+    responses: int
+    log_likelihood: float
+    fitted_at: datetime = _time()
+
+
+class ReviewState(SQLModel, table=True):
+    """Spaced review: a learner's FSRS memory state of one vocabulary entry (``vocab_key``)."""
+
+    __tablename__ = "review_states"
+
+    learner_id: int = Field(foreign_key="users.id", primary_key=True)
+    #: ``<language>:<trade>:<lemma>`` of the vocabulary entry.
+    vocab_key: str = Field(primary_key=True, max_length=200)
+    language: str = Field(max_length=8)
+    #: :meth:`fsrs.Card.to_dict`.
+    card: dict = _json()
+    due: datetime = _time(index=True)
+    state: str = Field(max_length=16)  # learning | review | relearning
+    reviews: int = 0
+    lapses: int = 0
+    last_review: datetime = _time()
+
+
+class LearnerPathway(SQLModel, table=True):
+    """The teacher's choice of a learner's drill pathway: B1 track, a trade, or a blend."""
+
+    __tablename__ = "learner_pathways"
+
+    learner_id: int = Field(foreign_key="users.id", primary_key=True)
+    #: The trade drilled (None: the B1 track only).
+    trade: str | None = Field(default=None, max_length=32)
+    #: Share of new drill items from the trade (0..1); the rest from the B1 track.
+    trade_share: float = 0.0
+    set_by: int = Field(foreign_key="users.id")
+    updated_at: datetime = _time()

@@ -118,6 +118,18 @@ class HistoryPoint(BaseModel):
     level: Level
 
 
+class ReviewOut(BaseModel):
+    """When a vocabulary entry is next due for review (FSRS)."""
+
+    vocab_key: str = Field(description="<language>:<trade>:<lemma>")
+    lemma: str
+    due: datetime
+    state: Literal["learning", "review", "relearning"]
+    reviews: int
+    lapses: int
+    last_review: datetime
+
+
 class LearnerProgress(BaseModel):
     id: int
     username: str
@@ -126,6 +138,32 @@ class LearnerProgress(BaseModel):
     skills: dict[str, AbilityOut]
     history: list[HistoryPoint]
     sessions: list[SessionOut]
+    reviews: list[ReviewOut] = Field(default_factory=list,
+                                     description="the learner's own review dates, soonest first "
+                                                 "(only in GET /v1/learners/me)")
+
+
+class PathwayIn(Strict):
+    """A learner's drill pathway: B1 track only (trade null), or a trade blended with the B1 track."""
+
+    trade: Trade | None
+    trade_share: float = Field(default=1.0, ge=0.0, le=1.0,
+                               description="share of new drill items from the trade (0 without a trade)")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_share_without_trade(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("trade") is None and "trade_share" not in data:
+            return {**data, "trade_share": 0.0}
+        return data
+
+
+class PathwayOut(BaseModel):
+    learner_id: int
+    trade: str | None
+    trade_share: float
+    set_by: int
+    updated_at: datetime
 
 
 class VocabularySetOut(BaseModel):

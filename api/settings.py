@@ -55,6 +55,8 @@ class Settings(BaseSettings):
     drill_target_success: float = Field(default=0.75, gt=0, lt=1)
     #: Items in one drill session.
     drill_length: int = Field(default=15, gt=0)
+    #: Largest share of a drill given to due vocabulary reviews (served first); the rest are new items.
+    drill_review_share: float = Field(default=0.4, ge=0, le=1)
     #: Run calibrations in a background thread (False: caller runs them; used by tests).
     calibration_in_background: bool = True
 

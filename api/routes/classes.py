@@ -1,10 +1,12 @@
-from fastapi import APIRouter, Response
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Response
 
 from api.deps import NowDep, SessionDep, SettingsDep, Teacher, TeacherClass
 from api.models import utc
 from api.routes import problems
-from api.schemas import ClassCreate, ClassOut, LearnerCreate, LearnerOut
-from api.services import alerts, classes, curves
+from api.schemas import ClassCreate, ClassOut, LearnerCreate, LearnerOut, PathwayIn, PathwayOut
+from api.services import alerts, classes, curves, pathways
 
 router = APIRouter(prefix="/v1/classes", tags=["classes"])
 
@@ -45,6 +47,20 @@ def add_learner(body: LearnerCreate, school_class: TeacherClass, session: Sessio
 def list_learners(school_class: TeacherClass, session: SessionDep) -> list[LearnerOut]:
     return [LearnerOut(id=u.id, username=u.username)
             for u in classes.learners_of(session, school_class)]
+
+
+@router.put("/{class_id}/learners/{learner_id}/pathway", response_model=PathwayOut,
+            responses=problems(401, 403, 404, 422))
+def set_pathway(learner_id: Annotated[int, Path(ge=1)], body: PathwayIn, school_class: TeacherClass,
+                teacher: Teacher, session: SessionDep, now: NowDep) -> PathwayOut:
+    """Set where a learner's drills take new items from: the B1 track, a trade, or a blend.
+
+    Only the teacher of the class (404 for other classes and for learners not in it).
+    Used from the learner's next drill on; due vocabulary reviews still come first.
+    """
+    row = pathways.set_pathway(session, school_class, learner_id, body.trade, body.trade_share,
+                               teacher, now)
+    return PathwayOut(**pathways.describe(row))
 
 
 @router.get("/{class_id}/ability-curves", responses=problems(401, 403, 404))

@@ -14,8 +14,9 @@ router = APIRouter(prefix="/v1/learners", tags=["learners"])
 @router.get("/me", response_model=LearnerProgress, responses=problems(401, 403))
 def me(learner: Learner, session: SessionDep, now: NowDep,
        language: Annotated[Language | None, Query()] = None) -> LearnerProgress:
-    """Overall and per-skill ability (theta, SE, CEFR level with probabilities) and history."""
-    return LearnerProgress(**learners.progress(session, learner, now, language))
+    """Overall and per-skill ability (theta, SE, CEFR level with probabilities), history, and
+    the learner's vocabulary review dates (``reviews``, soonest first)."""
+    return LearnerProgress(**learners.progress(session, learner, now, language, with_reviews=True))
 
 
 @router.get("/{learner_id}", response_model=LearnerProgress, responses=problems(401, 403, 404))

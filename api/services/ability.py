@@ -10,6 +10,7 @@ the engine and records a snapshot after every answer for the curves.
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -19,7 +20,7 @@ from collections.abc import Sequence
 import numpy as np
 from sqlmodel import Session, select
 
-from api.models import AbilitySnapshot, ItemRow, LearnerAbility, ResponseRow, utc
+from api.models import AbilitySnapshot, GrowthFit, ItemRow, LearnerAbility, ResponseRow, utc
 
 OVERALL = "overall"
 SECONDS_PER_DAY = 86_400.0
@@ -73,11 +74,26 @@ def level_of(theta: float, language: str, skill: str | None = None) -> str:
     return str(engine_level_of(float(theta), cuts_for(language, skill)))
 
 
-def growth_parameters():
-    """Population parameters of the growth model (the engine's defaults)."""
+def growth_parameters(session: Session, language: str):
+    """Population parameters of the growth model for ``language``.
+
+    Those fitted on the stored answers (``b1engine growth fit``, table
+    ``growth_fits``) once there are any, else the engine's defaults.
+    """
     from engine.growth import GrowthParameters
 
-    return GrowthParameters()
+    fitted = session.get(GrowthFit, language)
+    return GrowthParameters.from_dict(fitted.params) if fitted else GrowthParameters()
+
+
+def _with_parameters(state, params):
+    """A stored state under the language's current parameters: drift and growth apply from now on.
+
+    Only when the grid is the same (it has one growth row when growth_sd is 0).
+    """
+    if state.params == params or (state.params.growth_sd == 0) != (params.growth_sd == 0):
+        return state
+    return replace(state, params=params)
 
 
 def days_of(moment: datetime) -> float:
@@ -134,10 +150,11 @@ def record_answer(session: Session, learner_id: int, language: str, row: ItemRow
     from engine.growth import GrowthState
 
     out = {}
+    params = growth_parameters(session, language)
     for scope in (OVERALL, row.skill):
         stored = current(session, learner_id, language, scope, for_update=True)
-        state = (GrowthState.from_dict(stored.posterior) if stored
-                 else GrowthState.new(growth_parameters()))
+        state = (_with_parameters(GrowthState.from_dict(stored.posterior), params) if stored
+                 else GrowthState.new(params))
         state = state.update(row.a, row.b, row.c, int(score >= row.max_score), days_of(now))
         estimate = state.estimate()
         facts = normal_summary(estimate.theta, estimate.se, language,
@@ -186,11 +203,12 @@ def series(session: Session, learner_ids: Sequence[int], language: str
     score = np.array([int(r[2] >= r[3]) for r in rows])
     a, b, c = (np.array([r[i] for r in rows], dtype=float) for i in (4, 5, 6))
     skill = np.array([r[7] for r in rows])
+    params = growth_parameters(session, language)
     scopes = [(OVERALL, np.ones(len(rows), dtype=bool))] + [
         (name, skill == name) for name in sorted(set(skill.tolist()))]
     for scope, mask in scopes:
         track = filter_abilities(learner[mask], days[mask], a[mask], b[mask], c[mask], score[mask],
-                                 growth_parameters(), smooth=True)
+                                 params, smooth=True)
         for index, theta, se in zip(np.flatnonzero(mask), track.theta, track.se):
             out[int(learner[index])][scope].append(
                 {"time": times[index], "theta": float(theta), "se": float(se),

@@ -37,6 +37,7 @@ def row_values(item: Any, origin: str, now: datetime, live: bool = True,
                 theme=item.theme, skill=item.skill, type=item.type, cefr=item.cefr,
                 max_score=int(item.max_score), a=float(item.a), b=float(item.b), c=float(item.c),
                 status=item.status, origin=origin, live=live, vocabulary_set_id=vocabulary_set_id,
+                vocab_key=getattr(item, "vocab_key", None),
                 calibration_id=None, content=content, content_hash=content_hash(content),
                 updated_at=now)
 

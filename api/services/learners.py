@@ -7,13 +7,16 @@ from typing import Any
 from sqlmodel import Session, select
 
 from api.models import LearnerAbility, User, utc
-from api.services import ability
+from api.services import ability, reviews
 from api.services.sessions import describe, sessions_of
 
 
 def progress(session: Session, learner: User, now: datetime,
-             language: str | None = None) -> dict[str, Any]:
-    """Current ability (carried forward to ``now``) overall and per skill, history, sessions."""
+             language: str | None = None, with_reviews: bool = False) -> dict[str, Any]:
+    """Current ability (carried forward to ``now``) overall and per skill, history, sessions.
+
+    ``with_reviews``: also the learner's vocabulary review dates (for the learner themself).
+    """
     language = language or learner.language or _last_language(session, learner.id)
     overall, skills = None, {}
     if language is not None:
@@ -32,7 +35,8 @@ def progress(session: Session, learner: User, now: datetime,
                .get(ability.OVERALL, []) if language else [])
     return {"id": learner.id, "username": learner.username, "language": language,
             "overall": overall, "skills": dict(sorted(skills.items())), "history": history,
-            "sessions": [describe(s) for s in sessions_of(session, learner.id)]}
+            "sessions": [describe(s) for s in sessions_of(session, learner.id)],
+            "reviews": reviews.schedule(session, learner.id, language) if with_reviews else []}
 
 
 def _last_language(session: Session, learner_id: int) -> str | None:

@@ -20,7 +20,7 @@ from sqlmodel import Session, select
 from api.db import begin_write
 from api.errors import Conflict, InvalidInput, NotFound
 from api.models import ItemRow, LearningSession, ResponseRow, User, utc
-from api.services import ability, items as item_store
+from api.services import ability, items as item_store, pathways, reviews
 from api.settings import Settings
 
 #: Placement test length bounds and precision target (passed to the engine's stopping rule).
@@ -33,6 +33,10 @@ PLACEMENT_TOP_K = 3
 
 def start_session(session: Session, learner: User, language: str, mode: str, track: str,
                   trade: str | None, now: datetime) -> LearningSession:
+    trade_share = 0.0
+    if mode == "drill":
+        # The teacher's pathway for this learner, when set, decides the drill's track and blend.
+        track, trade, trade_share = pathways.drill_plan(session, learner.id, track, trade)
     pool = _pool_rows(session, language, track, trade)
     if not pool:
         raise NotFound(f"no exercises for language '{language}', track '{track}'"
@@ -43,7 +47,8 @@ def start_session(session: Session, learner: User, language: str, mode: str, tra
         posterior = ability.prior_posterior()
     session_id = uuid.uuid4().hex
     state = {"posterior": posterior.to_dict(), "served": [], "pending": None,
-             "answered": 0, "seed": zlib.crc32(session_id.encode())}
+             "answered": 0, "seed": zlib.crc32(session_id.encode()),
+             "trade_share": trade_share, "reviews": 0, "new": 0, "new_trade": 0}
     row = LearningSession(id=session_id, learner_id=learner.id, language=language, mode=mode,
                           track=track, trade=trade, state=state, created_at=now, updated_at=now)
     session.add(row)
@@ -68,7 +73,7 @@ def sessions_of(session: Session, learner_id: int) -> list[LearningSession]:
 def _pool_rows(session: Session, language: str, track: str, trade: str | None) -> list[Any]:
     """The live items a session may serve: only the columns selection needs (no content JSON)."""
     statement = (select(ItemRow.id, ItemRow.track, ItemRow.trade, ItemRow.skill, ItemRow.a,
-                        ItemRow.b, ItemRow.c)
+                        ItemRow.b, ItemRow.c, ItemRow.vocab_key)
                  .where(ItemRow.language == language, ItemRow.live == True)  # noqa: E712
                  .order_by(ItemRow.id))
     rows = list(session.exec(statement))
@@ -119,7 +124,7 @@ def next_item(session: Session, row: LearningSession, settings: Settings,
         return {"done": False,
                 "item": _public_item(item_store.get_row(session, state["pending"]), state)}
     pool = _pool_rows(session, row.language, row.track, row.trade)
-    chosen = _choose(session, row, state, pool, settings)
+    chosen = _choose(session, row, state, pool, settings, now)
     if chosen is None:
         _finish(session, row, state, now)
         session.commit()
@@ -150,26 +155,29 @@ def _should_stop(row: LearningSession, state: dict[str, Any], settings: Settings
 
 
 def _choose(session: Session, row: LearningSession, state: dict[str, Any], pool: list[Any],
-            settings: Settings) -> Any | None:
+            settings: Settings, now: datetime) -> Any | None:
+    """The next item, and the state's drill counters updated (``reviews``, ``new``, ``new_trade``)."""
     if _should_stop(row, state, settings):
         return None
     served = set(state["served"])
     available = np.array([r.id not in served for r in pool], dtype=bool)
     if row.mode == "drill":
-        # Prefer exercises this learner has not met before, while some remain.
-        seen = set(session.exec(select(ResponseRow.item_id)
-                                .where(ResponseRow.learner_id == row.learner_id)))
-        fresh = available & np.array([r.id not in seen for r in pool], dtype=bool)
-        if fresh.any():
-            available = fresh
-        if row.track == "trade":
-            # Mix the track: every other drill exercise from the trade, while the trade has some.
-            want_trade = state["answered"] % 2 == 0
-            side = available & np.array([(r.track == "trade") == want_trade for r in pool])
-            if side.any():
-                available = side
+        review = _due_review(session, row, state, pool, available, settings, now)
+        if review is not None:
+            state["reviews"] = state.get("reviews", 0) + 1
+            return review
+        available = _new_items(session, row, state, pool, available)
     if not available.any():
         return None
+    chosen = _select(row, state, pool, available, settings)
+    if row.mode == "drill":
+        state["new"] = state.get("new", 0) + 1
+        state["new_trade"] = state.get("new_trade", 0) + int(chosen.track == "trade")
+    return chosen
+
+
+def _select(row: LearningSession, state: dict[str, Any], pool: list[Any], available: np.ndarray,
+            settings: Settings) -> Any:
     from api.services.engine_calls import select_item
 
     posterior = ability.load_posterior(state["posterior"])
@@ -180,6 +188,53 @@ def _choose(session: Session, row: LearningSession, state: dict[str, Any], pool:
                         target=settings.drill_target_success, top_k=PLACEMENT_TOP_K,
                         rng=_rng(state))
     return pool[int(index)]
+
+
+def _due_review(session: Session, row: LearningSession, state: dict[str, Any], pool: list[Any],
+                available: np.ndarray, settings: Settings, now: datetime) -> Any | None:
+    """An item of the most overdue vocabulary entry, while reviews are under their share of the drill.
+
+    Among that entry's items not yet served in this session, the one nearest the
+    target success rate (an item met before is fine: the word is what is reviewed).
+    """
+    cap = int(np.floor(settings.drill_review_share * settings.drill_length))
+    if state.get("reviews", 0) >= cap:
+        return None
+    keys = {r.vocab_key for r in pool if r.vocab_key}
+    for key in reviews.due_keys(session, row.learner_id, row.language, now):
+        if key not in keys:
+            continue
+        candidates = available & np.array([r.vocab_key == key for r in pool], dtype=bool)
+        if candidates.any():
+            return _select(row, state, pool, candidates, settings)
+    return None
+
+
+def _new_items(session: Session, row: LearningSession, state: dict[str, Any], pool: list[Any],
+               available: np.ndarray) -> np.ndarray:
+    """Items for the new part of a drill: the pathway's blend, unseen first, no early reviews.
+
+    A vocabulary entry the learner already has a memory state for comes back
+    only when due (as a review), never as a "new" item. The trade's share of
+    new items follows the session's ``trade_share``: the next new item is from
+    the trade while the trade's count is below its share of the new items.
+    """
+    scheduled = set(reviews.scheduled_keys(session, row.learner_id, row.language))
+    if scheduled:
+        unscheduled = available & np.array([r.vocab_key not in scheduled for r in pool], dtype=bool)
+        if unscheduled.any():
+            available = unscheduled
+    seen = set(session.exec(select(ResponseRow.item_id).where(ResponseRow.learner_id == row.learner_id)))
+    fresh = available & np.array([r.id not in seen for r in pool], dtype=bool)
+    if fresh.any():
+        available = fresh
+    share = float(state.get("trade_share", 0.5 if row.track == "trade" else 0.0))
+    if row.track == "trade":
+        want_trade = state.get("new_trade", 0) < share * (state.get("new", 0) + 1) - 1e-9
+        side = available & np.array([(r.track == "trade") == want_trade for r in pool])
+        if side.any():
+            available = side
+    return available
 
 
 def _finish(session: Session, row: LearningSession, state: dict[str, Any], now: datetime) -> None:
@@ -242,6 +297,9 @@ def record_response(session: Session, row: LearningSession, item_id: str, answer
         raise Conflict(f"item '{item_id}' was already answered in this session",
                        item_id=item_id) from None
     ability.record_answer(session, row.learner_id, row.language, item_row, score, now, response.id)
+    if item_row.vocab_key:
+        reviews.record(session, row.learner_id, row.language, item_row.vocab_key, score,
+                       int(checked.max_score), now)
     row.state = state
     row.updated_at = now
     done = _should_stop(row, state, settings)

@@ -1,0 +1,59 @@
+"""Per-language growth parameters learned from the stored answers (an admin job, never a request).
+
+:func:`fit_language` reads every stored answer of one language with the
+answered item's current parameters (calibrated items fix the scale), fits the
+growth model's drift, growth-rate distribution and population prior by
+marginal likelihood (:func:`engine.growth.fit_growth`) and stores them in
+``growth_fits``; :func:`api.services.ability.growth_parameters` then uses
+them for that language's growth states and curves instead of the defaults.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+from sqlmodel import Session, select
+
+from api.errors import InvalidInput
+from api.models import GrowthFit, ItemRow, ResponseRow, utc
+
+#: Fewer learners than this say too little about a population: the fit is refused.
+MIN_LEARNERS = 3
+
+
+def fit_language(session: Session, language: str, now: datetime) -> dict[str, Any]:
+    """Fit and store the growth parameters of ``language``; returns what was stored."""
+    from engine.growth import GrowthParameters, fit_growth, log_marginal_likelihood
+
+    from api.services.ability import days_of, growth_parameters
+
+    rows = session.exec(select(ResponseRow.learner_id, ResponseRow.answered_at, ResponseRow.score,
+                               ResponseRow.max_score, ItemRow.a, ItemRow.b, ItemRow.c)
+                        .join(ItemRow, ItemRow.id == ResponseRow.item_id)
+                        .where(ItemRow.language == language)
+                        .order_by(ResponseRow.answered_at, ResponseRow.id)).all()
+    learner = np.array([r[0] for r in rows])
+    n_learners = int(np.unique(learner).size)
+    if n_learners < MIN_LEARNERS:
+        raise InvalidInput(f"language '{language}': answers of {n_learners} learners, "
+                           f"at least {MIN_LEARNERS} needed to fit growth parameters", field="language")
+    days = np.array([days_of(utc(r[1])) for r in rows])
+    score = np.array([int(r[2] >= r[3]) for r in rows])
+    a, b, c = (np.array([r[i] for r in rows], dtype=float) for i in (4, 5, 6))
+    start = growth_parameters(session, language)
+    params: GrowthParameters = fit_growth(learner, days - days.min(), a, b, c, score, start=start)
+    log_likelihood = log_marginal_likelihood(learner, days - days.min(), a, b, c, score, params)
+    row = session.get(GrowthFit, language) or GrowthFit(language=language, params={}, learners=0,
+                                                        responses=0, log_likelihood=0.0, fitted_at=now)
+    row.params, row.learners, row.responses = params.to_dict(), n_learners, len(rows)
+    row.log_likelihood, row.fitted_at = float(log_likelihood), now
+    session.add(row)
+    session.commit()
+    return describe(row)
+
+
+def describe(row: GrowthFit) -> dict[str, Any]:
+    return {"language": row.language, "params": dict(row.params), "learners": row.learners,
+            "responses": row.responses, "log_likelihood": row.log_likelihood,
+            "fitted_at": utc(row.fitted_at)}

@@ -1,0 +1,61 @@
+"""A learner's drill pathway, set by the teacher of their class.
+
+The pathway says where a drill's new items come from: the B1 track only
+(``trade`` None), or a blend of one trade and the B1 track, ``trade_share``
+of the new items from the trade (1.0: the trade only). A learner without a
+pathway drills the track and trade they ask for when starting the drill
+(the trade track then blends half and half). Due vocabulary reviews come
+first either way (:mod:`api.services.reviews`).
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session
+
+from api.errors import InvalidInput, NotFound
+from api.models import ClassLearner, LearnerPathway, SchoolClass, User, utc
+
+#: Share of new drill items from the trade when the learner chose the trade track themselves.
+DEFAULT_TRADE_SHARE = 0.5
+
+
+def set_pathway(session: Session, school_class: SchoolClass, learner_id: int, trade: str | None,
+                trade_share: float, teacher: User, now: datetime) -> LearnerPathway:
+    """Set the pathway of a learner of ``school_class`` (404 for anyone not in it)."""
+    membership = session.get(ClassLearner, learner_id)
+    if membership is None or membership.class_id != school_class.id:
+        raise NotFound(f"learner {learner_id} not found in class {school_class.id}")
+    if trade is None and trade_share > 0:
+        raise InvalidInput("trade_share: must be 0 without a trade", field="trade_share")
+    row = session.get(LearnerPathway, learner_id)
+    if row is None:
+        row = LearnerPathway(learner_id=learner_id, set_by=teacher.id, updated_at=now)
+    row.trade, row.trade_share, row.set_by, row.updated_at = trade, float(trade_share), teacher.id, now
+    session.add(row)
+    session.commit()
+    session.refresh(row)
+    return row
+
+
+def get_pathway(session: Session, learner_id: int) -> LearnerPathway | None:
+    return session.get(LearnerPathway, learner_id)
+
+
+def describe(row: LearnerPathway) -> dict[str, Any]:
+    return {"learner_id": row.learner_id, "trade": row.trade, "trade_share": row.trade_share,
+            "set_by": row.set_by, "updated_at": utc(row.updated_at)}
+
+
+def drill_plan(session: Session, learner_id: int, track: str, trade: str | None
+               ) -> tuple[str, str | None, float]:
+    """(track, trade, trade share) of a new drill: the teacher's pathway if set, else the request's."""
+    row = get_pathway(session, learner_id)
+    if row is not None:
+        if row.trade is None or row.trade_share <= 0:
+            return "b1", None, 0.0
+        return "trade", row.trade, float(row.trade_share)
+    if track == "trade":
+        return "trade", trade, DEFAULT_TRADE_SHARE
+    return "b1", None, 0.0

@@ -1,0 +1,101 @@
+"""Spaced review of vocabulary with FSRS (the maintained ``fsrs`` package).
+
+Every learner x vocabulary entry (an item's ``vocab_key``,
+``<language>:<trade>:<lemma>``) has an FSRS memory state (stability,
+difficulty, due date). Every answer on an item carrying that key is a review
+of the entry, rated from its score:
+
+- wrong (score 0) -> ``Again``: the word comes back soon (relearning steps);
+- partial credit (0 < score < max) -> ``Hard``;
+- right (full marks) -> ``Good``.
+
+``Easy`` is never given: a right answer in a drill says the word was
+recalled, not that it was trivial. Times are always the request's clock
+(``now``), passed to ``review_card`` explicitly. Fuzzing is off, so a review
+is reproducible. Drills serve due entries first (:mod:`api.services.sessions`).
+"""
+from __future__ import annotations
+
+import zlib
+from datetime import datetime
+from functools import lru_cache
+from typing import Any
+
+from sqlmodel import Session, select
+
+from api.models import ReviewState, utc
+
+STATE_NAMES = {1: "learning", 2: "review", 3: "relearning"}
+
+
+@lru_cache(maxsize=1)
+def scheduler():
+    from fsrs import Scheduler
+
+    return Scheduler(enable_fuzzing=False)
+
+
+def rating_for(score: int, max_score: int):
+    """FSRS rating of an answer: wrong -> Again, partial -> Hard, full marks -> Good."""
+    from fsrs import Rating
+
+    if score <= 0:
+        return Rating.Again
+    if score < max_score:
+        return Rating.Hard
+    return Rating.Good
+
+
+def lemma_of(vocab_key: str) -> str:
+    return vocab_key.split(":", 2)[-1]
+
+
+def record(session: Session, learner_id: int, language: str, vocab_key: str, score: int,
+           max_score: int, now: datetime) -> ReviewState:
+    """Update the learner's memory state of ``vocab_key`` with one answer (staged, not committed)."""
+    from fsrs import Card
+
+    stored = session.get(ReviewState, (learner_id, vocab_key))
+    if stored is None:
+        card = Card(card_id=zlib.crc32(f"{learner_id}:{vocab_key}".encode()), due=now)
+    else:
+        card = Card.from_dict(stored.card)
+    rating = rating_for(score, max_score)
+    card, _ = scheduler().review_card(card, rating, review_datetime=now)
+    if stored is None:
+        stored = ReviewState(learner_id=learner_id, vocab_key=vocab_key, language=language,
+                             card={}, due=card.due, state="", reviews=0, lapses=0, last_review=now)
+    stored.card = card.to_dict()
+    stored.due = card.due
+    stored.state = STATE_NAMES.get(int(card.state), str(card.state))
+    stored.reviews += 1
+    stored.lapses += int(score <= 0)
+    stored.last_review = now
+    session.add(stored)
+    return stored
+
+
+def due_keys(session: Session, learner_id: int, language: str, now: datetime) -> list[str]:
+    """The learner's vocabulary entries due for review at ``now``, most overdue first."""
+    rows = session.exec(select(ReviewState.vocab_key)
+                        .where(ReviewState.learner_id == learner_id, ReviewState.language == language,
+                               ReviewState.due <= now)
+                        .order_by(ReviewState.due, ReviewState.vocab_key))
+    return list(rows)
+
+
+def schedule(session: Session, learner_id: int, language: str | None = None) -> list[dict[str, Any]]:
+    """The learner's review dates, soonest first: ``[{vocab_key, lemma, due, state, ...}]``."""
+    statement = select(ReviewState).where(ReviewState.learner_id == learner_id)
+    if language is not None:
+        statement = statement.where(ReviewState.language == language)
+    rows = session.exec(statement.order_by(ReviewState.due, ReviewState.vocab_key))
+    return [{"vocab_key": r.vocab_key, "lemma": lemma_of(r.vocab_key), "due": utc(r.due),
+             "state": r.state, "reviews": r.reviews, "lapses": r.lapses,
+             "last_review": utc(r.last_review)} for r in rows]
+
+
+def scheduled_keys(session: Session, learner_id: int, language: str) -> list[str]:
+    """Every vocabulary entry the learner has a memory state for (due or not)."""
+    return list(session.exec(select(ReviewState.vocab_key)
+                             .where(ReviewState.learner_id == learner_id, ReviewState.language == language)))
