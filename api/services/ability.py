@@ -29,10 +29,10 @@ MIN_SE = 0.05
 
 
 def cuts_for(language: str, skill: str | None = None) -> tuple[float, ...]:
-    """Theta cut scores between A1|A2|B1|B2 (the engine's defaults for now, for every language)."""
-    from engine.cefr import DEFAULT_CUTS
+    """Theta cut scores between A1|A2|B1|B2: the engine's table, per language and skill."""
+    from engine.cefr import cuts_for as engine_cuts_for
 
-    return tuple(DEFAULT_CUTS)
+    return engine_cuts_for(language, skill)
 
 
 def prior_posterior():
