@@ -27,6 +27,53 @@ from calibration.quadrature import (DEFAULT_HALF_WIDTH, DEFAULT_POINTS, Populati
 ANCHORED, CALIBRATED, INSUFFICIENT = "anchored", "calibrated", "insufficient_data"
 
 Progress = Callable[[int, float], None]
+State = tuple[np.ndarray, Population]
+#: SQUAREM never extrapolates by less than one plain EM step (Varadhan & Roland, 2008, scheme S3).
+MIN_STEP_LENGTH = 1.0
+
+
+def squarem(state: State, expectation, maximisation, pack, unpack, history: list[float], max_iter: int,
+            tolerance: float) -> tuple[State, em.EStep, bool]:
+    """EM accelerated by SQUAREM (Varadhan & Roland, 2008, scheme S3), stopping on the log-likelihood.
+
+    One cycle takes two EM steps :math:`\\theta_1 = F(\\theta_0)`,
+    :math:`\\theta_2 = F(\\theta_1)`, with :math:`r = \\theta_1 - \\theta_0` and
+    :math:`v = \\theta_2 - 2\\theta_1 + \\theta_0` extrapolates to
+    :math:`\\theta' = \\theta_0 - 2\\alpha r + \\alpha^2 v` with
+    :math:`\\alpha = -\\max(1, \\lVert r\\rVert / \\lVert v\\rVert)`
+    (:math:`\\alpha = -1` is :math:`\\theta_2`), and continues from
+    :math:`F(\\theta')` when the log-likelihood at :math:`\\theta'` is at least
+    that at :math:`\\theta_1`, else from :math:`\\theta_2`. Converged when one
+    plain EM step changes the log-likelihood by less than ``tolerance``.
+    Every E-step counts as an iteration against ``max_iter``.
+
+    Returns the final state, the E-step at it, and whether it converged.
+    """
+    while True:
+        step0 = expectation(state)
+        if len(history) >= max_iter:
+            return state, step0, False
+        state1 = maximisation(state, step0)
+        step1 = expectation(state1)
+        if abs(history[-1] - history[-2]) < tolerance:
+            return state1, step1, True
+        if len(history) >= max_iter:
+            return state1, step1, False
+        state2 = maximisation(state1, step1)
+        base, first, second = pack(state), pack(state1), pack(state2)
+        r, v = first - base, second - 2 * first + base
+        size = np.linalg.norm(v)
+        alpha = -max(MIN_STEP_LENGTH, np.linalg.norm(r) / size) if size > 0 else -MIN_STEP_LENGTH
+        if alpha == -MIN_STEP_LENGTH:
+            state = state2
+            continue
+        trial = unpack(base - 2 * alpha * r + alpha**2 * v)
+        loglik1 = history[-1]
+        trial_step = expectation(trial)
+        accepted = history[-1] >= loglik1 and np.isfinite(history[-1])
+        state = maximisation(trial, trial_step) if accepted else state2
+        if len(history) >= max_iter:
+            return state, expectation(state), False
 
 
 class Calibrator:
@@ -132,21 +179,36 @@ class Calibrator:
         anchored = bool(np.any(status == ANCHORED))
         population = Population()
         x = indicator(usable, layout.stride)
+        estimate_sd = anchored or self.model == "rasch"
         history: list[float] = []
-        converged = False
-        for iteration in range(1, self.max_iter + 1):
-            table = log_table(psi, layout, c_fixed, nodes)
-            step = em.e_step(x, table, normal_log_weights(nodes, population.mean, population.sd))
+
+        def expectation(state: State) -> em.EStep:
+            psi, population = state
+            step = em.e_step(x, log_table(psi, layout, c_fixed, nodes),
+                             normal_log_weights(nodes, population.mean, population.sd))
             history.append(float(step.learner_loglik.sum()))
-            self._report(iteration, history[-1])
-            if len(history) > 1 and abs(history[-1] - history[-2]) < self.tol * len(usable.item):
-                converged = True
-                break
-            if iteration == self.max_iter:
-                break
-            population = update_population(nodes, step.posterior.sum(axis=0), anchored,
-                                           anchored or self.model == "rasch", population)
-            psi = em.m_step(psi, free, layout, c_fixed, nodes, step.counts, priors)
+            self._report(len(history), history[-1])
+            return step
+
+        def maximisation(state: State, step: em.EStep) -> State:
+            psi, population = state
+            population = update_population(nodes, step.posterior.sum(axis=0), anchored, estimate_sd, population)
+            return em.m_step(psi, free, layout, c_fixed, nodes, step.counts, priors), population
+
+        def pack(state: State) -> np.ndarray:
+            psi, population = state
+            return np.concatenate([psi[free], [population.mean, np.log(population.sd)]])
+
+        def unpack(vector: np.ndarray) -> State:
+            psi = start.copy()
+            psi[free] = vector[:-2]
+            return psi, Population(float(vector[-2]), float(np.exp(vector[-1])))
+
+        start = psi
+        (psi, population), step, converged = squarem((psi, Population()), expectation, maximisation, pack,
+                                                     unpack, history, self.max_iter,
+                                                     self.tol * len(usable.item))
+        iteration = len(history)
 
         covariance = em.xpd_covariance(usable, step.posterior, psi, free, layout, c_fixed, nodes, priors)
         self._store(responses, usable, status, psi, free, c_fixed, layout, covariance, nodes, step)

@@ -117,10 +117,11 @@ def factorize(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     if values.dtype.kind != "U" or values.dtype.itemsize == 0:
         unique, codes = np.unique(values, return_inverse=True)
         return unique, codes.astype(np.int64).reshape(-1)
-    points = values.view(np.uint32).reshape(len(values), -1).astype(np.uint64)
+    points = values.view(np.uint32).reshape(len(values), -1)  # a view: no copy of the strings
     digest = np.zeros(len(values), dtype=np.uint64)
-    for column in points.T:
-        digest = digest * HASH_MULTIPLIER + column
+    for column in range(points.shape[1]):
+        digest *= HASH_MULTIPLIER
+        digest += points[:, column]
     _, first, codes = np.unique(digest, return_index=True, return_inverse=True)
     labels = values[first]
     if not np.array_equal(labels[codes], values):

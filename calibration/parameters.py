@@ -47,7 +47,7 @@ class Priors:
     log_a_mean: float = 0.0
     log_a_sd: float = 0.5
     b_mean: float = 0.0
-    b_sd: float = 2.0
+    b_sd: float = 3.0
     c_alpha: float = 4.0
     c_beta: float = 16.0
 
