@@ -176,7 +176,9 @@ def record_answer(session: Session, learner_id: int, language: str, row: ItemRow
 
 def series(session: Session, learner_ids: Sequence[int], language: str
            ) -> dict[int, dict[str, list[dict[str, Any]]]]:
-    """Ability over time, ``{learner: {scope: [{time, theta, se, level}, ...]}}``, oldest first.
+    """Ability over time, ``{learner: {scope: [{time, theta, se, growth, level}, ...]}}``, oldest first.
+
+    ``growth`` is the model's posterior mean growth rate (slope, logit/day) at that point.
 
     The engine's growth model smoothed over all of each learner's answers
     (forward--backward, :func:`engine.growth.filter_abilities`), overall and
@@ -209,8 +211,8 @@ def series(session: Session, learner_ids: Sequence[int], language: str
     for scope, mask in scopes:
         track = filter_abilities(learner[mask], days[mask], a[mask], b[mask], c[mask], score[mask],
                                  params, smooth=True)
-        for index, theta, se in zip(np.flatnonzero(mask), track.theta, track.se):
+        for index, theta, se, growth in zip(np.flatnonzero(mask), track.theta, track.se, track.growth):
             out[int(learner[index])][scope].append(
-                {"time": times[index], "theta": float(theta), "se": float(se),
+                {"time": times[index], "theta": float(theta), "se": float(se), "growth": float(growth),
                  "level": level_of(float(theta), language, None if scope == OVERALL else scope)})
     return out

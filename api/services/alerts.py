@@ -11,6 +11,10 @@ from api.services import ability
 from api.services.classes import learners_of
 from api.settings import Settings
 
+#: Probability of being above a cut score, from the level probabilities, that counts as
+#: "about to cross" (either side is still open).
+BOUNDARY_PROBABILITY = (0.2, 0.8)
+
 
 def class_alerts(session: Session, school_class: SchoolClass, settings: Settings,
                  now: datetime) -> dict[str, Any]:
@@ -36,8 +40,12 @@ def class_alerts(session: Session, school_class: SchoolClass, settings: Settings
         before = [p for p in points if p["time"] <= window_start]
         if before:
             start = before[-1]
-            # Progress means the gain exceeds the uncertainty of the current estimate.
-            gain = last["theta"] - start["theta"]
+            # Progress means the gain over the window exceeds the uncertainty of the current
+            # estimate; the gain is the growth model's slope (posterior mean growth rate, all
+            # answers) times the window, or the change of the smoothed ability without a slope.
+            slope = last.get("growth")
+            gain = (slope * settings.alert_progress_days if slope is not None
+                    else last["theta"] - start["theta"])
             if gain < last["se"]:
                 alerts.append({**base, "kind": "no_progress", "theta_gain": round(gain, 3),
                                "se": round(last["se"], 3), "days": settings.alert_progress_days,
@@ -45,10 +53,17 @@ def class_alerts(session: Session, school_class: SchoolClass, settings: Settings
                                           f"{settings.alert_progress_days} days"})
         nearest = min(range(len(cuts)), key=lambda i: abs(last["theta"] - cuts[i]))
         distance = last["theta"] - cuts[nearest]
-        if abs(distance) <= settings.alert_boundary_margin:
+        # About to cross (or just crossed): the level probabilities leave it open which side of
+        # the cut the learner is on, or the estimate is within the margin of the cut.
+        probabilities = ability.normal_summary(last["theta"], last["se"],
+                                               school_class.language)["level_probabilities"]
+        above = sum(probabilities.get(level, 0.0) for level in LEVELS[nearest + 1:])
+        undecided = BOUNDARY_PROBABILITY[0] <= above <= BOUNDARY_PROBABILITY[1]
+        if undecided or abs(distance) <= settings.alert_boundary_margin:
             lower, upper = LEVELS[nearest], LEVELS[nearest + 1]
             alerts.append({**base, "kind": "near_boundary", "boundary": f"{lower}/{upper}",
                            "theta": round(last["theta"], 3), "distance": round(distance, 3),
+                           "probability_above": round(above, 3),
                            "message": (f"just below {upper}" if distance < 0
                                        else f"just reached {upper}")})
     return {"class_id": school_class.id, "generated_at": now.isoformat(),

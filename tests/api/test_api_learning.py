@@ -235,3 +235,30 @@ def test_per_language_growth_parameters_are_used_after_a_fit(client, people, set
     # Too few learners for a language: the fit is refused, naming why.
     assert main(["growth", "fit", "--language", "en", "--database-url", settings.database_url]) == 2
     assert "at least 3 needed" in capsys.readouterr().err
+
+
+def test_alerts_use_the_growth_slope_and_the_level_probabilities(client, people, clock, monkeypatch):
+    from api.services import ability
+
+    learner, learner2 = people["learner"]["id"], people["learner2"]["id"]
+
+    def point(day, theta, growth, se=0.2):
+        return {"time": START + timedelta(days=day), "theta": theta, "se": se, "growth": growth,
+                "level": "A2"}
+
+    # learner: the smoothed ability moved little in the window, but the slope says 0.02/day;
+    # learner2: the ability moved, but the slope says flat. Both sit where the level
+    # probabilities leave the A2/B1 side open.
+    given = {learner: {"overall": [point(0, -0.2, 0.02), point(30, -0.1, 0.02)]},
+             learner2: {"overall": [point(0, -0.8, 0.001), point(30, 0.15, 0.001)]}}
+    monkeypatch.setattr(ability, "series", lambda session, ids, language: given)
+    clock.now = START + timedelta(days=31)
+    alerts = client.get(f"/v1/classes/{people['class_id']}/alerts",
+                        headers=people["teacher"]["headers"]).json()["alerts"]
+    found = {(a["username"], a["kind"]): a for a in alerts}
+    assert set(found) == {("learner", "near_boundary"), ("learner2", "near_boundary"),
+                          ("learner2", "no_progress")}
+    days = client.app.state.settings.alert_progress_days
+    assert found[("learner2", "no_progress")]["theta_gain"] == round(0.001 * days, 3)
+    assert 0.2 <= found[("learner", "near_boundary")]["probability_above"] < 0.5
+    assert 0.5 < found[("learner2", "near_boundary")]["probability_above"] <= 0.8
