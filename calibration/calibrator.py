@@ -91,10 +91,10 @@ class Calibrator:
     quadrature_points, quadrature_half_width : int, float
         The fixed grid of :mod:`calibration.quadrature`.
     max_iter : int
-        Largest number of EM cycles.
+        Largest number of E-steps (EM is accelerated by SQUAREM; see :func:`squarem`).
     tol : float
-        Stop when the marginal log-likelihood changes by less than ``tol``
-        per response between cycles.
+        Stop when one plain EM step changes the marginal log-likelihood by
+        less than ``tol`` per response.
     progress : callable (iteration, loglik) -> None, optional
         Called after every E-step.
     verbose : bool
@@ -124,6 +124,7 @@ class Calibrator:
     loglik_ : float
         Marginal log-likelihood at the estimates.
     n_iter_ : int
+        E-steps taken; ``loglik_history_`` holds the log-likelihood of each.
     converged_ : bool
     n_responses_ : ndarray of int, (m,)
     population_ : Population
