@@ -116,10 +116,15 @@ SECRET_KEYS = {"answers", "answer", "feedback", "lemma", "a", "b", "c", "status"
 
 
 def assert_no_answer_key(payload, items_by_id: dict[str, dict]) -> None:
-    """No secret field, and no value equal to any item's answer, its feedback or its lemma.
+    """No secret field, and no value equal to the served item's answer, its feedback or its lemma.
 
     Option ids are the only place a right answer's id may appear (every option has one).
+    When the payload serves an item, only that item's secrets count: another item's
+    answer may well be a word shown here (a word-order token, an option's text).
     """
+    served = payload.get("item") if isinstance(payload, dict) else None
+    if isinstance(served, dict) and served.get("id") in items_by_id:
+        items_by_id = {served["id"]: items_by_id[served["id"]]}
     secrets = []
     for item in items_by_id.values():
         answers = item["answers"]
