@@ -14,6 +14,11 @@ from api.models import LearningSession, SchoolClass, User
 from api.security import decode_token
 from api.settings import Settings
 
+#: Largest id accepted in a path (the databases' integer columns are 32-bit on PostgreSQL).
+MAX_ID = 2**31 - 1
+#: An integer id in a path: 1 to MAX_ID, else 422 (not a database error).
+IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
+
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/v1/auth/token", auto_error=False)
 
 
@@ -66,7 +71,7 @@ Admin = Annotated[User, Depends(require_role("admin"))]
 
 
 def load_teacher_class(session: SessionDep, teacher: Teacher,
-                       class_id: Annotated[int, Path(ge=1)]) -> SchoolClass:
+                       class_id: IdPath) -> SchoolClass:
     from api.services.classes import class_for_teacher
 
     return class_for_teacher(session, teacher, class_id)
@@ -80,7 +85,7 @@ def load_learner_session(session: SessionDep, learner: Learner,
 
 
 def load_visible_learner(session: SessionDep, user: CurrentUser,
-                         learner_id: Annotated[int, Path(ge=1)]) -> User:
+                         learner_id: IdPath) -> User:
     """A learner account the caller may read: their own, or one in a class they teach (admins:
     any). Authors get 403; any other id is a 404, so ids reveal nothing."""
     from api.services.classes import teacher_can_see

@@ -97,7 +97,7 @@ def install(app) -> None:
     from fastapi import Request
     from fastapi.exceptions import RequestValidationError
     from fastapi.responses import JSONResponse
-    from sqlalchemy.exc import OperationalError
+    from sqlalchemy.exc import DataError, OperationalError
     from starlette.exceptions import HTTPException as StarletteHTTPException
 
     def respond(body: dict[str, Any], headers: dict[str, str] | None = None) -> JSONResponse:
@@ -127,6 +127,14 @@ def install(app) -> None:
                      error.orig.__class__.__name__ if error.orig is not None else error)
         return respond(problem(503, "Service unavailable", "database unavailable, retry later",
                                instance=request.url.path), {"Retry-After": "1"})
+
+    def _unstorable(request: Request, error: Exception) -> JSONResponse:
+        # A value the database cannot hold (NUL in text, an integer past 64 bits): bad input.
+        return respond(problem(422, "Invalid request", "a value is out of range or contains "
+                               "characters that cannot be stored", instance=request.url.path))
+
+    app.add_exception_handler(DataError, _unstorable)
+    app.add_exception_handler(OverflowError, _unstorable)
 
     @app.exception_handler(Exception)
     def _unexpected(request: Request, error: Exception) -> JSONResponse:

@@ -93,6 +93,9 @@ def _openapi_with_problems(app: FastAPI) -> dict[str, Any]:
     components["Problem"] = problem_schema
     for operations in schema.get("paths", {}).values():
         for operation in operations.values():
+            if "requestBody" in operation:
+                # A body that cannot be parsed at all (not UTF-8, broken form encoding).
+                operation["responses"].setdefault("400", {"description": "Malformed body"})
             for status, response in operation.get("responses", {}).items():
                 if status[0] in "45":
                     response["content"] = {PROBLEM_MEDIA_TYPE: {

@@ -35,9 +35,13 @@ def run_serve(args: argparse.Namespace) -> int:
     engine = make_engine(settings.database_url)
     try:
         with Session(engine) as session:
-            counts = load_bank_items(session, default_bank_items(settings), datetime.now(timezone.utc))
-            print(f"content bank: {counts['inserted']} new, {counts['updated']} updated, "
-                  f"{counts['unchanged']} unchanged items")
+            if settings.load_bank:
+                counts = load_bank_items(session, default_bank_items(settings),
+                                         datetime.now(timezone.utc))
+                print(f"content bank: {counts['inserted']} new, {counts['updated']} updated, "
+                      f"{counts['unchanged']} unchanged items")
+            else:
+                print("content bank: not loaded (B1ENGINE_LOAD_BANK=false)")
             if args.demo:
                 from api.services.demo import create_demo
 

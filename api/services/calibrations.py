@@ -19,7 +19,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from api.errors import NotFound
-from api.models import CalibrationRun, ItemRow, ResponseRow, User, utc
+from api.models import AnonymousResponse, CalibrationRun, ItemRow, ResponseRow, User, utc
 
 logger = logging.getLogger("b1engine.calibration")
 
@@ -77,13 +77,29 @@ def run(engine: Engine, run_id: str) -> None:
             session.commit()
 
 
-def _calibrate(session: Session, run_id: str, options: dict[str, Any]) -> dict[str, Any]:
-    """Fit, then stage the new parameters on the session (the caller commits)."""
+def calibration_responses(session: Session, language: str | None) -> list[tuple[str, str, int, int]]:
+    """(learner, item, score, max_score) of every stored answer, erased learners' included.
+
+    Learners are labelled ``u<id>``; an erased learner's anonymised answers
+    (``anonymous_responses``) carry their random key instead, so they still
+    count as one person's answers without pointing to anyone.
+    """
     statement = select(ResponseRow.learner_id, ResponseRow.item_id, ResponseRow.score,
                        ResponseRow.max_score).join(ItemRow, ItemRow.id == ResponseRow.item_id)
-    if options.get("language"):
-        statement = statement.where(ItemRow.language == options["language"])
-    rows = session.exec(statement).all()
+    anonymous = select(AnonymousResponse.learner_key, AnonymousResponse.item_id,
+                       AnonymousResponse.score, AnonymousResponse.max_score
+                       ).join(ItemRow, ItemRow.id == AnonymousResponse.item_id)
+    if language:
+        statement = statement.where(ItemRow.language == language)
+        anonymous = anonymous.where(ItemRow.language == language)
+    rows = [(f"u{learner}", item, score, top) for learner, item, score, top in session.exec(statement)]
+    rows += [(f"a{key}", item, score, top) for key, item, score, top in session.exec(anonymous)]
+    return rows
+
+
+def _calibrate(session: Session, run_id: str, options: dict[str, Any]) -> dict[str, Any]:
+    """Fit, then stage the new parameters on the session (the caller commits)."""
+    rows = calibration_responses(session, options.get("language"))
     if not rows:
         return {"responses": 0, "items_updated": 0, "anchors": 0, "items": [],
                 "message": "no responses to calibrate on"}

@@ -1,0 +1,148 @@
+"""Privacy: a learner's data exported in full, erased on request with answers kept anonymised."""
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import timedelta
+
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, SQLModel, select
+
+from api.models import (AbilitySnapshot, AnonymousResponse, ItemRow, LearnerAbility, LearningSession,
+                        ResponseRow, User)
+from api_helpers import START
+
+
+def arrange_history(client, learner_id: int, answers: int = 3) -> str:
+    """A session with answers, abilities and snapshots, written straight to the database."""
+    session_id = uuid.uuid4().hex
+    with Session(client.app.state.engine) as db:
+        for index in range(answers):
+            item_id = f"privacy-item-{index}"
+            if db.get(ItemRow, item_id) is None:
+                db.add(ItemRow(id=item_id, language="nb", track="b1", skill="grammar",
+                               type="cloze_typed", cefr="A2", a=1.0, b=0.1 * index, status="prior",
+                               origin="bank", live=False, content={}, content_hash="x",
+                               updated_at=START))
+        db.add(LearningSession(id=session_id, learner_id=learner_id, language="nb", mode="drill",
+                               track="b1", state={"served": [], "pending": None, "answered": answers},
+                               created_at=START, updated_at=START))
+        db.flush()
+        for index in range(answers):
+            moment = START + timedelta(hours=index, minutes=17)
+            response = ResponseRow(session_id=session_id, learner_id=learner_id,
+                                   item_id=f"privacy-item-{index}", client_response_id=f"c{index}",
+                                   answer=f"my typed answer {index}", score=index % 2, max_score=1,
+                                   correct=bool(index % 2), response_ms=4000, answered_at=moment,
+                                   theta=0.1, se=0.9, level="A2", result={"feedback": "ok"})
+            db.add(response)
+            db.flush()
+            db.add(AbilitySnapshot(learner_id=learner_id, language="nb", scope="overall", theta=0.1,
+                                   se=0.9, level="A2", taken_at=moment, response_id=response.id))
+        db.add(LearnerAbility(learner_id=learner_id, language="nb", scope="overall",
+                              posterior={"kind": "test"}, theta=0.1, se=0.9, updated_at=START))
+        db.commit()
+    return session_id
+
+
+def rows_referring_to(db: Session, user_id: int) -> dict[str, int]:
+    out = {}
+    for table in SQLModel.metadata.sorted_tables:
+        for column in table.columns:
+            if any(fk.column.table.name == "users" for fk in column.foreign_keys):
+                count = len(db.exec(sa_select(table).where(column == user_id)).all())
+                if count:
+                    out[f"{table.name}.{column.name}"] = count
+    return out
+
+
+def test_export_holds_everything_for_the_learner_and_their_teacher(client, people):
+    learner = people["learner"]
+    session_id = arrange_history(client, learner["id"])
+    mine = client.get(f"/v1/learners/{learner['id']}/export", headers=learner["headers"])
+    assert mine.status_code == 200, mine.text
+    data = mine.json()
+    assert data["account"]["username"] == "learner" and "password_hash" not in mine.text
+    assert data["class"]["name"] == "Kveldsklasse" and data["class"]["teacher"] == "teacher"
+    tables = data["tables"]
+    assert [s["id"] for s in tables["sessions"]] == [session_id]
+    assert sorted(r["answer"] for r in tables["responses"]) == [f"my typed answer {i}" for i in range(3)]
+    assert len(tables["ability_snapshots"]) == 3 and len(tables["learner_abilities"]) == 1
+    assert tables["class_learners"] == [{"learner_id": learner["id"], "class_id": people["class_id"]}]
+    with Session(client.app.state.engine) as db:
+        stored = rows_referring_to(db, learner["id"])
+    exported = {name: len(rows) for name, rows in tables.items()}
+    assert {name.split(".")[0]: n for name, n in stored.items()} == exported
+    teacher = client.get(f"/v1/learners/{learner['id']}/export", headers=people["teacher"]["headers"])
+    assert teacher.status_code == 200
+    assert teacher.json()["tables"] == tables
+    assert client.get(f"/v1/learners/{learner['id']}/export",
+                      headers=people["author"]["headers"]).status_code == 403
+    for who in ("teacher2", "learner2"):
+        assert client.get(f"/v1/learners/{learner['id']}/export",
+                          headers=people[who]["headers"]).status_code == 404, who
+
+
+def test_erasure_removes_the_person_and_keeps_anonymous_answers(client, people):
+    learner, other = people["learner"], people["learner2"]
+    arrange_history(client, learner["id"])
+    other_session = arrange_history(client, other["id"], answers=2)
+    admin = people["admin"]["headers"]
+    path = f"/v1/learners/{learner['id']}"
+    assert client.delete(path, headers=people["teacher"]["headers"]).status_code == 403
+    assert client.delete(path, headers=learner["headers"]).status_code == 403
+    assert client.delete(f"/v1/learners/{people['teacher']['id']}", headers=admin).status_code == 404
+    erased = client.delete(path, headers=admin)
+    assert erased.status_code == 204 and erased.content == b""
+    assert client.delete(path, headers=admin).status_code == 404
+    assert client.get(path, headers=admin).status_code == 404
+    assert client.get(f"{path}/export", headers=admin).status_code == 404
+    assert client.get("/v1/auth/me", headers=learner["headers"]).status_code == 401
+    assert client.post("/v1/auth/token", data={"username": "learner",
+                                               "password": "password-123"}).status_code == 401
+    listed = client.get(f"/v1/classes/{people['class_id']}/learners", headers=people["teacher"]["headers"])
+    assert [l["username"] for l in listed.json()] == ["learner2"]
+    with Session(client.app.state.engine) as db:
+        assert db.get(User, learner["id"]) is None
+        assert rows_referring_to(db, learner["id"]) == {}
+        kept = db.exec(select(AnonymousResponse)).all()
+        assert len(kept) == 3 and len({row.learner_key for row in kept}) == 1
+        key = kept[0].learner_key
+        assert re.fullmatch(r"[0-9a-f]{32}", key) and str(learner["id"]) != key
+        assert sorted((row.item_id, row.score) for row in kept) == [
+            ("privacy-item-0", 0), ("privacy-item-1", 1), ("privacy-item-2", 0)]
+        assert {row.answered_on for row in kept} == {START.date()}
+        # The other learner is untouched.
+        assert len(db.exec(select(ResponseRow).where(ResponseRow.learner_id == other["id"])).all()) == 2
+        assert db.get(LearningSession, other_session) is not None
+        from api.services.calibrations import calibration_responses
+
+        rows = calibration_responses(db, "nb")
+    assert sorted(r[0] for r in rows) == [f"a{key}"] * 3 + [f"u{other['id']}"] * 2
+
+
+def test_login_failures_limited_per_username_and_address_across_workers(make_client, clock):
+    from api_helpers import create_user
+
+    limits = dict(login_max_failures_per_username=3, login_max_failures_per_ip=5,
+                  login_window_minutes=15)
+    first, second = make_client(**limits), make_client(**limits)  # two apps: two "workers"
+    create_user(first, "maria", "teacher")
+
+    def attempt(client, username="maria", password="wrong-password"):
+        return client.post("/v1/auth/token", data={"username": username, "password": password})
+
+    assert [attempt(first).status_code for _ in range(2)] == [401, 401]
+    assert attempt(second).status_code == 401
+    blocked = attempt(second, password="password-123")  # right password, but locked for now
+    assert blocked.status_code == 429
+    assert blocked.headers["content-type"] == "application/problem+json"
+    assert blocked.json()["status"] == 429 and blocked.json()["retry_after"] == 15 * 60
+    assert blocked.headers["retry-after"] == str(15 * 60)
+    assert attempt(first, password="password-123").status_code == 429
+    clock.advance(minutes=15, seconds=1)
+    assert attempt(first, password="password-123").status_code == 200
+    # Per address: many usernames from one client (the failures above are out of the window).
+    codes = [attempt(first, username=f"guess-{i}").status_code for i in range(6)]
+    assert codes == [401] * 5 + [429]
+    assert "retry-after" in attempt(second, username="someone-else").headers
