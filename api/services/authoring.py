@@ -28,6 +28,9 @@ def submit(session: Session, author: User, data: dict[str, Any], now: datetime) 
     generated = generate_items(vocabulary_set)
     if not generated:
         raise InvalidInput("the vocabulary set generates no exercises", problems=[])
+    in_bank = _bank_clashes(session, vocabulary_set, generated)
+    if in_bank:
+        raise InvalidInput(f"{len(in_bank)} problem(s) in the vocabulary set", problems=in_bank)
     row = VocabularySetRow(id=uuid.uuid4().hex, author_id=author.id,
                            language=vocabulary_set.language, trade=getattr(vocabulary_set, "trade", None),
                            title=getattr(vocabulary_set, "title", None), status="draft", data=data,
@@ -36,6 +39,27 @@ def submit(session: Session, author: User, data: dict[str, Any], now: datetime) 
     session.commit()
     session.refresh(row)
     return describe(row)
+
+
+def _bank_clashes(session: Session, vocabulary_set: Any, generated: list[Any]) -> list[dict[str, Any]]:
+    """Entries whose exercises already exist in the content bank (publishing them would be a 409).
+
+    Items of other authored sets do not count: publishing replaces those (a newer version).
+    """
+    ids = [item.id for item in generated]
+    taken = set(session.exec(select(ItemRow.id).where(ItemRow.id.in_(ids), ItemRow.origin != "authored")))
+    problems = []
+    for index, entry in enumerate(vocabulary_set.entries):
+        clashing = sorted(item.id for item in generated if item.id in taken and item.lemma == entry.lemma)
+        if clashing:
+            problems.append({"entry": index, "field": "lemma",
+                             "message": f"'{entry.lemma}' is already in the {vocabulary_set.language} "
+                                        f"{vocabulary_set.trade} bank ({', '.join(clashing)})"})
+            taken -= set(clashing)
+    if taken:
+        problems.append({"entry": None, "field": "entries",
+                         "message": f"already in the bank: {', '.join(sorted(taken))}"})
+    return problems
 
 
 def set_for_author(session: Session, author: User, set_id: str) -> VocabularySetRow:

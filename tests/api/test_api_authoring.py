@@ -81,3 +81,62 @@ def test_only_authors_author_and_only_their_own_sets(client, people):
                       headers=people["author"]["headers"]).status_code == 403
     assert client.get(f"/v1/classes/{people['class_id']}/ability-curves",
                       headers=people["author"]["headers"]).status_code == 403
+
+
+#: The set of docs/api.md's walk-through: words that are not in the bundled construction bank.
+DOC_SET = {
+    "language": "nb", "track": "trade", "trade": "construction", "title": "Verktøy",
+    "entries": [
+        {"lemma": "skrutrekker", "pos": "NOUN", "gloss": "screwdriver", "cefr": "A2",
+         "examples": ["Kan du gi meg skrutrekkeren?"]},
+        {"lemma": "vater", "pos": "NOUN", "gloss": "spirit level", "cefr": "B1",
+         "examples": ["Bruk vateret før du fester hylla."]},
+        {"lemma": "slipe", "pos": "VERB", "gloss": "to sand", "cefr": "B1",
+         "examples": ["Du må slipe planken før du maler den."]},
+    ],
+}
+
+
+def test_words_already_in_the_bank_are_422_at_preview_and_the_doc_set_publishes(make_client):
+    from api_helpers import create_user, login
+
+    client = make_client(bank="real")
+    create_user(client, "ada", "author")
+    headers = login(client, "ada")
+    clash = {**DOC_SET, "entries": [
+        DOC_SET["entries"][0],
+        {"lemma": "hammer", "pos": "NOUN", "gloss": "hammer", "cefr": "A2",
+         "examples": ["Kan du gi meg hammeren?"]},
+    ]}
+    response = client.post("/v1/vocabulary-sets", json=clash, headers=headers)
+    assert response.status_code == 422, response.text
+    problems = response.json()["problems"]
+    assert [(p["entry"], p["field"]) for p in problems] == [(1, "lemma")]
+    assert "nb-construction-hammer-cloze-1" in problems[0]["message"]
+
+    created = client.post("/v1/vocabulary-sets", json=DOC_SET, headers=headers)
+    assert created.status_code == 201, created.text
+    assert {item["type"] for item in created.json()["items"]} >= {"cloze_typed", "cloze_choice",
+                                                                    "multiple_choice"}
+    published = client.post(f"/v1/vocabulary-sets/{created.json()['id']}/publish", headers=headers)
+    assert published.status_code == 200, published.text
+    assert published.json()["status"] == "published" and published.json()["published_at"]
+
+
+def test_publish_is_409_when_the_bank_took_an_id_after_the_preview(client, people, db):
+    from datetime import datetime, timezone
+
+    from content.schema import Item
+
+    from api.services import items as item_store
+    from api_helpers import _item_data
+
+    headers = people["author"]["headers"]
+    body = client.post("/v1/vocabulary-sets", json=GOOD_SET, headers=headers).json()
+    taken = Item.model_validate({**_item_data(1, "nb", "trade", "construction", 0.0),
+                                 "id": body["items"][0]["id"]})
+    db.add(ItemRow(**item_store.row_values(taken, "bank", datetime.now(timezone.utc), live=True)))
+    db.commit()
+    response = client.post(f"/v1/vocabulary-sets/{body['id']}/publish", headers=headers)
+    assert response.status_code == 409 and response.json()["item_ids"] == [taken.id]
+    assert client.get(f"/v1/vocabulary-sets/{body['id']}", headers=headers).json()["status"] == "draft"
