@@ -48,8 +48,8 @@ def _record_failure(session: Session, username: str, client_ip: str, settings: S
                     now: datetime) -> None:
     since = now - timedelta(minutes=settings.login_window_minutes)
     keys = [key for key, _, _ in _limits(username, client_ip, settings)]
-    session.exec(delete(LoginFailure).where(LoginFailure.key.in_(keys),
-                                            LoginFailure.failed_at <= since))
+    # Counters older than the window are useless: pruned here, so the table stays small.
+    session.exec(delete(LoginFailure).where(LoginFailure.failed_at <= since))
     session.add_all([LoginFailure(key=key, failed_at=now) for key in keys])
     session.commit()
 

@@ -1,0 +1,187 @@
+"""Load test: N simulated learners take placement tests against `b1engine serve` on loopback.
+
+Starts the servers itself — SQLite with 1 worker, PostgreSQL with 2 workers (when
+``B1ENGINE_BENCH_DATABASE_URL`` or ``B1ENGINE_TEST_DATABASE_URL`` names a PostgreSQL
+database; a schema of its own is created and dropped) — with the bundled content bank,
+then runs ``--learners`` concurrent learners (asyncio + httpx, keep-alive) for
+``--seconds``: each logs in, starts a placement test, answers until it ends, starts the
+next. Prints requests/s, answers/s and p50/p95/p99 latency of ``next`` and ``responses``.
+
+    .venv/bin/python bench/load.py                      # 50 learners, 30 s per backend
+    .venv/bin/python bench/load.py --learners 25 --seconds 10 --backends sqlite
+
+Target on a 2-core machine: 50 learners, p99 < 100 ms, >= 300 answers/s on PostgreSQL.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+import tempfile
+import time
+import uuid
+from collections import defaultdict
+from pathlib import Path
+
+import httpx
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "api")]
+
+from server_helpers import Server, an_answer, create_learners  # noqa: E402
+
+PASSWORD = "bench-password-1"
+
+
+def postgres_url() -> str | None:
+    for name in ("B1ENGINE_BENCH_DATABASE_URL", "B1ENGINE_TEST_DATABASE_URL"):
+        url = os.environ.get(name, "")
+        if url.startswith("postgres"):
+            return url
+    return None
+
+
+class PostgresSchema:
+    """A throw-away schema in the given database; the URL points its search_path there."""
+
+    def __init__(self, url: str) -> None:
+        from sqlalchemy import create_engine, text
+        from sqlalchemy.engine import make_url
+
+        from api.db import normalise_url
+
+        self.text = text
+        self.name = f"bench_{uuid.uuid4().hex[:10]}"
+        self.admin = create_engine(normalise_url(url))
+        with self.admin.begin() as connection:
+            connection.execute(text(f'CREATE SCHEMA "{self.name}"'))
+        self.url = (make_url(normalise_url(url)).update_query_dict(
+            {"options": f"-csearch_path={self.name}"}).render_as_string(hide_password=False))
+
+    def drop(self) -> None:
+        with self.admin.begin() as connection:
+            connection.execute(self.text(f'DROP SCHEMA "{self.name}" CASCADE'))
+        self.admin.dispose()
+
+
+async def learner(client: httpx.AsyncClient, name: str, until: float, timings: dict,
+                  counts: dict) -> None:
+    try:
+        await _learner(client, name, until, timings, counts)
+    except httpx.TransportError as error:
+        counts["errors"] += 1
+        print(f"   {name}: {type(error).__name__}: {error}", file=sys.stderr)
+
+
+async def _learner(client: httpx.AsyncClient, name: str, until: float, timings: dict,
+                   counts: dict) -> None:
+    response = await client.post("/v1/auth/token", data={"username": name, "password": PASSWORD})
+    response.raise_for_status()
+    headers = {"Authorization": f"Bearer {response.json()['access_token']}"}
+    while time.monotonic() < until:
+        created = await client.post("/v1/sessions", headers=headers,
+                                    json={"language": "nb", "mode": "placement"})
+        if created.status_code != 201:
+            counts["errors"] += 1
+            continue
+        session_id = created.json()["id"]
+        while time.monotonic() < until:
+            start = time.perf_counter()
+            step = await client.get(f"/v1/sessions/{session_id}/next", headers=headers)
+            timings["next"].append(time.perf_counter() - start)
+            if step.status_code != 200:
+                counts["errors"] += 1
+                break
+            if step.json()["done"]:
+                counts["tests completed"] += 1
+                break
+            item = step.json()["item"]
+            start = time.perf_counter()
+            answer = await client.post(f"/v1/sessions/{session_id}/responses", headers=headers,
+                                       json={"item_id": item["id"], "answer": an_answer(item),
+                                             "response_ms": 4000,
+                                             "client_response_id": uuid.uuid4().hex})
+            timings["responses"].append(time.perf_counter() - start)
+            if answer.status_code != 200:
+                counts["errors"] += 1
+                break
+
+
+async def drive(base: str, names: list[str], seconds: float) -> tuple[dict, dict, float]:
+    timings: dict[str, list[float]] = defaultdict(list)
+    counts: dict[str, int] = defaultdict(int)
+    limits = httpx.Limits(max_connections=len(names), max_keepalive_connections=len(names))
+    async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits) as client:
+        # Log everyone in first (Argon2 is slow on purpose; it is not what is measured).
+        begin = time.monotonic()
+        until = begin + seconds + 5
+        tasks = [asyncio.create_task(learner(client, name, until, timings, counts)) for name in names]
+        await asyncio.sleep(5)
+        for key in list(timings):
+            timings[key].clear()  # warm-up (logins, first sessions) not counted
+        measured_from = time.monotonic()
+        await asyncio.gather(*tasks)
+        elapsed = time.monotonic() - measured_from
+    return timings, counts, elapsed
+
+
+def report(label: str, timings: dict, counts: dict, elapsed: float) -> None:
+    total = sum(len(v) for v in timings.values())
+    answers = len(timings["responses"])
+    print(f"\n== {label}: {elapsed:.1f} s measured")
+    print(f"   requests/s {total / elapsed:8.1f}   answers/s {answers / elapsed:8.1f}   "
+          f"tests completed {counts['tests completed']}   errors {counts['errors']}")
+    for kind in ("next", "responses"):
+        values = np.array(timings[kind]) * 1000
+        if values.size == 0:
+            continue
+        p50, p95, p99 = np.percentile(values, [50, 95, 99])
+        print(f"   {kind:<10} n={values.size:6d}  p50 {p50:6.1f} ms  p95 {p95:6.1f} ms  "
+              f"p99 {p99:6.1f} ms  max {values.max():6.1f} ms")
+
+
+def run_backend(label: str, url: str, workers: int, learners: int, seconds: float,
+                var_dir: Path) -> None:
+    names = [f"bench-{i:03d}" for i in range(learners)]
+    create_learners(url, names, PASSWORD)
+    server = Server(url, var_dir, workers=workers).start()  # loads the bundled bank
+    try:
+        timings, counts, elapsed = asyncio.run(drive(server.url, names, seconds))
+    finally:
+        server.stop()
+    if counts["errors"]:
+        print(server.log.read_text()[-4000:], file=sys.stderr)
+    report(f"{label}, {workers} worker(s), {learners} learners", timings, counts, elapsed)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--learners", type=int, default=50)
+    parser.add_argument("--seconds", type=float, default=30)
+    parser.add_argument("--backends", default="sqlite,postgresql")
+    args = parser.parse_args()
+    backends = args.backends.split(",")
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp_path = Path(tmp)
+        if "sqlite" in backends:
+            run_backend("SQLite", f"sqlite:///{tmp_path / 'load.db'}", 1, args.learners,
+                        args.seconds, tmp_path / "var-sqlite")
+        if "postgresql" in backends:
+            url = postgres_url()
+            if url is None:
+                print("\n== PostgreSQL: skipped (set B1ENGINE_BENCH_DATABASE_URL or "
+                      "B1ENGINE_TEST_DATABASE_URL to a postgresql:// URL)")
+            else:
+                schema = PostgresSchema(url)
+                try:
+                    run_backend("PostgreSQL", schema.url, 2, args.learners, args.seconds,
+                                tmp_path / "var-pg")
+                finally:
+                    schema.drop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
