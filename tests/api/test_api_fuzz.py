@@ -7,7 +7,7 @@ Every reply must be a status the schema documents for that operation, with a
 body matching its schema; every error is problem details; no 5xx.
 
 Bounded for CI: ``B1ENGINE_FUZZ_EXAMPLES`` examples per operation and mode
-(default 6) and derandomised, so a run is repeatable; raise the number and set
+(default 4) and derandomised, so a run is repeatable; raise the number and set
 ``B1ENGINE_FUZZ_RANDOM=1`` to search further on a workstation.
 """
 from __future__ import annotations
@@ -21,7 +21,7 @@ from schemathesis.generation import GenerationMode
 from schemathesis.specs.openapi.checks import (content_type_conformance, response_schema_conformance,
                                                status_code_conformance)
 
-EXAMPLES = int(os.environ.get("B1ENGINE_FUZZ_EXAMPLES", "6"))
+EXAMPLES = int(os.environ.get("B1ENGINE_FUZZ_EXAMPLES", "4"))
 RANDOM = os.environ.get("B1ENGINE_FUZZ_RANDOM") == "1"
 ROLES = ("learner", "teacher", "author", "admin")
 PROBLEM_MEDIA_TYPE = "application/problem+json"
