@@ -184,3 +184,58 @@ def test_trade_drill_mixes_trade_and_b1_items_and_stops_at_its_length(client, pe
     assert tracks == ["trade", "b1"] * (len(served) // 2)
     assert step["result"]["correct"] == len(served)
     assert all(BANK[i]["language"] == "nb" for i in served)
+
+
+#: What a learner's screen gets for an exercise: nothing else (no answers, feedback or parameters).
+ITEM_KEYS = {"id", "type", "language", "skill", "cefr", "instructions", "prompt", "passage", "options"}
+RESULT_KEYS = {"score", "max_score", "correct", "feedback", "theta", "se", "level",
+               "level_probabilities", "done"}
+
+
+def test_contract_shapes_of_session_item_result_and_progress(client, people):
+    headers = people["learner"]["headers"]
+    created = client.post("/v1/sessions", headers=headers,
+                          json={"language": "nb", "mode": "drill", "track": "trade", "trade": "construction"})
+    assert created.status_code == 201
+    assert created.headers["content-type"] == "application/json"
+    body = created.json()
+    assert (body["language"], body["mode"], body["track"], body["trade"], body["status"],
+            body["items_answered"]) == ("nb", "drill", "trade", "construction", "active", 0)
+    assert isinstance(body["id"], str) and body["id"]
+    types = set()
+    while True:
+        step = client.get(f"/v1/sessions/{body['id']}/next", headers=headers).json()
+        assert set(step) == {"done", "item", "result"}
+        if step["done"]:
+            assert step["item"] is None and set(step["result"]) >= {"theta", "se", "level",
+                                                                   "level_probabilities", "items_answered"}
+            break
+        item = step["item"]
+        assert set(item) == ITEM_KEYS and step["result"] is None
+        types.add(item["type"])
+        truth = BANK[item["id"]]
+        assert all(set(option) == {"id", "text"} for option in item["options"])
+        assert sorted(o["id"] for o in item["options"]) == sorted(o["id"] for o in truth["options"])
+        assert (item["prompt"], item["instructions"]) == (truth["prompt"], truth["instructions"])
+        result = answer(client, headers, body["id"], item["id"], right_answer(truth))
+        assert set(result.json()) == RESULT_KEYS
+        r = result.json()
+        assert (r["score"], r["max_score"], r["correct"], r["feedback"]) == (
+            truth["max_score"], truth["max_score"], True, truth["feedback"])
+        assert r["level"] in LEVELS and set(r["level_probabilities"]) == set(LEVELS)
+        assert r["se"] > 0 and isinstance(r["theta"], float)
+    assert len(types) >= 3
+    assert r["done"] is True
+    me = client.get("/v1/learners/me", headers=headers).json()
+    assert set(me) >= {"id", "username", "language", "overall", "skills", "history", "sessions", "reviews"}
+    assert set(me["overall"]) >= {"theta", "se", "level", "level_probabilities"}
+    assert all(set(facts) >= {"theta", "se", "level", "level_probabilities"} for facts in me["skills"].values())
+    assert me["skills"] and set(me["skills"]) <= set(BANK[i]["skill"] for i in BANK)
+    assert len(me["history"]) == body_answered(client, headers, body["id"])
+    assert all(set(point) >= {"time", "theta", "se", "level"} for point in me["history"])
+    assert [s["id"] for s in me["sessions"]] == [body["id"]]
+    assert client.get("/v1/learners/me").status_code == 401
+
+
+def body_answered(client, headers, session_id) -> int:
+    return client.get(f"/v1/sessions/{session_id}", headers=headers).json()["items_answered"]
