@@ -62,7 +62,7 @@ def create_app(settings: Settings | None = None,
     app.state.settings = settings
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins,
-                           allow_methods=["GET", "POST", "DELETE"],
+                           allow_methods=["GET", "POST", "PUT", "DELETE"],
                            allow_headers=["Authorization", "Content-Type"])
     app.add_middleware(SecurityHeaders, hsts_seconds=settings.hsts_seconds)
     errors.install(app)
