@@ -1,34 +1,10 @@
 """Helpers shared by the service tests (imported by name: pytest puts tests/api on sys.path)."""
 from __future__ import annotations
 
-import importlib.util
 from datetime import datetime, timezone
 
-import pytest
 from fastapi.testclient import TestClient
 
-
-def _missing(*modules: str) -> list[str]:
-    out = []
-    for name in modules:
-        try:
-            if importlib.util.find_spec(name) is None:
-                out.append(name)
-        except ModuleNotFoundError:
-            out.append(name)
-    return out
-
-
-#: The service's learner flow runs on these (written in parallel with the service).
-FLOW_MODULES = ("engine.models", "engine.estimation", "engine.cefr", "engine.selection",
-                "engine.stopping", "engine.growth", "content.schema", "content.checking",
-                "content.bank")
-
-
-def needs(*modules: str) -> pytest.MarkDecorator:
-    """Skip, naming what is missing, until the engine/content modules a test drives exist."""
-    missing = _missing(*modules)
-    return pytest.mark.skipif(bool(missing), reason=f"not in the tree yet: {', '.join(missing)}")
 
 #: The test clock starts here; tests move it with ``clock.advance``.
 START = datetime(2026, 9, 1, 8, 0, tzinfo=timezone.utc)
@@ -83,8 +59,6 @@ def small_bank_data() -> list[dict]:
 
 
 def small_bank():
-    if _missing("content.schema"):
-        return []
     from content.schema import Item
 
     return [Item.model_validate(d) for d in small_bank_data()]

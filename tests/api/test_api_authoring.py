@@ -4,9 +4,6 @@ from __future__ import annotations
 from sqlmodel import select
 
 from api.models import ItemRow
-from api_helpers import needs
-
-pytestmark = needs("content.schema", "content.authoring", "content.generate")
 
 GOOD_SET = {
     "language": "nb", "track": "trade", "trade": "construction", "title": "Verktøy",

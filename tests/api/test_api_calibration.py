@@ -5,9 +5,7 @@ import numpy as np
 from sqlmodel import select
 
 from api.models import CalibrationRun, ItemRow, LearningSession, ResponseRow, User
-from api_helpers import FLOW_MODULES, START, needs
-
-pytestmark = needs(*FLOW_MODULES, "calibration")
+from api_helpers import START
 
 N_LEARNERS = 400
 #: The prior difficulties of the non-anchor items are this far from the truth.

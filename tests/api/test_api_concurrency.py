@@ -22,10 +22,8 @@ from sqlmodel import Session, select
 
 from api.db import make_engine
 from api.models import LearningSession, ResponseRow
-from api_helpers import FLOW_MODULES, needs, small_bank
+from api_helpers import small_bank
 from server_helpers import an_answer, create_learners, serving, token
-
-pytestmark = needs(*FLOW_MODULES)
 
 PASSWORD = "password-123"
 #: The small test bank, loaded by the test (the server skips the bundled one: faster start).

@@ -10,11 +10,7 @@ from pathlib import Path
 
 import httpx
 
-from api_helpers import needs
-
 STARTUP_TIMEOUT_S = 90
-
-pytestmark = needs("content.bank", "content.schema")
 
 
 def free_port() -> int:

@@ -7,9 +7,7 @@ import pytest
 from sqlmodel import select
 
 from api.models import ResponseRow
-from api_helpers import FLOW_MODULES, assert_no_answer_key, needs, right_answer, small_bank_data, wrong_answer
-
-pytestmark = needs(*FLOW_MODULES)
+from api_helpers import assert_no_answer_key, right_answer, small_bank_data, wrong_answer
 
 LEVELS = ("A1", "A2", "B1", "B2")
 BANK = {item["id"]: item for item in small_bank_data()}
