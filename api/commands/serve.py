@@ -39,7 +39,7 @@ def run_serve(args: argparse.Namespace) -> int:
                 counts = load_bank_items(session, default_bank_items(settings),
                                          datetime.now(timezone.utc))
                 print(f"content bank: {counts['inserted']} new, {counts['updated']} updated, "
-                      f"{counts['unchanged']} unchanged items")
+                      f"{counts['unchanged']} unchanged, {counts['retired']} retired items")
             else:
                 print("content bank: not loaded (B1ENGINE_LOAD_BANK=false)")
             if args.demo:

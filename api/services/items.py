@@ -4,7 +4,8 @@ The bank is read once per process (``content.bank.default_bank()`` caches it)
 and copied into the table idempotently: a bank version already loaded is
 skipped by its hash; new items are inserted with ``ON CONFLICT DO NOTHING`` so
 several workers starting together do not collide; changed items get their new
-text, and keep parameters a calibration run gave them.
+text, and keep parameters a calibration run gave them; items no longer in the
+bank are retired (not live: never served again, their answers kept).
 """
 from __future__ import annotations
 
@@ -55,9 +56,17 @@ def load_bank_items(session: Session, items: Iterable[Any], now: datetime) -> di
     items = list(items)
     values = [row_values(item, "bank", now) for item in items]
     bank_hash = content_hash({"items": sorted(v["content_hash"] for v in values)})
-    if session.get(BankLoad, bank_hash) is not None:
-        return {"inserted": 0, "updated": 0, "unchanged": len(values)}
+    last = session.exec(select(BankLoad).order_by(BankLoad.loaded_at.desc())).first()
+    if last is not None and last.content_hash == bank_hash:
+        return {"inserted": 0, "updated": 0, "unchanged": len(values), "retired": 0}
     existing = {row.id: row for row in session.exec(select(ItemRow).where(ItemRow.origin == "bank"))}
+    in_bank = {v["id"] for v in values}
+    retired = 0
+    for row in existing.values():
+        if row.live != (row.id in in_bank):
+            retired += int(row.live)
+            row.live = row.id in in_bank
+            session.add(row)
     new = [v for v in values if v["id"] not in existing]
     updated = 0
     for v in values:
@@ -75,14 +84,17 @@ def load_bank_items(session: Session, items: Iterable[Any], now: datetime) -> di
         _insert_ignoring_existing(session, new[start:start + batch])
     _insert_bank_load(session, bank_hash, len(values), now)
     session.commit()
-    return {"inserted": len(new), "updated": updated, "unchanged": len(values) - len(new) - updated}
+    return {"inserted": len(new), "updated": updated, "unchanged": len(values) - len(new) - updated,
+            "retired": retired}
 
 
 def _insert_bank_load(session: Session, bank_hash: str, count: int, now: datetime) -> None:
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    session.execute(insert(BankLoad).values(content_hash=bank_hash, item_count=count, loaded_at=now)
-                    .on_conflict_do_nothing(index_elements=["content_hash"]))
+    # A version loaded before and back again becomes the latest load.
+    statement = insert(BankLoad).values(content_hash=bank_hash, item_count=count, loaded_at=now)
+    session.execute(statement.on_conflict_do_update(index_elements=["content_hash"],
+                                                    set_={"loaded_at": now}))
 
 
 def to_item(row: ItemRow) -> Any:
