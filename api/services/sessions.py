@@ -19,8 +19,8 @@ from sqlmodel import Session, select
 
 from api.db import begin_write
 from api.errors import Conflict, InvalidInput, NotFound
-from api.models import ItemRow, LearningSession, ResponseRow, User, utc
-from api.services import ability, items as item_store, pathways, reviews
+from api.models import LearningSession, ResponseRow, User, utc
+from api.services import ability, item_cache, pathways, reviews
 from api.settings import Settings
 
 #: Placement test length bounds and precision target (passed to the engine's stopping rule).
@@ -70,16 +70,10 @@ def sessions_of(session: Session, learner_id: int) -> list[LearningSession]:
                              .order_by(LearningSession.created_at)))
 
 
-def _pool_rows(session: Session, language: str, track: str, trade: str | None) -> list[Any]:
-    """The live items a session may serve: only the columns selection needs (no content JSON)."""
-    statement = (select(ItemRow.id, ItemRow.track, ItemRow.trade, ItemRow.skill, ItemRow.a,
-                        ItemRow.b, ItemRow.c, ItemRow.vocab_key)
-                 .where(ItemRow.language == language, ItemRow.live == True)  # noqa: E712
-                 .order_by(ItemRow.id))
-    rows = list(session.exec(statement))
-    if track == "trade":
-        return [r for r in rows if r.track == "b1" or (r.track == "trade" and r.trade == trade)]
-    return [r for r in rows if r.track == "b1"]
+def _pool_rows(session: Session, language: str, track: str, trade: str | None) -> item_cache.Pool:
+    """The live items a session may serve: only the columns selection needs (no content JSON),
+    from the worker's cache (checked against the database's items version)."""
+    return item_cache.pool(session, language, track, trade)
 
 
 def _lock(session: Session, row: LearningSession) -> LearningSession:
@@ -94,14 +88,14 @@ def _lock(session: Session, row: LearningSession) -> LearningSession:
     return locked
 
 
-def _public_item(row: ItemRow, state: dict[str, Any]) -> dict[str, Any]:
+def _public_item(row: item_cache.CachedItem, state: dict[str, Any]) -> dict[str, Any]:
     """What the learner sees, options in an order drawn for this session and item.
 
     Authors usually write the right option first; shown as written, "always
     pick the first" would pass. The order is the same on every request of the
     session (a retry shows the same screen).
     """
-    view = item_store.to_item(row).public_view()
+    view = row.item.public_view()
     options = view.get("options")
     if options:
         rng = np.random.default_rng([state["seed"], zlib.crc32(row.id.encode())])
@@ -122,7 +116,7 @@ def next_item(session: Session, row: LearningSession, settings: Settings,
     state = dict(row.state)
     if state["pending"] is not None:
         return {"done": False,
-                "item": _public_item(item_store.get_row(session, state["pending"]), state)}
+                "item": _public_item(item_cache.item(session, state["pending"]), state)}
     pool = _pool_rows(session, row.language, row.track, row.trade)
     chosen = _choose(session, row, state, pool, settings, now)
     if chosen is None:
@@ -135,7 +129,7 @@ def next_item(session: Session, row: LearningSession, settings: Settings,
     row.updated_at = now
     session.add(row)
     session.commit()
-    return {"done": False, "item": _public_item(item_store.get_row(session, chosen.id), state)}
+    return {"done": False, "item": _public_item(item_cache.item(session, chosen.id), state)}
 
 
 def _rng(state: dict[str, Any]) -> np.random.Generator:
@@ -154,13 +148,12 @@ def _should_stop(row: LearningSession, state: dict[str, Any], settings: Settings
                                  PLACEMENT_MIN_ITEMS, PLACEMENT_MAX_ITEMS, PLACEMENT_SE_TARGET)
 
 
-def _choose(session: Session, row: LearningSession, state: dict[str, Any], pool: list[Any],
+def _choose(session: Session, row: LearningSession, state: dict[str, Any], pool: item_cache.Pool,
             settings: Settings, now: datetime) -> Any | None:
     """The next item, and the state's drill counters updated (``reviews``, ``new``, ``new_trade``)."""
     if _should_stop(row, state, settings):
         return None
-    served = set(state["served"])
-    available = np.array([r.id not in served for r in pool], dtype=bool)
+    available = pool.unserved(state["served"])
     if row.mode == "drill":
         review = _due_review(session, row, state, pool, available, settings, now)
         if review is not None:
@@ -176,21 +169,18 @@ def _choose(session: Session, row: LearningSession, state: dict[str, Any], pool:
     return chosen
 
 
-def _select(row: LearningSession, state: dict[str, Any], pool: list[Any], available: np.ndarray,
+def _select(row: LearningSession, state: dict[str, Any], pool: item_cache.Pool, available: np.ndarray,
             settings: Settings) -> Any:
     from api.services.engine_calls import select_item
 
     posterior = ability.load_posterior(state["posterior"])
-    a = np.array([r.a for r in pool])
-    b = np.array([r.b for r in pool])
-    c = np.array([r.c for r in pool])
-    index = select_item(posterior, a, b, c, available, mode=row.mode,
+    index = select_item(posterior, pool.a, pool.b, pool.c, available, mode=row.mode,
                         target=settings.drill_target_success, top_k=PLACEMENT_TOP_K,
                         rng=_rng(state))
     return pool[int(index)]
 
 
-def _due_review(session: Session, row: LearningSession, state: dict[str, Any], pool: list[Any],
+def _due_review(session: Session, row: LearningSession, state: dict[str, Any], pool: item_cache.Pool,
                 available: np.ndarray, settings: Settings, now: datetime) -> Any | None:
     """An item of the most overdue vocabulary entry, while reviews are under their share of the drill.
 
@@ -210,7 +200,7 @@ def _due_review(session: Session, row: LearningSession, state: dict[str, Any], p
     return None
 
 
-def _new_items(session: Session, row: LearningSession, state: dict[str, Any], pool: list[Any],
+def _new_items(session: Session, row: LearningSession, state: dict[str, Any], pool: item_cache.Pool,
                available: np.ndarray) -> np.ndarray:
     """Items for the new part of a drill: the pathway's blend, unseen first, no early reviews.
 
@@ -231,7 +221,7 @@ def _new_items(session: Session, row: LearningSession, state: dict[str, Any], po
     share = float(state.get("trade_share", 0.5 if row.track == "trade" else 0.0))
     if row.track == "trade":
         want_trade = state.get("new_trade", 0) < share * (state.get("new", 0) + 1) - 1e-9
-        side = available & np.array([(r.track == "trade") == want_trade for r in pool])
+        side = available & (pool.is_trade == want_trade)
         if side.any():
             available = side
     return available
@@ -270,9 +260,9 @@ def record_response(session: Session, row: LearningSession, item_id: str, answer
         raise Conflict(f"item '{item_id}' was not served in this session", item_id=item_id)
     if item_id != state["pending"]:
         raise Conflict(f"item '{item_id}' was already answered in this session", item_id=item_id)
-    item_row = item_store.get_row(session, item_id)
+    item_row = item_cache.item(session, item_id)
     _check_answer_shape(item_row, answer)
-    checked = check_answer(item_store.to_item(item_row), answer)
+    checked = check_answer(item_row.item, answer)
     score = int(checked.score)
 
     posterior = ability.update_posterior(ability.load_posterior(state["posterior"]), item_row, score)
@@ -314,7 +304,7 @@ def record_response(session: Session, row: LearningSession, item_id: str, answer
     return result
 
 
-def _check_answer_shape(row: ItemRow, answer: Any) -> None:
+def _check_answer_shape(row: item_cache.CachedItem, answer: Any) -> None:
     """A list of token ids for word order, one string otherwise (422 before any scoring)."""
     if row.type == "word_order":
         if not isinstance(answer, list):

@@ -1,0 +1,153 @@
+"""The items as a worker keeps them in memory, checked against the database on every use.
+
+Selecting an exercise needs the parameters of every live item of a language,
+and serving or scoring one needs its content; reading them from the table on
+each request costs more than the rest of the request. This cache holds them
+per process, per database engine, tagged with the ``items_version`` counter
+that triggers bump in every transaction that changes ``items`` (migration
+0004). Each use first reads the counter (one indexed row) in the caller's
+transaction; a different value drops what was cached. The counter is read
+before the items, so data cached under a version is never older than it: a
+change committed by any worker is seen by the next request of every worker.
+"""
+from __future__ import annotations
+
+import threading
+import weakref
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from sqlalchemy import column, select as sa_select, table
+from sqlmodel import Session, select
+
+from api.errors import NotFound
+from api.models import ItemRow
+
+_version_table = table("items_version", column("id"), column("version"))
+_VERSION = sa_select(_version_table.c.version).where(_version_table.c.id == 1)
+
+
+@dataclass(frozen=True)
+class PoolRow:
+    """The columns selection needs of one live item (no content)."""
+
+    id: str
+    track: str
+    trade: str | None
+    skill: str
+    a: float
+    b: float
+    c: float
+    vocab_key: str | None
+
+
+class Pool:
+    """Items a session may serve, in id order, with their parameters as arrays."""
+
+    def __init__(self, rows: list[PoolRow]) -> None:
+        self.rows = rows
+        self.ids = [r.id for r in rows]
+        self.index = {r.id: i for i, r in enumerate(rows)}
+        self.a = np.array([r.a for r in rows], dtype=float)
+        self.b = np.array([r.b for r in rows], dtype=float)
+        self.c = np.array([r.c for r in rows], dtype=float)
+        self.is_trade = np.array([r.track == "trade" for r in rows], dtype=bool)
+        for values in (self.a, self.b, self.c, self.is_trade):
+            values.setflags(write=False)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __iter__(self):
+        return iter(self.rows)
+
+    def __getitem__(self, index: int) -> PoolRow:
+        return self.rows[index]
+
+    def unserved(self, served: list[str]) -> np.ndarray:
+        """Mask of the items not in ``served``."""
+        available = np.ones(len(self.rows), dtype=bool)
+        positions = [self.index[i] for i in served if i in self.index]
+        available[positions] = False
+        return available
+
+
+@dataclass(frozen=True)
+class CachedItem:
+    """An item row's columns the session code reads, and its content item (do not mutate)."""
+
+    id: str
+    language: str
+    track: str
+    trade: str | None
+    skill: str
+    type: str
+    max_score: int
+    a: float
+    b: float
+    c: float
+    vocab_key: str | None
+    item: Any
+
+
+class _Entry:
+    def __init__(self, version: int) -> None:
+        self.version = version
+        self.pools: dict[tuple[str, str, str | None], Pool] = {}
+        self.items: dict[str, CachedItem] = {}
+
+
+_lock = threading.Lock()
+_entries: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _entry(session: Session) -> _Entry:
+    """The cache of this session's database at the version its transaction sees now."""
+    version = session.execute(_VERSION).scalar_one()
+    engine = session.get_bind()
+    with _lock:
+        entry = _entries.get(engine)
+        if entry is None or entry.version != version:
+            entry = _Entry(version)
+            _entries[engine] = entry
+    return entry
+
+
+def pool(session: Session, language: str, track: str, trade: str | None) -> Pool:
+    """The live items of ``language`` a session on ``track`` (and ``trade``) may serve."""
+    entry = _entry(session)
+    key = (language, track, trade if track == "trade" else None)
+    found = entry.pools.get(key)
+    if found is not None:
+        return found
+    statement = (select(ItemRow.id, ItemRow.track, ItemRow.trade, ItemRow.skill, ItemRow.a,
+                        ItemRow.b, ItemRow.c, ItemRow.vocab_key)
+                 .where(ItemRow.language == language, ItemRow.live == True)  # noqa: E712
+                 .order_by(ItemRow.id))
+    rows = [PoolRow(*r) for r in session.exec(statement)]
+    if track == "trade":
+        rows = [r for r in rows if r.track == "b1" or (r.track == "trade" and r.trade == trade)]
+    else:
+        rows = [r for r in rows if r.track == "b1"]
+    found = Pool(rows)
+    entry.pools[key] = found
+    return found
+
+
+def item(session: Session, item_id: str) -> CachedItem:
+    """One item (live or not) with its content item; :class:`NotFound` if there is none."""
+    from api.services.items import to_item
+
+    entry = _entry(session)
+    found = entry.items.get(item_id)
+    if found is not None:
+        return found
+    row = session.get(ItemRow, item_id)
+    if row is None:
+        raise NotFound(f"item '{item_id}' not found")
+    found = CachedItem(row.id, row.language, row.track, row.trade, row.skill, row.type,
+                       int(row.max_score), float(row.a), float(row.b), float(row.c), row.vocab_key,
+                       to_item(row))
+    entry.items[item_id] = found
+    return found
