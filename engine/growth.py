@@ -18,14 +18,46 @@ smoother gives each past point the benefit of later answers. The marginal
 likelihood of the answers, a by-product of the filter, lets :func:`fit_growth`
 learn :math:`q, \\mu_g, \\sigma_g, \\mu_\\theta, \\sigma_\\theta` from logs.
 
+Three extensions let the growth rate change (all 0 by default and in
+parameters stored before them, which is exactly the model above):
+
+- growth comes with practice: a gap between two answers adds at most
+  :math:`c` days of growth (``growth_gap_days``), so the trend term is
+  :math:`g\\,\\min(\\Delta, c)` while the random walk keeps :math:`q\\,\\Delta`;
+  a learner away for weeks does not keep growing;
+- the growth rate decays as a learner levels off, the damped trend
+  (Gardner & McKenzie, 1985; Harvey, 1989, for its
+  state-space form): :math:`dg/ds = -\\lambda g` over days of growth
+  :math:`s` (``growth_decay`` :math:`= \\lambda`), so :math:`s` days after the
+  anchor :math:`\\theta = u + g_a S`, :math:`S = (1 - e^{-\\lambda s})/\\lambda`,
+  :math:`g_a` the rate at the anchor (the grid's growth coordinate). The
+  frame's time ``tau`` is :math:`S`; where the frame moves the rate has become
+  :math:`g_a (1 - \\lambda S)`, a contraction of the growth axis towards 0
+  (mass split linearly between the two nearest nodes, mean exact). With a
+  decay the growth grid is wider (:data:`DECAY_GROWTH_GRID_MAX`) for the
+  steep first weeks;
+- the growth rate itself follows a random walk, the "local linear trend" of
+  structural time series (Harvey, 1989; Durbin & Koopman, 2012, ch. 3),
+  :math:`g \\leftarrow g + \\eta`, :math:`\\eta \\sim N(0, q_g\\,s)` for
+  :math:`s` days of growth (``growth_drift`` :math:`= q_g`). It is applied where
+  the frame is moved (below), at :math:`t = t_a`, where :math:`u = \\theta` and a
+  change of :math:`g` does not move :math:`\\theta`: a diffusion along the growth
+  axis with the same kernel, exact in that frame. The rate is thereby
+  piecewise constant between frame moves, each step's variance
+  :math:`q_g` times the days of growth since the last one.
+
 The grid is laid out in a trend frame: the second coordinate is
-:math:`u = \\theta - g\\,(t - t_a)` for an anchor time :math:`t_a`. In it the
+:math:`u = \\theta - g\\,(t - t_a)` for an anchor time :math:`t_a` (with
+the extensions, :math:`u = \\theta - g_a S`, :math:`S` the trend time above). In it the
 trend is exact (no sub-grid shift is ever rounded away) and the transition is
 a pure diffusion of :math:`u`; a diffusion smaller than one grid step uses the
 three-point kernel :math:`(p/2, 1-p, p/2)`, :math:`p = q\\Delta/h^2`, which keeps
 its variance exactly, larger ones the sampled Gaussian. Every
 :data:`REANCHOR_DAYS` the frame is moved to :math:`u = \\theta` (mass split
-linearly between the two nearest nodes) so the grid never runs out.
+linearly between the two nearest nodes) so the grid never runs out; the
+growth rate decays and takes its random-walk step there. The smoother's
+backward pass applies the transposes in reverse order (growth diffusion,
+decay, frame move, u diffusion).
 
 Everything is vectorised over learners: a batch of response sequences is
 processed in lock-step, one answer index at a time, in chunks of learners.
@@ -50,6 +82,10 @@ U_GRID_POINTS = 57
 #: Default growth-rate grid, in logits per day (+-0.04/day is +-3.6 logits in 90 days).
 GROWTH_GRID_MAX = 0.04
 GROWTH_GRID_POINTS = 17
+#: Growth-rate grid with a decaying rate (``growth_decay > 0``): a learner's
+#: first weeks may be steep (0.1/day is 1.5 logits in a fortnight).
+DECAY_GROWTH_GRID_MAX = 0.1
+DECAY_GROWTH_GRID_POINTS = 21
 #: Move the frame when the trend since the anchor could reach
 #: GROWTH_GRID_MAX * REANCHOR_DAYS = 1.2 logits.
 REANCHOR_DAYS = 30.0
@@ -76,6 +112,17 @@ class GrowthParameters:
         Mean and SD of learners' growth rates (logit / day).
     theta_mean, theta_sd : float
         Prior of a new learner's ability at their first answer.
+    growth_drift : float
+        Random-walk variance of the growth rate per day, :math:`q_g`
+        (logit² / day³); 0 keeps each learner's growth rate constant.
+    growth_gap_days : float
+        Most days of growth (trend and growth-rate drift) that one gap between
+        two answers adds, :math:`c`: growth comes with practice, a learner
+        away for weeks does not keep growing. 0: no limit (every day counts).
+    growth_decay : float
+        Rate :math:`\\lambda` (per day of growth) at which a learner's growth
+        rate decays towards 0 (damped trend; learners level off); 0: no decay.
+        Needs learner-level rates (``growth_sd > 0``); ignored otherwise.
     """
 
     drift: float = 0.002
@@ -83,18 +130,29 @@ class GrowthParameters:
     growth_sd: float = 0.01
     theta_mean: float = 0.0
     theta_sd: float = 1.0
+    growth_drift: float = 0.0
+    growth_gap_days: float = 0.0
+    growth_decay: float = 0.0
 
     def __post_init__(self) -> None:
-        if self.drift < 0 or self.growth_sd < 0 or self.theta_sd <= 0:
-            raise ValueError("drift and growth_sd must be >= 0 and theta_sd > 0")
+        if (self.drift < 0 or self.growth_sd < 0 or self.theta_sd <= 0 or self.growth_drift < 0
+                or self.growth_gap_days < 0 or self.growth_decay < 0):
+            raise ValueError("drift, growth_sd, growth_drift, growth_gap_days and growth_decay must be >= 0 "
+                             "and theta_sd > 0")
 
     def to_dict(self) -> dict[str, float]:
         return {name: float(getattr(self, name)) for name in
-                ("drift", "growth_mean", "growth_sd", "theta_mean", "theta_sd")}
+                ("drift", "growth_mean", "growth_sd", "theta_mean", "theta_sd", "growth_drift",
+                 "growth_gap_days", "growth_decay")}
 
     @classmethod
     def from_dict(cls, data: dict[str, float]) -> GrowthParameters:
-        return cls(**{k: float(v) for k, v in data.items()})
+        """Inverse of :meth:`to_dict`; ``growth_drift``, ``growth_gap_days`` and ``growth_decay``
+        missing (stored before they existed) are 0: the model as it was."""
+        values = {k: float(v) for k, v in data.items()}
+        for name in ("growth_drift", "growth_gap_days", "growth_decay"):
+            values.setdefault(name, 0.0)
+        return cls(**values)
 
     @classmethod
     def static(cls, theta_mean: float = 0.0, theta_sd: float = 1.0) -> GrowthParameters:
@@ -115,6 +173,8 @@ class GrowthGrid:
         u = np.linspace(U_GRID_MIN, U_GRID_MAX, U_GRID_POINTS)
         if params.growth_sd == 0.0:
             growth = np.array([params.growth_mean])
+        elif params.growth_decay > 0:
+            growth = np.linspace(-DECAY_GROWTH_GRID_MAX, DECAY_GROWTH_GRID_MAX, DECAY_GROWTH_GRID_POINTS)
         else:
             growth = np.linspace(-GROWTH_GRID_MAX, GROWTH_GRID_MAX, GROWTH_GRID_POINTS)
         return cls(u=u, growth=growth)
@@ -174,6 +234,95 @@ def diffuse(density: np.ndarray, variance: np.ndarray, grid: GrowthGrid) -> np.n
     return out
 
 
+def diffuse_growth(density: np.ndarray, variance: np.ndarray, grid: GrowthGrid) -> np.ndarray:
+    """Add N(0, variance) (L,) to the growth rate g at fixed u: convolve each (G, Q) density along G.
+
+    Exact for the state only where the frame is anchored (``tau = 0``, so
+    ``u = theta`` and a change of g does not move theta). Same kernel as
+    :func:`diffuse` (zero outside the grid), symmetric, so it is its own adjoint.
+    """
+    n_growth = density.shape[1]
+    if n_growth < 2:
+        return density
+    kernel = _diffusion_kernel(variance, float(grid.growth[1] - grid.growth[0]))
+    half_width = kernel.shape[1] // 2
+    padded = np.pad(density, [(0, 0), (half_width, half_width), (0, 0)])
+    out = kernel[:, half_width, None, None] * density
+    for k in range(kernel.shape[1]):
+        if k != half_width:
+            out += kernel[:, k, None, None] * padded[:, k:k + n_growth, :]
+    return out
+
+
+def _trend_elapsed(elapsed: np.ndarray, params: GrowthParameters) -> np.ndarray:
+    """Days of growth in a gap of ``elapsed`` days: at most ``params.growth_gap_days`` (0: no limit)."""
+    if params.growth_gap_days == 0:
+        return elapsed
+    return np.minimum(elapsed, params.growth_gap_days)
+
+
+def _decay(params: GrowthParameters) -> float:
+    """The growth rate's decay per day of growth, 0 without learner-level rates (one growth row)."""
+    return params.growth_decay if params.growth_sd > 0 else 0.0
+
+
+def _trend_advance(tau: np.ndarray, elapsed: np.ndarray, params: GrowthParameters) -> np.ndarray:
+    """The trend time ``tau`` after a gap of ``elapsed`` days.
+
+    ``tau`` is :math:`S = \\int_0^s e^{-\\lambda r}\\,dr = (1 - e^{-\\lambda s})/\\lambda`
+    for :math:`s` days of growth since the anchor (:math:`S = s` without decay),
+    so that theta = u + g tau with g the rate at the anchor. Since
+    :math:`e^{-\\lambda s} = 1 - \\lambda S`, ``tau`` alone carries it forward.
+    """
+    grown = _trend_elapsed(elapsed, params)
+    decay = _decay(params)
+    if decay == 0:
+        return tau + grown
+    return tau + (1.0 - decay * tau) * -np.expm1(-decay * grown) / decay
+
+
+def _reanchor_tau(params: GrowthParameters) -> float:
+    """The trend time of REANCHOR_DAYS days of growth: the frame moves beyond it."""
+    decay = _decay(params)
+    return REANCHOR_DAYS if decay == 0 else float(-np.expm1(-decay * REANCHOR_DAYS) / decay)
+
+
+def _reanchor_steps(tau: np.ndarray, params: GrowthParameters) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Where the frame moves at trend time ``tau`` (L,), and what happens to the growth rate there.
+
+    Returns ``moved``, the factor by which the decayed rate has shrunk since
+    the anchor (:math:`1 - \\lambda S = e^{-\\lambda s}`; 1 where not moved),
+    and the variance of the rate's random-walk step (:math:`q_g s`; 0 where not moved).
+    """
+    moved = tau > _reanchor_tau(params)
+    decay = _decay(params)
+    ratio = np.where(moved, 1.0 - decay * tau, 1.0)
+    days = tau if decay == 0 else -np.log(np.maximum(ratio, TINY)) / decay
+    return moved, ratio, np.where(moved, params.growth_drift * days, 0.0)
+
+
+def contract_growth(density: np.ndarray, ratio: np.ndarray, grid: GrowthGrid,
+                    transpose: bool = False) -> np.ndarray:
+    """Scale the growth rate by ``ratio`` (L,) in (0, 1] at fixed u: mass at g goes to ratio * g.
+
+    Split linearly between the two nearest growth nodes (mean exact), as
+    :func:`shift` does along u; ``transpose=True`` applies the adjoint, for
+    the backward pass. The growth grid is symmetric about 0.
+    """
+    n_growth = grid.growth.size
+    centre = (n_growth - 1) / 2
+    position = centre + np.asarray(ratio, dtype=float)[:, None] * (np.arange(n_growth) - centre)
+    lower = np.clip(np.floor(position).astype(np.int64), 0, n_growth - 1)
+    fraction = position - lower
+    upper = np.minimum(lower + 1, n_growth - 1)
+    matrix = np.zeros((position.shape[0], n_growth, n_growth))  # [learner, to, from]
+    learners = np.arange(position.shape[0])[:, None]
+    sources = np.arange(n_growth)[None, :]
+    np.add.at(matrix, (learners, lower, sources), 1.0 - fraction)
+    np.add.at(matrix, (learners, upper, sources), fraction)
+    return np.einsum("lij,ljq->liq" if not transpose else "lji,ljq->liq", matrix, density)
+
+
 def shift(density: np.ndarray, steps: np.ndarray, transpose: bool = False) -> np.ndarray:
     """Move mass along Q by a real number of grid steps, (L, G) of them.
 
@@ -216,13 +365,15 @@ def _likelihood(grid: GrowthGrid, tau: np.ndarray, a: np.ndarray, b: np.ndarray,
     return np.where(score[:, None, None] > 0, c + (1.0 - c) * logistic, (1.0 - c) * logistic)
 
 
-def _moments(density: np.ndarray, grid: GrowthGrid, tau: np.ndarray
+def _moments(density: np.ndarray, grid: GrowthGrid, tau: np.ndarray, decay: float = 0.0
              ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Posterior mean and SD of theta, and mean growth rate, per learner."""
+    """Posterior mean and SD of theta, and mean growth rate (now: decayed by 1 - decay tau), per learner."""
     theta = grid.theta(tau)
     mean = np.sum(density * theta, axis=(1, 2))
     variance = np.maximum(np.sum(density * theta**2, axis=(1, 2)) - mean**2, 0.0)
     growth_mean = density.sum(axis=2) @ grid.growth
+    if decay > 0:
+        growth_mean = growth_mean * (1.0 - decay * np.asarray(tau, dtype=float))
     return mean, np.sqrt(variance), growth_mean
 
 
@@ -282,13 +433,19 @@ def _advance(density: np.ndarray, elapsed: np.ndarray, tau: np.ndarray, pending:
     if np.any(diffusing):
         density = density.copy()
         density[diffusing] = diffuse(density[diffusing], applied[diffusing], grid)
-    tau = tau + elapsed
-    moved = tau > REANCHOR_DAYS
+    tau = _trend_advance(tau, elapsed, params)
+    moved, ratio, growth_variance = _reanchor_steps(tau, params)
     steps = np.zeros((tau.size, grid.growth.size))
     if np.any(moved):
         steps[moved] = grid.growth[None, :] * tau[moved, None] / grid.spacing
         density = density.copy()
         density[moved] = shift(density[moved], steps[moved])
+        # At the new anchor u = theta: the growth rate's decay and random-walk
+        # step leave theta alone.
+        if _decay(params) > 0:
+            density[moved] = contract_growth(density[moved], ratio[moved], grid)
+        if params.growth_drift > 0:
+            density[moved] = diffuse_growth(density[moved], growth_variance[moved], grid)
         tau = np.where(moved, 0.0, tau)
     return density, tau, pending, applied, steps
 
@@ -306,10 +463,16 @@ def _run_chunk(chunk: _Chunk, params: GrowthParameters, grid: GrowthGrid, smooth
     moved_steps = np.empty((n_steps, n_learners, grid.growth.size)) if smooth else None
     applied_variance = np.empty((n_steps, n_learners)) if smooth else None
     filtered = np.empty((n_steps,) + density.shape) if smooth else None
+    growth_variance = np.zeros((n_steps, n_learners)) if smooth else None
+    growth_ratio = np.ones((n_steps, n_learners)) if smooth else None
+    decay = _decay(params)
     theta = np.empty((n_steps, n_learners))
     se = np.empty_like(theta)
     growth = np.empty_like(theta)
     for t in range(n_steps):
+        if smooth and (params.growth_drift > 0 or decay > 0):
+            _, growth_ratio[t], growth_variance[t] = _reanchor_steps(_trend_advance(tau, elapsed[:, t], params),
+                                                                     params)
         density, tau, pending, applied, steps = _advance(density, elapsed[:, t], tau, pending, params, grid)
         likelihood = _likelihood(grid, tau, chunk.a[:, t], chunk.b[:, t], chunk.c[:, t], chunk.score[:, t])
         likelihood[~chunk.valid[:, t]] = 1.0
@@ -323,7 +486,7 @@ def _run_chunk(chunk: _Chunk, params: GrowthParameters, grid: GrowthGrid, smooth
             moved_steps[t] = steps
             applied_variance[t] = applied
         elif moments:
-            theta[t], se[t], growth[t] = _moments(density, grid, tau)
+            theta[t], se[t], growth[t] = _moments(density, grid, tau, decay)
         if t == 0:
             first = density
     if not smooth:
@@ -332,13 +495,22 @@ def _run_chunk(chunk: _Chunk, params: GrowthParameters, grid: GrowthGrid, smooth
     for t in range(n_steps - 1, -1, -1):
         smoothed = filtered[t] * backward
         smoothed /= np.maximum(smoothed.sum(axis=(1, 2)), TINY)[:, None, None]
-        theta[t], se[t], growth[t] = _moments(smoothed, grid, taus[t])
+        theta[t], se[t], growth[t] = _moments(smoothed, grid, taus[t], decay)
         if t == 0:
             first = smoothed
             break
         likelihood = _likelihood(grid, taus[t], chunk.a[:, t], chunk.b[:, t], chunk.c[:, t], chunk.score[:, t])
         likelihood[~chunk.valid[:, t]] = 1.0
         message = backward * likelihood
+        # The transpose of _advance: growth-rate diffusion, decay, frame move, then u diffusion.
+        diffusing_growth = growth_variance[t] > 0
+        if np.any(diffusing_growth):
+            message[diffusing_growth] = diffuse_growth(message[diffusing_growth],
+                                                       growth_variance[t][diffusing_growth], grid)
+        decaying = growth_ratio[t] < 1.0
+        if np.any(decaying):
+            message[decaying] = contract_growth(message[decaying], growth_ratio[t][decaying], grid,
+                                                transpose=True)
         moved = np.any(moved_steps[t] != 0.0, axis=1)
         if np.any(moved):
             message[moved] = shift(message[moved], moved_steps[t][moved], transpose=True)
@@ -445,6 +617,12 @@ def log_marginal_likelihood(learner: np.ndarray, days: np.ndarray, a: np.ndarray
 
 #: Search bounds for the drift variance per day, log10 scale.
 LOG10_DRIFT_BOUNDS = (-6.0, -0.5)
+#: Search bounds for the growth rate's drift variance per day (logit^2/day^3), log10 scale.
+LOG10_GROWTH_DRIFT_BOUNDS = (-9.0, -4.0)
+#: Search bounds for the days of growth one gap adds, log10 scale (half a day to 90 days).
+LOG10_GAP_DAYS_BOUNDS = (-0.3, 1.95)
+#: Search bounds for the growth rate's decay per day of growth, log10 scale (1/300 to 1/5 per day).
+LOG10_GROWTH_DECAY_BOUNDS = (-2.5, -0.7)
 #: Floors for estimated SDs, so the prior never collapses to a point by accident.
 MIN_GROWTH_SD = 1e-3
 MIN_THETA_SD = 0.05
@@ -452,7 +630,9 @@ MIN_THETA_SD = 0.05
 
 def fit_growth(learner: np.ndarray, days: np.ndarray, a: np.ndarray, b: np.ndarray,
                c: np.ndarray, score: np.ndarray, start: GrowthParameters | None = None,
-               fit_drift: bool = True, fit_priors: bool = True, n_rounds: int = 4) -> GrowthParameters:
+               fit_drift: bool = True, fit_priors: bool = True, n_rounds: int = 4,
+               fit_gap: bool = True, fit_growth_drift: bool = True,
+               fit_growth_decay: bool = True) -> GrowthParameters:
     r"""Learn the population parameters from logs by marginal likelihood.
 
     Alternates (``n_rounds`` times) a bounded 1-D maximisation of the marginal
@@ -462,23 +642,61 @@ def fit_growth(learner: np.ndarray, days: np.ndarray, a: np.ndarray, b: np.ndarr
     :math:`(g, \theta)` at their first answer -- the exact M-step for a normal
     prior (Dempster, Laird & Rubin, 1977) up to the grid. ``fit_priors=False``
     keeps ``start``'s priors and fits the drift alone (one round).
+
+    With learner-level growth rates (``growth_sd > 0``) the first round also
+    maximises the marginal likelihood over the days of growth one gap adds,
+    :math:`c` (``fit_gap``), the growth rate's decay :math:`\lambda`
+    (``fit_growth_decay``) and its drift :math:`q_g` (``fit_growth_drift``):
+    bounded 1-D searches on a log scale, each kept only if it beats the model
+    without it (:math:`c = \infty`, :math:`\lambda = 0`, :math:`q_g = 0`).
+    A decaying rate starts higher for the same growth, so the decay search
+    scales the growth-rate prior (mean and SD) by :math:`T / S_\lambda(T)`,
+    :math:`T` the learners' mean span in days, which keeps the mean growth
+    over that span; the EM steps then refine it. Later rounds refit
+    :math:`q` and the priors given them.
     """
     params = start or GrowthParameters()
     if fit_priors:
         params = replace(params, growth_sd=max(params.growth_sd, MIN_GROWTH_SD))
     batch = _arrange(learner, days)
     chunks = [chunk for *_, chunk in _chunks(batch, days, a, b, c, score)]
-    for _ in range(n_rounds if fit_priors else 1):
-        if fit_drift:
-            def negative(log10_drift: float) -> float:
-                candidate = replace(params, drift=10.0**log10_drift)
-                grid = GrowthGrid.default(candidate)
-                return -float(sum(_run_chunk(chunk, candidate, grid, smooth=False, moments=False)
-                                  .log_marginal.sum() for chunk in chunks))
 
-            result = optimize.minimize_scalar(negative, bounds=LOG10_DRIFT_BOUNDS,
-                                              method="bounded", options={"xatol": 0.02})
-            params = replace(params, drift=10.0 ** float(result.x))
+    def negative_log_marginal(candidate: GrowthParameters) -> float:
+        grid = GrowthGrid.default(candidate)
+        return -float(sum(_run_chunk(chunk, candidate, grid, smooth=False, moments=False)
+                          .log_marginal.sum() for chunk in chunks))
+
+    def search(name: str, bounds: tuple[float, float], off: float | None) -> None:
+        nonlocal params
+        result = optimize.minimize_scalar(lambda x: negative_log_marginal(replace(params, **{name: 10.0**x})),
+                                          bounds=bounds, method="bounded", options={"xatol": 0.02})
+        best = replace(params, **{name: 10.0 ** float(result.x)})
+        if off is not None and negative_log_marginal(replace(params, **{name: off})) <= float(result.fun):
+            best = replace(params, **{name: off})
+        params = best
+
+    span = float(np.mean([np.mean(chunk.days[:, -1] - chunk.days[:, 0]) for chunk in chunks]))
+
+    def decaying(log10_decay: float) -> GrowthParameters:
+        decay = 10.0**log10_decay
+        scale = span / float(-np.expm1(-decay * span) / decay) if span > 0 else 1.0
+        return replace(params, growth_decay=decay, growth_mean=params.growth_mean * scale,
+                       growth_sd=params.growth_sd * scale)
+
+    for round_number in range(n_rounds if fit_priors else 1):
+        if fit_drift:
+            search("drift", LOG10_DRIFT_BOUNDS, None)
+        if round_number == 0 and params.growth_sd > 0:
+            if fit_gap:
+                search("growth_gap_days", LOG10_GAP_DAYS_BOUNDS, 0.0)
+            if fit_growth_decay and params.growth_decay == 0:
+                result = optimize.minimize_scalar(lambda x: negative_log_marginal(decaying(x)),
+                                                  bounds=LOG10_GROWTH_DECAY_BOUNDS, method="bounded",
+                                                  options={"xatol": 0.02})
+                if float(result.fun) < negative_log_marginal(params):
+                    params = decaying(float(result.x))
+            if fit_growth_drift:
+                search("growth_drift", LOG10_GROWTH_DRIFT_BOUNDS, 0.0)
         if fit_priors:
             params = _update_priors(chunks, params)
     return params
@@ -526,7 +744,7 @@ class GrowthState:
 
     def growth_rate(self) -> float:
         """Posterior mean growth rate (logit / day)."""
-        return float(_moments(self.density[None], self.grid, np.array([self.tau]))[2][0])
+        return float(_moments(self.density[None], self.grid, np.array([self.tau]), _decay(self.params))[2][0])
 
     def predict(self, days: float) -> GrowthState:
         """The state at a later time, before any new answer."""

@@ -89,9 +89,12 @@ def growth_parameters(session: Session, language: str):
 def _with_parameters(state, params):
     """A stored state under the language's current parameters: drift and growth apply from now on.
 
-    Only when the grid is the same (it has one growth row when growth_sd is 0).
+    Only when the grid is the same (it has one growth row when growth_sd is 0, a wider
+    one with a decaying growth rate) and so is the growth rate's decay (the state's
+    trend time and growth rates are measured with it).
     """
-    if state.params == params or (state.params.growth_sd == 0) != (params.growth_sd == 0):
+    if (state.params == params or (state.params.growth_sd == 0) != (params.growth_sd == 0)
+            or state.params.growth_decay != params.growth_decay):
         return state
     return replace(state, params=params)
 

@@ -1,6 +1,8 @@
 """The growth model: forward filter, smoother and drift estimation."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -10,7 +12,9 @@ from engine.growth import (
     GrowthParameters,
     GrowthState,
     _advance,
+    contract_growth,
     diffuse,
+    diffuse_growth,
     filter_abilities,
     fit_growth,
     shift,
@@ -168,3 +172,194 @@ def test_probability_convention_used_by_the_filter():
     # The filter relies on probability(theta grid, item arrays) being grid x items.
     grid = np.linspace(-1.0, 1.0, 3)
     assert probability(grid, np.ones(2), np.zeros(2), np.zeros(2)).shape == (3, 2)
+
+
+# --- A growth rate that changes: growth_drift (random walk on g) and growth_gap_days. ---
+
+
+def test_without_growth_change_the_model_is_exactly_the_one_before():
+    rng = np.random.default_rng(SEED + 4)
+    learner, days, _, a, b, c, score = _rising_cohort(rng, n_learners=6)
+    days = days * 1.6  # 96 days: the frame moves three times
+    old = {"drift": 0.003, "growth_mean": 0.01, "growth_sd": 0.01, "theta_mean": -1.0, "theta_sd": 0.7}
+    before = GrowthParameters.from_dict(old)  # a fit stored before the new parameters existed
+    assert before.growth_drift == 0.0 and before.growth_gap_days == 0.0
+    # No limit on a gap's growth (0) and a limit above every gap are the same model.
+    roomy = GrowthParameters(**old, growth_gap_days=1000.0)
+    for smooth in (False, True):
+        reference = filter_abilities(learner, days, a, b, c, score, before, smooth=smooth)
+        other = filter_abilities(learner, days, a, b, c, score, roomy, smooth=smooth)
+        for name in ("theta", "se", "growth", "log_marginal"):
+            np.testing.assert_array_equal(getattr(other, name), getattr(reference, name))
+    # The growth rate moves only where the frame moves: within REANCHOR_DAYS, growth_drift changes nothing.
+    early = days < REANCHOR_DAYS - 1
+    drifting = GrowthParameters(**old, growth_drift=1e-5)
+    for smooth in (False, True):
+        reference = filter_abilities(learner[early], days[early], a[early], b[early], c[early], score[early],
+                                     before, smooth=smooth)
+        other = filter_abilities(learner[early], days[early], a[early], b[early], c[early], score[early],
+                                 drifting, smooth=smooth)
+        np.testing.assert_array_equal(other.theta, reference.theta)
+        np.testing.assert_array_equal(other.se, reference.se)
+    assert GrowthParameters.from_dict(drifting.to_dict()) == drifting
+
+
+@pytest.mark.parametrize("growth_drift", [5e-7, 2e-6])
+def test_growth_rate_step_keeps_mass_and_adds_exactly_its_variance_to_g(growth_drift):
+    params = GrowthParameters(drift=0.0, growth_mean=0.0, growth_sd=0.01, growth_drift=growth_drift)
+    grid = GrowthGrid.default(params)
+    density = np.zeros((1, grid.growth.size, grid.u.size))
+    middle = grid.growth.size // 2
+    density[0, middle - 1:middle + 2, np.argmin(np.abs(grid.u))] = (0.25, 0.5, 0.25)
+    before_var = grid.growth**2 @ density[0].sum(axis=1)
+    elapsed = REANCHOR_DAYS + 1.0
+    moved, tau, *_ = _advance(density, np.array([elapsed]), np.zeros(1), np.zeros(1), params, grid)
+    assert tau[0] == 0.0  # moved to the new anchor, where the growth rate took its step
+    assert moved.sum() == pytest.approx(1.0, abs=1e-12)
+    marginal = moved[0].sum(axis=1)
+    assert marginal @ grid.growth == pytest.approx(0.0, abs=1e-15)
+    added = marginal @ grid.growth**2 - before_var
+    # Exact for the three-point kernel (q_g * days <= spacing^2); sampled Gaussian within 0.1%.
+    assert added == pytest.approx(growth_drift * elapsed, rel=1e-9 if growth_drift * elapsed <= 0.005**2 else 1e-3)
+
+
+def test_growth_rate_diffusion_is_its_own_adjoint():
+    rng = np.random.default_rng(SEED + 5)
+    grid = GrowthGrid.default(GrowthParameters())
+    shape = (3, grid.growth.size, grid.u.size)
+    x, y = rng.random(shape), rng.random(shape)
+    variance = np.array([1e-6, 4e-5, 3e-4])
+    np.testing.assert_allclose(np.sum(diffuse_growth(x, variance, grid) * y, axis=(1, 2)),
+                               np.sum(x * diffuse_growth(y, variance, grid), axis=(1, 2)), rtol=1e-12)
+
+
+def test_a_gap_adds_at_most_growth_gap_days_of_growth():
+    params = GrowthParameters(drift=0.0, growth_mean=0.0, growth_sd=0.01, growth_gap_days=3.0)
+    grid = GrowthGrid.default(params)
+    density = np.zeros((1, grid.growth.size, grid.u.size))
+    density[0, :, np.argmin(np.abs(grid.u))] = 1.0 / grid.growth.size
+    for elapsed, grown in ((0.5, 0.5), (2.0, 2.0), (20.0, 3.0)):
+        _, tau, *_ = _advance(density, np.array([elapsed]), np.zeros(1), np.zeros(1), params, grid)
+        assert tau[0] == pytest.approx(grown)
+
+
+def _rise_then_plateau(rng: np.random.Generator, n_learners: int = 24):
+    """True theta rises 0.03/day for 45 days, then stays flat for 75; a session every other day."""
+    learner, days, theta = [], [], []
+    for person in range(n_learners):
+        start = rng.normal(-1.0, 0.4)
+        session_days = np.arange(0, 120, 2)
+        answer_days = np.repeat(session_days, 6) + np.tile(np.arange(6) * 30.0 / 86_400, session_days.size)
+        learner.append(np.full(answer_days.size, person))
+        days.append(answer_days)
+        theta.append(start + 0.03 * np.minimum(answer_days, 45.0))
+    learner, days, theta = map(np.concatenate, (learner, days, theta))
+    a, b, c, score = _answers(theta, rng)
+    return learner, days, theta, a, b, c, score
+
+
+def test_a_drifting_growth_rate_follows_a_plateau_better_than_a_constant_one():
+    rng = np.random.default_rng(SEED + 6)
+    learner, days, theta, a, b, c, score = _rise_then_plateau(rng)
+    constant = GrowthParameters(drift=0.001, growth_mean=0.01, growth_sd=0.015, theta_mean=-1.0, theta_sd=0.5)
+    drifting = replace(constant, growth_drift=1e-5)
+    errors = {}
+    for name, params in (("constant", constant), ("drifting", drifting)):
+        track = filter_abilities(learner, days, a, b, c, score, params)
+        errors[name] = np.sqrt(np.mean((track.theta - theta)[days > 60] ** 2))
+        log_marginal = track.log_marginal.sum()
+        errors[name + " log marginal"] = log_marginal
+    assert errors["drifting"] < 0.9 * errors["constant"]
+    assert errors["drifting log marginal"] > errors["constant log marginal"]
+
+
+def test_growth_drift_estimate_recovers_a_simulated_growth_drift():
+    rng = np.random.default_rng(SEED + 7)
+    true_growth_drift = 4e-6
+    learner, days, theta = [], [], []
+    for person in range(60):
+        rate = rng.normal(0.01, 0.01) + np.cumsum(rng.normal(0.0, np.sqrt(true_growth_drift), size=120))
+        walk = rng.normal(-1.0, 0.5) + np.concatenate([[0.0], np.cumsum(rate[:-1])])
+        answer_days = np.repeat(np.arange(0, 120, 2), 6) + np.tile(np.arange(6) * 30.0 / 86_400, 60)
+        learner.append(np.full(answer_days.size, person))
+        days.append(answer_days)
+        theta.append(walk[answer_days.astype(int)])
+    learner, days, theta = map(np.concatenate, (learner, days, theta))
+    a, b, c, score = _answers(theta, rng)
+    start = GrowthParameters(drift=0.0005, growth_mean=0.01, growth_sd=0.01, theta_mean=-1.0, theta_sd=0.5)
+    fitted = fit_growth(learner, days, a, b, c, score, start=start, fit_drift=False, fit_priors=False,
+                        fit_gap=False, fit_growth_decay=False)
+    assert true_growth_drift / 3 < fitted.growth_drift < 3 * true_growth_drift
+
+
+def test_state_with_a_changing_growth_rate_updates_like_the_batch_filter():
+    rng = np.random.default_rng(SEED + 8)
+    learner, days, _, a, b, c, score = _rise_then_plateau(rng, n_learners=1)
+    days = np.where(days > 50, days + 20.0, days)  # a three-week break
+    params = GrowthParameters(drift=0.003, growth_mean=0.01, growth_sd=0.01, theta_mean=-1.0, theta_sd=0.7,
+                              growth_drift=3e-6, growth_gap_days=4.0, growth_decay=0.02)
+    track = filter_abilities(learner, days, a, b, c, score, params)
+    state = GrowthState.new(params)
+    for k in range(days.size):
+        state = GrowthState.from_dict(state.update(a[k], b[k], c[k], score[k], days[k]).to_dict())
+        estimate = state.estimate()
+        assert estimate.theta == pytest.approx(track.theta[k], abs=1e-9)
+        assert estimate.se == pytest.approx(track.se[k], abs=1e-9)
+    stored = state.to_dict()
+    for key in ("growth_drift", "growth_gap_days", "growth_decay"):
+        del stored["params"][key]  # a state stored before these parameters existed
+    assert GrowthState.from_dict(stored).params == replace(params, growth_drift=0.0, growth_gap_days=0.0,
+                                                           growth_decay=0.0)
+
+
+def test_growth_rate_decay_keeps_mass_and_the_mean_and_its_backward_step_is_the_adjoint():
+    rng = np.random.default_rng(SEED + 9)
+    grid = GrowthGrid.default(GrowthParameters(growth_decay=0.03))
+    shape = (3, grid.growth.size, grid.u.size)
+    x, y = rng.random(shape), rng.random(shape)
+    ratio = np.array([1.0, 0.7, 0.2])
+    contracted = contract_growth(x, ratio, grid)
+    np.testing.assert_allclose(contracted.sum(axis=(1, 2)), x.sum(axis=(1, 2)), rtol=1e-12)
+    np.testing.assert_allclose(contracted.sum(axis=2) @ grid.growth, ratio * (x.sum(axis=2) @ grid.growth),
+                               rtol=1e-12)
+    np.testing.assert_array_equal(contracted[0], x[0])
+    np.testing.assert_allclose(np.sum(contracted * y, axis=(1, 2)),
+                               np.sum(x * contract_growth(y, ratio, grid, transpose=True), axis=(1, 2)),
+                               rtol=1e-12)
+
+
+def test_a_decaying_growth_rate_follows_learners_who_level_off():
+    rng = np.random.default_rng(SEED + 10)
+    learner, days, theta = [], [], []
+    for person in range(24):
+        gain, scale = rng.uniform(0.8, 1.6), rng.uniform(8.0, 20.0)
+        answer_days = np.repeat(np.arange(0, 90, 2), 6) + np.tile(np.arange(6) * 30.0 / 86_400, 45)
+        learner.append(np.full(answer_days.size, person))
+        days.append(answer_days)
+        theta.append(rng.normal(-1.0, 0.4) + gain * (1 - np.exp(-answer_days / scale)))
+    learner, days, theta = map(np.concatenate, (learner, days, theta))
+    a, b, c, score = _answers(theta, rng)
+    constant = GrowthParameters(drift=0.003, growth_mean=0.012, growth_sd=0.008, theta_mean=-1.0, theta_sd=0.5)
+    decaying = replace(constant, growth_decay=0.07, growth_mean=0.08, growth_sd=0.03)
+    rmse, log_marginal = {}, {}
+    for name, params in (("constant", constant), ("decaying", decaying)):
+        track = filter_abilities(learner, days, a, b, c, score, params)
+        rmse[name] = np.sqrt(np.mean((track.theta - theta) ** 2))
+        log_marginal[name] = track.log_marginal.sum()
+    assert rmse["decaying"] < 0.9 * rmse["constant"]
+    assert log_marginal["decaying"] > log_marginal["constant"]
+
+
+def test_smoother_with_a_changing_growth_rate_agrees_with_the_filter_at_the_last_answer():
+    rng = np.random.default_rng(SEED + 11)
+    learner, days, _, a, b, c, score = _rise_then_plateau(rng, n_learners=8)
+    days = np.where(days > 50, days + 20.0, days)
+    params = GrowthParameters(drift=0.003, growth_mean=0.03, growth_sd=0.02, theta_mean=-1.0, theta_sd=0.5,
+                              growth_drift=3e-6, growth_gap_days=5.0, growth_decay=0.03)
+    filtered = filter_abilities(learner, days, a, b, c, score, params)
+    smoothed = filter_abilities(learner, days, a, b, c, score, params, smooth=True)
+    last = np.r_[learner[1:] != learner[:-1], True]
+    np.testing.assert_allclose(smoothed.theta[last], filtered.theta[last], atol=1e-10)
+    np.testing.assert_allclose(smoothed.se[last], filtered.se[last], atol=1e-10)
+    assert np.all(smoothed.se <= filtered.se + 1e-3)
+    assert np.mean(smoothed.se < filtered.se - 1e-6) > 0.9
