@@ -15,6 +15,8 @@ def register(subparsers) -> None:
     parser.add_argument("--demo", action="store_true",
                         help="on an empty database: a demo teacher, a class, five learners and "
                              "a few weeks of simulated answers")
+    parser.add_argument("--access-log", action="store_true",
+                        help="log every request (off by default: it costs CPU on every answer)")
     parser.set_defaults(func=run_serve)
 
 
@@ -52,6 +54,30 @@ def run_serve(args: argparse.Namespace) -> int:
     # The bank is in the database now: workers need not read it again.
     os.environ["B1ENGINE_LOAD_BANK"] = "false"
     print(f"B1 Engine on http://{args.host}:{args.port}  (OpenAPI: /docs)", flush=True)
-    uvicorn.run(APP_FACTORY, factory=True, host=args.host, port=args.port, workers=args.workers,
-                log_level="info")
+    _run_uvicorn(args.host, args.port, args.workers, access_log=args.access_log)
     return 0
+
+
+def _run_uvicorn(host: str, port: int, workers: int, access_log: bool) -> None:
+    """``uvicorn.run``, except that with several workers the listening socket is made here.
+
+    uvicorn's supervisor binds its socket with ``proto`` 0; the accepted sockets inherit
+    it and asyncio then leaves Nagle's algorithm on (it sets ``TCP_NODELAY`` only for
+    ``IPPROTO_TCP``), so on a keep-alive connection each reply waits ~40 ms for the
+    client's delayed ACK (uvicorn issue #3149). One worker is unaffected.
+    """
+    import socket
+
+    import uvicorn
+    from uvicorn.supervisors import Multiprocess
+
+    if workers <= 1:
+        uvicorn.run(APP_FACTORY, factory=True, host=host, port=port, log_level="info",
+                    access_log=access_log)
+        return
+    config = uvicorn.Config(APP_FACTORY, factory=True, host=host, port=port, workers=workers,
+                            log_level="info", access_log=access_log)
+    bound = config.bind_socket()
+    sock = socket.socket(bound.family, bound.type, socket.IPPROTO_TCP, fileno=bound.detach())
+    sock.set_inheritable(True)
+    Multiprocess(config, sockets=[sock]).run()
