@@ -100,6 +100,22 @@ def load_visible_learner(session: SessionDep, user: CurrentUser,
     return learner(session, learner_id)
 
 
+class SessionRef:
+    """A learner and the id of a session they name, not read yet: routes that lock the
+    session row read it once, under the lock, and check ownership there (404 likewise)."""
+
+    __slots__ = ("learner", "session_id")
+
+    def __init__(self, learner: User, session_id: str) -> None:
+        self.learner, self.session_id = learner, session_id
+
+
+def learner_session_ref(learner: Learner,
+                        session_id: Annotated[str, Path(max_length=36)]) -> SessionRef:
+    return SessionRef(learner, session_id)
+
+
 TeacherClass = Annotated[SchoolClass, Depends(load_teacher_class)]
 VisibleLearner = Annotated[User, Depends(load_visible_learner)]
 OwnSession = Annotated[LearningSession, Depends(load_learner_session)]
+OwnSessionRef = Annotated[SessionRef, Depends(learner_session_ref)]

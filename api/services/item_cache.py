@@ -103,7 +103,14 @@ _entries: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def _entry(session: Session) -> _Entry:
-    """The cache of this session's database at the version its transaction sees now."""
+    """The cache of this session's database at the version its transaction sees now.
+
+    Read once per transaction: later uses in the same transaction get the same entry
+    (as if every lookup had happened at the first one)."""
+    transaction = session.get_transaction()
+    seen = session.info.get("item_cache")
+    if transaction is not None and seen is not None and seen[0] is transaction:
+        return seen[1]
     version = session.execute(_VERSION).scalar_one()
     engine = session.get_bind()
     with _lock:
@@ -111,6 +118,7 @@ def _entry(session: Session) -> _Entry:
         if entry is None or entry.version != version:
             entry = _Entry(version)
             _entries[engine] = entry
+    session.info["item_cache"] = (session.get_transaction(), entry)
     return entry
 
 

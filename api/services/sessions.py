@@ -76,15 +76,19 @@ def _pool_rows(session: Session, language: str, track: str, trade: str | None) -
     return item_cache.pool(session, language, track, trade)
 
 
-def _lock(session: Session, row: LearningSession) -> LearningSession:
-    """Re-read the session row under a write lock so requests on one session serialise.
+def _lock(session: Session, learner: User, session_id: str) -> LearningSession:
+    """Read the learner's session row under a write lock, so requests on one session serialise;
+    404 for a session that is not theirs (the row is read once, under the lock).
 
     PostgreSQL: a row lock (``FOR UPDATE``); SQLite: the database's write lock
     (``BEGIN IMMEDIATE``), as it has no row locks.
     """
     begin_write(session)
-    locked = session.exec(select(LearningSession).where(LearningSession.id == row.id)
-                          .with_for_update().execution_options(populate_existing=True)).one()
+    locked = session.exec(select(LearningSession).where(LearningSession.id == session_id)
+                          .with_for_update().execution_options(populate_existing=True)).first()
+    if locked is None or locked.learner_id != learner.id:
+        session.rollback()
+        raise NotFound(f"session '{session_id}' not found")
     return locked
 
 
@@ -103,14 +107,14 @@ def _public_item(row: item_cache.CachedItem, state: dict[str, Any]) -> dict[str,
     return view
 
 
-def next_item(session: Session, row: LearningSession, settings: Settings,
+def next_item(session: Session, learner: User, session_id: str, settings: Settings,
               now: datetime) -> dict[str, Any]:
     """``{"done": False, "item": ...}`` or ``{"done": True, "result": ...}``.
 
     The item waiting for an answer is served again on a repeated call (a phone
     that lost the reply gets the same exercise).
     """
-    row = _lock(session, row)
+    row = _lock(session, learner, session_id)
     if row.status == "done":
         return {"done": True, "result": row.result}
     state = dict(row.state)
@@ -242,16 +246,16 @@ def _finish(session: Session, row: LearningSession, state: dict[str, Any], now: 
     session.add(row)
 
 
-def record_response(session: Session, row: LearningSession, item_id: str, answer: Any,
+def record_response(session: Session, learner: User, session_id: str, item_id: str, answer: Any,
                     response_ms: int | None, client_response_id: str,
                     settings: Settings, now: datetime) -> dict[str, Any]:
-    """Score an answer, update the estimates, and return the learner's feedback."""
+    """Score an answer, update the estimates, and return the learner's feedback.
+
+    Everything happens under the session's lock: a retry waits for the first request
+    and then returns what it recorded."""
     from content.checking import check_answer
 
-    previous = _by_client_id(session, row.id, client_response_id)
-    if previous is not None:
-        return previous.result
-    row = _lock(session, row)
+    row = _lock(session, learner, session_id)
     previous = _by_client_id(session, row.id, client_response_id)
     if previous is not None:
         return previous.result
@@ -270,11 +274,14 @@ def record_response(session: Session, row: LearningSession, item_id: str, answer
     state["pending"] = None
     state["answered"] += 1
     facts = ability.summary(posterior, row.language)
+    done = _should_stop(row, state, settings)
+    result = {"score": score, "max_score": int(checked.max_score), "correct": bool(checked.correct),
+              "feedback": checked.feedback, **facts, "done": done}
     response = ResponseRow(session_id=row.id, learner_id=row.learner_id, item_id=item_id,
                            client_response_id=client_response_id, answer=answer, score=score,
                            max_score=int(checked.max_score), correct=bool(checked.correct),
                            response_ms=response_ms, answered_at=now, theta=facts["theta"],
-                           se=facts["se"], level=facts["level"], result={})
+                           se=facts["se"], level=facts["level"], result=result)
     session.add(response)
     try:
         session.flush()
@@ -292,13 +299,8 @@ def record_response(session: Session, row: LearningSession, item_id: str, answer
                        int(checked.max_score), now)
     row.state = state
     row.updated_at = now
-    done = _should_stop(row, state, settings)
     if done:
         _finish(session, row, state, now)
-    result = {"score": score, "max_score": int(checked.max_score), "correct": bool(checked.correct),
-              "feedback": checked.feedback, **facts, "done": done}
-    response.result = result
-    session.add(response)
     session.add(row)
     session.commit()
     return result
