@@ -33,6 +33,8 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "api")]
 from server_helpers import Server, an_answer, create_learners  # noqa: E402
 
 PASSWORD = "bench-password-1"
+#: Seconds of load after every learner has logged in, before measuring starts.
+WARM_UP_S = 3.0
 
 
 def postgres_url() -> str | None:
@@ -66,28 +68,29 @@ class PostgresSchema:
         self.admin.dispose()
 
 
-async def learner(client: httpx.AsyncClient, name: str, until: float, timings: dict,
+async def learner(client: httpx.AsyncClient, name: str, window: dict, timings: dict,
                   counts: dict) -> None:
     try:
-        await _learner(client, name, until, timings, counts)
+        await _learner(client, name, window, timings, counts)
     except httpx.TransportError as error:
         counts["errors"] += 1
         print(f"   {name}: {type(error).__name__}: {error}", file=sys.stderr)
 
 
-async def _learner(client: httpx.AsyncClient, name: str, until: float, timings: dict,
+async def _learner(client: httpx.AsyncClient, name: str, window: dict, timings: dict,
                    counts: dict) -> None:
     response = await client.post("/v1/auth/token", data={"username": name, "password": PASSWORD})
     response.raise_for_status()
     headers = {"Authorization": f"Bearer {response.json()['access_token']}"}
-    while time.monotonic() < until:
+    counts["logged in"] += 1
+    while time.monotonic() < window["until"]:
         created = await client.post("/v1/sessions", headers=headers,
                                     json={"language": "nb", "mode": "placement"})
         if created.status_code != 201:
             counts["errors"] += 1
             continue
         session_id = created.json()["id"]
-        while time.monotonic() < until:
+        while time.monotonic() < window["until"]:
             start = time.perf_counter()
             step = await client.get(f"/v1/sessions/{session_id}/next", headers=headers)
             timings["next"].append(time.perf_counter() - start)
@@ -114,11 +117,15 @@ async def drive(base: str, names: list[str], seconds: float) -> tuple[dict, dict
     counts: dict[str, int] = defaultdict(int)
     limits = httpx.Limits(max_connections=len(names), max_keepalive_connections=len(names))
     async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits) as client:
-        # Log everyone in first (Argon2 is slow on purpose; it is not what is measured).
-        begin = time.monotonic()
-        until = begin + seconds + 5
-        tasks = [asyncio.create_task(learner(client, name, until, timings, counts)) for name in names]
-        await asyncio.sleep(5)
+        # Log everyone in first (Argon2 is slow on purpose; it is not what is measured),
+        # then a few seconds of warm-up (each worker's caches) before the clock starts.
+        window = {"until": float("inf")}
+        tasks = [asyncio.create_task(learner(client, name, window, timings, counts)) for name in names]
+        deadline = time.monotonic() + 120
+        while counts["logged in"] + counts["errors"] < len(names) and time.monotonic() < deadline:
+            await asyncio.sleep(0.1)
+        await asyncio.sleep(WARM_UP_S)
+        window["until"] = time.monotonic() + seconds
         for key in list(timings):
             timings[key].clear()  # warm-up (logins, first sessions) not counted
         measured_from = time.monotonic()
