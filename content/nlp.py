@@ -37,6 +37,7 @@ import functools
 import gzip
 import json
 import re
+import threading
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -118,7 +119,23 @@ class Token:
         return self.start + len(self.text)
 
 
-@functools.cache
+def _load_once(func):
+    """:func:`functools.cache` that loads each value once even when threads ask for it at the
+    same moment (a service worker's threads meeting a cold table would otherwise each load
+    it: seconds of CPU apiece, all at once)."""
+    cached = functools.cache(func)
+    lock = threading.Lock()
+
+    @functools.wraps(func)
+    def load(*args, **kwargs):
+        with lock:
+            return cached(*args, **kwargs)
+
+    load.cache_clear = cached.cache_clear
+    return load
+
+
+@_load_once
 def _pipeline(language: str):
     import spacy
 
@@ -187,7 +204,7 @@ _TABLES = {
 _BY_POS = frozenset({"nb_lemma_exc", "en_lemma_exc"})
 
 
-@functools.cache
+@_load_once
 def lemma_table(language: str) -> LemmaTable:
     """The language's lemma tables, read on first use (once per process)."""
     if language not in _TABLES:
@@ -205,7 +222,7 @@ def lemma_table(language: str) -> LemmaTable:
     return LemmaTable(tuple(tables), rules, index)
 
 
-@functools.cache
+@_load_once
 def lemma_set(language: str) -> frozenset[str]:
     """Every lemma the tables name (for :func:`is_known_word`: a lemma is a word)."""
     table = lemma_table(language)
@@ -300,7 +317,7 @@ def find_form(language: str, sentence: str, lemma: str) -> str | None:
 
 # ---------------------------------------------------------------- known words
 
-@functools.cache
+@_load_once
 def allow_list(language: str, root: Path | None = None) -> frozenset[str]:
     """Words the checker accepts although wordfreq and the tables lack them.
 
@@ -321,7 +338,16 @@ def zipf(language: str, word: str) -> float:
     """
     from wordfreq import zipf_frequency
 
+    _wordfreq_list(language)
     return float(zipf_frequency(normalise(language, word), WORDFREQ_CODES[language]))
+
+
+@_load_once
+def _wordfreq_list(language: str) -> None:
+    """Load wordfreq's list of the language (it caches it, but not once across threads)."""
+    from wordfreq import get_frequency_dict
+
+    get_frequency_dict(WORDFREQ_CODES[language], "best")
 
 
 def _variants(language: str, word: str) -> Iterable[str]:
