@@ -21,11 +21,12 @@ def select_item(posterior, a: np.ndarray, b: np.ndarray, c: np.ndarray, availabl
     return int(selection.select_item(posterior, a, b, c, available, top_k=top_k, rng=rng))
 
 
-def placement_should_stop(posterior, answered: int, cuts: tuple[float, ...], min_items: int,
-                          max_items: int, se_target: float) -> bool:
+def placement_should_stop(posterior, answered: int, min_items: int, max_items: int,
+                          se_target: float) -> bool:
+    """The engine's precision rule (length bounds and SE target); no classification rule."""
     from engine import stopping
 
-    return bool(stopping.should_stop(posterior, answered, cuts=cuts, min_items=min_items,
+    return bool(stopping.should_stop(posterior, answered, min_items=min_items,
                                      max_items=max_items, se_target=se_target))
 
 

@@ -148,8 +148,8 @@ def _should_stop(row: LearningSession, state: dict[str, Any], settings: Settings
     from api.services.engine_calls import placement_should_stop
 
     posterior = ability.load_posterior(state["posterior"])
-    return placement_should_stop(posterior, answered, ability.cuts_for(row.language),
-                                 PLACEMENT_MIN_ITEMS, PLACEMENT_MAX_ITEMS, PLACEMENT_SE_TARGET)
+    return placement_should_stop(posterior, answered, PLACEMENT_MIN_ITEMS, PLACEMENT_MAX_ITEMS,
+                                 PLACEMENT_SE_TARGET)
 
 
 def _choose(session: Session, row: LearningSession, state: dict[str, Any], pool: item_cache.Pool,
