@@ -16,6 +16,11 @@ from sqlmodel import Session, create_engine
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 #: Milliseconds a SQLite writer waits for the lock before giving up.
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+#: Connections kept open per engine when the caller does not say (commands, tests).
+DEFAULT_POOL_SIZE = 5
+#: Connections beyond the pool for work outside requests (a background calibration);
+#: they are closed when returned, so requests should never need them.
+POOL_OVERFLOW = 4
 
 
 def normalise_url(url: str) -> str:
@@ -30,16 +35,26 @@ def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
-def make_engine(url: str) -> Engine:
-    """An engine for ``url``; creates the directory of a SQLite file if needed."""
+def make_engine(url: str, pool_size: int = DEFAULT_POOL_SIZE) -> Engine:
+    """An engine for ``url`` keeping ``pool_size`` connections open; creates the directory
+    of a SQLite file if needed.
+
+    The service runs as many request threads as it keeps connections
+    (``B1ENGINE_DB_POOL_SIZE``), so a request never waits for one and none is
+    opened and closed per request (a new PostgreSQL connection costs a process
+    fork on the server).
+    """
     url = normalise_url(url)
+    pool = {"pool_size": pool_size, "max_overflow": POOL_OVERFLOW}
     if not is_sqlite(url):
-        return create_engine(url, pool_pre_ping=True)
+        return create_engine(url, pool_pre_ping=True, **pool)
     database = make_url(url).database
     if database and database != ":memory:":
         Path(database).parent.mkdir(parents=True, exist_ok=True)
+    else:
+        pool = {}  # in-memory SQLite uses a single-connection pool
     engine = create_engine(url, connect_args={"check_same_thread": False,
-                                              "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+                                              "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **pool)
 
     @event.listens_for(engine, "connect")
     def _sqlite_pragmas(dbapi_connection, _record) -> None:  # pragma: no cover - trivial

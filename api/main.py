@@ -13,13 +13,14 @@ from contextlib import asynccontextmanager
 from datetime import datetime, timezone
 from typing import Any
 
+import anyio.to_thread
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from sqlmodel import Session
 
 from api import errors
 from api.db import make_engine
-from api.middleware import SecurityHeaders
+from api.middleware import AdmissionLimit, SecurityHeaders
 from api.settings import Settings
 
 logger = logging.getLogger("b1engine.api")
@@ -44,8 +45,11 @@ def create_app(settings: Settings | None = None,
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        engine = make_engine(settings.database_url)
+        engine = make_engine(settings.database_url, pool_size=settings.db_pool_size)
         app.state.engine = engine
+        # Plain-def routes run in anyio's thread pool (40 threads by default); no more
+        # requests than connections are admitted (AdmissionLimit), nor threads needed.
+        anyio.to_thread.current_default_thread_limiter().total_tokens = settings.db_pool_size
         if settings.load_bank:
             from api.services.items import load_bank_items
 
@@ -65,6 +69,8 @@ def create_app(settings: Settings | None = None,
                            allow_methods=["GET", "POST", "PUT", "DELETE"],
                            allow_headers=["Authorization", "Content-Type"])
     app.add_middleware(SecurityHeaders, hsts_seconds=settings.hsts_seconds)
+    # Outermost: a request waiting for admission holds no connection and no thread.
+    app.add_middleware(AdmissionLimit, limit=settings.db_pool_size)
     errors.install(app)
 
     from api.routes import (auth, calibrations, classes, health, learners, sessions,

@@ -1,4 +1,6 @@
-"""HTTP response headers every reply carries (plain ASGI middleware: no per-request task).
+"""Plain ASGI middleware (no per-request task): security headers and admission control.
+
+HTTP response headers every reply carries:
 
 - ``X-Content-Type-Options: nosniff`` — browsers keep the declared media type.
 - ``X-Frame-Options: DENY`` and CSP ``frame-ancestors 'none'`` — no framing (clickjacking).
@@ -12,6 +14,8 @@
 from __future__ import annotations
 
 from typing import Any
+
+import anyio
 
 #: Paths serving HTML that loads scripts and styles (FastAPI's docs pages).
 DOCS_PATHS = ("/docs", "/redoc")
@@ -44,3 +48,44 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+class AdmissionLimit:
+    """At most ``limit`` requests inside the app at once per worker; the rest wait their turn
+    (first come, first served) in the event loop, holding nothing.
+
+    A request can hold its database connection across several thread hops (FastAPI runs
+    each plain-``def`` dependency, the route and the response validation in the thread
+    pool). With more requests inside than connections, every thread can end up waiting
+    for a connection held by a request that waits for a thread: the pool times out.
+    Admitting no more requests than the pool has connections makes that impossible, and
+    keeps the threads from contending for the GIL.
+    """
+
+    def __init__(self, app: Any, limit: int) -> None:
+        self.app, self.limit = app, limit
+        self.semaphore: anyio.Semaphore | None = None
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if self.semaphore is None:  # made in the event loop that serves the requests
+            self.semaphore = anyio.Semaphore(self.limit)
+        semaphore = self.semaphore
+        await semaphore.acquire()
+        admitted = True
+
+        async def send_and_leave(message: dict) -> None:
+            # Leave once the reply is out: background tasks after it hold no slot.
+            nonlocal admitted
+            await send(message)
+            if admitted and message["type"] == "http.response.body" and not message.get("more_body"):
+                admitted = False
+                semaphore.release()
+
+        try:
+            await self.app(scope, receive, send_and_leave)
+        finally:
+            if admitted:
+                semaphore.release()

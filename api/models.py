@@ -153,22 +153,6 @@ class LearnerAbility(SQLModel, table=True):
     updated_at: datetime = _time()
 
 
-class AbilitySnapshot(SQLModel, table=True):
-    """Ability after an answer: the time series behind the teachers' curves."""
-
-    __tablename__ = "ability_snapshots"
-
-    id: int | None = Field(default=None, primary_key=True)
-    learner_id: int = Field(foreign_key="users.id", index=True)
-    language: str = Field(max_length=8)
-    scope: str = Field(max_length=16)
-    theta: float
-    se: float
-    level: str = Field(max_length=2)
-    taken_at: datetime = _time(index=True)
-    response_id: int | None = Field(default=None, foreign_key="responses.id")
-
-
 class VocabularySetRow(SQLModel, table=True):
     __tablename__ = "vocabulary_sets"
 

@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from types import MappingProxyType
 
 import numpy as np
+from scipy import special
 
 #: The levels the engine reports, lowest first.
 LEVELS = ("A1", "A2", "B1", "B2")
@@ -78,6 +79,25 @@ def band_probabilities(posterior, cuts: Sequence[float] = DEFAULT_CUTS) -> np.nd
     below = np.clip((cuts[:, np.newaxis] - nodes) / spacing + 0.5, 0.0, 1.0) @ weights
     below = np.minimum(np.maximum.accumulate(below), 1.0)  # monotone despite rounding
     return np.diff(np.concatenate([[0.0], below, [1.0]]))
+
+
+def normal_level_probabilities(theta: float, se: float,
+                               cuts: Sequence[float] = DEFAULT_CUTS) -> dict[str, float]:
+    """Probability of each CEFR level when ability is normal with mean ``theta`` and SD ``se``.
+
+    .. math::
+
+        \\Pr(\\text{band } k) = \\Phi\\!\\left(\\frac{t_{k+1} - \\theta}{se}\\right)
+                              - \\Phi\\!\\left(\\frac{t_k - \\theta}{se}\\right),
+        \\quad t_0 = -\\infty,\\ t_K = +\\infty.
+
+    The closed form of what :func:`level_probabilities` gives for a grid posterior
+    holding that normal (used for stored estimates kept as mean and SD).
+    """
+    if not se > 0:
+        raise ValueError(f"se must be positive, got {se}")
+    below = special.ndtr((_named(cuts) - float(theta)) / float(se))
+    return dict(zip(LEVELS, np.diff(np.concatenate([[0.0], below, [1.0]])).tolist()))
 
 
 def level_probabilities(posterior, cuts: Sequence[float] = DEFAULT_CUTS) -> dict[str, float]:

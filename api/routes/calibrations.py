@@ -16,7 +16,7 @@ def start(body: CalibrationCreate, admin: Admin, session: SessionDep, settings: 
     """Queue a calibration of the item parameters on the stored responses; it runs after this reply."""
     run = calibrations.create_run(session, admin, body.model_dump(), now)
     if settings.calibration_in_background:
-        background.add_task(calibrations.run, request.app.state.engine, run.id)
+        background.add_task(calibrations.run_after_reply, request.app.state.engine, run.id)
     return CalibrationOut(**calibrations.describe(run))
 
 

@@ -6,7 +6,7 @@ as it is today) and a learner's long-run :class:`engine.growth.GrowthState`
 per language, overall and per skill (ability that changes over weeks). All
 the statistics are the engine's (:mod:`engine.estimation`, :mod:`engine.growth`,
 :mod:`engine.cefr`); this module only moves states between the database and
-the engine and records a snapshot after every answer for the curves.
+the engine; curves are recomputed from the stored answers (:func:`series`).
 """
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from collections.abc import Sequence
 import numpy as np
 from sqlmodel import Session, select
 
-from api.models import AbilitySnapshot, GrowthFit, ItemRow, LearnerAbility, ResponseRow, utc
+from api.models import GrowthFit, ItemRow, LearnerAbility, ResponseRow, utc
 
 OVERALL = "overall"
 SECONDS_PER_DAY = 86_400.0
@@ -82,8 +82,14 @@ def growth_parameters(session: Session, language: str):
     """
     from engine.growth import GrowthParameters
 
-    fitted = session.get(GrowthFit, language)
-    return GrowthParameters.from_dict(fitted.params) if fitted else GrowthParameters()
+    from api.services import item_cache
+
+    def load() -> GrowthParameters:
+        fitted = session.get(GrowthFit, language)
+        return GrowthParameters.from_dict(fitted.params) if fitted else GrowthParameters()
+
+    # Cached with the items: a change to growth_fits bumps the same version (migration 0005).
+    return item_cache.cached(session, ("growth_parameters", language), load)
 
 
 def _with_parameters(state, params):
@@ -106,22 +112,15 @@ def days_of(moment: datetime) -> float:
 
 def normal_summary(theta: float, se: float, language: str, skill: str | None = None) -> dict[str, Any]:
     """theta, se, level and level probabilities of an estimate, the posterior taken as normal."""
-    from engine.estimation import GridPosterior
+    from engine.cefr import normal_level_probabilities
 
-    facts = summary(GridPosterior.prior(mean=theta, sd=max(se, MIN_SE)), language, skill)
-    facts["theta"], facts["se"] = float(theta), float(se)
-    facts["level"] = level_of(theta, language, skill)
-    return facts
+    cuts = cuts_for(language, skill)
+    return {"theta": float(theta), "se": float(se), "level": level_of(theta, language, skill),
+            "level_probabilities": normal_level_probabilities(theta, max(se, MIN_SE), cuts)}
 
 
-def current(session: Session, learner_id: int, language: str, scope: str,
-            for_update: bool = False) -> LearnerAbility | None:
-    statement = select(LearnerAbility).where(LearnerAbility.learner_id == learner_id,
-                                             LearnerAbility.language == language,
-                                             LearnerAbility.scope == scope)
-    if for_update:
-        statement = statement.with_for_update()
-    return session.exec(statement).first()
+def current(session: Session, learner_id: int, language: str, scope: str) -> LearnerAbility | None:
+    return session.get(LearnerAbility, (learner_id, language, scope))
 
 
 def estimate_now(row: LearnerAbility, now: datetime):
@@ -143,19 +142,25 @@ def starting_posterior(session: Session, learner_id: int, language: str, now: da
 
 
 def record_answer(session: Session, learner_id: int, language: str, row: ItemRow, score: int,
-                  now: datetime, response_id: int | None) -> dict[str, dict[str, Any]]:
-    """Update the learner's growth states (overall and the item's skill) and snapshot both.
+                  now: datetime) -> dict[str, dict[str, Any]]:
+    """Update the learner's growth states (overall and the item's skill), staged in ``session``.
 
     The long-run ability is the engine's growth model (:class:`engine.growth.GrowthState`):
     between answers it drifts and follows the learner's growth rate, so weeks of drills
-    are not averaged as if ability stood still.
+    are not averaged as if ability stood still. Both rows are read in one statement,
+    locked (``FOR UPDATE``) against another session of the same learner.
     """
     from engine.growth import GrowthState
 
     out = {}
     params = growth_parameters(session, language)
-    for scope in (OVERALL, row.skill):
-        stored = current(session, learner_id, language, scope, for_update=True)
+    scopes = (OVERALL, row.skill)
+    found = {r.scope: r for r in session.exec(
+        select(LearnerAbility).where(LearnerAbility.learner_id == learner_id,
+                                     LearnerAbility.language == language,
+                                     LearnerAbility.scope.in_(scopes)).with_for_update())}
+    for scope in scopes:
+        stored = found.get(scope)
         state = (_with_parameters(GrowthState.from_dict(stored.posterior), params) if stored
                  else GrowthState.new(params))
         state = state.update(row.a, row.b, row.c, int(score >= row.max_score), days_of(now))
@@ -170,9 +175,6 @@ def record_answer(session: Session, learner_id: int, language: str, row: ItemRow
             stored.posterior = state.to_dict()
             stored.theta, stored.se, stored.updated_at = facts["theta"], facts["se"], now
         session.add(stored)
-        session.add(AbilitySnapshot(learner_id=learner_id, language=language, scope=scope,
-                                    theta=facts["theta"], se=facts["se"], level=facts["level"],
-                                    taken_at=now, response_id=response_id))
         out[scope] = facts
     return out
 

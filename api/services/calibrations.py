@@ -14,6 +14,7 @@ import uuid
 from datetime import datetime, timezone
 from typing import Any
 
+import anyio.to_thread
 import numpy as np
 from sqlalchemy import Engine
 from sqlmodel import Session, select
@@ -49,6 +50,12 @@ def describe(run: CalibrationRun) -> dict[str, Any]:
 def _now() -> datetime:
     # The background job has no request clock: it stamps real time.
     return datetime.now(timezone.utc)
+
+
+async def run_after_reply(engine: Engine, run_id: str) -> None:
+    """:func:`run` on a thread of its own, not one of the request threads (a run takes
+    minutes on a large log; requests must not wait for it)."""
+    await anyio.to_thread.run_sync(run, engine, run_id, limiter=anyio.CapacityLimiter(1))
 
 
 def run(engine: Engine, run_id: str) -> None:

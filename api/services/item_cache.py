@@ -1,20 +1,23 @@
-"""The items as a worker keeps them in memory, checked against the database on every use.
+"""The items (and growth fits) as a worker keeps them in memory, checked against the
+database on every use.
 
 Selecting an exercise needs the parameters of every live item of a language,
 and serving or scoring one needs its content; reading them from the table on
 each request costs more than the rest of the request. This cache holds them
 per process, per database engine, tagged with the ``items_version`` counter
-that triggers bump in every transaction that changes ``items`` (migration
-0004). Each use first reads the counter (one indexed row) in the caller's
-transaction; a different value drops what was cached. The counter is read
-before the items, so data cached under a version is never older than it: a
-change committed by any worker is seen by the next request of every worker.
+that triggers bump in every transaction that changes ``items`` or
+``growth_fits`` (migrations 0004, 0005). Each transaction reads the counter
+once (one indexed row; :func:`use_version` when the caller read it along with
+another row) before any cached data; a different value drops what was cached.
+So data cached under a version is never older than it: a change committed by
+any worker is seen by the next request of every worker.
 """
 from __future__ import annotations
 
 import threading
 import weakref
 from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -26,6 +29,9 @@ from api.models import ItemRow
 
 _version_table = table("items_version", column("id"), column("version"))
 _VERSION = sa_select(_version_table.c.version).where(_version_table.c.id == 1)
+#: The counter as a column expression, for a caller that reads it with another row
+#: (one round trip instead of two), then hands it to :func:`use_version`.
+VERSION_COLUMN = _VERSION.scalar_subquery()
 
 
 @dataclass(frozen=True)
@@ -96,6 +102,7 @@ class _Entry:
         self.version = version
         self.pools: dict[tuple[str, str, str | None], Pool] = {}
         self.items: dict[str, CachedItem] = {}
+        self.values: dict[Any, Any] = {}
 
 
 _lock = threading.Lock()
@@ -111,7 +118,12 @@ def _entry(session: Session) -> _Entry:
     seen = session.info.get("item_cache")
     if transaction is not None and seen is not None and seen[0] is transaction:
         return seen[1]
-    version = session.execute(_VERSION).scalar_one()
+    return use_version(session, session.execute(_VERSION).scalar_one())
+
+
+def use_version(session: Session, version: int) -> _Entry:
+    """Tie the session's current transaction to the cache at ``version``, which the caller
+    read in this transaction (selecting :data:`VERSION_COLUMN`)."""
     engine = session.get_bind()
     with _lock:
         entry = _entries.get(engine)
@@ -120,6 +132,15 @@ def _entry(session: Session) -> _Entry:
             _entries[engine] = entry
     session.info["item_cache"] = (session.get_transaction(), entry)
     return entry
+
+
+def cached(session: Session, key: Any, load: Callable[[], Any]) -> Any:
+    """``load()``'s value, computed once per cache version (``load`` reads tables whose
+    changes bump ``items_version``, in ``session``). The value is shared: do not mutate it."""
+    entry = _entry(session)
+    if key not in entry.values:
+        entry.values[key] = load()
+    return entry.values[key]
 
 
 def pool(session: Session, language: str, track: str, trade: str | None) -> Pool:

@@ -81,14 +81,19 @@ def _lock(session: Session, learner: User, session_id: str) -> LearningSession:
     404 for a session that is not theirs (the row is read once, under the lock).
 
     PostgreSQL: a row lock (``FOR UPDATE``); SQLite: the database's write lock
-    (``BEGIN IMMEDIATE``), as it has no row locks.
+    (``BEGIN IMMEDIATE``), as it has no row locks. The item cache's version comes
+    with the row (one round trip for both).
     """
     begin_write(session)
-    locked = session.exec(select(LearningSession).where(LearningSession.id == session_id)
-                          .with_for_update().execution_options(populate_existing=True)).first()
-    if locked is None or locked.learner_id != learner.id:
+    found = session.exec(select(LearningSession, item_cache.VERSION_COLUMN)
+                         .where(LearningSession.id == session_id)
+                         .with_for_update(of=LearningSession)
+                         .execution_options(populate_existing=True)).first()
+    if found is None or found[0].learner_id != learner.id:
         session.rollback()
         raise NotFound(f"session '{session_id}' not found")
+    locked, version = found
+    item_cache.use_version(session, version)
     return locked
 
 
@@ -132,8 +137,9 @@ def next_item(session: Session, learner: User, session_id: str, settings: Settin
     row.state = state
     row.updated_at = now
     session.add(row)
+    served = _public_item(item_cache.item(session, chosen.id), state)  # read before the commit ends the transaction
     session.commit()
-    return {"done": False, "item": _public_item(item_cache.item(session, chosen.id), state)}
+    return {"done": False, "item": served}
 
 
 def _rng(state: dict[str, Any]) -> np.random.Generator:
@@ -256,10 +262,14 @@ def record_response(session: Session, learner: User, session_id: str, item_id: s
     from content.checking import check_answer
 
     row = _lock(session, learner, session_id)
-    previous = _by_client_id(session, row.id, client_response_id)
-    if previous is not None:
-        return previous.result
     state = dict(row.state)
+    if item_id != state["pending"]:
+        # Not the item waiting for an answer: a retry of an answer already stored (its
+        # first result), or a conflict. An answer to the pending item cannot have been
+        # stored yet; a reused client_response_id then fails the unique constraint below.
+        previous = _by_client_id(session, row.id, client_response_id)
+        if previous is not None:
+            return previous.result
     if item_id not in state["served"]:
         raise Conflict(f"item '{item_id}' was not served in this session", item_id=item_id)
     if item_id != state["pending"]:
@@ -293,7 +303,7 @@ def record_response(session: Session, learner: User, session_id: str, item_id: s
             return previous.result
         raise Conflict(f"item '{item_id}' was already answered in this session",
                        item_id=item_id) from None
-    ability.record_answer(session, row.learner_id, row.language, item_row, score, now, response.id)
+    ability.record_answer(session, row.learner_id, row.language, item_row, score, now)
     if item_row.vocab_key:
         reviews.record(session, row.learner_id, row.language, item_row.vocab_key, score,
                        int(checked.max_score), now)

@@ -8,13 +8,13 @@ from datetime import timedelta
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, SQLModel, select
 
-from api.models import (AbilitySnapshot, AnonymousResponse, ItemRow, LearnerAbility, LearningSession,
-                        ResponseRow, User)
+from api.models import (AnonymousResponse, ItemRow, LearnerAbility, LearningSession, ResponseRow,
+                        ReviewState, User)
 from api_helpers import START
 
 
 def arrange_history(client, learner_id: int, answers: int = 3) -> str:
-    """A session with answers, abilities and snapshots, written straight to the database."""
+    """A session with answers, abilities and review states, written straight to the database."""
     session_id = uuid.uuid4().hex
     with Session(client.app.state.engine) as db:
         for index in range(answers):
@@ -36,9 +36,9 @@ def arrange_history(client, learner_id: int, answers: int = 3) -> str:
                                    correct=bool(index % 2), response_ms=4000, answered_at=moment,
                                    theta=0.1, se=0.9, level="A2", result={"feedback": "ok"})
             db.add(response)
-            db.flush()
-            db.add(AbilitySnapshot(learner_id=learner_id, language="nb", scope="overall", theta=0.1,
-                                   se=0.9, level="A2", taken_at=moment, response_id=response.id))
+            db.add(ReviewState(learner_id=learner_id, vocab_key=f"nb:kitchen:ord{index}",
+                               language="nb", card={"kind": "test"}, due=moment, state="learning",
+                               reviews=1, lapses=0, last_review=moment))
         db.add(LearnerAbility(learner_id=learner_id, language="nb", scope="overall",
                               posterior={"kind": "test"}, theta=0.1, se=0.9, updated_at=START))
         db.commit()
@@ -67,7 +67,7 @@ def test_export_holds_everything_for_the_learner_and_their_teacher(client, peopl
     tables = data["tables"]
     assert [s["id"] for s in tables["sessions"]] == [session_id]
     assert sorted(r["answer"] for r in tables["responses"]) == [f"my typed answer {i}" for i in range(3)]
-    assert len(tables["ability_snapshots"]) == 3 and len(tables["learner_abilities"]) == 1
+    assert len(tables["review_states"]) == 3 and len(tables["learner_abilities"]) == 1
     assert tables["class_learners"] == [{"learner_id": learner["id"], "class_id": people["class_id"]}]
     with Session(client.app.state.engine) as db:
         stored = rows_referring_to(db, learner["id"])

@@ -13,6 +13,7 @@ from engine.cefr import (
     level_index,
     level_of,
     level_probabilities,
+    normal_level_probabilities,
 )
 from engine.estimation import GridPosterior
 
@@ -50,6 +51,21 @@ def test_level_probabilities_match_the_integral_of_the_posterior(mean, sd):
     total = integrate.quad(density, -6.0, 6.0)[0]
     expected = [integrate.quad(density, lo, hi)[0] / total for lo, hi in zip(edges[:-1], edges[1:])]
     np.testing.assert_allclose(list(probabilities.values()), expected, atol=0.01)
+
+
+@pytest.mark.parametrize("mean, sd", [(0.0, 1.0), (0.3, 0.35), (-1.1, 0.25), (2.0, 0.6)])
+def test_normal_level_probabilities_are_the_normal_integral_over_each_band(mean, sd):
+    probabilities = normal_level_probabilities(mean, sd)
+    assert list(probabilities) == list(LEVELS)
+    density = stats.norm(mean, sd).pdf
+    edges = [-np.inf, *DEFAULT_CUTS, np.inf]
+    expected = [integrate.quad(density, lo, hi)[0] for lo, hi in zip(edges[:-1], edges[1:])]
+    np.testing.assert_allclose(list(probabilities.values()), expected, atol=1e-9)
+    # What the grid posterior holding the same normal gives (up to its grid resolution).
+    gridded = level_probabilities(GridPosterior.prior(mean, sd))
+    np.testing.assert_allclose(list(probabilities.values()), list(gridded.values()), atol=0.01)
+    with pytest.raises(ValueError, match="se must be positive"):
+        normal_level_probabilities(mean, 0.0)
 
 
 def test_band_probabilities_work_for_any_number_of_cuts():
