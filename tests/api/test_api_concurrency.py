@@ -179,3 +179,56 @@ def test_sigkill_mid_load_loses_no_acknowledged_answer(database_url, tmp_path):
         row, answers = stored(database_url, session_id)
         assert row.state["answered"] == len(answers)
         assert [a.item_id for a in answers] == row.state["served"][:len(answers)]
+
+
+CROWD = 16
+#: A pool of one connection: every request beyond the first waits its turn.
+ONE_CONNECTION = {**FAST_START, "B1ENGINE_DB_POOL_SIZE": "1"}
+
+
+def test_many_more_learners_than_connections_all_get_through(database_url, tmp_path):
+    """Sixteen learners at once against one worker with one database connection.
+
+    A request holds its connection across several thread hops (dependencies, route,
+    response validation); admitted beyond the pool, requests would wait for threads
+    while threads wait for their connections, until the pool timed out (503). The
+    admission limit queues them instead: every request succeeds.
+    """
+    names = [f"crowd-{i}" for i in range(CROWD)]
+    create_learners(database_url, names, PASSWORD, small_bank())
+    answered: dict[str, int] = {}
+    failures: list[str] = []
+
+    with serving(database_url, tmp_path / "var", workers=1, env=ONE_CONNECTION) as server:
+        with httpx.Client(base_url=server.url, timeout=60) as client:
+            headers = {name: token(client, server.url, name, PASSWORD) for name in names}
+        barrier = threading.Barrier(CROWD)
+
+        def learner(name: str) -> None:
+            with httpx.Client(base_url=server.url, timeout=60) as client:
+                barrier.wait()
+                created = client.post("/v1/sessions", headers=headers[name],
+                                      json={"language": "nb", "mode": "placement"})
+                if created.status_code != 201:
+                    failures.append(f"{created.status_code} {created.text}")
+                    return
+                session_id = created.json()["id"]
+                for _ in range(3):
+                    step = client.get(f"/v1/sessions/{session_id}/next", headers=headers[name])
+                    answer = client.post(
+                        f"/v1/sessions/{session_id}/responses", headers=headers[name],
+                        json={"item_id": step.json()["item"]["id"],
+                              "answer": an_answer(step.json()["item"]),
+                              "client_response_id": uuid.uuid4().hex})
+                    if answer.status_code != 200:
+                        failures.append(f"{answer.status_code} {answer.text}")
+                        return
+                answered[session_id] = 3
+
+        with ThreadPoolExecutor(max_workers=CROWD) as pool:
+            list(pool.map(learner, names))
+    assert not failures, failures[:3]
+    assert len(answered) == CROWD
+    for session_id in answered:
+        row, answers = stored(database_url, session_id)
+        assert row.state["answered"] == len(answers) == 3
