@@ -43,7 +43,7 @@ class Settings(BaseSettings):
     login_window_minutes: int = Field(default=15, gt=0)
     #: Database connections each worker keeps open; also the requests it handles at once
     #: and its request threads (more wait their turn; see ``api.middleware.AdmissionLimit``).
-    db_pool_size: int = Field(default=8, gt=0, le=100)
+    db_pool_size: int = Field(default=4, gt=0, le=100)
     #: Content bank root; None means the bundled ``content/bank``.
     bank_root: Path | None = None
     #: Load the content bank into the items table at start-up.

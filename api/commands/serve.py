@@ -59,17 +59,19 @@ def run_serve(args: argparse.Namespace) -> int:
 
 
 def _run_uvicorn(host: str, port: int, workers: int, access_log: bool) -> None:
-    """``uvicorn.run``, except that with several workers the listening socket is made here.
+    """``uvicorn.run``, except that with several workers each gets a listening socket of its own.
 
-    uvicorn's supervisor binds its socket with ``proto`` 0; the accepted sockets inherit
-    it and asyncio then leaves Nagle's algorithm on (it sets ``TCP_NODELAY`` only for
-    ``IPPROTO_TCP``), so on a keep-alive connection each reply waits ~40 ms for the
-    client's delayed ACK (uvicorn issue #3149). One worker is unaffected.
+    uvicorn's supervisor shares one socket among its workers. Two things go wrong on it:
+    whichever worker wakes first accepts a burst of new connections and keeps them
+    (keep-alive), so under a class logging in at once one worker is busy and the other
+    idle (measured: 44 of 50 connections on one worker); and the socket is bound with
+    ``proto`` 0, so asyncio leaves Nagle's algorithm on for the accepted connections and
+    each keep-alive reply waits ~40 ms for the client's delayed ACK (uvicorn issue #3149).
+    Here every worker listens on its own ``SO_REUSEPORT`` socket, made with
+    ``IPPROTO_TCP``: the kernel spreads connections evenly and ``TCP_NODELAY`` is set.
+    One worker is unaffected.
     """
-    import socket
-
     import uvicorn
-    from uvicorn.supervisors import Multiprocess
 
     if workers <= 1:
         uvicorn.run(APP_FACTORY, factory=True, host=host, port=port, log_level="info",
@@ -77,7 +79,63 @@ def _run_uvicorn(host: str, port: int, workers: int, access_log: bool) -> None:
         return
     config = uvicorn.Config(APP_FACTORY, factory=True, host=host, port=port, workers=workers,
                             log_level="info", access_log=access_log)
-    bound = config.bind_socket()
-    sock = socket.socket(bound.family, bound.type, socket.IPPROTO_TCP, fileno=bound.detach())
+    _workers_class()(config, lambda: _listening_socket(host, port, config.backlog)).run()
+
+
+def _listening_socket(host: str, port: int, backlog: int):
+    import socket
+
+    family, kind, _, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM,
+                                                     flags=socket.AI_PASSIVE)[0]
+    sock = socket.socket(family, kind, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sock.bind(address)
+    sock.listen(backlog)
     sock.set_inheritable(True)
-    Multiprocess(config, sockets=[sock]).run()
+    return sock
+
+
+def _workers_class():
+    from uvicorn.supervisors import Multiprocess
+
+    class Workers(Multiprocess):
+        """uvicorn's supervisor (restarts, signals, health pings), one socket per worker.
+
+        uvicorn starts every worker right after reading ``self.sockets``; each read
+        binds a new socket, and the supervisor's copy is closed once the worker has
+        its own (a listening socket nobody accepts on would get its share of clients).
+        """
+
+        def __init__(self, config, bind) -> None:
+            self._bind, self._handed = bind, []
+            super().__init__(config, sockets=[])
+
+        @property
+        def sockets(self):
+            sock = self._bind()
+            self._handed.append(sock)
+            return [sock]
+
+        @sockets.setter
+        def sockets(self, value) -> None:
+            pass  # uvicorn's __init__ stores the shared list; there is none here
+
+        def _close_handed(self) -> None:
+            for sock in self._handed:
+                sock.close()
+            self._handed.clear()
+
+        def init_processes(self) -> None:
+            super().init_processes()
+            self._close_handed()
+
+        def restart_all(self) -> None:
+            super().restart_all()
+            self._close_handed()
+
+        def keep_subprocess_alive(self) -> None:
+            super().keep_subprocess_alive()
+            self._close_handed()
+
+    return Workers

@@ -18,6 +18,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 
 import numpy as np
+import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from api.models import GrowthFit, ItemRow, LearnerAbility, ResponseRow, utc
@@ -143,39 +144,45 @@ def starting_posterior(session: Session, learner_id: int, language: str, now: da
 
 def record_answer(session: Session, learner_id: int, language: str, row: ItemRow, score: int,
                   now: datetime) -> dict[str, dict[str, Any]]:
-    """Update the learner's growth states (overall and the item's skill), staged in ``session``.
+    """Update the learner's growth states (overall and the item's skill), written in ``session``.
 
     The long-run ability is the engine's growth model (:class:`engine.growth.GrowthState`):
     between answers it drifts and follows the learner's growth rate, so weeks of drills
     are not averaged as if ability stood still. Both rows are read in one statement,
-    locked (``FOR UPDATE``) against another session of the same learner.
+    locked (``FOR UPDATE``) against another session of the same learner, and written
+    with SQL statements (this runs on every answer; the ORM's unit of work costs more).
     """
     from engine.growth import GrowthState
 
-    out = {}
+    table = LearnerAbility.__table__
     params = growth_parameters(session, language)
     scopes = (OVERALL, row.skill)
-    found = {r.scope: r for r in session.exec(
-        select(LearnerAbility).where(LearnerAbility.learner_id == learner_id,
-                                     LearnerAbility.language == language,
-                                     LearnerAbility.scope.in_(scopes)).with_for_update())}
+    found = {scope: posterior for scope, posterior in session.execute(
+        sa.select(table.c.scope, table.c.posterior)
+        .where(table.c.learner_id == learner_id, table.c.language == language,
+               table.c.scope.in_(scopes)).with_for_update())}
+    out, updates, inserts = {}, [], []
     for scope in scopes:
         stored = found.get(scope)
-        state = (_with_parameters(GrowthState.from_dict(stored.posterior), params) if stored
+        state = (_with_parameters(GrowthState.from_dict(stored), params) if stored is not None
                  else GrowthState.new(params))
         state = state.update(row.a, row.b, row.c, int(score >= row.max_score), days_of(now))
         estimate = state.estimate()
         facts = normal_summary(estimate.theta, estimate.se, language,
                                None if scope == OVERALL else scope)
+        values = {"posterior": state.to_dict(), "theta": facts["theta"], "se": facts["se"],
+                  "updated_at": now}
         if stored is None:
-            stored = LearnerAbility(learner_id=learner_id, language=language, scope=scope,
-                                    posterior=state.to_dict(), theta=facts["theta"],
-                                    se=facts["se"], updated_at=now)
+            inserts.append({"learner_id": learner_id, "language": language, "scope": scope, **values})
         else:
-            stored.posterior = state.to_dict()
-            stored.theta, stored.se, stored.updated_at = facts["theta"], facts["se"], now
-        session.add(stored)
+            updates.append({"which_scope": scope, **values})
         out[scope] = facts
+    if updates:
+        session.execute(table.update().where(table.c.learner_id == learner_id,
+                                             table.c.language == language,
+                                             table.c.scope == sa.bindparam("which_scope")), updates)
+    if inserts:
+        session.execute(table.insert(), inserts)
     return out
 
 

@@ -14,12 +14,16 @@ from datetime import datetime
 from typing import Any
 
 import numpy as np
+from sqlalchemy import Row
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from api.db import begin_write
 from api.errors import Conflict, InvalidInput, NotFound
 from api.models import LearningSession, ResponseRow, User, utc
+
+_SESSIONS = LearningSession.__table__
+_RESPONSES = ResponseRow.__table__
 from api.services import ability, item_cache, pathways, reviews
 from api.settings import Settings
 
@@ -76,25 +80,30 @@ def _pool_rows(session: Session, language: str, track: str, trade: str | None) -
     return item_cache.pool(session, language, track, trade)
 
 
-def _lock(session: Session, learner: User, session_id: str) -> LearningSession:
+def _lock(session: Session, learner: User, session_id: str) -> Row:
     """Read the learner's session row under a write lock, so requests on one session serialise;
     404 for a session that is not theirs (the row is read once, under the lock).
 
     PostgreSQL: a row lock (``FOR UPDATE``); SQLite: the database's write lock
     (``BEGIN IMMEDIATE``), as it has no row locks. The item cache's version comes
-    with the row (one round trip for both).
+    with the row (one round trip for both). The row is read and written with SQL
+    statements, not ORM objects: these two requests are most of the service's
+    traffic, and the ORM's unit of work costs more than the rest of them.
     """
     begin_write(session)
-    found = session.exec(select(LearningSession, item_cache.VERSION_COLUMN)
-                         .where(LearningSession.id == session_id)
-                         .with_for_update(of=LearningSession)
-                         .execution_options(populate_existing=True)).first()
-    if found is None or found[0].learner_id != learner.id:
+    found = session.execute(select(_SESSIONS, item_cache.VERSION_COLUMN.label("cache_version"))
+                            .where(_SESSIONS.c.id == session_id)
+                            .with_for_update(of=_SESSIONS)).first()
+    if found is None or found.learner_id != learner.id:
         session.rollback()
         raise NotFound(f"session '{session_id}' not found")
-    locked, version = found
-    item_cache.use_version(session, version)
-    return locked
+    item_cache.use_version(session, found.cache_version)
+    return found
+
+
+def _save(session: Session, session_id: str, **values: Any) -> None:
+    """Write columns of a locked session row (the caller commits)."""
+    session.execute(_SESSIONS.update().where(_SESSIONS.c.id == session_id).values(**values))
 
 
 def _public_item(row: item_cache.CachedItem, state: dict[str, Any]) -> dict[str, Any]:
@@ -129,15 +138,14 @@ def next_item(session: Session, learner: User, session_id: str, settings: Settin
     pool = _pool_rows(session, row.language, row.track, row.trade)
     chosen = _choose(session, row, state, pool, settings, now)
     if chosen is None:
-        _finish(session, row, state, now)
+        finished = _finish(session, row, state, now)
+        _save(session, row.id, updated_at=now, **finished)
         session.commit()
-        return {"done": True, "result": row.result}
+        return {"done": True, "result": finished["result"]}
     state["pending"] = chosen.id
     state["served"] = [*state["served"], chosen.id]
-    row.state = state
-    row.updated_at = now
-    session.add(row)
-    served = _public_item(item_cache.item(session, chosen.id), state)  # read before the commit ends the transaction
+    served = _public_item(item_cache.item(session, chosen.id), state)
+    _save(session, row.id, state=state, updated_at=now)
     session.commit()
     return {"done": False, "item": served}
 
@@ -147,7 +155,7 @@ def _rng(state: dict[str, Any]) -> np.random.Generator:
     return np.random.default_rng([state["seed"], len(state["served"])])
 
 
-def _should_stop(row: LearningSession, state: dict[str, Any], settings: Settings) -> bool:
+def _should_stop(row: Row, state: dict[str, Any], settings: Settings) -> bool:
     answered = state["answered"]
     if row.mode == "drill":
         return answered >= settings.drill_length
@@ -158,7 +166,7 @@ def _should_stop(row: LearningSession, state: dict[str, Any], settings: Settings
                                  PLACEMENT_SE_TARGET)
 
 
-def _choose(session: Session, row: LearningSession, state: dict[str, Any], pool: item_cache.Pool,
+def _choose(session: Session, row: Row, state: dict[str, Any], pool: item_cache.Pool,
             settings: Settings, now: datetime) -> Any | None:
     """The next item, and the state's drill counters updated (``reviews``, ``new``, ``new_trade``)."""
     if _should_stop(row, state, settings):
@@ -179,7 +187,7 @@ def _choose(session: Session, row: LearningSession, state: dict[str, Any], pool:
     return chosen
 
 
-def _select(row: LearningSession, state: dict[str, Any], pool: item_cache.Pool, available: np.ndarray,
+def _select(row: Row, state: dict[str, Any], pool: item_cache.Pool, available: np.ndarray,
             settings: Settings) -> Any:
     from api.services.engine_calls import select_item
 
@@ -190,7 +198,7 @@ def _select(row: LearningSession, state: dict[str, Any], pool: item_cache.Pool, 
     return pool[int(index)]
 
 
-def _due_review(session: Session, row: LearningSession, state: dict[str, Any], pool: item_cache.Pool,
+def _due_review(session: Session, row: Row, state: dict[str, Any], pool: item_cache.Pool,
                 available: np.ndarray, settings: Settings, now: datetime) -> Any | None:
     """An item of the most overdue vocabulary entry, while reviews are under their share of the drill.
 
@@ -210,7 +218,7 @@ def _due_review(session: Session, row: LearningSession, state: dict[str, Any], p
     return None
 
 
-def _new_items(session: Session, row: LearningSession, state: dict[str, Any], pool: item_cache.Pool,
+def _new_items(session: Session, row: Row, state: dict[str, Any], pool: item_cache.Pool,
                available: np.ndarray) -> np.ndarray:
     """Items for the new part of a drill: the pathway's blend, unseen first, no early reviews.
 
@@ -237,19 +245,16 @@ def _new_items(session: Session, row: LearningSession, state: dict[str, Any], po
     return available
 
 
-def _finish(session: Session, row: LearningSession, state: dict[str, Any], now: datetime) -> None:
+def _finish(session: Session, row: Row, state: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """The columns that close a session: status, result (the final estimate), finish time."""
     posterior = ability.load_posterior(state["posterior"])
     result = ability.summary(posterior, row.language)
     result["items_answered"] = state["answered"]
     result["mode"] = row.mode
     if row.mode == "drill":
-        answers = list(session.exec(select(ResponseRow).where(ResponseRow.session_id == row.id)))
-        result["correct"] = sum(r.correct for r in answers)
-    row.status = "done"
-    row.result = result
-    row.finished_at = now
-    row.updated_at = now
-    session.add(row)
+        answers = list(session.exec(select(ResponseRow.correct).where(ResponseRow.session_id == row.id)))
+        result["correct"] = sum(answers)
+    return {"status": "done", "result": result, "finished_at": now}
 
 
 def record_response(session: Session, learner: User, session_id: str, item_id: str, answer: Any,
@@ -287,14 +292,13 @@ def record_response(session: Session, learner: User, session_id: str, item_id: s
     done = _should_stop(row, state, settings)
     result = {"score": score, "max_score": int(checked.max_score), "correct": bool(checked.correct),
               "feedback": checked.feedback, **facts, "done": done}
-    response = ResponseRow(session_id=row.id, learner_id=row.learner_id, item_id=item_id,
-                           client_response_id=client_response_id, answer=answer, score=score,
-                           max_score=int(checked.max_score), correct=bool(checked.correct),
-                           response_ms=response_ms, answered_at=now, theta=facts["theta"],
-                           se=facts["se"], level=facts["level"], result=result)
-    session.add(response)
     try:
-        session.flush()
+        session.execute(_RESPONSES.insert().values(
+            session_id=row.id, learner_id=row.learner_id, item_id=item_id,
+            client_response_id=client_response_id, answer=answer, score=score,
+            max_score=int(checked.max_score), correct=bool(checked.correct),
+            response_ms=response_ms, answered_at=now, theta=facts["theta"], se=facts["se"],
+            level=facts["level"], result=result))
     except IntegrityError:
         # A concurrent request stored this answer first: return what it recorded.
         session.rollback()
@@ -307,11 +311,8 @@ def record_response(session: Session, learner: User, session_id: str, item_id: s
     if item_row.vocab_key:
         reviews.record(session, row.learner_id, row.language, item_row.vocab_key, score,
                        int(checked.max_score), now)
-    row.state = state
-    row.updated_at = now
-    if done:
-        _finish(session, row, state, now)
-    session.add(row)
+    finished = _finish(session, row, state, now) if done else {}
+    _save(session, row.id, state=state, updated_at=now, **finished)
     session.commit()
     return result
 
