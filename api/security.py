@@ -1,6 +1,7 @@
 """Password hashing (pwdlib, Argon2) and access tokens (PyJWT, HS256)."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 
@@ -35,20 +36,29 @@ def create_token(user_id: int, role: str, secret: str, algorithm: str, expires_i
     return jwt.encode(claims, secret, algorithm=algorithm)
 
 
-def decode_token(token: str, secret: str, algorithm: str, now: datetime) -> int:
-    """The user id in a valid token unexpired at ``now``; :class:`Unauthorized` otherwise.
+@dataclass(frozen=True)
+class TokenClaims:
+    """What a valid token says: whose it is and the role signed into it at login."""
+
+    user_id: int
+    role: str
+
+
+def decode_token(token: str, secret: str, algorithm: str, now: datetime) -> TokenClaims:
+    """The claims of a valid token unexpired at ``now``; :class:`Unauthorized` otherwise.
 
     Expiry is checked against the request's clock rather than PyJWT's own, so
     the service has one notion of time.
     """
     try:
         claims = jwt.decode(token, secret, algorithms=[algorithm],
-                            options={"require": ["sub", "exp"], "verify_exp": False,
+                            options={"require": ["sub", "exp", "role"], "verify_exp": False,
                                      "verify_iat": False})
         user_id = int(claims["sub"])
         expires = float(claims["exp"])
+        role = str(claims["role"])
     except (jwt.InvalidTokenError, ValueError, TypeError):
         raise Unauthorized("invalid token") from None
     if now.timestamp() >= expires:
         raise Unauthorized("token expired")
-    return user_id
+    return TokenClaims(user_id, role)

@@ -1,4 +1,6 @@
 """HTTP routes, one module per resource. Routes only translate HTTP to service calls."""
+from fastapi import Response
+from pydantic import BaseModel
 
 #: Problem-details responses documented on every route that can produce them.
 PROBLEM = {"model": None, "content": {"application/problem+json": {}}}
@@ -11,3 +13,13 @@ def problems(*statuses: int) -> dict[int, dict]:
                     503: "Unavailable"}
     return {status: {"description": descriptions[status],
                      "content": {"application/problem+json": {}}} for status in statuses}
+
+
+def reply(model: BaseModel, status_code: int = 200) -> Response:
+    """``model`` as the JSON reply, serialised in the route's thread.
+
+    A plain-``def`` route that returns a model has it validated again by FastAPI in
+    one more thread hop; the hot routes (``next``, ``responses``) build their
+    ``response_model`` themselves and return it this way (the schema stays documented).
+    """
+    return Response(model.model_dump_json(), status_code=status_code, media_type="application/json")

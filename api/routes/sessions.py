@@ -1,7 +1,9 @@
 from fastapi import APIRouter
 
 from api.deps import Learner, NowDep, OwnSession, OwnSessionRef, SessionDep, SettingsDep
-from api.routes import problems
+from fastapi import Response
+
+from api.routes import problems, reply
 from api.schemas import NextOut, ResponseIn, ResponseOut, SessionCreate, SessionOut
 from api.services import sessions
 
@@ -22,17 +24,17 @@ def get(row: OwnSession) -> SessionOut:
 
 
 @router.get("/{session_id}/next", response_model=NextOut, responses=problems(401, 403, 404))
-def next_item(ref: OwnSessionRef, session: SessionDep, settings: SettingsDep, now: NowDep) -> NextOut:
+def next_item(ref: OwnSessionRef, session: SessionDep, settings: SettingsDep, now: NowDep) -> Response:
     """The next exercise (never its answers, feedback or parameters), or the result when done."""
-    return NextOut(**sessions.next_item(session, ref.learner, ref.session_id, settings, now))
+    return reply(NextOut(**sessions.next_item(session, ref.learner_id, ref.session_id, settings, now)))
 
 
 @router.post("/{session_id}/responses", response_model=ResponseOut,
              responses=problems(401, 403, 404, 409, 422))
 def respond(body: ResponseIn, ref: OwnSessionRef, session: SessionDep, settings: SettingsDep,
-            now: NowDep) -> ResponseOut:
+            now: NowDep) -> Response:
     """Answer the served exercise. Re-sending a `client_response_id` returns the first result."""
-    result = sessions.record_response(session, ref.learner, ref.session_id, body.item_id,
+    result = sessions.record_response(session, ref.learner_id, ref.session_id, body.item_id,
                                       body.answer, body.response_ms, body.client_response_id,
                                       settings, now)
-    return ResponseOut(**result)
+    return reply(ResponseOut(**result))

@@ -80,7 +80,7 @@ def _pool_rows(session: Session, language: str, track: str, trade: str | None) -
     return item_cache.pool(session, language, track, trade)
 
 
-def _lock(session: Session, learner: User, session_id: str) -> Row:
+def _lock(session: Session, learner_id: int, session_id: str) -> Row:
     """Read the learner's session row under a write lock, so requests on one session serialise;
     404 for a session that is not theirs (the row is read once, under the lock).
 
@@ -94,7 +94,7 @@ def _lock(session: Session, learner: User, session_id: str) -> Row:
     found = session.execute(select(_SESSIONS, item_cache.VERSION_COLUMN.label("cache_version"))
                             .where(_SESSIONS.c.id == session_id)
                             .with_for_update(of=_SESSIONS)).first()
-    if found is None or found.learner_id != learner.id:
+    if found is None or found.learner_id != learner_id:
         session.rollback()
         raise NotFound(f"session '{session_id}' not found")
     item_cache.use_version(session, found.cache_version)
@@ -121,14 +121,14 @@ def _public_item(row: item_cache.CachedItem, state: dict[str, Any]) -> dict[str,
     return view
 
 
-def next_item(session: Session, learner: User, session_id: str, settings: Settings,
+def next_item(session: Session, learner_id: int, session_id: str, settings: Settings,
               now: datetime) -> dict[str, Any]:
     """``{"done": False, "item": ...}`` or ``{"done": True, "result": ...}``.
 
     The item waiting for an answer is served again on a repeated call (a phone
     that lost the reply gets the same exercise).
     """
-    row = _lock(session, learner, session_id)
+    row = _lock(session, learner_id, session_id)
     if row.status == "done":
         return {"done": True, "result": row.result}
     state = dict(row.state)
@@ -257,7 +257,7 @@ def _finish(session: Session, row: Row, state: dict[str, Any], now: datetime) ->
     return {"status": "done", "result": result, "finished_at": now}
 
 
-def record_response(session: Session, learner: User, session_id: str, item_id: str, answer: Any,
+def record_response(session: Session, learner_id: int, session_id: str, item_id: str, answer: Any,
                     response_ms: int | None, client_response_id: str,
                     settings: Settings, now: datetime) -> dict[str, Any]:
     """Score an answer, update the estimates, and return the learner's feedback.
@@ -266,7 +266,7 @@ def record_response(session: Session, learner: User, session_id: str, item_id: s
     and then returns what it recorded."""
     from content.checking import check_answer
 
-    row = _lock(session, learner, session_id)
+    row = _lock(session, learner_id, session_id)
     state = dict(row.state)
     if item_id != state["pending"]:
         # Not the item waiting for an answer: a retry of an answer already stored (its
