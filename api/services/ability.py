@@ -142,6 +142,18 @@ def starting_posterior(session: Session, learner_id: int, language: str, now: da
     return GridPosterior.prior(mean=estimate.theta, sd=max(estimate.se, MIN_SE))
 
 
+# Built once: record_answer runs on every answer (building a statement costs as much as running it).
+_ABILITIES = LearnerAbility.__table__
+_ABILITIES_LOCKED = (sa.select(_ABILITIES.c.scope, _ABILITIES.c.posterior)
+                     .where(_ABILITIES.c.learner_id == sa.bindparam("learner_id_"),
+                            _ABILITIES.c.language == sa.bindparam("language_"),
+                            _ABILITIES.c.scope.in_(sa.bindparam("scopes", expanding=True)))
+                     .with_for_update())
+_ABILITY_UPDATE = _ABILITIES.update().where(_ABILITIES.c.learner_id == sa.bindparam("learner_id_"),
+                                            _ABILITIES.c.language == sa.bindparam("language_"),
+                                            _ABILITIES.c.scope == sa.bindparam("scope_"))
+
+
 def record_answer(session: Session, learner_id: int, language: str, row: ItemRow, score: int,
                   now: datetime) -> dict[str, dict[str, Any]]:
     """Update the learner's growth states (overall and the item's skill), written in ``session``.
@@ -154,13 +166,11 @@ def record_answer(session: Session, learner_id: int, language: str, row: ItemRow
     """
     from engine.growth import GrowthState
 
-    table = LearnerAbility.__table__
     params = growth_parameters(session, language)
     scopes = (OVERALL, row.skill)
-    found = {scope: posterior for scope, posterior in session.execute(
-        sa.select(table.c.scope, table.c.posterior)
-        .where(table.c.learner_id == learner_id, table.c.language == language,
-               table.c.scope.in_(scopes)).with_for_update())}
+    key = {"learner_id_": learner_id, "language_": language}
+    found = {scope: posterior for scope, posterior in
+             session.execute(_ABILITIES_LOCKED, {**key, "scopes": list(scopes)})}
     out, updates, inserts = {}, [], []
     for scope in scopes:
         stored = found.get(scope)
@@ -175,14 +185,12 @@ def record_answer(session: Session, learner_id: int, language: str, row: ItemRow
         if stored is None:
             inserts.append({"learner_id": learner_id, "language": language, "scope": scope, **values})
         else:
-            updates.append({"which_scope": scope, **values})
+            updates.append({"scope_": scope, **values})
         out[scope] = facts
-    if updates:
-        session.execute(table.update().where(table.c.learner_id == learner_id,
-                                             table.c.language == language,
-                                             table.c.scope == sa.bindparam("which_scope")), updates)
+    for values in updates:
+        session.execute(_ABILITY_UPDATE, {**key, **values})
     if inserts:
-        session.execute(table.insert(), inserts)
+        session.execute(_ABILITIES.insert(), inserts)
     return out
 
 

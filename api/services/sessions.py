@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 import numpy as np
+import sqlalchemy as sa
 from sqlalchemy import Row
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
@@ -21,11 +22,16 @@ from sqlmodel import Session, select
 from api.db import begin_write
 from api.errors import Conflict, InvalidInput, NotFound
 from api.models import LearningSession, ResponseRow, User, utc
-
-_SESSIONS = LearningSession.__table__
-_RESPONSES = ResponseRow.__table__
 from api.services import ability, item_cache, pathways, reviews
 from api.settings import Settings
+
+# The statements of the two hot requests, built once (building one costs as much as running it).
+_SESSIONS = LearningSession.__table__
+_LOCK = (sa.select(_SESSIONS, item_cache.VERSION_COLUMN.label("cache_version"))
+         .where(_SESSIONS.c.id == sa.bindparam("session_id")).with_for_update(of=_SESSIONS))
+#: SET the columns named in the parameters (besides ``session_id_``).
+_SAVE = _SESSIONS.update().where(_SESSIONS.c.id == sa.bindparam("session_id_"))
+_RECORD = ResponseRow.__table__.insert()
 
 #: Placement test length bounds and precision target (passed to the engine's stopping rule).
 PLACEMENT_MIN_ITEMS = 10
@@ -91,9 +97,7 @@ def _lock(session: Session, learner_id: int, session_id: str) -> Row:
     traffic, and the ORM's unit of work costs more than the rest of them.
     """
     begin_write(session)
-    found = session.execute(select(_SESSIONS, item_cache.VERSION_COLUMN.label("cache_version"))
-                            .where(_SESSIONS.c.id == session_id)
-                            .with_for_update(of=_SESSIONS)).first()
+    found = session.execute(_LOCK, {"session_id": session_id}).first()
     if found is None or found.learner_id != learner_id:
         session.rollback()
         raise NotFound(f"session '{session_id}' not found")
@@ -103,7 +107,7 @@ def _lock(session: Session, learner_id: int, session_id: str) -> Row:
 
 def _save(session: Session, session_id: str, **values: Any) -> None:
     """Write columns of a locked session row (the caller commits)."""
-    session.execute(_SESSIONS.update().where(_SESSIONS.c.id == session_id).values(**values))
+    session.execute(_SAVE, {"session_id_": session_id, **values})
 
 
 def _public_item(row: item_cache.CachedItem, state: dict[str, Any]) -> dict[str, Any]:
@@ -293,7 +297,7 @@ def record_response(session: Session, learner_id: int, session_id: str, item_id:
     result = {"score": score, "max_score": int(checked.max_score), "correct": bool(checked.correct),
               "feedback": checked.feedback, **facts, "done": done}
     try:
-        session.execute(_RESPONSES.insert().values(
+        session.execute(_RECORD, dict(
             session_id=row.id, learner_id=row.learner_id, item_id=item_id,
             client_response_id=client_response_id, answer=answer, score=score,
             max_score=int(checked.max_score), correct=bool(checked.correct),
