@@ -169,8 +169,9 @@ def record_answer(session: Session, learner_id: int, language: str, row: ItemRow
     params = growth_parameters(session, language)
     scopes = (OVERALL, row.skill)
     key = {"learner_id_": learner_id, "language_": language}
+    connection = session.connection()
     found = {scope: posterior for scope, posterior in
-             session.execute(_ABILITIES_LOCKED, {**key, "scopes": list(scopes)})}
+             connection.execute(_ABILITIES_LOCKED, {**key, "scopes": list(scopes)})}
     out, updates, inserts = {}, [], []
     for scope in scopes:
         stored = found.get(scope)
@@ -188,9 +189,9 @@ def record_answer(session: Session, learner_id: int, language: str, row: ItemRow
             updates.append({"scope_": scope, **values})
         out[scope] = facts
     for values in updates:
-        session.execute(_ABILITY_UPDATE, {**key, **values})
+        connection.execute(_ABILITY_UPDATE, {**key, **values})
     if inserts:
-        session.execute(_ABILITIES.insert(), inserts)
+        connection.execute(_ABILITIES.insert(), inserts)
     return out
 
 

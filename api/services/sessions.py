@@ -97,7 +97,7 @@ def _lock(session: Session, learner_id: int, session_id: str) -> Row:
     traffic, and the ORM's unit of work costs more than the rest of them.
     """
     begin_write(session)
-    found = session.execute(_LOCK, {"session_id": session_id}).first()
+    found = session.connection().execute(_LOCK, {"session_id": session_id}).first()
     if found is None or found.learner_id != learner_id:
         session.rollback()
         raise NotFound(f"session '{session_id}' not found")
@@ -107,7 +107,7 @@ def _lock(session: Session, learner_id: int, session_id: str) -> Row:
 
 def _save(session: Session, session_id: str, **values: Any) -> None:
     """Write columns of a locked session row (the caller commits)."""
-    session.execute(_SAVE, {"session_id_": session_id, **values})
+    session.connection().execute(_SAVE, {"session_id_": session_id, **values})
 
 
 def _public_item(row: item_cache.CachedItem, state: dict[str, Any]) -> dict[str, Any]:
@@ -297,7 +297,7 @@ def record_response(session: Session, learner_id: int, session_id: str, item_id:
     result = {"score": score, "max_score": int(checked.max_score), "correct": bool(checked.correct),
               "feedback": checked.feedback, **facts, "done": done}
     try:
-        session.execute(_RECORD, dict(
+        session.connection().execute(_RECORD, dict(
             session_id=row.id, learner_id=row.learner_id, item_id=item_id,
             client_response_id=client_response_id, answer=answer, score=score,
             max_score=int(checked.max_score), correct=bool(checked.correct),
