@@ -188,8 +188,8 @@ def record_answer(session: Session, learner_id: int, language: str, row: ItemRow
         else:
             updates.append({"scope_": scope, **values})
         out[scope] = facts
-    for values in updates:
-        connection.execute(_ABILITY_UPDATE, {**key, **values})
+    if updates:  # one executemany: psycopg pipelines it into one round trip
+        connection.execute(_ABILITY_UPDATE, [{**key, **values} for values in updates])
     if inserts:
         connection.execute(_ABILITIES.insert(), inserts)
     return out
