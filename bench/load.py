@@ -10,7 +10,8 @@ next. Prints requests/s, answers/s and p50/p95/p99 latency of ``next`` and ``res
     .venv/bin/python bench/load.py                      # 50 learners, 30 s per backend
     .venv/bin/python bench/load.py --learners 25 --seconds 10 --backends sqlite
 
-Target on a 2-core machine: 50 learners, p99 < 100 ms, >= 300 answers/s on PostgreSQL.
+Target on a 2-core machine: 50 learners, p99 < 100 ms, >= 300 answers/s on PostgreSQL
+(measured figures: docs/operations.md, "Load").
 """
 from __future__ import annotations
 
