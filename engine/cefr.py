@@ -9,6 +9,7 @@ on a cut belongs to the band above it.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
 from types import MappingProxyType
 
 import numpy as np
@@ -21,14 +22,32 @@ DEFAULT_CUTS = (-1.0, 0.0, 1.0)
 #: Cut scores set from a standard-setting study, by ``(language, skill)``;
 #: ``skill=None`` covers every skill of the language. Empty until one is run.
 CUT_OVERRIDES: Mapping[tuple[str, str | None], tuple[float, ...]] = MappingProxyType({})
+#: Distinct cut-score tuples whose check is remembered (a handful per language and skill).
+CHECKED_CUTS_CACHE_SIZE = 256
 
 
 def check_cuts(cuts: Sequence[float]) -> np.ndarray:
-    """Cut scores as a float array; raises ``ValueError`` unless finite and strictly increasing."""
-    cuts = np.asarray(cuts, dtype=float)
+    """Cut scores as a float array; raises ``ValueError`` unless finite and strictly increasing.
+
+    A tuple (what :func:`cuts_for` returns) is checked once and its read-only array
+    reused: the service asks for the level of every estimate it reports.
+    """
+    if isinstance(cuts, tuple):
+        return _checked_tuple(cuts)
+    return _checked(np.asarray(cuts, dtype=float))
+
+
+def _checked(cuts: np.ndarray) -> np.ndarray:
     if cuts.ndim != 1 or cuts.size == 0 or not np.all(np.isfinite(cuts)) or np.any(np.diff(cuts) <= 0):
         raise ValueError(f"cut scores must be finite and strictly increasing, got {cuts.tolist()}")
     return cuts
+
+
+@lru_cache(maxsize=CHECKED_CUTS_CACHE_SIZE)
+def _checked_tuple(cuts: tuple[float, ...]) -> np.ndarray:
+    checked = _checked(np.array(cuts, dtype=float))
+    checked.setflags(write=False)
+    return checked
 
 
 def cuts_for(language: str, skill: str | None = None,
