@@ -10,8 +10,8 @@ from fastapi.security import OAuth2PasswordBearer
 from sqlmodel import Session
 
 from api.errors import Forbidden, NotFound, Unauthorized
-from api.models import LearningSession, SchoolClass, User
-from api.security import decode_token
+from api.models import LearningSession, SchoolClass, User, utc
+from api.security import TokenClaims, decode_token
 from api.settings import Settings
 
 #: Largest id accepted in a path (the databases' integer columns are 32-bit on PostgreSQL).
@@ -56,7 +56,7 @@ def get_current_user(session: SessionDep, settings: SettingsDep, now: NowDep,
         raise Unauthorized("missing bearer token")
     claims = decode_token(token, settings.signing_secret(), settings.jwt_algorithm, now)
     user = session.get(User, claims.user_id)
-    if user is None:
+    if user is None or not claims.names_account_created(utc(user.created_at)):
         raise Unauthorized("unknown user")
     return user
 
@@ -77,13 +77,14 @@ def require_role(*roles: str):
     return check
 
 
-async def token_learner_id(settings: SettingsDep, now: NowDep,
-                           token: Annotated[str | None, Depends(oauth2_scheme)]) -> int:
-    """The learner a valid token names, from the token alone: no database read, no thread hop.
+async def learner_token(settings: SettingsDep, now: NowDep,
+                        token: Annotated[str | None, Depends(oauth2_scheme)]) -> TokenClaims:
+    """A valid learner token's claims, from the token alone: no database read, no thread hop.
 
     Only for routes that then lock one of the learner's sessions (``next`` and
     ``responses``, most of the traffic): the lock reads the session row and checks
-    it is theirs, in the route's own transaction. An erased learner has no sessions
+    it is the token holder's (the session's learner, created before the token was
+    issued), in the route's own transaction. An erased learner has no sessions
     left, so their token finds nothing there (404). The role is the one signed into
     the token at login (no route changes a role).
     """
@@ -91,7 +92,7 @@ async def token_learner_id(settings: SettingsDep, now: NowDep,
         raise Unauthorized("missing bearer token")
     claims = decode_token(token, settings.signing_secret(), settings.jwt_algorithm, now)
     _check_role(claims.role, ("learner",))
-    return claims.user_id
+    return claims
 
 
 Learner = Annotated[User, Depends(require_role("learner"))]
@@ -131,18 +132,18 @@ def load_visible_learner(session: SessionDep, user: CurrentUser,
 
 
 class SessionRef:
-    """A learner's id and the id of a session they name, not read yet: routes that lock the
-    session row read it once, under the lock, and check ownership there (404 likewise)."""
+    """A learner token's claims and the id of a session it names, not read yet: routes that
+    lock the session row read it once, under the lock, and check ownership there (404)."""
 
-    __slots__ = ("learner_id", "session_id")
+    __slots__ = ("claims", "session_id")
 
-    def __init__(self, learner_id: int, session_id: str) -> None:
-        self.learner_id, self.session_id = learner_id, session_id
+    def __init__(self, claims: TokenClaims, session_id: str) -> None:
+        self.claims, self.session_id = claims, session_id
 
 
-async def learner_session_ref(learner_id: Annotated[int, Depends(token_learner_id)],
+async def learner_session_ref(claims: Annotated[TokenClaims, Depends(learner_token)],
                               session_id: Annotated[str, Path(max_length=36)]) -> SessionRef:
-    return SessionRef(learner_id, session_id)
+    return SessionRef(claims, session_id)
 
 
 TeacherClass = Annotated[SchoolClass, Depends(load_teacher_class)]

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 
 import jwt
@@ -36,12 +36,31 @@ def create_token(user_id: int, role: str, secret: str, algorithm: str, expires_i
     return jwt.encode(claims, secret, algorithm=algorithm)
 
 
+#: JWT times are whole seconds: an account created in the second its token was issued
+#: has ``created_at`` up to this much after ``iat``.
+IAT_RESOLUTION = timedelta(seconds=1)
+
+
 @dataclass(frozen=True)
 class TokenClaims:
-    """What a valid token says: whose it is and the role signed into it at login."""
+    """What a valid token says: whose it is, the role signed into it at login, and when."""
 
     user_id: int
     role: str
+    issued_at: datetime
+
+    @property
+    def created_before(self) -> datetime:
+        """The account the token was issued to was created before this moment.
+
+        An erased account's id can be given to a new account (SQLite reuses the
+        highest row id); a token issued before an account existed is not its token.
+        """
+        return self.issued_at + IAT_RESOLUTION
+
+    def names_account_created(self, created_at: datetime) -> bool:
+        """Whether an account created at ``created_at`` can be the one the token names."""
+        return created_at < self.created_before
 
 
 def decode_token(token: str, secret: str, algorithm: str, now: datetime) -> TokenClaims:
@@ -52,13 +71,14 @@ def decode_token(token: str, secret: str, algorithm: str, now: datetime) -> Toke
     """
     try:
         claims = jwt.decode(token, secret, algorithms=[algorithm],
-                            options={"require": ["sub", "exp", "role"], "verify_exp": False,
-                                     "verify_iat": False})
+                            options={"require": ["sub", "exp", "role", "iat"],
+                                     "verify_exp": False, "verify_iat": False})
         user_id = int(claims["sub"])
         expires = float(claims["exp"])
         role = str(claims["role"])
-    except (jwt.InvalidTokenError, ValueError, TypeError):
+        issued_at = datetime.fromtimestamp(float(claims["iat"]), timezone.utc)
+    except (jwt.InvalidTokenError, ValueError, TypeError, OverflowError, OSError):
         raise Unauthorized("invalid token") from None
     if now.timestamp() >= expires:
         raise Unauthorized("token expired")
-    return TokenClaims(user_id, role)
+    return TokenClaims(user_id, role, issued_at)

@@ -26,7 +26,8 @@ def get(row: OwnSession) -> SessionOut:
 @router.get("/{session_id}/next", response_model=NextOut, responses=problems(401, 403, 404))
 def next_item(ref: OwnSessionRef, session: SessionDep, settings: SettingsDep, now: NowDep) -> Response:
     """The next exercise (never its answers, feedback or parameters), or the result when done."""
-    return reply(NextOut(**sessions.next_item(session, ref.learner_id, ref.session_id, settings, now)))
+    return reply(NextOut(**sessions.next_item(session, ref.claims.user_id, ref.session_id, settings, now,
+                                         created_before=ref.claims.created_before)))
 
 
 @router.post("/{session_id}/responses", response_model=ResponseOut,
@@ -34,7 +35,7 @@ def next_item(ref: OwnSessionRef, session: SessionDep, settings: SettingsDep, no
 def respond(body: ResponseIn, ref: OwnSessionRef, session: SessionDep, settings: SettingsDep,
             now: NowDep) -> Response:
     """Answer the served exercise. Re-sending a `client_response_id` returns the first result."""
-    result = sessions.record_response(session, ref.learner_id, ref.session_id, body.item_id,
+    result = sessions.record_response(session, ref.claims.user_id, ref.session_id, body.item_id,
                                       body.answer, body.response_ms, body.client_response_id,
-                                      settings, now)
+                                      settings, now, created_before=ref.claims.created_before)
     return reply(ResponseOut(**result))

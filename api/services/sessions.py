@@ -27,7 +27,10 @@ from api.settings import Settings
 
 # The statements of the two hot requests, built once (building one costs as much as running it).
 _SESSIONS = LearningSession.__table__
-_LOCK = (sa.select(_SESSIONS, item_cache.VERSION_COLUMN.label("cache_version"))
+_USERS = User.__table__
+_LOCK = (sa.select(_SESSIONS, item_cache.VERSION_COLUMN.label("cache_version"),
+                   sa.select(_USERS.c.created_at).where(_USERS.c.id == _SESSIONS.c.learner_id)
+                   .scalar_subquery().label("learner_created_at"))
          .where(_SESSIONS.c.id == sa.bindparam("session_id")).with_for_update(of=_SESSIONS))
 #: SET the columns named in the parameters (besides ``session_id_``).
 _SAVE = _SESSIONS.update().where(_SESSIONS.c.id == sa.bindparam("session_id_"))
@@ -86,7 +89,8 @@ def _pool_rows(session: Session, language: str, track: str, trade: str | None) -
     return item_cache.pool(session, language, track, trade)
 
 
-def _lock(session: Session, learner_id: int, session_id: str) -> Row:
+def _lock(session: Session, learner_id: int, session_id: str,
+          created_before: datetime | None = None) -> Row:
     """Read the learner's session row under a write lock, so requests on one session serialise;
     404 for a session that is not theirs (the row is read once, under the lock).
 
@@ -98,7 +102,8 @@ def _lock(session: Session, learner_id: int, session_id: str) -> Row:
     """
     begin_write(session)
     found = session.connection().execute(_LOCK, {"session_id": session_id}).first()
-    if found is None or found.learner_id != learner_id:
+    if (found is None or found.learner_id != learner_id
+            or (created_before is not None and utc(found.learner_created_at) >= created_before)):
         session.rollback()
         raise NotFound(f"session '{session_id}' not found")
     item_cache.use_version(session, found.cache_version)
@@ -126,13 +131,15 @@ def _public_item(row: item_cache.CachedItem, state: dict[str, Any]) -> dict[str,
 
 
 def next_item(session: Session, learner_id: int, session_id: str, settings: Settings,
-              now: datetime) -> dict[str, Any]:
+              now: datetime, created_before: datetime | None = None) -> dict[str, Any]:
     """``{"done": False, "item": ...}`` or ``{"done": True, "result": ...}``.
 
     The item waiting for an answer is served again on a repeated call (a phone
-    that lost the reply gets the same exercise).
+    that lost the reply gets the same exercise). ``created_before``: the learner's
+    account must be older than this (the caller authorised an account by id at a
+    moment; an erased account's id may since belong to someone else).
     """
-    row = _lock(session, learner_id, session_id)
+    row = _lock(session, learner_id, session_id, created_before)
     if row.status == "done":
         return {"done": True, "result": row.result}
     state = dict(row.state)
@@ -263,14 +270,15 @@ def _finish(session: Session, row: Row, state: dict[str, Any], now: datetime) ->
 
 def record_response(session: Session, learner_id: int, session_id: str, item_id: str, answer: Any,
                     response_ms: int | None, client_response_id: str,
-                    settings: Settings, now: datetime) -> dict[str, Any]:
+                    settings: Settings, now: datetime,
+                    created_before: datetime | None = None) -> dict[str, Any]:
     """Score an answer, update the estimates, and return the learner's feedback.
 
     Everything happens under the session's lock: a retry waits for the first request
     and then returns what it recorded."""
     from content.checking import check_answer
 
-    row = _lock(session, learner_id, session_id)
+    row = _lock(session, learner_id, session_id, created_before)
     state = dict(row.state)
     if item_id != state["pending"]:
         # Not the item waiting for an answer: a retry of an answer already stored (its

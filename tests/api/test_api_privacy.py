@@ -146,3 +146,33 @@ def test_login_failures_limited_per_username_and_address_across_workers(make_cli
     codes = [attempt(first, username=f"guess-{i}").status_code for i in range(6)]
     assert codes == [401] * 5 + [429]
     assert "retry-after" in attempt(second, username="someone-else").headers
+
+
+def test_a_token_of_an_erased_account_opens_nothing_of_a_new_account_with_its_id(client, people,
+                                                                                  clock):
+    """SQLite gives the highest erased row id to the next account: the erased learner's
+    token, still unexpired, must not reach the newcomer's account or sessions."""
+    from api_helpers import create_user, login
+
+    gone = create_user(client, "leaving", "learner")
+    old_token = login(client, "leaving")
+    assert client.delete(f"/v1/learners/{gone['id']}", headers=people["admin"]["headers"]).status_code == 204
+    clock.advance(minutes=5)
+    from api.services.users import create_user as service_create
+
+    with Session(client.app.state.engine) as db:
+        newcomer = service_create(db, "arriving", "password-123", "learner", clock.now, language="nb")
+        db.commit()
+        newcomer_id = newcomer.id
+    mine = login(client, "arriving")
+    session_id = client.post("/v1/sessions", headers=mine,
+                             json={"language": "nb", "mode": "placement"}).json()["id"]
+    assert client.get(f"/v1/sessions/{session_id}/next", headers=mine).status_code == 200
+    if newcomer_id == gone["id"]:  # the id was reused (SQLite)
+        assert client.get("/v1/auth/me", headers=old_token).status_code == 401
+    assert client.get(f"/v1/sessions/{session_id}/next", headers=old_token).status_code == 404
+    item = client.get(f"/v1/sessions/{session_id}/next", headers=mine).json()["item"]
+    answer = {"item_id": item["id"], "answer": "x", "client_response_id": "stolen"}
+    assert client.post(f"/v1/sessions/{session_id}/responses", headers=old_token,
+                       json=answer).status_code == 404
+    assert client.get(f"/v1/learners/{newcomer_id}/export", headers=old_token).status_code == 401
