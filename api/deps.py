@@ -56,7 +56,7 @@ def get_current_user(session: SessionDep, settings: SettingsDep, now: NowDep,
         raise Unauthorized("missing bearer token")
     claims = decode_token(token, settings.signing_secret(), settings.jwt_algorithm, now)
     user = session.get(User, claims.user_id)
-    if user is None or not claims.names_account_created(utc(user.created_at)):
+    if user is None or utc(user.created_at) >= claims.created_before:
         raise Unauthorized("unknown user")
     return user
 

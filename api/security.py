@@ -58,10 +58,6 @@ class TokenClaims:
         """
         return self.issued_at + IAT_RESOLUTION
 
-    def names_account_created(self, created_at: datetime) -> bool:
-        """Whether an account created at ``created_at`` can be the one the token names."""
-        return created_at < self.created_before
-
 
 def decode_token(token: str, secret: str, algorithm: str, now: datetime) -> TokenClaims:
     """The claims of a valid token unexpired at ``now``; :class:`Unauthorized` otherwise.

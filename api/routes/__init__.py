@@ -15,11 +15,11 @@ def problems(*statuses: int) -> dict[int, dict]:
                      "content": {"application/problem+json": {}}} for status in statuses}
 
 
-def reply(model: BaseModel, status_code: int = 200) -> Response:
+def reply(model: BaseModel) -> Response:
     """``model`` as the JSON reply, serialised in the route's thread.
 
     A plain-``def`` route that returns a model has it validated again by FastAPI in
     one more thread hop; the hot routes (``next``, ``responses``) build their
     ``response_model`` themselves and return it this way (the schema stays documented).
     """
-    return Response(model.model_dump_json(), status_code=status_code, media_type="application/json")
+    return Response(model.model_dump_json(), media_type="application/json")

@@ -1,8 +1,6 @@
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 
 from api.deps import Learner, NowDep, OwnSession, OwnSessionRef, SessionDep, SettingsDep
-from fastapi import Response
-
 from api.routes import problems, reply
 from api.schemas import NextOut, ResponseIn, ResponseOut, SessionCreate, SessionOut
 from api.services import sessions
@@ -26,8 +24,9 @@ def get(row: OwnSession) -> SessionOut:
 @router.get("/{session_id}/next", response_model=NextOut, responses=problems(401, 403, 404))
 def next_item(ref: OwnSessionRef, session: SessionDep, settings: SettingsDep, now: NowDep) -> Response:
     """The next exercise (never its answers, feedback or parameters), or the result when done."""
-    return reply(NextOut(**sessions.next_item(session, ref.claims.user_id, ref.session_id, settings, now,
-                                         created_before=ref.claims.created_before)))
+    step = sessions.next_item(session, ref.claims.user_id, ref.session_id, settings, now,
+                              created_before=ref.claims.created_before)
+    return reply(NextOut(**step))
 
 
 @router.post("/{session_id}/responses", response_model=ResponseOut,

@@ -90,19 +90,27 @@ def test_zero_drift_filter_equals_static_eap_on_the_same_answers():
         assert track.se[k] == pytest.approx(sd, abs=1e-10)
 
 
-def _rising_cohort(rng: np.random.Generator, n_learners: int = 60):
-    """Learners whose true theta rises by 1.5 over 60 days; a session every other day."""
+def _cohort(rng: np.random.Generator, n_learners: int, start_sd: float, span_days: int,
+            per_session: int, rise):
+    """Learners starting near -1 whose true theta is ``start + rise(day)``; a session of
+    ``per_session`` answers 30 s apart every other day for ``span_days`` days."""
     learner, days, theta = [], [], []
     for person in range(n_learners):
-        start = rng.normal(-1.0, 0.5)
-        session_days = np.arange(0, 60, 2)
-        answer_days = np.repeat(session_days, 8) + np.tile(np.arange(8) * 30.0 / 86_400, session_days.size)
+        start = rng.normal(-1.0, start_sd)
+        session_days = np.arange(0, span_days, 2)
+        answer_days = (np.repeat(session_days, per_session)
+                       + np.tile(np.arange(per_session) * 30.0 / 86_400, session_days.size))
         learner.append(np.full(answer_days.size, person))
         days.append(answer_days)
-        theta.append(start + 1.5 * answer_days / 60.0)
+        theta.append(start + rise(answer_days))
     learner, days, theta = map(np.concatenate, (learner, days, theta))
     a, b, c, score = _answers(theta, rng)
     return learner, days, theta, a, b, c, score
+
+
+def _rising_cohort(rng: np.random.Generator, n_learners: int = 60):
+    """Learners whose true theta rises by 1.5 over 60 days; a session every other day."""
+    return _cohort(rng, n_learners, 0.5, 60, 8, lambda day: 1.5 * day / 60.0)
 
 
 def test_filter_follows_a_learner_whose_ability_rises_by_one_and_a_half_over_sixty_days():
@@ -245,17 +253,7 @@ def test_a_gap_adds_at_most_growth_gap_days_of_growth():
 
 def _rise_then_plateau(rng: np.random.Generator, n_learners: int = 24):
     """True theta rises 0.03/day for 45 days, then stays flat for 75; a session every other day."""
-    learner, days, theta = [], [], []
-    for person in range(n_learners):
-        start = rng.normal(-1.0, 0.4)
-        session_days = np.arange(0, 120, 2)
-        answer_days = np.repeat(session_days, 6) + np.tile(np.arange(6) * 30.0 / 86_400, session_days.size)
-        learner.append(np.full(answer_days.size, person))
-        days.append(answer_days)
-        theta.append(start + 0.03 * np.minimum(answer_days, 45.0))
-    learner, days, theta = map(np.concatenate, (learner, days, theta))
-    a, b, c, score = _answers(theta, rng)
-    return learner, days, theta, a, b, c, score
+    return _cohort(rng, n_learners, 0.4, 120, 6, lambda day: 0.03 * np.minimum(day, 45.0))
 
 
 def test_a_drifting_growth_rate_follows_a_plateau_better_than_a_constant_one():
