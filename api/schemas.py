@@ -100,7 +100,9 @@ class ResponseOut(BaseModel):
     se: float
     level: Level
     level_probabilities: dict[str, float]
-    done: bool
+    done: bool = Field(description="the session is over (the result is in `next`)")
+    next: NextOut = Field(description="what comes next, as `GET /v1/sessions/{id}/next` "
+                                      "would answer: the next exercise, or the result")
 
 
 class AbilityOut(BaseModel):

@@ -34,6 +34,8 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "api")]
 from server_helpers import Server, an_answer, create_learners  # noqa: E402
 
 PASSWORD = "bench-password-1"
+#: Seeds the learners' pacing phases.
+SEED = 2026
 #: Seconds of load after every learner has logged in, before measuring starts.
 WARM_UP_S = 3.0
 
@@ -70,9 +72,9 @@ class PostgresSchema:
 
 
 async def learner(client: aiohttp.ClientSession, name: str, window: dict, timings: dict,
-                  counts: dict) -> None:
+                  counts: dict, interval: float, rng: np.random.Generator) -> None:
     try:
-        await _learner(client, name, window, timings, counts)
+        await _learner(client, name, window, timings, counts, interval, rng)
     except aiohttp.ClientError as error:
         counts["errors"] += 1
         print(f"   {name}: {type(error).__name__}: {error}", file=sys.stderr)
@@ -85,13 +87,16 @@ async def call(client: aiohttp.ClientSession, method: str, path: str, **kwargs) 
 
 
 async def _learner(client: aiohttp.ClientSession, name: str, window: dict, timings: dict,
-                   counts: dict) -> None:
+                   counts: dict, interval: float, rng: np.random.Generator) -> None:
     status, body = await call(client, "POST", "/v1/auth/token",
                               data={"username": name, "password": PASSWORD})
     if status != 200:
         raise aiohttp.ClientError(f"login failed: {status} {body}")
     headers = {"Authorization": f"Bearer {body['access_token']}"}
     counts["logged in"] += 1
+    # Paced learners answer once per `interval` (the first at a random phase, so they do
+    # not arrive in step); with no pacing, as fast as the server replies.
+    due = time.monotonic() + rng.uniform(0, interval)
     while time.monotonic() < window["until"]:
         status, created = await call(client, "POST", "/v1/sessions", headers=headers,
                                      json={"language": "nb", "mode": "placement"})
@@ -99,31 +104,36 @@ async def _learner(client: aiohttp.ClientSession, name: str, window: dict, timin
             counts["errors"] += 1
             continue
         session_id = created["id"]
+        # The first exercise comes from `next`; every answer's reply carries the one after it.
+        start = time.perf_counter()
+        status, step = await call(client, "GET", f"/v1/sessions/{session_id}/next", headers=headers)
+        timings["next"].append(time.perf_counter() - start)
+        if status != 200:
+            counts["errors"] += 1
+            continue
         while time.monotonic() < window["until"]:
-            start = time.perf_counter()
-            status, step = await call(client, "GET", f"/v1/sessions/{session_id}/next",
-                                      headers=headers)
-            timings["next"].append(time.perf_counter() - start)
-            if status != 200:
-                counts["errors"] += 1
-                break
             if step["done"]:
                 counts["tests completed"] += 1
                 break
+            if interval:
+                due += interval
+                await asyncio.sleep(max(0.0, due - time.monotonic()))
             item = step["item"]
             start = time.perf_counter()
-            status, _ = await call(client, "POST", f"/v1/sessions/{session_id}/responses",
-                                   headers=headers,
-                                   json={"item_id": item["id"], "answer": an_answer(item),
-                                         "response_ms": 4000,
-                                         "client_response_id": uuid.uuid4().hex})
+            status, reply = await call(client, "POST", f"/v1/sessions/{session_id}/responses",
+                                       headers=headers,
+                                       json={"item_id": item["id"], "answer": an_answer(item),
+                                             "response_ms": 4000,
+                                             "client_response_id": uuid.uuid4().hex})
             timings["responses"].append(time.perf_counter() - start)
             if status != 200:
                 counts["errors"] += 1
                 break
+            step = reply["next"]
 
 
-async def drive(base: str, names: list[str], seconds: float) -> tuple[dict, dict, float]:
+async def drive(base: str, names: list[str], seconds: float, interval: float
+                ) -> tuple[dict, dict, float]:
     timings: dict[str, list[float]] = defaultdict(list)
     counts: dict[str, int] = defaultdict(int)
     # One keep-alive connection per learner. (httpx's async client was tried first: at 50
@@ -134,7 +144,9 @@ async def drive(base: str, names: list[str], seconds: float) -> tuple[dict, dict
         # Log everyone in first (Argon2 is slow on purpose; it is not what is measured),
         # then a few seconds of warm-up (each worker's caches) before the clock starts.
         window = {"until": float("inf")}
-        tasks = [asyncio.create_task(learner(client, name, window, timings, counts)) for name in names]
+        rngs = np.random.default_rng(SEED).spawn(len(names))
+        tasks = [asyncio.create_task(learner(client, name, window, timings, counts, interval, rng))
+                 for name, rng in zip(names, rngs)]
         deadline = time.monotonic() + 120
         while counts["logged in"] + counts["errors"] < len(names) and time.monotonic() < deadline:
             await asyncio.sleep(0.1)
@@ -164,12 +176,13 @@ def report(label: str, timings: dict, counts: dict, elapsed: float) -> None:
 
 
 def run_backend(label: str, url: str, workers: int, learners: int, seconds: float,
-                var_dir: Path) -> None:
+                rate: float, var_dir: Path) -> None:
     names = [f"bench-{i:03d}" for i in range(learners)]
     create_learners(url, names, PASSWORD)
     server = Server(url, var_dir, workers=workers).start()  # loads the bundled bank
     try:
-        timings, counts, elapsed = asyncio.run(drive(server.url, names, seconds))
+        timings, counts, elapsed = asyncio.run(drive(server.url, names, seconds,
+                                                   learners / rate if rate else 0.0))
     except BaseException:
         print(server.log.read_text()[-4000:], file=sys.stderr)
         raise
@@ -177,7 +190,8 @@ def run_backend(label: str, url: str, workers: int, learners: int, seconds: floa
         server.stop()
     if counts["errors"]:
         print(server.log.read_text()[-4000:], file=sys.stderr)
-    report(f"{label}, {workers} worker(s), {learners} learners", timings, counts, elapsed)
+    pacing = f", paced at {rate:g} answers/s" if rate else ", unpaced"
+    report(f"{label}, {workers} worker(s), {learners} learners{pacing}", timings, counts, elapsed)
 
 
 def main() -> int:
@@ -185,13 +199,16 @@ def main() -> int:
     parser.add_argument("--learners", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--backends", default="sqlite,postgresql")
+    parser.add_argument("--answers-per-second", type=float, default=0.0,
+                        help="pace the learners to offer this many answers/s in all "
+                             "(each answers once per learners/rate seconds); 0: no pacing")
     args = parser.parse_args()
     backends = args.backends.split(",")
     with tempfile.TemporaryDirectory() as tmp:
         tmp_path = Path(tmp)
         if "sqlite" in backends:
             run_backend("SQLite", f"sqlite:///{tmp_path / 'load.db'}", 1, args.learners,
-                        args.seconds, tmp_path / "var-sqlite")
+                        args.seconds, args.answers_per_second, tmp_path / "var-sqlite")
         if "postgresql" in backends:
             url = postgres_url()
             if url is None:
@@ -201,7 +218,7 @@ def main() -> int:
                 schema = PostgresSchema(url)
                 try:
                     run_backend("PostgreSQL", schema.url, 2, args.learners, args.seconds,
-                                tmp_path / "var-pg")
+                                args.answers_per_second, tmp_path / "var-pg")
                 finally:
                     schema.drop()
     return 0

@@ -33,7 +33,9 @@ def next_item(ref: OwnSessionRef, session: SessionDep, settings: SettingsDep, no
              responses=problems(401, 403, 404, 409, 422))
 def respond(body: ResponseIn, ref: OwnSessionRef, session: SessionDep, settings: SettingsDep,
             now: NowDep) -> Response:
-    """Answer the served exercise. Re-sending a `client_response_id` returns the first result."""
+    """Answer the served exercise: feedback, the new estimate, and `next` (the next exercise or
+    the result, as `GET next` would answer). Re-sending a `client_response_id` returns the
+    first result, with `next` as it is now."""
     result = sessions.record_response(session, ref.claims.user_id, ref.session_id, body.item_id,
                                       body.answer, body.response_ms, body.client_response_id,
                                       settings, now, created_before=ref.claims.created_before)

@@ -140,17 +140,25 @@ def next_item(session: Session, learner_id: int, session_id: str, settings: Sett
     moment; an erased account's id may since belong to someone else).
     """
     row = _lock(session, learner_id, session_id, created_before)
+    return _advance(session, row, dict(row.state), settings, now)
+
+
+def _advance(session: Session, row: Row, state: dict[str, Any], settings: Settings,
+             now: datetime) -> dict[str, Any]:
+    """What the learner does now, in a locked session with ``state`` (written, then committed
+    when it changes): the result when done, else the pending item, else a new one chosen."""
     if row.status == "done":
+        session.commit()
         return {"done": True, "result": row.result}
-    state = dict(row.state)
     if state["pending"] is not None:
+        session.commit()
         return {"done": False,
                 "item": _public_item(item_cache.item(session, state["pending"]), state)}
     pool = _pool_rows(session, row.language, row.track, row.trade)
     chosen = _choose(session, row, state, pool, settings, now)
     if chosen is None:
         finished = _finish(session, row, state, now)
-        _save(session, row.id, updated_at=now, **finished)
+        _save(session, row.id, state=state, updated_at=now, **finished)
         session.commit()
         return {"done": True, "result": finished["result"]}
     state["pending"] = chosen.id
@@ -272,10 +280,14 @@ def record_response(session: Session, learner_id: int, session_id: str, item_id:
                     response_ms: int | None, client_response_id: str,
                     settings: Settings, now: datetime,
                     created_before: datetime | None = None) -> dict[str, Any]:
-    """Score an answer, update the estimates, and return the learner's feedback.
+    """Score an answer, update the estimates, and return the learner's feedback with what
+    comes next (``next``: as :func:`next_item` would answer, the next item already chosen).
 
-    Everything happens under the session's lock: a retry waits for the first request
-    and then returns what it recorded."""
+    Everything happens under the session's lock, in one transaction: a retry waits for
+    the first request and then returns what it recorded, with the session's ``next`` as
+    it is now. Serving the next item in the same reply saves a phone a round trip per
+    exercise; ``GET .../next`` then returns that same item.
+    """
     from content.checking import check_answer
 
     row = _lock(session, learner_id, session_id, created_before)
@@ -286,7 +298,7 @@ def record_response(session: Session, learner_id: int, session_id: str, item_id:
         # stored yet; a reused client_response_id then fails the unique constraint below.
         previous = _by_client_id(session, row.id, client_response_id)
         if previous is not None:
-            return previous.result
+            return _with_next(previous.result, _advance(session, row, state, settings, now))
     if item_id not in state["served"]:
         raise Conflict(f"item '{item_id}' was not served in this session", item_id=item_id)
     if item_id != state["pending"]:
@@ -301,9 +313,8 @@ def record_response(session: Session, learner_id: int, session_id: str, item_id:
     state["pending"] = None
     state["answered"] += 1
     facts = ability.summary(posterior, row.language)
-    done = _should_stop(row, state, settings)
     result = {"score": score, "max_score": int(checked.max_score), "correct": bool(checked.correct),
-              "feedback": checked.feedback, **facts, "done": done}
+              "feedback": checked.feedback, **facts}
     try:
         session.connection().execute(_RECORD, dict(
             session_id=row.id, learner_id=row.learner_id, item_id=item_id,
@@ -316,17 +327,22 @@ def record_response(session: Session, learner_id: int, session_id: str, item_id:
         session.rollback()
         previous = _by_client_id(session, row.id, client_response_id)
         if previous is not None:
-            return previous.result
+            return _with_next(previous.result, next_item(session, learner_id, session_id, settings,
+                                                         now, created_before))
         raise Conflict(f"item '{item_id}' was already answered in this session",
                        item_id=item_id) from None
     ability.record_answer(session, row.learner_id, row.language, item_row, score, now)
     if item_row.vocab_key:
         reviews.record(session, row.learner_id, row.language, item_row.vocab_key, score,
                        int(checked.max_score), now)
-    finished = _finish(session, row, state, now) if done else {}
-    _save(session, row.id, state=state, updated_at=now, **finished)
-    session.commit()
-    return result
+    # Chosen after the answer's writes: a drill's reviews see this answer's memory state.
+    return _with_next(result, _advance(session, row, state, settings, now))
+
+
+def _with_next(result: dict[str, Any], step: dict[str, Any]) -> dict[str, Any]:
+    """An answer's stored result with the session's next step; ``done`` is the step's (the
+    stopping rule's verdict, or an item pool used up)."""
+    return {**result, "done": step["done"], "next": step}
 
 
 def _check_answer_shape(row: item_cache.CachedItem, answer: Any) -> None:

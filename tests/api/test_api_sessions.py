@@ -190,7 +190,7 @@ def test_trade_drill_mixes_trade_and_b1_items_and_stops_at_its_length(client, pe
 #: What a learner's screen gets for an exercise: nothing else (no answers, feedback or parameters).
 ITEM_KEYS = {"id", "type", "language", "skill", "cefr", "instructions", "prompt", "passage", "options"}
 RESULT_KEYS = {"score", "max_score", "correct", "feedback", "theta", "se", "level",
-               "level_probabilities", "done"}
+               "level_probabilities", "done", "next"}
 
 
 def test_contract_shapes_of_session_item_result_and_progress(client, people):
@@ -204,8 +204,8 @@ def test_contract_shapes_of_session_item_result_and_progress(client, people):
             body["items_answered"]) == ("nb", "drill", "trade", "construction", "active", 0)
     assert isinstance(body["id"], str) and body["id"]
     types = set()
+    step = client.get(f"/v1/sessions/{body['id']}/next", headers=headers).json()
     while True:
-        step = client.get(f"/v1/sessions/{body['id']}/next", headers=headers).json()
         assert set(step) == {"done", "item", "result"}
         if step["done"]:
             assert step["item"] is None and set(step["result"]) >= {"theta", "se", "level",
@@ -225,6 +225,10 @@ def test_contract_shapes_of_session_item_result_and_progress(client, people):
             truth["max_score"], truth["max_score"], True, truth["feedback"])
         assert r["level"] in LEVELS and set(r["level_probabilities"]) == set(LEVELS)
         assert r["se"] > 0 and isinstance(r["theta"], float)
+        # The reply serves what comes next; GET next then serves the same.
+        step = r["next"]
+        assert r["done"] is step["done"]
+        assert client.get(f"/v1/sessions/{body['id']}/next", headers=headers).json() == step
     assert len(types) >= 3
     assert r["done"] is True
     me = client.get("/v1/learners/me", headers=headers).json()
