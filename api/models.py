@@ -122,7 +122,8 @@ class ResponseRow(SQLModel, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    session_id: str = Field(foreign_key="sessions.id", index=True, max_length=36)
+    # No index of its own: the unique constraints start with it.
+    session_id: str = Field(foreign_key="sessions.id", max_length=36)
     learner_id: int = Field(foreign_key="users.id", index=True)
     item_id: str = Field(foreign_key="items.id", index=True, max_length=120)
     client_response_id: str = Field(max_length=128)
@@ -140,7 +141,9 @@ class ResponseRow(SQLModel, table=True):
 
 
 class LearnerAbility(SQLModel, table=True):
-    """A learner's current ability posterior, overall and per skill, for one language."""
+    """A learner's ability posterior (growth state), overall and per skill, for one language,
+    through the answer ``through_response_id`` (brought up to date when read:
+    :func:`api.services.ability.catch_up`)."""
 
     __tablename__ = "learner_abilities"
 
@@ -150,7 +153,10 @@ class LearnerAbility(SQLModel, table=True):
     posterior: dict = _json()
     theta: float
     se: float
+    #: The time of the last answer applied.
     updated_at: datetime = _time()
+    #: The last answer (``responses.id``) applied; the overall row's counts for the language.
+    through_response_id: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class VocabularySetRow(SQLModel, table=True):

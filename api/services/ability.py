@@ -21,7 +21,8 @@ import numpy as np
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from api.models import GrowthFit, ItemRow, LearnerAbility, ResponseRow, utc
+from api.db import begin_write
+from api.models import GrowthFit, ItemRow, LearnerAbility, ResponseRow, User, utc
 
 OVERALL = "overall"
 SECONDS_PER_DAY = 86_400.0
@@ -120,10 +121,6 @@ def normal_summary(theta: float, se: float, language: str, skill: str | None = N
             "level_probabilities": normal_level_probabilities(theta, max(se, MIN_SE), cuts)}
 
 
-def current(session: Session, learner_id: int, language: str, scope: str) -> LearnerAbility | None:
-    return session.get(LearnerAbility, (learner_id, language, scope))
-
-
 def estimate_now(row: LearnerAbility, now: datetime):
     """The stored growth state carried forward to ``now`` (ability drifts and grows between answers)."""
     from engine.growth import GrowthState
@@ -135,64 +132,74 @@ def starting_posterior(session: Session, learner_id: int, language: str, now: da
     """A drill's starting posterior: the learner's current ability (prior if never measured)."""
     from engine.estimation import GridPosterior
 
-    row = current(session, learner_id, language, OVERALL)
+    row = catch_up(session, learner_id, language).get(OVERALL)
     if row is None:
         return prior_posterior()
     estimate = estimate_now(row, now)
     return GridPosterior.prior(mean=estimate.theta, sd=max(estimate.se, MIN_SE))
 
 
-# Built once: record_answer runs on every answer (building a statement costs as much as running it).
-_ABILITIES = LearnerAbility.__table__
-_ABILITIES_LOCKED = (sa.select(_ABILITIES.c.scope, _ABILITIES.c.posterior)
-                     .where(_ABILITIES.c.learner_id == sa.bindparam("learner_id_"),
-                            _ABILITIES.c.language == sa.bindparam("language_"),
-                            _ABILITIES.c.scope.in_(sa.bindparam("scopes", expanding=True)))
-                     .with_for_update())
-_ABILITY_UPDATE = _ABILITIES.update().where(_ABILITIES.c.learner_id == sa.bindparam("learner_id_"),
-                                            _ABILITIES.c.language == sa.bindparam("language_"),
-                                            _ABILITIES.c.scope == sa.bindparam("scope_"))
+# The learner's row, locked as answering locks it (api.services.sessions): FOR NO KEY UPDATE
+# leaves the foreign-key checks of other tables' inserts free.
+_USERS = User.__table__
+_LOCK_LEARNER = (sa.select(_USERS.c.id).where(_USERS.c.id == sa.bindparam("learner_id"))
+                 .with_for_update(key_share=True))
+_PENDING = (select(ResponseRow.id, ResponseRow.answered_at, ResponseRow.score, ResponseRow.max_score,
+                   ItemRow.a, ItemRow.b, ItemRow.c, ItemRow.skill)
+            .join(ItemRow, ItemRow.id == ResponseRow.item_id)
+            .where(ResponseRow.learner_id == sa.bindparam("learner_id"),
+                   ItemRow.language == sa.bindparam("language"),
+                   ResponseRow.id > sa.bindparam("through"))
+            .order_by(ResponseRow.id))
 
 
-def record_answer(session: Session, learner_id: int, language: str, row: ItemRow, score: int,
-                  now: datetime) -> dict[str, dict[str, Any]]:
-    """Update the learner's growth states (overall and the item's skill), written in ``session``.
+def catch_up(session: Session, learner_id: int, language: str) -> dict[str, LearnerAbility]:
+    """The learner's growth states in ``language`` by scope (overall and per skill), with every
+    answer since they were last brought up to date applied; written in ``session`` (the
+    caller commits).
 
     The long-run ability is the engine's growth model (:class:`engine.growth.GrowthState`):
     between answers it drifts and follows the learner's growth rate, so weeks of drills
-    are not averaged as if ability stood still. Both rows are read in one statement,
-    locked (``FOR UPDATE``) against another session of the same learner, and written
-    with SQL statements (this runs on every answer; the ORM's unit of work costs more).
+    are not averaged as if ability stood still. An answer is stored once, in
+    ``responses``; the states (about 10 kB each) are brought up to date when they are
+    read — a drill's start, the learner's progress, an export — one answer at a time in
+    answer order, as the batch filter does, rather than read and rewritten on every
+    answer. The learner's row is locked as answering locks it, so no answer commits
+    between reading the pending answers and writing the states.
     """
     from engine.growth import GrowthState
 
+    begin_write(session)
+    session.connection().execute(_LOCK_LEARNER, {"learner_id": learner_id})
+    rows = {row.scope: row for row in session.exec(
+        select(LearnerAbility).where(LearnerAbility.learner_id == learner_id,
+                                     LearnerAbility.language == language))}
+    through = rows[OVERALL].through_response_id if OVERALL in rows else 0
+    pending = session.exec(_PENDING, params={"learner_id": learner_id, "language": language,
+                                             "through": through}).all()
+    if not pending:
+        return rows
     params = growth_parameters(session, language)
-    scopes = (OVERALL, row.skill)
-    key = {"learner_id_": learner_id, "language_": language}
-    connection = session.connection()
-    found = {scope: posterior for scope, posterior in
-             connection.execute(_ABILITIES_LOCKED, {**key, "scopes": list(scopes)})}
-    out, updates, inserts = {}, [], []
-    for scope in scopes:
-        stored = found.get(scope)
-        state = (_with_parameters(GrowthState.from_dict(stored), params) if stored is not None
-                 else GrowthState.new(params))
-        state = state.update(row.a, row.b, row.c, int(score >= row.max_score), days_of(now))
-        estimate = state.estimate()
-        facts = normal_summary(estimate.theta, estimate.se, language,
-                               None if scope == OVERALL else scope)
-        values = {"posterior": state.to_dict(), "theta": facts["theta"], "se": facts["se"],
-                  "updated_at": now}
-        if stored is None:
-            inserts.append({"learner_id": learner_id, "language": language, "scope": scope, **values})
-        else:
-            updates.append({"scope_": scope, **values})
-        out[scope] = facts
-    if updates:  # one executemany: psycopg pipelines it into one round trip
-        connection.execute(_ABILITY_UPDATE, [{**key, **values} for values in updates])
-    if inserts:
-        connection.execute(_ABILITIES.insert(), inserts)
-    return out
+    states = {scope: _with_parameters(GrowthState.from_dict(row.posterior), params)
+              for scope, row in rows.items()}
+    last_answer: dict[str, datetime] = {}
+    for answer in pending:
+        answered_at = utc(answer.answered_at)
+        for scope in (OVERALL, answer.skill):
+            state = states.get(scope) or GrowthState.new(params)
+            states[scope] = state.update(answer.a, answer.b, answer.c,
+                                         int(answer.score >= answer.max_score), days_of(answered_at))
+            last_answer[scope] = answered_at
+    for scope, answered_at in last_answer.items():
+        estimate = states[scope].estimate()
+        row = rows.get(scope) or LearnerAbility(learner_id=learner_id, language=language, scope=scope)
+        row.posterior = states[scope].to_dict()
+        row.theta, row.se = float(estimate.theta), float(estimate.se)
+        row.updated_at, row.through_response_id = answered_at, pending[-1].id
+        session.add(row)
+        rows[scope] = row
+    session.flush()
+    return rows
 
 
 def series(session: Session, learner_ids: Sequence[int], language: str

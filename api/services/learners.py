@@ -20,8 +20,8 @@ def progress(session: Session, learner: User, now: datetime,
     language = language or learner.language or _last_language(session, learner.id)
     overall, skills = None, {}
     if language is not None:
-        rows = session.exec(select(LearnerAbility).where(LearnerAbility.learner_id == learner.id,
-                                                         LearnerAbility.language == language))
+        rows = ability.catch_up(session, learner.id, language).values()
+        session.commit()
         for row in rows:
             estimate = ability.estimate_now(row, now)
             facts = ability.normal_summary(estimate.theta, estimate.se, language,

@@ -28,10 +28,14 @@ from api.settings import Settings
 # The statements of the two hot requests, built once (building one costs as much as running it).
 _SESSIONS = LearningSession.__table__
 _USERS = User.__table__
+# Locks the learner's row (FOR NO KEY UPDATE: other tables' foreign-key checks stay free):
+# all the requests that write a learner's answers and states queue there, whatever the
+# session (see ability.catch_up).
 _LOCK = (sa.select(_SESSIONS, item_cache.VERSION_COLUMN.label("cache_version"),
-                   sa.select(_USERS.c.created_at).where(_USERS.c.id == _SESSIONS.c.learner_id)
-                   .scalar_subquery().label("learner_created_at"))
-         .where(_SESSIONS.c.id == sa.bindparam("session_id")).with_for_update(of=_SESSIONS))
+                   _USERS.c.created_at.label("learner_created_at"))
+         .join_from(_SESSIONS, _USERS, _USERS.c.id == _SESSIONS.c.learner_id)
+         .where(_SESSIONS.c.id == sa.bindparam("session_id"))
+         .with_for_update(of=_USERS, key_share=True))
 #: SET the columns named in the parameters (besides ``session_id_``).
 _SAVE = _SESSIONS.update().where(_SESSIONS.c.id == sa.bindparam("session_id_"))
 _RECORD = ResponseRow.__table__.insert()
@@ -91,10 +95,11 @@ def _pool_rows(session: Session, language: str, track: str, trade: str | None) -
 
 def _lock(session: Session, learner_id: int, session_id: str,
           created_before: datetime | None = None) -> Row:
-    """Read the learner's session row under a write lock, so requests on one session serialise;
+    """Read the learner's session row under a write lock, so a learner's requests serialise;
     404 for a session that is not theirs (the row is read once, under the lock).
 
-    PostgreSQL: a row lock (``FOR UPDATE``); SQLite: the database's write lock
+    PostgreSQL: a lock on the learner's row (``FOR NO KEY UPDATE``), the one
+    :func:`api.services.ability.catch_up` takes; SQLite: the database's write lock
     (``BEGIN IMMEDIATE``), as it has no row locks. The item cache's version comes
     with the row (one round trip for both). The row is read and written with SQL
     statements, not ORM objects: these two requests are most of the service's
@@ -331,7 +336,6 @@ def record_response(session: Session, learner_id: int, session_id: str, item_id:
                                                          now, created_before))
         raise Conflict(f"item '{item_id}' was already answered in this session",
                        item_id=item_id) from None
-    ability.record_answer(session, row.learner_id, row.language, item_row, score, now)
     if item_row.vocab_key:
         reviews.record(session, row.learner_id, row.language, item_row.vocab_key, score,
                        int(checked.max_score), now)

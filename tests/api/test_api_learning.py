@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from sqlmodel import Session, select
 
-from api.models import GrowthFit, ItemRow, LearnerAbility, LearningSession, ResponseRow
+from api.models import GrowthFit, ItemRow, LearnerAbility, LearningSession, ResponseRow, utc
 from api_helpers import START, _item_data, right_answer, small_bank_data, wrong_answer
 
 WORDS = ("kniv", "gryte", "stekepanne", "oppskrift", "kjøleskap", "oppvask")
@@ -227,6 +227,7 @@ def test_per_language_growth_parameters_are_used_after_a_fit(client, people, set
     # The next answer's growth state runs on the fitted parameters.
     clock.advance(days=30)
     _drill(client, people["learner"]["headers"], right_answer)
+    assert client.get("/v1/learners/me", headers=people["learner"]["headers"]).status_code == 200
     with Session(client.app.state.engine) as db:
         stored = db.get(LearnerAbility, (people["learner"]["id"], "nb", ability.OVERALL))
         assert GrowthParameters.from_dict(stored.posterior["params"]) == fitted
@@ -260,3 +261,51 @@ def test_alerts_use_the_growth_slope_and_the_level_probabilities(client, people,
     assert found[("learner2", "no_progress")]["theta_gain"] == round(0.001 * days, 3)
     assert 0.2 <= found[("learner", "near_boundary")]["probability_above"] < 0.5
     assert 0.5 < found[("learner2", "near_boundary")]["probability_above"] <= 0.8
+
+
+def _fold(db, learner_id, language):
+    """The growth states by scope from the learner's stored answers, one update at a time."""
+    from api.services import ability
+    from engine.growth import GrowthState
+
+    params = ability.growth_parameters(db, language)
+    states = {}
+    rows = db.exec(select(ResponseRow, ItemRow).join(ItemRow, ItemRow.id == ResponseRow.item_id)
+                   .where(ResponseRow.learner_id == learner_id, ItemRow.language == language)
+                   .order_by(ResponseRow.id)).all()
+    for response, item in rows:
+        for scope in (ability.OVERALL, item.skill):
+            state = states.get(scope) or GrowthState.new(params)
+            states[scope] = state.update(item.a, item.b, item.c,
+                                         int(response.score >= response.max_score),
+                                         ability.days_of(utc(response.answered_at)))
+    return states, rows[-1][0].id
+
+
+def test_growth_states_take_every_answer_once_when_read(client, people, clock):
+    import numpy as np
+
+    from api.services import ability
+    from engine.growth import GrowthState
+
+    headers, learner_id = people["learner"]["headers"], people["learner"]["id"]
+    _drill(client, headers, right_answer)
+    first = client.get("/v1/learners/me", headers=headers).json()
+    clock.advance(days=2)
+    _drill(client, headers, wrong_answer)
+    # A second read with no new answers changes nothing; the answers since the first read
+    # are applied after the ones before it.
+    second = client.get("/v1/learners/me", headers=headers).json()
+    assert client.get("/v1/learners/me", headers=headers).json() == second
+    assert second["overall"]["theta"] < first["overall"]["theta"]
+    with Session(client.app.state.engine) as db:
+        expected, last_id = _fold(db, learner_id, "nb")
+        stored = {row.scope: row for row in db.exec(
+            select(LearnerAbility).where(LearnerAbility.learner_id == learner_id))}
+        assert set(stored) == set(expected) and ability.OVERALL in stored
+        for scope, state in expected.items():
+            row = stored[scope]
+            assert np.array_equal(GrowthState.from_dict(row.posterior).density, state.density)
+            assert row.theta == state.estimate().theta and row.se == state.estimate().se
+        assert stored[ability.OVERALL].through_response_id == last_id
+    assert second["overall"]["updated_at"].startswith(str(START.date() + timedelta(days=2)))
