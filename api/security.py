@@ -59,12 +59,27 @@ class TokenClaims:
         return self.issued_at + IAT_RESOLUTION
 
 
+#: Valid tokens whose claims a worker keeps decoded (a learner sends the same token with
+#: every answer; checking its signature again each time costs as much as the rest of
+#: the authorisation).
+VERIFIED_TOKENS_KEPT = 4096
+
+
 def decode_token(token: str, secret: str, algorithm: str, now: datetime) -> TokenClaims:
     """The claims of a valid token unexpired at ``now``; :class:`Unauthorized` otherwise.
 
     Expiry is checked against the request's clock rather than PyJWT's own, so
     the service has one notion of time.
     """
+    claims, expires = _verified(token, secret, algorithm)
+    if now.timestamp() >= expires:
+        raise Unauthorized("token expired")
+    return claims
+
+
+@lru_cache(maxsize=VERIFIED_TOKENS_KEPT)
+def _verified(token: str, secret: str, algorithm: str) -> tuple[TokenClaims, float]:
+    """A token's claims and expiry once its signature is verified (not cached when invalid)."""
     try:
         claims = jwt.decode(token, secret, algorithms=[algorithm],
                             options={"require": ["sub", "exp", "role", "iat"],
@@ -75,6 +90,4 @@ def decode_token(token: str, secret: str, algorithm: str, now: datetime) -> Toke
         issued_at = datetime.fromtimestamp(float(claims["iat"]), timezone.utc)
     except (jwt.InvalidTokenError, ValueError, TypeError, OverflowError, OSError):
         raise Unauthorized("invalid token") from None
-    if now.timestamp() >= expires:
-        raise Unauthorized("token expired")
-    return TokenClaims(user_id, role, issued_at)
+    return TokenClaims(user_id, role, issued_at), expires

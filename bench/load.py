@@ -116,8 +116,9 @@ async def _learner(client: aiohttp.ClientSession, name: str, window: dict, timin
                 counts["tests completed"] += 1
                 break
             if interval:
-                due += interval
-                await asyncio.sleep(max(0.0, due - time.monotonic()))
+                # A learner running late answers at once, but does not make up for lost time.
+                due = max(due + interval, time.monotonic())
+                await asyncio.sleep(due - time.monotonic())
             item = step["item"]
             start = time.perf_counter()
             status, reply = await call(client, "POST", f"/v1/sessions/{session_id}/responses",

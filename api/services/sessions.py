@@ -149,9 +149,10 @@ def next_item(session: Session, learner_id: int, session_id: str, settings: Sett
 
 
 def _advance(session: Session, row: Row, state: dict[str, Any], settings: Settings,
-             now: datetime) -> dict[str, Any]:
+             now: datetime, posterior=None) -> dict[str, Any]:
     """What the learner does now, in a locked session with ``state`` (written, then committed
-    when it changes): the result when done, else the pending item, else a new one chosen."""
+    when it changes): the result when done, else the pending item, else a new one chosen.
+    ``posterior``: the state's, when the caller has it loaded already."""
     if row.status == "done":
         session.commit()
         return {"done": True, "result": row.result}
@@ -160,7 +161,9 @@ def _advance(session: Session, row: Row, state: dict[str, Any], settings: Settin
         return {"done": False,
                 "item": _public_item(item_cache.item(session, state["pending"]), state)}
     pool = _pool_rows(session, row.language, row.track, row.trade)
-    chosen = _choose(session, row, state, pool, settings, now)
+    if posterior is None:
+        posterior = ability.load_posterior(state["posterior"])
+    chosen = _choose(session, row, state, posterior, pool, settings, now)
     if chosen is None:
         finished = _finish(session, row, state, now)
         _save(session, row.id, state=state, updated_at=now, **finished)
@@ -179,51 +182,50 @@ def _rng(state: dict[str, Any]) -> np.random.Generator:
     return np.random.default_rng([state["seed"], len(state["served"])])
 
 
-def _should_stop(row: Row, state: dict[str, Any], settings: Settings) -> bool:
+def _should_stop(row: Row, state: dict[str, Any], posterior, settings: Settings) -> bool:
     answered = state["answered"]
     if row.mode == "drill":
         return answered >= settings.drill_length
     from api.services.engine_calls import placement_should_stop
 
-    posterior = ability.load_posterior(state["posterior"])
     return placement_should_stop(posterior, answered, PLACEMENT_MIN_ITEMS, PLACEMENT_MAX_ITEMS,
                                  PLACEMENT_SE_TARGET)
 
 
-def _choose(session: Session, row: Row, state: dict[str, Any], pool: item_cache.Pool,
+def _choose(session: Session, row: Row, state: dict[str, Any], posterior, pool: item_cache.Pool,
             settings: Settings, now: datetime) -> Any | None:
     """The next item, and the state's drill counters updated (``reviews``, ``new``, ``new_trade``)."""
-    if _should_stop(row, state, settings):
+    if _should_stop(row, state, posterior, settings):
         return None
     available = pool.unserved(state["served"])
     if row.mode == "drill":
-        review = _due_review(session, row, state, pool, available, settings, now)
+        review = _due_review(session, row, state, posterior, pool, available, settings, now)
         if review is not None:
             state["reviews"] = state.get("reviews", 0) + 1
             return review
         available = _new_items(session, row, state, pool, available)
     if not available.any():
         return None
-    chosen = _select(row, state, pool, available, settings)
+    chosen = _select(row, state, posterior, pool, available, settings)
     if row.mode == "drill":
         state["new"] = state.get("new", 0) + 1
         state["new_trade"] = state.get("new_trade", 0) + int(chosen.track == "trade")
     return chosen
 
 
-def _select(row: Row, state: dict[str, Any], pool: item_cache.Pool, available: np.ndarray,
-            settings: Settings) -> Any:
+def _select(row: Row, state: dict[str, Any], posterior, pool: item_cache.Pool,
+            available: np.ndarray, settings: Settings) -> Any:
     from api.services.engine_calls import select_item
 
-    posterior = ability.load_posterior(state["posterior"])
     index = select_item(posterior, pool.a, pool.b, pool.c, available, mode=row.mode,
                         target=settings.drill_target_success, top_k=PLACEMENT_TOP_K,
                         rng=_rng(state))
     return pool[int(index)]
 
 
-def _due_review(session: Session, row: Row, state: dict[str, Any], pool: item_cache.Pool,
-                available: np.ndarray, settings: Settings, now: datetime) -> Any | None:
+def _due_review(session: Session, row: Row, state: dict[str, Any], posterior,
+                pool: item_cache.Pool, available: np.ndarray, settings: Settings,
+                now: datetime) -> Any | None:
     """An item of the most overdue vocabulary entry, while reviews are under their share of the drill.
 
     Among that entry's items not yet served in this session, the one nearest the
@@ -238,7 +240,7 @@ def _due_review(session: Session, row: Row, state: dict[str, Any], pool: item_ca
             continue
         candidates = available & np.array([r.vocab_key == key for r in pool], dtype=bool)
         if candidates.any():
-            return _select(row, state, pool, candidates, settings)
+            return _select(row, state, posterior, pool, candidates, settings)
     return None
 
 
@@ -340,7 +342,7 @@ def record_response(session: Session, learner_id: int, session_id: str, item_id:
         reviews.record(session, row.learner_id, row.language, item_row.vocab_key, score,
                        int(checked.max_score), now)
     # Chosen after the answer's writes: a drill's reviews see this answer's memory state.
-    return _with_next(result, _advance(session, row, state, settings, now))
+    return _with_next(result, _advance(session, row, state, settings, now, posterior))
 
 
 def _with_next(result: dict[str, Any], step: dict[str, Any]) -> dict[str, Any]:
