@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-from sqlalchemy import Engine, event
+from sqlalchemy import Connection, Engine, event
 from sqlalchemy.engine import make_url
 from sqlmodel import Session, create_engine
 
@@ -67,7 +67,7 @@ def make_engine(url: str, pool_size: int = DEFAULT_POOL_SIZE) -> Engine:
     return engine
 
 
-def begin_write(session: Session) -> None:
+def begin_write(session: Session) -> Connection:
     """Start the session's transaction as a writer, where the database needs it (SQLite).
 
     PostgreSQL serialises writers with ``SELECT ... FOR UPDATE``; SQLite ignores
@@ -77,13 +77,13 @@ def begin_write(session: Session) -> None:
     busy timeout), so what it reads next is current and its writes cannot fail
     that way. Python's sqlite3 opens transactions only before writes, so none
     is open yet when a request's reads are done.
+
+    Returns the session's connection, for statements run on it directly.
     """
     connection = session.connection()
-    if connection.dialect.name != "sqlite":
-        return
-    dbapi_connection = connection.connection.driver_connection
-    if not dbapi_connection.in_transaction:
+    if connection.dialect.name == "sqlite" and not connection.connection.driver_connection.in_transaction:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
+    return connection
 
 
 def alembic_config(url: str):

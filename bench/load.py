@@ -31,7 +31,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "api")]
 
-from server_helpers import Server, an_answer, create_learners  # noqa: E402
+from server_helpers import Server, create_learners  # noqa: E402
 
 PASSWORD = "bench-password-1"
 #: Seeds the learners' pacing phases.
@@ -71,10 +71,31 @@ class PostgresSchema:
         self.admin.dispose()
 
 
-async def learner(client: aiohttp.ClientSession, name: str, window: dict, timings: dict,
-                  counts: dict, interval: float, rng: np.random.Generator) -> None:
+class Bank:
+    """What a simulated learner knows of an item the server shows them: its answers and its
+    parameters (read from the bundled bank, as the server loads it)."""
+
+    def __init__(self) -> None:
+        from api.services.items import item_content
+        from content.bank import default_bank
+
+        items = default_bank().items
+        self.content = {item.id: item_content(item) for item in items}
+        self.parameters = {item.id: (item.a, item.b, item.c) for item in items}
+
+    def answer(self, item_id: str, theta: float, rng: np.random.Generator):
+        """Right with the item's response probability at ability ``theta``, else a wrong answer."""
+        from api.services.demo import simulated_answer
+        from engine.models import probability
+
+        p_right = float(np.asarray(probability(theta, *self.parameters[item_id])).squeeze())
+        return simulated_answer(self.content[item_id], right=bool(rng.random() < p_right), rng=rng)
+
+
+async def learner(client: aiohttp.ClientSession, name: str, bank: Bank, window: dict,
+                  timings: dict, counts: dict, interval: float, rng: np.random.Generator) -> None:
     try:
-        await _learner(client, name, window, timings, counts, interval, rng)
+        await _learner(client, name, bank, window, timings, counts, interval, rng)
     except aiohttp.ClientError as error:
         counts["errors"] += 1
         print(f"   {name}: {type(error).__name__}: {error}", file=sys.stderr)
@@ -86,8 +107,8 @@ async def call(client: aiohttp.ClientSession, method: str, path: str, **kwargs) 
         return response.status, await response.json(content_type=None)
 
 
-async def _learner(client: aiohttp.ClientSession, name: str, window: dict, timings: dict,
-                   counts: dict, interval: float, rng: np.random.Generator) -> None:
+async def _learner(client: aiohttp.ClientSession, name: str, bank: Bank, window: dict,
+                   timings: dict, counts: dict, interval: float, rng: np.random.Generator) -> None:
     status, body = await call(client, "POST", "/v1/auth/token",
                               data={"username": name, "password": PASSWORD})
     if status != 200:
@@ -98,12 +119,16 @@ async def _learner(client: aiohttp.ClientSession, name: str, window: dict, timin
     # not arrive in step); with no pacing, as fast as the server replies.
     due = time.monotonic() + rng.uniform(0, interval)
     while time.monotonic() < window["until"]:
+        start = time.perf_counter()
         status, created = await call(client, "POST", "/v1/sessions", headers=headers,
                                      json={"language": "nb", "mode": "placement"})
+        timings["start"].append(time.perf_counter() - start)
         if status != 201:
             counts["errors"] += 1
             continue
         session_id = created["id"]
+        # Each test is taken by a learner of another ability: tests end at different lengths.
+        theta = float(rng.normal())
         # The first exercise comes from `next`; every answer's reply carries the one after it.
         start = time.perf_counter()
         status, step = await call(client, "GET", f"/v1/sessions/{session_id}/next", headers=headers)
@@ -123,7 +148,8 @@ async def _learner(client: aiohttp.ClientSession, name: str, window: dict, timin
             start = time.perf_counter()
             status, reply = await call(client, "POST", f"/v1/sessions/{session_id}/responses",
                                        headers=headers,
-                                       json={"item_id": item["id"], "answer": an_answer(item),
+                                       json={"item_id": item["id"],
+                                             "answer": bank.answer(item["id"], theta, rng),
                                              "response_ms": 4000,
                                              "client_response_id": uuid.uuid4().hex})
             timings["responses"].append(time.perf_counter() - start)
@@ -133,7 +159,7 @@ async def _learner(client: aiohttp.ClientSession, name: str, window: dict, timin
             step = reply["next"]
 
 
-async def drive(base: str, names: list[str], seconds: float, interval: float
+async def drive(base: str, names: list[str], bank: Bank, seconds: float, interval: float
                 ) -> tuple[dict, dict, float]:
     timings: dict[str, list[float]] = defaultdict(list)
     counts: dict[str, int] = defaultdict(int)
@@ -146,7 +172,7 @@ async def drive(base: str, names: list[str], seconds: float, interval: float
         # then a few seconds of warm-up (each worker's caches) before the clock starts.
         window = {"until": float("inf")}
         rngs = np.random.default_rng(SEED).spawn(len(names))
-        tasks = [asyncio.create_task(learner(client, name, window, timings, counts, interval, rng))
+        tasks = [asyncio.create_task(learner(client, name, bank, window, timings, counts, interval, rng))
                  for name, rng in zip(names, rngs)]
         deadline = time.monotonic() + 120
         while counts["logged in"] + counts["errors"] < len(names) and time.monotonic() < deadline:
@@ -167,7 +193,7 @@ def report(label: str, timings: dict, counts: dict, elapsed: float) -> None:
     print(f"\n== {label}: {elapsed:.1f} s measured")
     print(f"   requests/s {total / elapsed:8.1f}   answers/s {answers / elapsed:8.1f}   "
           f"tests completed {counts['tests completed']}   errors {counts['errors']}")
-    for kind in ("next", "responses"):
+    for kind in ("start", "next", "responses"):
         values = np.array(timings[kind]) * 1000
         if values.size == 0:
             continue
@@ -182,7 +208,7 @@ def run_backend(label: str, url: str, workers: int, learners: int, seconds: floa
     create_learners(url, names, PASSWORD)
     server = Server(url, var_dir, workers=workers).start()  # loads the bundled bank
     try:
-        timings, counts, elapsed = asyncio.run(drive(server.url, names, seconds,
+        timings, counts, elapsed = asyncio.run(drive(server.url, names, Bank(), seconds,
                                                    learners / rate if rate else 0.0))
     except BaseException:
         print(server.log.read_text()[-4000:], file=sys.stderr)

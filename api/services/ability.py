@@ -169,8 +169,7 @@ def catch_up(session: Session, learner_id: int, language: str) -> dict[str, Lear
     """
     from engine.growth import GrowthState
 
-    begin_write(session)
-    session.connection().execute(_LOCK_LEARNER, {"learner_id": learner_id})
+    begin_write(session).execute(_LOCK_LEARNER, {"learner_id": learner_id})
     rows = {row.scope: row for row in session.exec(
         select(LearnerAbility).where(LearnerAbility.learner_id == learner_id,
                                      LearnerAbility.language == language))}

@@ -97,14 +97,14 @@ def _play(session: Session, learner: User, mode: str, true_theta: float, moment:
             return answered
         item = get_row(session, step["item"]["id"])
         p_right = float(np.asarray(probability(true_theta, item.a, item.b, item.c)).squeeze())
-        answer = _answer(item.content, right=bool(rng.random() < p_right), rng=rng)
+        answer = simulated_answer(item.content, right=bool(rng.random() < p_right), rng=rng)
         moment += timedelta(seconds=int(rng.integers(8, 40)))
         sessions.record_response(session, learner.id, row.id, item.id, answer, int(rng.integers(3000, 30000)),
                                  uuid.uuid4().hex, settings, moment)
         answered += 1
 
 
-def _answer(content: dict[str, Any], right: bool, rng: np.random.Generator) -> Any:
+def simulated_answer(content: dict[str, Any], right: bool, rng: np.random.Generator) -> Any:
     """A right or a wrong answer to an item, in the form the responses endpoint takes."""
     answers = content["answers"]
     options = [option["id"] for option in content.get("options") or ()]

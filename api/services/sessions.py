@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 import sqlalchemy as sa
-from sqlalchemy import Row
+from sqlalchemy import Connection, Row
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -94,7 +94,7 @@ def _pool_rows(session: Session, language: str, track: str, trade: str | None) -
 
 
 def _lock(session: Session, learner_id: int, session_id: str,
-          created_before: datetime | None = None) -> Row:
+          created_before: datetime | None = None) -> tuple[Row, Connection]:
     """Read the learner's session row under a write lock, so a learner's requests serialise;
     404 for a session that is not theirs (the row is read once, under the lock).
 
@@ -105,19 +105,19 @@ def _lock(session: Session, learner_id: int, session_id: str,
     statements, not ORM objects: these two requests are most of the service's
     traffic, and the ORM's unit of work costs more than the rest of them.
     """
-    begin_write(session)
-    found = session.connection().execute(_LOCK, {"session_id": session_id}).first()
+    connection = begin_write(session)
+    found = connection.execute(_LOCK, {"session_id": session_id}).first()
     if (found is None or found.learner_id != learner_id
             or (created_before is not None and utc(found.learner_created_at) >= created_before)):
         session.rollback()
         raise NotFound(f"session '{session_id}' not found")
     item_cache.use_version(session, found.cache_version)
-    return found
+    return found, connection
 
 
-def _save(session: Session, session_id: str, **values: Any) -> None:
+def _save(connection: Connection, session_id: str, **values: Any) -> None:
     """Write columns of a locked session row (the caller commits)."""
-    session.connection().execute(_SAVE, {"session_id_": session_id, **values})
+    connection.execute(_SAVE, {"session_id_": session_id, **values})
 
 
 def _public_item(row: item_cache.CachedItem, state: dict[str, Any]) -> dict[str, Any]:
@@ -144,12 +144,12 @@ def next_item(session: Session, learner_id: int, session_id: str, settings: Sett
     account must be older than this (the caller authorised an account by id at a
     moment; an erased account's id may since belong to someone else).
     """
-    row = _lock(session, learner_id, session_id, created_before)
-    return _advance(session, row, dict(row.state), settings, now)
+    row, connection = _lock(session, learner_id, session_id, created_before)
+    return _advance(session, connection, row, dict(row.state), settings, now)
 
 
-def _advance(session: Session, row: Row, state: dict[str, Any], settings: Settings,
-             now: datetime, posterior=None) -> dict[str, Any]:
+def _advance(session: Session, connection: Connection, row: Row, state: dict[str, Any],
+             settings: Settings, now: datetime, posterior=None) -> dict[str, Any]:
     """What the learner does now, in a locked session with ``state`` (written, then committed
     when it changes): the result when done, else the pending item, else a new one chosen.
     ``posterior``: the state's, when the caller has it loaded already."""
@@ -166,13 +166,13 @@ def _advance(session: Session, row: Row, state: dict[str, Any], settings: Settin
     chosen = _choose(session, row, state, posterior, pool, settings, now)
     if chosen is None:
         finished = _finish(session, row, state, now)
-        _save(session, row.id, state=state, updated_at=now, **finished)
+        _save(connection, row.id, state=state, updated_at=now, **finished)
         session.commit()
         return {"done": True, "result": finished["result"]}
     state["pending"] = chosen.id
     state["served"] = [*state["served"], chosen.id]
     served = _public_item(item_cache.item(session, chosen.id), state)
-    _save(session, row.id, state=state, updated_at=now)
+    _save(connection, row.id, state=state, updated_at=now)
     session.commit()
     return {"done": False, "item": served}
 
@@ -297,7 +297,7 @@ def record_response(session: Session, learner_id: int, session_id: str, item_id:
     """
     from content.checking import check_answer
 
-    row = _lock(session, learner_id, session_id, created_before)
+    row, connection = _lock(session, learner_id, session_id, created_before)
     state = dict(row.state)
     if item_id != state["pending"]:
         # Not the item waiting for an answer: a retry of an answer already stored (its
@@ -305,7 +305,7 @@ def record_response(session: Session, learner_id: int, session_id: str, item_id:
         # stored yet; a reused client_response_id then fails the unique constraint below.
         previous = _by_client_id(session, row.id, client_response_id)
         if previous is not None:
-            return _with_next(previous.result, _advance(session, row, state, settings, now))
+            return _with_next(previous.result, _advance(session, connection, row, state, settings, now))
     if item_id not in state["served"]:
         raise Conflict(f"item '{item_id}' was not served in this session", item_id=item_id)
     if item_id != state["pending"]:
@@ -323,7 +323,7 @@ def record_response(session: Session, learner_id: int, session_id: str, item_id:
     result = {"score": score, "max_score": int(checked.max_score), "correct": bool(checked.correct),
               "feedback": checked.feedback, **facts}
     try:
-        session.connection().execute(_RECORD, dict(
+        connection.execute(_RECORD, dict(
             session_id=row.id, learner_id=row.learner_id, item_id=item_id,
             client_response_id=client_response_id, answer=answer, score=score,
             max_score=int(checked.max_score), correct=bool(checked.correct),
@@ -342,7 +342,7 @@ def record_response(session: Session, learner_id: int, session_id: str, item_id:
         reviews.record(session, row.learner_id, row.language, item_row.vocab_key, score,
                        int(checked.max_score), now)
     # Chosen after the answer's writes: a drill's reviews see this answer's memory state.
-    return _with_next(result, _advance(session, row, state, settings, now, posterior))
+    return _with_next(result, _advance(session, connection, row, state, settings, now, posterior))
 
 
 def _with_next(result: dict[str, Any], step: dict[str, Any]) -> dict[str, Any]:
