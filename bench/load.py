@@ -34,8 +34,10 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "api")]
 from server_helpers import Server, create_learners  # noqa: E402
 
 PASSWORD = "bench-password-1"
-#: Seeds the learners' pacing phases.
+#: Seeds the learners' abilities, answers and pacing.
 SEED = 2026
+#: A paced learner's gap between answers, as a multiple of the mean gap (uniform).
+PACE_SPREAD = (0.5, 1.5)
 #: Seconds of load after every learner has logged in, before measuring starts.
 WARM_UP_S = 3.0
 
@@ -115,8 +117,8 @@ async def _learner(client: aiohttp.ClientSession, name: str, bank: Bank, window:
         raise aiohttp.ClientError(f"login failed: {status} {body}")
     headers = {"Authorization": f"Bearer {body['access_token']}"}
     counts["logged in"] += 1
-    # Paced learners answer once per `interval` (the first at a random phase, so they do
-    # not arrive in step); with no pacing, as fast as the server replies.
+    # Paced learners answer once per `interval` on average (the first at a random phase);
+    # with no pacing, as fast as the server replies.
     due = time.monotonic() + rng.uniform(0, interval)
     while time.monotonic() < window["until"]:
         start = time.perf_counter()
@@ -141,8 +143,10 @@ async def _learner(client: aiohttp.ClientSession, name: str, bank: Bank, window:
                 counts["tests completed"] += 1
                 break
             if interval:
-                # A learner running late answers at once, but does not make up for lost time.
-                due = max(due + interval, time.monotonic())
+                # Answers come at uneven gaps (mean `interval`), as people answer, so the
+                # learners do not reach the end of a test in step. A learner running late
+                # answers at once, but does not make up for lost time.
+                due = max(due + interval * rng.uniform(*PACE_SPREAD), time.monotonic())
                 await asyncio.sleep(due - time.monotonic())
             item = step["item"]
             start = time.perf_counter()

@@ -11,9 +11,8 @@ router = APIRouter(prefix="/v1/sessions", tags=["sessions"])
 @router.post("", status_code=201, response_model=SessionOut, responses=problems(401, 403, 404, 422))
 def start(body: SessionCreate, learner: Learner, session: SessionDep, now: NowDep) -> SessionOut:
     """Start a placement test (adaptive, stops by the engine's rules) or a drill (practice at ~75 % success)."""
-    row = sessions.start_session(session, learner, body.language, body.mode, body.track,
-                                 body.trade, now)
-    return SessionOut(**sessions.describe(row))
+    return SessionOut(**sessions.start_session(session, learner, body.language, body.mode,
+                                               body.track, body.trade, now))
 
 
 @router.get("/{session_id}", response_model=SessionOut, responses=problems(401, 403, 404))

@@ -89,17 +89,17 @@ def _play(session: Session, learner: User, mode: str, true_theta: float, moment:
           settings: Settings, rng: np.random.Generator) -> int:
     from engine.models import probability
 
-    row = sessions.start_session(session, learner, DEMO_LANGUAGE, mode, "b1", None, moment)
+    session_id = sessions.start_session(session, learner, DEMO_LANGUAGE, mode, "b1", None, moment)["id"]
     answered = 0
     while True:
-        step = sessions.next_item(session, learner.id, row.id, settings, moment)
+        step = sessions.next_item(session, learner.id, session_id, settings, moment)
         if step["done"]:
             return answered
         item = get_row(session, step["item"]["id"])
         p_right = float(np.asarray(probability(true_theta, item.a, item.b, item.c)).squeeze())
         answer = simulated_answer(item.content, right=bool(rng.random() < p_right), rng=rng)
         moment += timedelta(seconds=int(rng.integers(8, 40)))
-        sessions.record_response(session, learner.id, row.id, item.id, answer, int(rng.integers(3000, 30000)),
+        sessions.record_response(session, learner.id, session_id, item.id, answer, int(rng.integers(3000, 30000)),
                                  uuid.uuid4().hex, settings, moment)
         answered += 1
 

@@ -49,7 +49,9 @@ PLACEMENT_TOP_K = 3
 
 
 def start_session(session: Session, learner: User, language: str, mode: str, track: str,
-                  trade: str | None, now: datetime) -> LearningSession:
+                  trade: str | None, now: datetime) -> dict[str, Any]:
+    """A new placement test or drill, committed; its :func:`describe` (made before the commit,
+    which would expire the row and cost a read to describe it after)."""
     trade_share = 0.0
     if mode == "drill":
         # The teacher's pathway for this learner, when set, decides the drill's track and blend.
@@ -69,9 +71,10 @@ def start_session(session: Session, learner: User, language: str, mode: str, tra
     row = LearningSession(id=session_id, learner_id=learner.id, language=language, mode=mode,
                           track=track, trade=trade, state=state, created_at=now, updated_at=now)
     session.add(row)
+    session.flush()
+    description = describe(row)
     session.commit()
-    session.refresh(row)
-    return row
+    return description
 
 
 def session_for_learner(session: Session, learner: User, session_id: str) -> LearningSession:
