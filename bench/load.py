@@ -4,10 +4,18 @@ Starts the servers itself — SQLite with 1 worker, PostgreSQL with 2 workers (w
 ``B1ENGINE_BENCH_DATABASE_URL`` or ``B1ENGINE_TEST_DATABASE_URL`` names a PostgreSQL
 database; a schema of its own is created and dropped) — with the bundled content bank,
 then runs ``--learners`` concurrent learners (asyncio + aiohttp, keep-alive) for
-``--seconds``: each logs in, starts a placement test, answers until it ends, starts the
-next. Prints requests/s, answers/s and p50/p95/p99 latency of ``next`` and ``responses``.
+``--seconds``: each logs in, then takes placement tests one after another: ``POST
+/v1/sessions``, ``GET .../next`` for the first exercise, then ``POST .../responses``
+until the test ends (each reply carries the next exercise). A learner answers right
+with the item's response probability at an ability drawn for each test. Unpaced
+(the default), learners answer as fast as the server replies: the server's ceiling.
+With ``--answers-per-second R`` they answer at uneven gaps averaging
+``learners / R`` seconds: the latency at that load. Prints requests/s, answers/s
+and p50/p95/p99 latency of each request, and a reference time (a fixed pure-Python
+loop) that shows how fast the machine was during the run.
 
     .venv/bin/python bench/load.py                      # 50 learners, 30 s per backend
+    .venv/bin/python bench/load.py --backends postgresql --answers-per-second 300
     .venv/bin/python bench/load.py --learners 25 --seconds 10 --backends sqlite
 
 Target on a 2-core machine: 50 learners, p99 < 100 ms, >= 300 answers/s on PostgreSQL
@@ -191,6 +199,20 @@ async def drive(base: str, names: list[str], bank: Bank, seconds: float, interva
     return timings, counts, elapsed
 
 
+#: Iterations of the reference loop.
+REFERENCE_LOOP = 3_000_000
+
+
+def reference_ms() -> float:
+    """Milliseconds of a fixed pure-Python loop on this process's core: the same code runs
+    it slower when the machine's cores are slower or shared, so runs can be compared."""
+    start = time.perf_counter()
+    total = 0
+    for i in range(REFERENCE_LOOP):
+        total += i % 7
+    return 1000 * (time.perf_counter() - start)
+
+
 def report(label: str, timings: dict, counts: dict, elapsed: float) -> None:
     total = sum(len(v) for v in timings.values())
     answers = len(timings["responses"])
@@ -209,6 +231,7 @@ def report(label: str, timings: dict, counts: dict, elapsed: float) -> None:
 def run_backend(label: str, url: str, workers: int, learners: int, seconds: float,
                 rate: float, var_dir: Path) -> None:
     names = [f"bench-{i:03d}" for i in range(learners)]
+    reference = reference_ms()
     create_learners(url, names, PASSWORD)
     server = Server(url, var_dir, workers=workers).start()  # loads the bundled bank
     try:
@@ -221,8 +244,10 @@ def run_backend(label: str, url: str, workers: int, learners: int, seconds: floa
         server.stop()
     if counts["errors"]:
         print(server.log.read_text()[-4000:], file=sys.stderr)
+    reference_after = reference_ms()
     pacing = f", paced at {rate:g} answers/s" if rate else ", unpaced"
-    report(f"{label}, {workers} worker(s), {learners} learners{pacing}", timings, counts, elapsed)
+    report(f"{label}, {workers} worker(s), {learners} learners{pacing} "
+           f"(reference loop {reference:.0f} ms before, {reference_after:.0f} ms after)", timings, counts, elapsed)
 
 
 def main() -> int:

@@ -34,12 +34,14 @@ A form the table does know is never matched by this rule to another lemma
 from __future__ import annotations
 
 import functools
+import gc
 import gzip
 import json
 import re
 import threading
 import unicodedata
 from collections.abc import Iterable, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -174,17 +176,31 @@ def _read_table(name: str):
         return json.load(handle)
 
 
+@contextmanager
+def _collector_paused():
+    """Python's cycle collector off while tables are read: their hundreds of thousands of new
+    lists would trigger several full collections, each walking all of them (a cold table
+    cost a service worker 100-150 ms stalls on top of the read). Reading makes no cycles."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 @dataclass(frozen=True)
 class LemmaTable:
     """Form -> lemma(s) tables for one language, as loaded (queried in turn, never merged).
 
     Merging the tables would cost seconds at start-up for nothing: a lookup
-    asks each table in turn. Values are a lemma or a list of lemmas. ``rules``
+    asks each table in turn. Values are a lemma or a tuple of lemmas. ``rules``
     and ``index`` hold spaCy's English suffix rules and lemma lists (empty for
     the other languages).
     """
 
-    tables: tuple[Mapping[str, str | list[str]], ...]
+    tables: tuple[Mapping[str, str | tuple[str, ...]], ...]
     rules: tuple[tuple[str, str, str], ...] = ()
     index: Mapping[str, frozenset[str]] = field(default_factory=dict)
 
@@ -204,15 +220,28 @@ _TABLES = {
 _BY_POS = frozenset({"nb_lemma_exc", "en_lemma_exc"})
 
 
+def _immutable(table: dict[str, str | list[str]]) -> dict[str, str | tuple[str, ...]]:
+    """The table with its lists of lemmas as tuples.
+
+    A service worker keeps the tables for its life. Python's cycle collector
+    walks every list it holds at each full collection, and Norsk Ordbank's
+    forms are some 300,000 one-lemma lists: 100-150 ms in which the worker
+    answers nobody, several times a minute under load. Tuples of strings (and
+    then the dicts holding only those) are dropped from its view after one pass.
+    """
+    return {form: tuple(found) if isinstance(found, list) else found for form, found in table.items()}
+
+
 @_load_once
 def lemma_table(language: str) -> LemmaTable:
     """The language's lemma tables, read on first use (once per process)."""
     if language not in _TABLES:
         raise ValueError(f"unknown language '{language}' (expected one of {', '.join(LANGUAGES)})")
-    tables: list[Mapping[str, str | list[str]]] = []
-    for name in _TABLES[language]:
-        data = _read_table(name)
-        tables += list(data.values()) if name in _BY_POS else [data]
+    tables: list[Mapping[str, str | tuple[str, ...]]] = []
+    with _collector_paused():
+        for name in _TABLES[language]:
+            data = _read_table(name)
+            tables += [_immutable(table) for table in (data.values() if name in _BY_POS else [data])]
     if language != "en":
         return LemmaTable(tuple(tables))
     index = {pos: frozenset(casefold("en", w) for w in listed)

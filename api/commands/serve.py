@@ -4,7 +4,24 @@ from __future__ import annotations
 import argparse
 import os
 
-APP_FACTORY = "api.main:create_app"
+APP_FACTORY = "api.commands.serve:worker_app"
+
+
+def worker_app():
+    """The app of one server process, its start-up objects kept out of the cycle collector.
+
+    Everything imported and built at start-up (FastAPI, pydantic, SQLAlchemy, numpy,
+    the routes: some 150,000 objects) lives as long as the process. Python's cycle
+    collector walks all of them at each full collection, which stalled a worker for
+    about 100 ms every 20 s under load; ``gc.freeze()`` moves them out of its view.
+    """
+    import gc
+
+    from api.main import create_app
+
+    app = create_app()
+    gc.freeze()
+    return app
 
 
 def register(subparsers) -> None:
