@@ -35,6 +35,7 @@ from pathlib import Path
 
 import aiohttp
 import numpy as np
+import uvloop
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "api")]
@@ -235,8 +236,11 @@ def run_backend(label: str, url: str, workers: int, learners: int, seconds: floa
     create_learners(url, names, PASSWORD)
     server = Server(url, var_dir, workers=workers).start()  # loads the bundled bank
     try:
-        timings, counts, elapsed = asyncio.run(drive(server.url, names, Bank(), seconds,
-                                                   learners / rate if rate else 0.0))
+        bank = Bank()
+        # uvloop (installed with uvicorn[standard]): the client shares the server's cores,
+        # and its event loop costs less CPU per request than asyncio's.
+        timings, counts, elapsed = uvloop.run(drive(server.url, names, bank, seconds,
+                                                    learners / rate if rate else 0.0))
     except BaseException:
         print(server.log.read_text()[-4000:], file=sys.stderr)
         raise
