@@ -64,3 +64,10 @@ def test_known_words():
 def test_tokens_skip_numbers_and_punctuation():
     words = nlp.words("nb", "Møtet er kl. 7.30 i rom 12, ikke i dag!")
     assert "7.30" not in words and "12" not in words and "," not in words and "Møtet" in words
+
+
+def test_lemma_tables_hold_no_lists():
+    """Lists would stay in the cycle collector's view for a worker's life (see nlp._immutable)."""
+    table = nlp.lemma_table("nb")
+    assert not any(isinstance(found, list) for forms in table.tables for found in forms.values())
+    assert any(isinstance(found, tuple) for forms in table.tables for found in forms.values())

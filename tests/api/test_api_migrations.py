@@ -1,0 +1,54 @@
+"""Migrations keep what is stored: a database with answers upgraded to the newest schema."""
+from __future__ import annotations
+
+from sqlalchemy import text
+from sqlmodel import Session
+
+from api.db import make_engine, upgrade
+from api.models import ItemRow, LearningSession, ResponseRow, User
+from api_helpers import START
+
+
+def test_growth_states_written_per_answer_start_at_the_last_answer_in_their_language(tmp_path):
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    upgrade(url, "0005_lean_answers")
+    engine = make_engine(url)
+    try:
+        with Session(engine) as db:
+            db.add(User(id=1, username="ada", password_hash="x", role="learner", created_at=START))
+            db.flush()  # no ORM relationships: the unit of work does not order by foreign key
+            for language in ("nb", "en"):
+                db.add(ItemRow(id=f"{language}-1", language=language, track="b1", skill="grammar",
+                               type="multiple_choice", cefr="A2", max_score=1, a=1.0, b=0.0, c=0.0,
+                               status="prior", origin="bank", live=True, content={},
+                               content_hash="x", updated_at=START))
+            answers = ("nb", "en", "nb", "en", "en")  # a session each (one answer per item)
+            for number, language in enumerate(answers, start=1):
+                db.add(LearningSession(id=f"s-{number}", learner_id=1, language=language,
+                                       mode="placement", track="b1", state={}, created_at=START,
+                                       updated_at=START))
+            db.flush()
+            for number, language in enumerate(answers, start=1):
+                db.add(ResponseRow(id=number, session_id=f"s-{number}", learner_id=1,
+                                   item_id=f"{language}-1", client_response_id=f"c{number}",
+                                   answer="a", score=1, max_score=1, correct=True, answered_at=START,
+                                   theta=0.0, se=1.0, level="A2", result={}))
+            db.commit()
+        with engine.begin() as connection:
+            for language, scope in (("nb", "overall"), ("nb", "grammar"), ("it", "overall")):
+                connection.execute(text(
+                    "INSERT INTO learner_abilities (learner_id, language, scope, posterior, theta, se,"
+                    " updated_at) VALUES (1, :language, :scope, '{}', 0.5, 0.4, :at)"),
+                    {"language": language, "scope": scope, "at": START})
+        upgrade(url)
+        with engine.connect() as connection:
+            through = connection.execute(text(
+                "SELECT language, scope, through_response_id, theta FROM learner_abilities"
+                " ORDER BY language, scope")).all()
+            indexes = {row[1] for row in connection.execute(text("PRAGMA index_list('responses')"))}
+    finally:
+        engine.dispose()
+    # nb's last answer is response 3; no answers in it: 0. The states themselves are kept.
+    assert [tuple(row) for row in through] == [("it", "overall", 0, 0.5), ("nb", "grammar", 3, 0.5),
+                                               ("nb", "overall", 3, 0.5)]
+    assert "ix_responses_session_id" not in indexes and "ix_responses_learner_id" in indexes
