@@ -293,7 +293,7 @@ def record_response(session: Session, learner_id: int, session_id: str, item_id:
     """Score an answer, update the estimates, and return the learner's feedback with what
     comes next (``next``: as :func:`next_item` would answer, the next item already chosen).
 
-    Everything happens under the session's lock, in one transaction: a retry waits for
+    Everything happens under the learner's lock, in one transaction: a retry waits for
     the first request and then returns what it recorded, with the session's ``next`` as
     it is now. Serving the next item in the same reply saves a phone a round trip per
     exercise; ``GET .../next`` then returns that same item.
