@@ -162,7 +162,7 @@ def catch_up(session: Session, learner_id: int, language: str) -> dict[str, Lear
     between answers it drifts and follows the learner's growth rate, so weeks of drills
     are not averaged as if ability stood still. An answer is stored once, in
     ``responses``; the states (about 10 kB each) are brought up to date when they are
-    read — a drill's start, the learner's progress, an export — one answer at a time in
+    read — a drill's start, the learner's progress — one answer at a time in
     answer order, as the batch filter does, rather than read and rewritten on every
     answer. The learner's row is locked as answering locks it, so no answer commits
     between reading the pending answers and writing the states.
