@@ -131,7 +131,7 @@ def vocabulary_issues(vocabulary_set: VocabularySet, allowed: frozenset[str]) ->
                                 f"'{entry.lemma}' ({entry.pos}) is already entry {seen[key]}"))
         seen.setdefault(key, i)
         issues += text_issues(language, entry.lemma, ("entries", i, "lemma"), allowed)
-        for j, sentence in enumerate(entry.examples):
+        for j, sentence in enumerate(entry.sentences):
             loc = ("entries", i, "examples", j)
             if nlp.locate_form(language, sentence, entry.lemma) is None:
                 issues.append(Issue(loc, f"no form of '{entry.lemma}' found (by lemma) in the sentence"))
@@ -329,7 +329,8 @@ def bank_texts(path: str | Path) -> dict[str, list[str]]:
         if data.get("track") == "trade":
             for entry in data.get("entries") or ():
                 if isinstance(entry, dict):
-                    texts[language] += [e for e in entry.get("examples") or () if isinstance(e, str)]
+                    texts[language] += [e if isinstance(e, str) else e.get("text") for e in entry.get("examples") or ()
+                                         if isinstance(e, str) or (isinstance(e, dict) and isinstance(e.get("text"), str))]
         else:
             texts[language] += [t for _, t in _authored_texts(data) if isinstance(t, str)]
     return texts

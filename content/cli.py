@@ -213,6 +213,12 @@ def read_set_file(args: argparse.Namespace) -> Any:
     return document
 
 
+def _example_yaml(example: Any) -> Any:
+    """A plain sentence stays a string; one with distractors, accepted forms or a cue a mapping."""
+    data = example.model_dump(mode="json", exclude_defaults=True)
+    return example.text if set(data) == {"text"} else data
+
+
 def set_yaml(vocabulary_set: Any) -> str:
     """A vocabulary set as bank YAML, in the order of ``docs/content-format.md``."""
     import yaml
@@ -220,7 +226,7 @@ def set_yaml(vocabulary_set: Any) -> str:
     data = {"language": vocabulary_set.language, "track": "trade", "trade": vocabulary_set.trade,
             "title": vocabulary_set.title,
             "entries": [{"lemma": e.lemma, "pos": e.pos, "gloss": e.gloss, "cefr": e.cefr,
-                         "examples": list(e.examples)} for e in vocabulary_set.entries]}
+                         "examples": [_example_yaml(x) for x in e.examples]} for e in vocabulary_set.entries]}
     return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100)
 
 

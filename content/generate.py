@@ -25,6 +25,7 @@ noun and verb) gets its part of speech in the id.
 from __future__ import annotations
 
 import re
+import zlib
 from collections import Counter
 from collections.abc import Sequence
 
@@ -125,8 +126,18 @@ def distractors(vocabulary_set: VocabularySet, index: int, texts: Sequence[str],
     return chosen
 
 
-def _options(answer: str, wrong: Sequence[str]) -> tuple[Option, ...]:
-    return tuple(Option(id=OPTION_IDS[i], text=text) for i, text in enumerate([answer, *wrong]))
+def _options(item_id: str, answer: str, wrong: Sequence[str]) -> tuple[tuple[Option, ...], str]:
+    """The options and the key's id, the key at a position fixed by the item id.
+
+    The position is spread evenly over the bank (a CRC of the id), so neither the
+    bank's files nor an export say "the key is ``a``" (the service also serves
+    options under ids of its own; see ``api.services.public_ids``).
+    """
+    texts = list(wrong)
+    position = zlib.crc32(item_id.encode("utf-8")) % (len(texts) + 1)
+    texts.insert(position, answer)
+    return (tuple(Option(id=OPTION_IDS[i], text=text) for i, text in enumerate(texts)),
+            OPTION_IDS[position])
 
 
 def _starts_sentence(sentence: str, start: int) -> bool:
@@ -137,7 +148,7 @@ def _starts_sentence(sentence: str, start: int) -> bool:
 def _shown_forms(vocabulary_set: VocabularySet) -> list[str]:
     """Each entry as a cloze option: the form its first example uses (else the lemma)."""
     language = vocabulary_set.language
-    return [nlp.find_form(language, e.examples[0], e.lemma) or e.lemma for e in vocabulary_set.entries]
+    return [nlp.find_form(language, e.sentences[0], e.lemma) or e.lemma for e in vocabulary_set.entries]
 
 
 def generate_items(vocabulary_set: VocabularySet) -> list[Item]:
@@ -150,7 +161,7 @@ def generate_items(vocabulary_set: VocabularySet) -> list[Item]:
         common = {"language": language, "track": "trade", "trade": trade, "skill": "vocabulary",
                   "cefr": entry.cefr, "vocab_key": vocab_key(vocabulary_set, entry)}
         cloze_wrong = distractors(vocabulary_set, index, shown)
-        for number, sentence in enumerate(entry.examples, start=1):
+        for number, sentence in enumerate(entry.sentences, start=1):
             span = nlp.locate_form(language, sentence, entry.lemma)
             if span is None:
                 continue  # reported by the checker: the lemma is not in the sentence
@@ -164,15 +175,18 @@ def generate_items(vocabulary_set: VocabularySet) -> list[Item]:
                 texts = [form, *wrong]
                 if _starts_sentence(sentence, span[0]):  # all capitalised: case gives nothing away
                     texts = [nlp.capitalise(language, text) for text in texts]
-                items.append(Item(id=f"{stem}-choice-{number}", type="cloze_choice", prompt=prompt,
+                item_id = f"{stem}-choice-{number}"
+                options, key = _options(item_id, texts[0], texts[1:])
+                items.append(Item(id=item_id, type="cloze_choice", prompt=prompt,
                                   instructions=CHOICE_INSTRUCTIONS[language],
-                                  options=_options(texts[0], texts[1:]), answers=("a",),
+                                  options=options, answers=(key,),
                                   lemma=entry.lemma, feedback=sentence, **common))
         gloss_wrong = distractors(vocabulary_set, index, lemmas)
         if len(gloss_wrong) >= MIN_DISTRACTORS:
+            options, key = _options(f"{stem}-gloss", entry.lemma, gloss_wrong)
             items.append(Item(id=f"{stem}-gloss", type="multiple_choice",
                               prompt=GLOSS_PROMPT[language].format(gloss=entry.gloss),
                               instructions=GLOSS_INSTRUCTIONS[language],
-                              options=_options(entry.lemma, gloss_wrong), answers=("a",),
+                              options=options, answers=(key,),
                               lemma=entry.lemma, feedback=f"{entry.lemma}: {entry.gloss}", **common))
     return [with_prior(item) for item in items]

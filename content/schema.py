@@ -265,6 +265,42 @@ class B1File(BaseModel):
     items: tuple[ItemSpec, ...] = Field(min_length=1)
 
 
+class Example(BaseModel):
+    """One example sentence of a vocabulary entry, with what its author knows about its gap.
+
+    In a bank file an example is either a plain sentence or a mapping::
+
+        - text: Legg kniven i vasken når du er ferdig.
+          distractors: [gaffelen, skjeen]   # wrong here, in the form the sentence needs
+          accept: [kniv]                     # other forms that also fit the gap
+          cue: bestemt form                  # a form cue shown with a typed gap
+
+    ``distractors`` are the options of the choice cloze besides the form in the
+    sentence: each in the key's form and casing and wrong in this sentence.
+    ``accept`` lists further texts a typed gap accepts in full; ``cue`` tells
+    the learner which form is wanted when several would fit.
+    """
+
+    model_config = _FROZEN
+    text: str = Field(min_length=1)
+    distractors: tuple[str, ...] = ()
+    accept: tuple[str, ...] = ()
+    cue: str | None = Field(default=None, max_length=60)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_sentence(cls, data: Any) -> Any:
+        return {"text": data} if isinstance(data, str) else data
+
+    @field_validator("distractors", "accept")
+    @classmethod
+    def _non_empty_texts(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        stripped = tuple(text.strip() for text in value)
+        if any(not text for text in stripped):
+            raise ValueError("an empty text")
+        return stripped
+
+
 class VocabularyEntry(BaseModel):
     """One word of a vocabulary set, with the sentences that use it."""
 
@@ -273,7 +309,7 @@ class VocabularyEntry(BaseModel):
     pos: Pos
     gloss: str = Field(min_length=1, max_length=120)
     cefr: Level
-    examples: tuple[str, ...] = Field(min_length=1)
+    examples: tuple[Example, ...] = Field(min_length=1)
 
     @field_validator("lemma")
     @classmethod
@@ -284,11 +320,15 @@ class VocabularyEntry(BaseModel):
 
     @field_validator("examples")
     @classmethod
-    def _non_empty_examples(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        stripped = tuple(example.strip() for example in value)
-        if any(not example for example in stripped):
+    def _non_empty_examples(cls, value: tuple[Example, ...]) -> tuple[Example, ...]:
+        if any(not example.text.strip() for example in value):
             raise ValueError("an example sentence is empty")
-        return stripped
+        return value
+
+    @property
+    def sentences(self) -> tuple[str, ...]:
+        """The example sentences' texts."""
+        return tuple(example.text for example in self.examples)
 
 
 class VocabularySet(BaseModel):
