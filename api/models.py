@@ -41,6 +41,8 @@ class User(SQLModel, table=True):
     role: str = Field(max_length=16)
     language: str | None = Field(default=None, max_length=8)
     created_at: datetime = _time()
+    #: Placement tests a teacher allowed before the retake interval is over (0 or 1).
+    placement_retakes: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class SchoolClass(SQLModel, table=True):

@@ -92,14 +92,18 @@ class ResponseIn(Strict):
 
 
 class ResponseOut(BaseModel):
-    score: int
-    max_score: int
-    correct: bool
-    feedback: str | None
-    theta: float
-    se: float
-    level: Level
-    level_probabilities: dict[str, float]
+    """An answer's reply. In a drill: the score, feedback and new estimate. In a placement
+    test only ``items_answered``: nothing per answer (the level comes at the end)."""
+
+    items_answered: int | None = Field(default=None, description="answers recorded in this session so far")
+    score: int | None = Field(default=None, description="drills only")
+    max_score: int | None = Field(default=None, description="drills only")
+    correct: bool | None = Field(default=None, description="drills only")
+    feedback: str | None = Field(default=None, description="drills only")
+    theta: float | None = Field(default=None, description="drills only")
+    se: float | None = Field(default=None, description="drills only")
+    level: Level | None = Field(default=None, description="drills only")
+    level_probabilities: dict[str, float] | None = Field(default=None, description="drills only")
     done: bool = Field(description="the session is over (the result is in `next`)")
     next: NextOut = Field(description="what comes next, as `GET /v1/sessions/{id}/next` "
                                       "would answer: the next exercise, or the result")
@@ -140,9 +144,18 @@ class LearnerProgress(BaseModel):
     skills: dict[str, AbilityOut]
     history: list[HistoryPoint]
     sessions: list[SessionOut]
+    placement_in_progress: bool = Field(
+        default=False, description="the learner is taking a placement test in this language: "
+        "until it ends, the learner's own view shows no estimate (its moves would tell right "
+        "answers from wrong)")
     reviews: list[ReviewOut] = Field(default_factory=list,
                                      description="the learner's own review dates, soonest first "
                                                  "(only in GET /v1/learners/me)")
+
+
+class PlacementRetakesOut(BaseModel):
+    learner_id: int
+    placement_retakes: int = Field(description="placement tests allowed before the retake interval is over")
 
 
 class PathwayIn(Strict):

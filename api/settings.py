@@ -60,6 +60,9 @@ class Settings(BaseSettings):
     drill_length: int = Field(default=15, gt=0)
     #: Largest share of a drill given to due vocabulary reviews (served first); the rest are new items.
     drill_review_share: float = Field(default=0.4, ge=0, le=1)
+    #: Days between two placement tests of a learner in one language (a teacher can allow one
+    #: sooner); 0 lifts the limit (load tests).
+    placement_retake_days: int = Field(default=14, ge=0)
     #: Run calibrations in a background thread (False: caller runs them; used by tests).
     calibration_in_background: bool = True
 

@@ -84,23 +84,43 @@ class PostgresSchema:
 
 class Bank:
     """What a simulated learner knows of an item the server shows them: its answers and its
-    parameters (read from the bundled bank, as the server loads it)."""
+    parameters (read from the bundled bank, as the server loads it).
+
+    The server shows opaque ids, so the learner recognises an item by what it shows
+    (type, instructions, prompt, passage, option texts) and answers with the ids it
+    was shown, matched by text.
+    """
 
     def __init__(self) -> None:
         from api.services.items import item_content
         from content.bank import default_bank
 
         items = default_bank().items
-        self.content = {item.id: item_content(item) for item in items}
+        self.content = {self.signature(item_content(item)): item_content(item) for item in items}
         self.parameters = {item.id: (item.a, item.b, item.c) for item in items}
 
-    def answer(self, item_id: str, theta: float, rng: np.random.Generator):
+    @staticmethod
+    def signature(shown: dict) -> tuple:
+        return (shown["type"], shown.get("instructions"), shown.get("prompt"), shown.get("passage"),
+                tuple(sorted(o["text"] for o in shown.get("options") or ())))
+
+    def answer(self, shown: dict, theta: float, rng: np.random.Generator):
         """Right with the item's response probability at ability ``theta``, else a wrong answer."""
         from api.services.demo import simulated_answer
         from engine.models import probability
 
-        p_right = float(np.asarray(probability(theta, *self.parameters[item_id])).squeeze())
-        return simulated_answer(self.content[item_id], right=bool(rng.random() < p_right), rng=rng)
+        content = self.content[self.signature(shown)]
+        p_right = float(np.asarray(probability(theta, *self.parameters[content["id"]])).squeeze())
+        answer = simulated_answer(content, right=bool(rng.random() < p_right), rng=rng)
+        if not content.get("options"):
+            return answer
+        texts = {o["id"]: o["text"] for o in content["options"]}
+        by_text: dict[str, list[str]] = {}
+        for option in shown["options"]:
+            by_text.setdefault(option["text"], []).append(option["id"])
+        if isinstance(answer, list):  # tokens that read the same are interchangeable
+            return [by_text[texts[token]].pop(0) for token in answer]
+        return by_text[texts[answer]][0]
 
 
 async def learner(client: aiohttp.ClientSession, name: str, bank: Bank, window: dict,
@@ -162,7 +182,7 @@ async def _learner(client: aiohttp.ClientSession, name: str, bank: Bank, window:
             status, reply = await call(client, "POST", f"/v1/sessions/{session_id}/responses",
                                        headers=headers,
                                        json={"item_id": item["id"],
-                                             "answer": bank.answer(item["id"], theta, rng),
+                                             "answer": bank.answer(item, theta, rng),
                                              "response_ms": 4000,
                                              "client_response_id": uuid.uuid4().hex})
             timings["responses"].append(time.perf_counter() - start)
@@ -234,7 +254,9 @@ def run_backend(label: str, url: str, workers: int, learners: int, seconds: floa
     names = [f"bench-{i:03d}" for i in range(learners)]
     reference = reference_ms()
     create_learners(url, names, PASSWORD)
-    server = Server(url, var_dir, workers=workers).start()  # loads the bundled bank
+    # Learners take placement test after placement test: no retake interval.
+    server = Server(url, var_dir, workers=workers,
+                    env={"B1ENGINE_PLACEMENT_RETAKE_DAYS": "0"}).start()  # loads the bundled bank
     try:
         bank = Bank()
         # uvloop (installed with uvicorn[standard]): the client shares the server's cores,

@@ -2,11 +2,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
-from api.deps import Admin, CurrentUser, Learner, NowDep, SessionDep, VisibleLearner
+from api.deps import Admin, CurrentUser, Learner, NowDep, SessionDep, Teacher, VisibleLearner
 from api.errors import Forbidden, NotFound
 from api.routes import problems
-from api.schemas import Language, LearnerProgress
-from api.services import classes, learners, privacy, users
+from api.schemas import Language, LearnerProgress, PlacementRetakesOut
+from api.services import classes, learners, privacy, sessions, users
 
 router = APIRouter(prefix="/v1/learners", tags=["learners"])
 
@@ -16,7 +16,8 @@ def me(learner: Learner, session: SessionDep, now: NowDep,
        language: Annotated[Language | None, Query()] = None) -> LearnerProgress:
     """Overall and per-skill ability (theta, SE, CEFR level with probabilities), history, and
     the learner's vocabulary review dates (``reviews``, soonest first)."""
-    return LearnerProgress(**learners.progress(session, learner, now, language, with_reviews=True))
+    return LearnerProgress(**learners.progress(session, learner, now, language, with_reviews=True,
+                                               for_learner=True))
 
 
 @router.get("/{learner_id}", response_model=LearnerProgress, responses=problems(401, 403, 404))
@@ -32,13 +33,27 @@ def one(learner_id: Annotated[int, Path(ge=1)], user: CurrentUser, session: Sess
                else classes.teacher_can_see(session, user, learner_id))
     if not allowed:
         raise NotFound(f"learner {learner_id} not found")
-    return LearnerProgress(**learners.progress(session, users.get_user(session, learner_id), now))
+    return LearnerProgress(**learners.progress(session, users.get_user(session, learner_id), now,
+                                               for_learner=user.role == "learner"))
 
 
 @router.get("/{learner_id}/export", responses=problems(401, 403, 404))
 def export(learner: VisibleLearner, session: SessionDep, now: NowDep) -> dict:
     """Everything stored about the learner, as JSON (for the learner and the teacher of their class)."""
     return privacy.export(session, learner, now)
+
+
+@router.post("/{learner_id}/placement-retakes", response_model=PlacementRetakesOut,
+             responses=problems(401, 403, 404))
+def allow_placement_retake(learner_id: Annotated[int, Path(ge=1)], teacher: Teacher,
+                           session: SessionDep) -> PlacementRetakesOut:
+    """Allow the learner one more placement test before the retake interval is over (the
+    teacher of their class, or an admin)."""
+    if not classes.teacher_can_see(session, teacher, learner_id):
+        raise NotFound(f"learner {learner_id} not found")
+    learner = privacy.learner(session, learner_id)
+    return PlacementRetakesOut(learner_id=learner_id,
+                               placement_retakes=sessions.allow_placement_retake(session, learner))
 
 
 @router.delete("/{learner_id}", status_code=204, responses=problems(401, 403, 404))

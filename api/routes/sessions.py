@@ -9,10 +9,13 @@ router = APIRouter(prefix="/v1/sessions", tags=["sessions"])
 
 
 @router.post("", status_code=201, response_model=SessionOut, responses=problems(401, 403, 404, 422))
-def start(body: SessionCreate, learner: Learner, session: SessionDep, now: NowDep) -> SessionOut:
-    """Start a placement test (adaptive, stops by the engine's rules) or a drill (practice at ~75 % success)."""
+def start(body: SessionCreate, learner: Learner, session: SessionDep, settings: SettingsDep,
+          now: NowDep) -> SessionOut:
+    """Start a placement test (adaptive, stops by the engine's rules; one per language every
+    `placement_retake_days` unless a teacher allows another: 409 otherwise) or a drill
+    (practice at ~75 % success)."""
     return SessionOut(**sessions.start_session(session, learner, body.language, body.mode,
-                                               body.track, body.trade, now))
+                                               body.track, body.trade, settings, now))
 
 
 @router.get("/{session_id}", response_model=SessionOut, responses=problems(401, 403, 404))
@@ -32,8 +35,9 @@ def next_item(ref: OwnSessionRef, session: SessionDep, settings: SettingsDep, no
              responses=problems(401, 403, 404, 409, 422))
 def respond(body: ResponseIn, ref: OwnSessionRef, session: SessionDep, settings: SettingsDep,
             now: NowDep) -> Response:
-    """Answer the served exercise: feedback, the new estimate, and `next` (the next exercise or
-    the result, as `GET next` would answer). Re-sending a `client_response_id` returns the
+    """Answer the served exercise with the ids it was served with. A drill's reply teaches
+    (score, feedback, the new estimate); a placement test's says only that the answer is
+    recorded. Both carry `next` (the next exercise or the result, as `GET next` would answer). Re-sending a `client_response_id` returns the
     first result, with `next` as it is now."""
     result = sessions.record_response(session, ref.claims.user_id, ref.session_id, body.item_id,
                                       body.answer, body.response_ms, body.client_response_id,

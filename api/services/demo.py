@@ -16,9 +16,9 @@ from typing import Any
 import numpy as np
 from sqlmodel import Session, func, select
 
-from api.models import User
-from api.services import classes, sessions
-from api.services.items import get_row
+from api.models import LearningSession, User
+from api.services import classes, served_items, sessions
+from api.services.items import get_row, to_item
 from api.settings import Settings
 
 DEMO_SEED = 20_261_122
@@ -89,18 +89,23 @@ def _play(session: Session, learner: User, mode: str, true_theta: float, moment:
           settings: Settings, rng: np.random.Generator) -> int:
     from engine.models import probability
 
-    session_id = sessions.start_session(session, learner, DEMO_LANGUAGE, mode, "b1", None, moment)["id"]
+    session_id = sessions.start_session(session, learner, DEMO_LANGUAGE, mode, "b1", None, settings,
+                                        moment)["id"]
     answered = 0
     while True:
         step = sessions.next_item(session, learner.id, session_id, settings, moment)
         if step["done"]:
             return answered
-        item = get_row(session, step["item"]["id"])
+        # The simulated learner answers in the ids it was served, as a client does.
+        state = session.get(LearningSession, session_id).state
+        item = get_row(session, state["pending"])
         p_right = float(np.asarray(probability(true_theta, item.a, item.b, item.c)).squeeze())
         answer = simulated_answer(item.content, right=bool(rng.random() < p_right), rng=rng)
+        answer = served_items.served_answer(to_item(item), state["key"], answer)
         moment += timedelta(seconds=int(rng.integers(8, 40)))
-        sessions.record_response(session, learner.id, session_id, item.id, answer, int(rng.integers(3000, 30000)),
-                                 uuid.uuid4().hex, settings, moment)
+        sessions.record_response(session, learner.id, session_id, step["item"]["id"], answer,
+                                 int(rng.integers(3000, 30000)), uuid.uuid4().hex, settings, moment)
+        session.expire_all()
         answered += 1
 
 

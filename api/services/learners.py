@@ -6,20 +6,24 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from api.models import LearnerAbility, User, utc
+from api.models import LearnerAbility, LearningSession, User, utc
 from api.services import ability, reviews
 from api.services.sessions import describe, sessions_of
 
 
 def progress(session: Session, learner: User, now: datetime,
-             language: str | None = None, with_reviews: bool = False) -> dict[str, Any]:
+             language: str | None = None, with_reviews: bool = False,
+             for_learner: bool = False) -> dict[str, Any]:
     """Current ability (carried forward to ``now``) overall and per skill, history, sessions.
 
     ``with_reviews``: also the learner's vocabulary review dates (for the learner themself).
+    ``for_learner``: the learner reads it; during a placement test it shows no estimate.
     """
     language = language or learner.language or _last_language(session, learner.id)
     overall, skills = None, {}
-    if language is not None:
+    in_placement = language is not None and _placement_open(session, learner.id, language)
+    hidden = for_learner and in_placement
+    if language is not None and not hidden:
         rows = ability.catch_up(session, learner.id, language).values()
         session.commit()
         for row in rows:
@@ -32,11 +36,18 @@ def progress(session: Session, learner: User, now: datetime,
             else:
                 skills[row.scope] = facts
     history = (ability.series(session, [learner.id], language).get(learner.id, {})
-               .get(ability.OVERALL, []) if language else [])
+               .get(ability.OVERALL, []) if language and not hidden else [])
     return {"id": learner.id, "username": learner.username, "language": language,
             "overall": overall, "skills": dict(sorted(skills.items())), "history": history,
+            "placement_in_progress": in_placement,
             "sessions": [describe(s) for s in sessions_of(session, learner.id)],
             "reviews": reviews.schedule(session, learner.id, language) if with_reviews else []}
+
+
+def _placement_open(session: Session, learner_id: int, language: str) -> bool:
+    return session.exec(select(LearningSession.id).where(
+        LearningSession.learner_id == learner_id, LearningSession.language == language,
+        LearningSession.mode == "placement", LearningSession.status != "done")).first() is not None
 
 
 def _last_language(session: Session, learner_id: int) -> str | None:

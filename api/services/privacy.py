@@ -19,7 +19,8 @@ import sqlalchemy as sa
 from sqlmodel import Session, SQLModel, delete, select
 
 from api.errors import NotFound
-from api.models import AnonymousResponse, ClassLearner, ResponseRow, SchoolClass, User, utc
+from api.models import (AnonymousResponse, ClassLearner, ItemRow, LearningSession, ResponseRow,
+                        SchoolClass, User, utc)
 
 #: Account fields in the export (never the password hash).
 USER_FIELDS = ("id", "username", "role", "language", "created_at")
@@ -52,14 +53,35 @@ def learner(session: Session, learner_id: int) -> User:
     return user
 
 
+#: Columns of the learner's sessions and answers that are ours, not theirs: the engine's state
+#: (the served ids' key, the items served, the posterior) and, per answer, bank ids and the
+#: estimate after it (whose moves, answer by answer, would rebuild item parameters).
+INTERNAL_COLUMNS = {"sessions": {"state"},
+                    "responses": {"item_id", "answer", "result", "theta", "se", "level"}}
+#: What a placement test does not say per answer, in its reply or in an export.
+PLACEMENT_WITHHELD = ("score", "max_score", "correct")
+
+
 def export(session: Session, user: User, now: datetime) -> dict[str, Any]:
-    """Everything stored about ``user``, table by table, as JSON-ready values."""
+    """Everything stored about ``user``, table by table, as JSON-ready values.
+
+    Answers name what the learner saw and answered, in words (:func:`_answer_record`),
+    not our item ids or parameters; see ``INTERNAL_COLUMNS``.
+    """
     tables: dict[str, list[dict[str, Any]]] = {}
+    modes = {row.id: row.mode for row in session.exec(
+        select(LearningSession).where(LearningSession.learner_id == user.id))}
     for table, column in _learner_columns():
         rows = session.exec(sa.select(table).where(column == user.id)).mappings().all()
-        if rows:
-            tables.setdefault(table.name, []).extend(
-                {key: _plain(value) for key, value in row.items()} for row in rows)
+        hidden = INTERNAL_COLUMNS.get(table.name, set())
+        for row in rows:
+            record = {key: _plain(value) for key, value in row.items() if key not in hidden}
+            if table.name == "responses":
+                if modes.get(row["session_id"]) != "drill":
+                    for key in PLACEMENT_WITHHELD:
+                        record.pop(key, None)
+                record.update(_answer_record(session, row))
+            tables.setdefault(table.name, []).append(record)
     membership = session.get(ClassLearner, user.id)
     school_class = session.get(SchoolClass, membership.class_id) if membership else None
     teacher = session.get(User, school_class.teacher_id) if school_class else None
@@ -70,6 +92,21 @@ def export(session: Session, user: User, now: datetime) -> dict[str, Any]:
                        "teacher": teacher.username if teacher else None}
                       if school_class else None),
             "tables": dict(sorted(tables.items()))}
+
+
+def _answer_record(session: Session, row: Any) -> dict[str, Any]:
+    """One answer in words: the exercise as shown (instructions, prompt, passage, options
+    in alphabetical order) and the answer given."""
+    item = session.get(ItemRow, row["item_id"])
+    content = item.content if item is not None else {}
+    texts = {o["id"]: o["text"] for o in content.get("options") or ()}
+    answer = row["answer"]
+    if isinstance(answer, list):
+        given: Any = " ".join(texts.get(token, "?") for token in answer)
+    else:
+        given = texts.get(answer, answer) if texts else answer
+    return {"exercise": {key: content.get(key) for key in ("instructions", "prompt", "passage")},
+            "options": sorted(texts.values()), "your_answer": given}
 
 
 def erase(session: Session, user: User) -> dict[str, int]:

@@ -8,9 +8,9 @@ the first result and a second answer to the same item cannot be stored.
 """
 from __future__ import annotations
 
+import secrets
 import uuid
-import zlib
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
@@ -22,7 +22,7 @@ from sqlmodel import Session, select
 from api.db import begin_write
 from api.errors import Conflict, InvalidInput, NotFound
 from api.models import LearningSession, ResponseRow, User, utc
-from api.services import ability, item_cache, pathways, reviews
+from api.services import ability, item_cache, pathways, reviews, served_items
 from api.settings import Settings
 
 # The statements of the two hot requests, built once (building one costs as much as running it).
@@ -46,13 +46,17 @@ PLACEMENT_MAX_ITEMS = 30
 PLACEMENT_SE_TARGET = 0.35
 #: Randomesque exposure control: pick at random among this many best items.
 PLACEMENT_TOP_K = 3
+#: Bits of the session's random seed (selection's randomesque draws; never sent).
+SEED_BITS = 63
 
 
 def start_session(session: Session, learner: User, language: str, mode: str, track: str,
-                  trade: str | None, now: datetime) -> dict[str, Any]:
+                  trade: str | None, settings: Settings, now: datetime) -> dict[str, Any]:
     """A new placement test or drill, committed; its :func:`describe` (made before the commit,
     which would expire the row and cost a read to describe it after)."""
     trade_share = 0.0
+    if mode == "placement":
+        _check_placement_allowed(session, learner, language, settings, now)
     if mode == "drill":
         # The teacher's pathway for this learner, when set, decides the drill's track and blend.
         track, trade, trade_share = pathways.drill_plan(session, learner.id, track, trade)
@@ -65,8 +69,10 @@ def start_session(session: Session, learner: User, language: str, mode: str, tra
     else:
         posterior = ability.prior_posterior()
     session_id = uuid.uuid4().hex
+    # The key and the seed are random and stay on the server: nothing the learner knows
+    # (the session id, the items' ids) predicts the ids and order served or the items drawn.
     state = {"posterior": posterior.to_dict(), "served": [], "pending": None,
-             "answered": 0, "seed": zlib.crc32(session_id.encode()),
+             "answered": 0, "seed": secrets.randbits(SEED_BITS), "key": served_items.new_key(),
              "trade_share": trade_share, "reviews": 0, "new": 0, "new_trade": 0}
     row = LearningSession(id=session_id, learner_id=learner.id, language=language, mode=mode,
                           track=track, trade=trade, state=state, created_at=now, updated_at=now)
@@ -75,6 +81,45 @@ def start_session(session: Session, learner: User, language: str, mode: str, tra
     description = describe(row)
     session.commit()
     return description
+
+
+def _check_placement_allowed(session: Session, learner: User, language: str, settings: Settings,
+                             now: datetime) -> None:
+    """One placement test per language every ``placement_retake_days``, unless a teacher allowed
+    another (each allowance is used up by one test).
+
+    Unlimited retakes over a bank of a few hundred items would let a learner meet the same
+    items again and again; a test started and left counts too (it can be continued).
+    """
+    last = session.exec(select(LearningSession)
+                        .where(LearningSession.learner_id == learner.id,
+                               LearningSession.language == language,
+                               LearningSession.mode == "placement")
+                        .order_by(LearningSession.created_at.desc())).first()
+    if last is None:
+        return
+    available = utc(last.created_at) + timedelta(days=settings.placement_retake_days)
+    if now >= available:
+        return
+    if learner.placement_retakes > 0:
+        learner.placement_retakes -= 1
+        session.add(learner)
+        return
+    if last.status != "done":
+        raise Conflict(f"a placement test in '{language}' is already in progress: continue "
+                       f"session '{last.id}'", session_id=last.id)
+    raise Conflict(f"a new placement test in '{language}' is possible from "
+                   f"{available.date().isoformat()}; your teacher can allow one sooner",
+                   available_from=available.isoformat())
+
+
+def allow_placement_retake(session: Session, learner: User) -> int:
+    """A teacher allows the learner one more placement test now (allowances do not pile up:
+    at most one is open); returns the allowances open."""
+    learner.placement_retakes = 1
+    session.add(learner)
+    session.commit()
+    return learner.placement_retakes
 
 
 def session_for_learner(session: Session, learner: User, session_id: str) -> LearningSession:
@@ -124,18 +169,9 @@ def _save(connection: Connection, session_id: str, **values: Any) -> None:
 
 
 def _public_item(row: item_cache.CachedItem, state: dict[str, Any]) -> dict[str, Any]:
-    """What the learner sees, options in an order drawn for this session and item.
-
-    Authors usually write the right option first; shown as written, "always
-    pick the first" would pass. The order is the same on every request of the
-    session (a retry shows the same screen).
-    """
-    view = row.item.public_view()
-    options = view.get("options")
-    if options:
-        rng = np.random.default_rng([state["seed"], zlib.crc32(row.id.encode())])
-        view["options"] = [options[i] for i in rng.permutation(len(options))]
-    return view
+    """What the learner sees: ids and option order drawn for this session (see
+    :mod:`api.services.served_items`), the same on every request of the session."""
+    return served_items.view(row.item, state["key"])
 
 
 def next_item(session: Session, learner_id: int, session_id: str, settings: Settings,
@@ -207,6 +243,8 @@ def _choose(session: Session, row: Row, state: dict[str, Any], posterior, pool: 
             state["reviews"] = state.get("reviews", 0) + 1
             return review
         available = _new_items(session, row, state, pool, available)
+    else:
+        available = _unmet_first(session, row.learner_id, pool, available)
     if not available.any():
         return None
     chosen = _select(row, state, posterior, pool, available, settings)
@@ -247,6 +285,17 @@ def _due_review(session: Session, row: Row, state: dict[str, Any], posterior,
     return None
 
 
+def _unmet_first(session: Session, learner_id: int, pool: item_cache.Pool,
+                 available: np.ndarray) -> np.ndarray:
+    """A retaken placement test asks items the learner has not met, while there are any: what
+    was learnt about an item (from a drill's feedback, say) says nothing about the level."""
+    seen = set(session.exec(select(ResponseRow.item_id).where(ResponseRow.learner_id == learner_id)))
+    if not seen:
+        return available
+    fresh = available & np.array([r.id not in seen for r in pool], dtype=bool)
+    return fresh if fresh.any() else available
+
+
 def _new_items(session: Session, row: Row, state: dict[str, Any], pool: item_cache.Pool,
                available: np.ndarray) -> np.ndarray:
     """Items for the new part of a drill: the pathway's blend, unseen first, no early reviews.
@@ -261,10 +310,7 @@ def _new_items(session: Session, row: Row, state: dict[str, Any], pool: item_cac
         unscheduled = available & np.array([r.vocab_key not in scheduled for r in pool], dtype=bool)
         if unscheduled.any():
             available = unscheduled
-    seen = set(session.exec(select(ResponseRow.item_id).where(ResponseRow.learner_id == row.learner_id)))
-    fresh = available & np.array([r.id not in seen for r in pool], dtype=bool)
-    if fresh.any():
-        available = fresh
+    available = _unmet_first(session, row.learner_id, pool, available)
     share = float(state.get("trade_share", 0.5 if row.track == "trade" else 0.0))
     if row.track == "trade":
         want_trade = state.get("new_trade", 0) < share * (state.get("new", 0) + 1) - 1e-9
@@ -302,6 +348,8 @@ def record_response(session: Session, learner_id: int, session_id: str, item_id:
 
     row, connection = _lock(session, learner_id, session_id, created_before)
     state = dict(row.state)
+    served_id = item_id
+    item_id = served_items.bank_item_id(state["key"], state["served"], served_id) or ""
     if item_id != state["pending"]:
         # Not the item waiting for an answer: a retry of an answer already stored (its
         # first result), or a conflict. An answer to the pending item cannot have been
@@ -310,11 +358,12 @@ def record_response(session: Session, learner_id: int, session_id: str, item_id:
         if previous is not None:
             return _with_next(previous.result, _advance(session, connection, row, state, settings, now))
     if item_id not in state["served"]:
-        raise Conflict(f"item '{item_id}' was not served in this session", item_id=item_id)
+        raise Conflict(f"item '{served_id}' was not served in this session", item_id=served_id)
     if item_id != state["pending"]:
-        raise Conflict(f"item '{item_id}' was already answered in this session", item_id=item_id)
+        raise Conflict(f"item '{served_id}' was already answered in this session", item_id=served_id)
     item_row = item_cache.item(session, item_id)
     _check_answer_shape(item_row, answer)
+    answer = served_items.bank_answer(item_row.item, state["key"], answer)
     checked = check_answer(item_row.item, answer)
     score = int(checked.score)
 
@@ -323,8 +372,7 @@ def record_response(session: Session, learner_id: int, session_id: str, item_id:
     state["pending"] = None
     state["answered"] += 1
     facts = ability.summary(posterior, row.language)
-    result = {"score": score, "max_score": int(checked.max_score), "correct": bool(checked.correct),
-              "feedback": checked.feedback, **facts}
+    result = _answer_result(row.mode, checked, facts, state["answered"])
     try:
         connection.execute(_RECORD, dict(
             session_id=row.id, learner_id=row.learner_id, item_id=item_id,
@@ -339,13 +387,26 @@ def record_response(session: Session, learner_id: int, session_id: str, item_id:
         if previous is not None:
             return _with_next(previous.result, next_item(session, learner_id, session_id, settings,
                                                          now, created_before))
-        raise Conflict(f"item '{item_id}' was already answered in this session",
-                       item_id=item_id) from None
-    if item_row.vocab_key:
+        raise Conflict(f"item '{served_id}' was already answered in this session",
+                       item_id=served_id) from None
+    if item_row.vocab_key and row.mode == "drill":
+        # Placement answers schedule no reviews: the review list would name the words a
+        # placement test asked, and their lemmas are the keys of its typed items.
         reviews.record(session, row.learner_id, row.language, item_row.vocab_key, score,
                        int(checked.max_score), now)
     # Chosen after the answer's writes: a drill's reviews see this answer's memory state.
     return _with_next(result, _advance(session, connection, row, state, settings, now, posterior))
+
+
+def _answer_result(mode: str, checked: Any, facts: dict[str, Any], answered: int) -> dict[str, Any]:
+    """What an answer's reply says (and a retry repeats). A drill teaches: score, feedback
+    and the new estimate. A placement test says nothing per answer, not even the
+    estimate (its rise or fall would tell right from wrong): the level comes at the end."""
+    if mode != "drill":
+        return {"items_answered": answered}
+    return {"score": int(checked.score), "max_score": int(checked.max_score),
+            "correct": bool(checked.correct), "feedback": checked.feedback,
+            "items_answered": answered, **facts}
 
 
 def _with_next(result: dict[str, Any], step: dict[str, Any]) -> dict[str, Any]:

@@ -89,16 +89,18 @@ SECRET_KEYS = {"answers", "answer", "feedback", "lemma", "a", "b", "c", "status"
                "vocab_key", "correct", "max_score"}
 
 
-def assert_no_answer_key(payload, items_by_id: dict[str, dict]) -> None:
+def assert_no_answer_key(payload, items_by_id: dict[str, dict], bank_id: str | None = None) -> None:
     """No secret field, and no value equal to the served item's answer, its feedback or its lemma.
 
     Option ids are the only place a right answer's id may appear (every option has one).
-    When the payload serves an item, only that item's secrets count: another item's
-    answer may well be a word shown here (a word-order token, an option's text).
+    When the payload serves an item and ``bank_id`` names it, only that item's secrets
+    count: another item's answer may well be a word shown here (a word-order token, an
+    option's text).
     """
     served = payload.get("item") if isinstance(payload, dict) else None
-    if isinstance(served, dict) and served.get("id") in items_by_id:
-        items_by_id = {served["id"]: items_by_id[served["id"]]}
+    if isinstance(served, dict) and bank_id is not None:
+        # ``bank_id``: the served item's id in the bank (the served id is opaque).
+        items_by_id = {bank_id: items_by_id[bank_id]}
     secrets = []
     for item in items_by_id.values():
         answers = item["answers"]
@@ -142,3 +144,39 @@ def wrong_answer(item: dict):
     if item["type"] == "cloze_typed":
         return "helt feil"
     return next(o["id"] for o in item["options"] if o["id"] not in item["answers"])
+
+
+class Served:
+    """What one session serves, read back in bank ids (as the server does, from the session's
+    key in the database): tests know the truth; a learner's client does not."""
+
+    def __init__(self, client: TestClient, session_id: str) -> None:
+        self.client, self.session_id = client, session_id
+
+    def _state(self) -> dict:
+        from sqlmodel import Session
+
+        from api.models import LearningSession
+
+        with Session(self.client.app.state.engine) as session:
+            return dict(session.get(LearningSession, self.session_id).state)
+
+    def bank_id(self, served: dict) -> str:
+        """The bank id of a served item (a dict with its served ``id``)."""
+        from api.services.served_items import bank_item_id
+
+        state = self._state()
+        found = bank_item_id(state["key"], state["served"], served["id"])
+        assert found is not None, f"{served['id']} was not served in {self.session_id}"
+        return found
+
+    def answer(self, truth: dict, bank_answer):
+        """``bank_answer`` (bank option or token ids, or a text) as the client sends it."""
+        from api.services.served_items import option_ids
+
+        if truth["type"] == "cloze_typed" or not isinstance(bank_answer, (str, list)):
+            return bank_answer
+        ids = option_ids(self._state()["key"], truth["id"], [o["id"] for o in truth["options"]])
+        if isinstance(bank_answer, list):
+            return [ids.get(token, token) for token in bank_answer]
+        return ids.get(bank_answer, bank_answer)

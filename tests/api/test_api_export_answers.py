@@ -16,7 +16,7 @@ from collections import defaultdict
 import numpy as np
 
 from api.cli import main
-from api_helpers import create_user, login
+from api_helpers import Served, create_user, login
 
 #: Items per (language, track, trade, type) cell: the one with most answers, then random ones.
 PER_CELL = 2
@@ -81,17 +81,19 @@ def drill(client, headers, language, trade, by_id, served, accepted) -> None:
                           json={"language": language, "mode": "drill", "track": "trade", "trade": trade})
     assert session.status_code == 201, session.text
     session_id = session.json()["id"]
+    ids = Served(client, session_id)
     while True:
         step = client.get(f"/v1/sessions/{session_id}/next", headers=headers)
         assert step.status_code == 200, step.text
         if step.json()["done"]:
             return
-        item = by_id[step.json()["item"]["id"]]
+        item = by_id[ids.bank_id(step.json()["item"])]
         index = served[item["id"]] % len(item["answers"])
         served[item["id"]] += 1
         answer = item["answers"][index]
         result = client.post(f"/v1/sessions/{session_id}/responses", headers=headers,
-                             json={"item_id": item["id"], "answer": answer, "response_ms": 3000,
+                             json={"item_id": step.json()["item"]["id"],
+                                   "answer": ids.answer(item, answer), "response_ms": 3000,
                                    "client_response_id": uuid.uuid4().hex})
         assert result.status_code == 200, (item["id"], answer, result.text)
         body = result.json()

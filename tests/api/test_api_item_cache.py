@@ -7,7 +7,7 @@ from sqlmodel import Session
 from api.db import make_engine
 from api.models import ItemRow
 from api.services import item_cache
-from api_helpers import create_user, login
+from api_helpers import Served, create_user, login
 
 
 def test_a_change_by_another_worker_is_seen_by_the_next_request(client, database_url):
@@ -41,4 +41,4 @@ def test_a_change_by_another_worker_is_seen_by_the_next_request(client, database
     session_id = client.post("/v1/sessions", headers=headers,
                              json={"language": "nb", "mode": "placement"}).json()["id"]
     step = client.get(f"/v1/sessions/{session_id}/next", headers=headers).json()
-    assert step["item"]["id"] == first.id
+    assert Served(client, session_id).bank_id(step["item"]) == first.id

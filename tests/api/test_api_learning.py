@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlmodel import Session, select
 
 from api.models import GrowthFit, ItemRow, LearnerAbility, LearningSession, ResponseRow, utc
-from api_helpers import START, _item_data, right_answer, small_bank_data, wrong_answer
+from api_helpers import START, Served, _item_data, right_answer, small_bank_data, wrong_answer
 
 WORDS = ("kniv", "gryte", "stekepanne", "oppskrift", "kjøleskap", "oppvask")
 
@@ -47,15 +47,16 @@ def _start_drill(client, headers, **body):
 def _drill(client, headers, answer_for, **body) -> list[str]:
     """Run one drill to its end; ``answer_for(item)`` gives each answer. Returns the items served."""
     session_id = _start_drill(client, headers, **body)
+    ids = Served(client, session_id)
     served = []
     while True:
         step = client.get(f"/v1/sessions/{session_id}/next", headers=headers).json()
         if step["done"]:
             return served
-        truth = BANK[step["item"]["id"]]
+        truth = BANK[ids.bank_id(step["item"])]
         served.append(truth["id"])
         reply = client.post(f"/v1/sessions/{session_id}/responses", headers=headers,
-                            json={"item_id": truth["id"], "answer": answer_for(truth),
+                            json={"item_id": step["item"]["id"], "answer": ids.answer(truth, answer_for(truth)),
                                   "client_response_id": uuid.uuid4().hex})
         assert reply.status_code == 200, reply.text
 

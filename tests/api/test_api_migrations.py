@@ -5,7 +5,7 @@ from sqlalchemy import text
 from sqlmodel import Session
 
 from api.db import make_engine, upgrade
-from api.models import ItemRow, LearningSession, ResponseRow, User
+from api.models import ItemRow, LearningSession, ResponseRow
 from api_helpers import START
 
 
@@ -14,9 +14,10 @@ def test_growth_states_written_per_answer_start_at_the_last_answer_in_their_lang
     upgrade(url, "0005_lean_answers")
     engine = make_engine(url)
     try:
+        with engine.begin() as connection:  # the table as 0005 left it (the model has more columns)
+            connection.execute(text("INSERT INTO users (id, username, password_hash, role, created_at)"
+                                    " VALUES (1, 'ada', 'x', 'learner', :at)"), {"at": START})
         with Session(engine) as db:
-            db.add(User(id=1, username="ada", password_hash="x", role="learner", created_at=START))
-            db.flush()  # no ORM relationships: the unit of work does not order by foreign key
             for language in ("nb", "en"):
                 db.add(ItemRow(id=f"{language}-1", language=language, track="b1", skill="grammar",
                                type="multiple_choice", cefr="A2", max_score=1, a=1.0, b=0.0, c=0.0,
@@ -52,3 +53,28 @@ def test_growth_states_written_per_answer_start_at_the_last_answer_in_their_lang
     assert [tuple(row) for row in through] == [("it", "overall", 0, 0.5), ("nb", "grammar", 3, 0.5),
                                                ("nb", "overall", 3, 0.5)]
     assert "ix_responses_session_id" not in indexes and "ix_responses_learner_id" in indexes
+
+
+def test_open_sessions_get_a_random_key_and_users_a_retake_count(tmp_path):
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    upgrade(url, "0006_growth_catch_up")
+    engine = make_engine(url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(text("INSERT INTO users (id, username, password_hash, role, created_at)"
+                                    " VALUES (1, 'ada', 'x', 'learner', :at)"), {"at": START})
+            for number in (1, 2):
+                connection.execute(text(
+                    "INSERT INTO sessions (id, learner_id, language, mode, track, status, state,"
+                    " created_at, updated_at) VALUES (:id, 1, 'nb', 'placement', 'b1', 'active',"
+                    " :state, :at, :at)"),
+                    {"id": f"s-{number}", "state": '{"seed": 12345, "served": ["nb-1"]}', "at": START})
+        upgrade(url)
+        with Session(engine) as db:
+            states = [db.get(LearningSession, f"s-{n}").state for n in (1, 2)]
+            retakes = db.exec(text("SELECT placement_retakes FROM users")).all()
+    finally:
+        engine.dispose()
+    assert [len(state["key"]) for state in states] == [32, 32] and states[0]["key"] != states[1]["key"]
+    assert all(state["seed"] != 12345 and state["served"] == ["nb-1"] for state in states)
+    assert [tuple(row) for row in retakes] == [(0,)]

@@ -66,7 +66,11 @@ def test_export_holds_everything_for_the_learner_and_their_teacher(client, peopl
     assert data["class"]["name"] == "Kveldsklasse" and data["class"]["teacher"] == "teacher"
     tables = data["tables"]
     assert [s["id"] for s in tables["sessions"]] == [session_id]
-    assert sorted(r["answer"] for r in tables["responses"]) == [f"my typed answer {i}" for i in range(3)]
+    assert sorted(r["your_answer"] for r in tables["responses"]) == [f"my typed answer {i}" for i in range(3)]
+    # What the learner saw and answered, not our ids, parameters or the engine's state.
+    assert all(not {"item_id", "answer", "theta", "se", "result"} & set(r) for r in tables["responses"])
+    assert all("state" not in s for s in tables["sessions"])
+    assert [r["score"] for r in sorted(tables["responses"], key=lambda r: r["your_answer"])] == [0, 1, 0]
     assert len(tables["review_states"]) == 3 and len(tables["learner_abilities"]) == 1
     assert tables["class_learners"] == [{"learner_id": learner["id"], "class_id": people["class_id"]}]
     with Session(client.app.state.engine) as db:

@@ -41,6 +41,7 @@ RULES: dict[tuple[str, str], str | tuple[str, ...]] = {
     ("GET", "/v1/learners/{learner_id}"): ("learner", "teacher", "admin"),
     ("GET", "/v1/learners/{learner_id}/export"): ("learner", "teacher", "admin"),
     ("DELETE", "/v1/learners/{learner_id}"): ("admin",),
+    ("POST", "/v1/learners/{learner_id}/placement-retakes"): TEACHERS,
     ("POST", "/v1/vocabulary-sets"): AUTHORS,
     ("GET", "/v1/vocabulary-sets/{set_id}"): AUTHORS,
     ("POST", "/v1/vocabulary-sets/{set_id}/publish"): AUTHORS,

@@ -1,0 +1,137 @@
+"""What a learner's client is sent of an item, and how its answer is read back.
+
+Nothing a learner receives may carry information about the key. Bank ids do:
+authored option ids and word-order token ids follow the author's order, and
+generated item ids hold the lemma (``nb-kitchen-kniv-cloze-1``). So within a
+learning session every id the client sees is drawn anew:
+
+- the item's id, its options' ids and their display order are HMAC-SHA256
+  values of the bank ids under a key of 128 random bits drawn when the session
+  starts; the key lives in the session's state (server side) and is never sent;
+- they are stable within the session, so a retried request shows the same
+  screen and a retried answer scores the same, and they differ between
+  sessions, so nothing learnt in one session (or read from an export) carries
+  over to the next;
+- the display order is a uniform permutation seeded from the same HMAC: it
+  cannot be predicted from the ids the learner knows.
+
+The learner answers with the served ids; :func:`bank_answer` maps them back
+before scoring and storing, so answers are stored and calibrated in bank ids.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import math
+import secrets
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from api.errors import InvalidInput
+
+#: Bytes of the per-session key (128 bits).
+KEY_BYTES = 16
+#: Bytes of a served item id (80 bits: 17 letters) and of an option or token id (40 bits: 9 letters).
+ITEM_ID_BYTES = 10
+OPTION_ID_BYTES = 5
+#: Item types answered by picking one served option id, and by ordering served token ids.
+CHOICE_TYPES = frozenset({"multiple_choice", "cloze_choice", "reading"})
+ORDER_TYPE = "word_order"
+
+
+def new_key() -> str:
+    """A fresh session key (hex), drawn from the operating system's CSPRNG."""
+    return secrets.token_hex(KEY_BYTES)
+
+
+def _mac(key: str, *parts: str) -> bytes:
+    # The unit separator cannot occur in bank ids, so distinct part lists never collide.
+    return hmac.new(bytes.fromhex(key), "\x1f".join(parts).encode("utf-8"), hashlib.sha256).digest()
+
+
+#: The letters of served ids: digits and consonants, no vowels, so no id spells a word (or an
+#: answer: every answer in the bank has a vowel), and no 0/1 to be mistaken for O/l.
+ID_ALPHABET = "23456789bcdfghjkmnpqrstvwxz"
+
+
+def _letters(raw: bytes) -> str:
+    """``raw`` in :data:`ID_ALPHABET`, most significant first, at a fixed length."""
+    value, base = int.from_bytes(raw, "big"), len(ID_ALPHABET)
+    length = math.ceil(len(raw) * 8 / math.log2(base))
+    out = []
+    for _ in range(length):
+        value, digit = divmod(value, base)
+        out.append(ID_ALPHABET[digit])
+    return "".join(reversed(out))
+
+
+def served_item_id(key: str, item_id: str) -> str:
+    """The id a session shows for bank item ``item_id``."""
+    return _letters(_mac(key, "item", item_id)[:ITEM_ID_BYTES])
+
+
+def option_ids(key: str, item_id: str, bank_ids: Sequence[str]) -> dict[str, str]:
+    """``{bank option id: served option id}`` for one item in one session.
+
+    40 bits per id: two options of one item share an id with probability
+    below 1e-10; should it happen, the full digest separates them.
+    """
+    served = {o: _letters(_mac(key, "option", item_id, o)[:OPTION_ID_BYTES]) for o in bank_ids}
+    if len(set(served.values())) < len(served):
+        served = {o: _letters(_mac(key, "option", item_id, o)) for o in bank_ids}
+    return served
+
+
+def display_order(key: str, item_id: str, count: int) -> list[int]:
+    """Indices of the options in the order shown: uniform, and fixed for the session."""
+    seed = int.from_bytes(_mac(key, "order", item_id)[:16], "big")
+    return [int(i) for i in np.random.default_rng(seed).permutation(count)]
+
+
+def view(item: Any, key: str) -> dict[str, Any]:
+    """The item as the learner sees it: served ids, options in the drawn order, no key."""
+    shown = item.public_view()
+    shown["id"] = served_item_id(key, item.id)
+    options = item.options
+    if options:
+        ids = option_ids(key, item.id, [o.id for o in options])
+        shown["options"] = [{"id": ids[options[i].id], "text": options[i].text}
+                            for i in display_order(key, item.id, len(options))]
+    return shown
+
+
+def bank_item_id(key: str, candidates: Sequence[str], served_id: str) -> str | None:
+    """The bank id among ``candidates`` (the items served in the session) shown as ``served_id``."""
+    for item_id in candidates:
+        if hmac.compare_digest(served_item_id(key, item_id).encode(), served_id.encode("utf-8", "replace")):
+            return item_id
+    return None
+
+
+def bank_answer(item: Any, key: str, answer: Any) -> Any:
+    """The answer in bank ids (option id, list of token ids) or the typed text as it is.
+
+    An id the item was not served with is the client's mistake: 422, never a score.
+    """
+    if item.type not in CHOICE_TYPES and item.type != ORDER_TYPE:
+        return answer
+    back = {served: bank for bank, served in option_ids(key, item.id, [o.id for o in item.options]).items()}
+    given = [answer] if item.type in CHOICE_TYPES else list(answer)
+    unknown = [value for value in given if value not in back]
+    if unknown:
+        what = "option" if item.type in CHOICE_TYPES else "token"
+        raise InvalidInput(f"answer: '{unknown[0]}' is not a {what} id of this exercise "
+                           f"(use the ids it was served with)", field="answer")
+    mapped = [back[value] for value in given]
+    return mapped[0] if item.type in CHOICE_TYPES else mapped
+
+
+def served_answer(item: Any, key: str, answer: Any) -> Any:
+    """An answer in bank ids as the learner's client would send it (the inverse of
+    :func:`bank_answer`): for the demo's simulated learners, which play through the service."""
+    if item.type not in CHOICE_TYPES and item.type != ORDER_TYPE:
+        return answer
+    ids = option_ids(key, item.id, [o.id for o in item.options])
+    return ids[answer] if item.type in CHOICE_TYPES else [ids[token] for token in answer]
