@@ -131,6 +131,16 @@ def load_visible_learner(session: SessionDep, user: CurrentUser,
     return learner(session, learner_id)
 
 
+def load_taught_learner(session: SessionDep, teacher: Teacher, learner_id: IdPath) -> User:
+    """A learner in a class the caller teaches (admins: any learner); any other id is a 404."""
+    from api.services.classes import teacher_can_see
+    from api.services.privacy import learner
+
+    if not teacher_can_see(session, teacher, learner_id):
+        raise NotFound(f"learner {learner_id} not found")
+    return learner(session, learner_id)
+
+
 class SessionRef:
     """A learner token's claims and the id of a session it names, not read yet: routes that
     lock the session row read it once, under the lock, and check ownership there (404)."""
@@ -148,5 +158,6 @@ async def learner_session_ref(claims: Annotated[TokenClaims, Depends(learner_tok
 
 TeacherClass = Annotated[SchoolClass, Depends(load_teacher_class)]
 VisibleLearner = Annotated[User, Depends(load_visible_learner)]
+TaughtLearner = Annotated[User, Depends(load_taught_learner)]
 OwnSession = Annotated[LearningSession, Depends(load_learner_session)]
 OwnSessionRef = Annotated[SessionRef, Depends(learner_session_ref)]

@@ -2,11 +2,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
-from api.deps import Admin, CurrentUser, Learner, NowDep, SessionDep, Teacher, VisibleLearner
-from api.errors import Forbidden, NotFound
+from api.deps import Admin, CurrentUser, Learner, NowDep, SessionDep, TaughtLearner, VisibleLearner
 from api.routes import problems
 from api.schemas import Language, LearnerProgress, PlacementRetakesOut
-from api.services import classes, learners, privacy, sessions, users
+from api.services import learners, privacy, sessions
 
 router = APIRouter(prefix="/v1/learners", tags=["learners"])
 
@@ -21,19 +20,13 @@ def me(learner: Learner, session: SessionDep, now: NowDep,
 
 
 @router.get("/{learner_id}", response_model=LearnerProgress, responses=problems(401, 403, 404))
-def one(learner_id: Annotated[int, Path(ge=1)], user: CurrentUser, session: SessionDep,
-        now: NowDep) -> LearnerProgress:
+def one(learner: VisibleLearner, user: CurrentUser, session: SessionDep, now: NowDep) -> LearnerProgress:
     """A learner's progress: for the learner themself and the teacher of their class.
 
-    Any other learner id is a 404 (ids reveal nothing); authors get 403.
+    Any other learner id is a 404 (ids reveal nothing); authors get 403. The same rule as
+    the export's (one dependency, ``VisibleLearner``).
     """
-    if user.role == "author":
-        raise Forbidden("authors cannot read learners' data")
-    allowed = (user.id == learner_id if user.role == "learner"
-               else classes.teacher_can_see(session, user, learner_id))
-    if not allowed:
-        raise NotFound(f"learner {learner_id} not found")
-    return LearnerProgress(**learners.progress(session, users.get_user(session, learner_id), now,
+    return LearnerProgress(**learners.progress(session, learner, now,
                                                for_learner=user.role == "learner"))
 
 
@@ -45,14 +38,10 @@ def export(learner: VisibleLearner, session: SessionDep, now: NowDep) -> dict:
 
 @router.post("/{learner_id}/placement-retakes", response_model=PlacementRetakesOut,
              responses=problems(401, 403, 404))
-def allow_placement_retake(learner_id: Annotated[int, Path(ge=1)], teacher: Teacher,
-                           session: SessionDep) -> PlacementRetakesOut:
+def allow_placement_retake(learner: TaughtLearner, session: SessionDep) -> PlacementRetakesOut:
     """Allow the learner one more placement test before the retake interval is over (the
     teacher of their class, or an admin)."""
-    if not classes.teacher_can_see(session, teacher, learner_id):
-        raise NotFound(f"learner {learner_id} not found")
-    learner = privacy.learner(session, learner_id)
-    return PlacementRetakesOut(learner_id=learner_id,
+    return PlacementRetakesOut(learner_id=learner.id,
                                placement_retakes=sessions.allow_placement_retake(session, learner))
 
 

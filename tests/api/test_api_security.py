@@ -244,3 +244,14 @@ def test_passwords_never_logged(client, people, caplog, capsys, database_url, mo
     assert caplog.records, "expected some log records to check"
     for secret in (secret_login, secret_new, "Sh0rt!", secret_cli):
         assert secret not in logged and secret not in printed.out + printed.err
+
+
+def test_one_visibility_rule_for_progress_and_export(client, people):
+    """The progress page and the export answer alike for every caller and every id: both
+    use the one visibility rule (an admin once got 200 for a teacher's id and 404 for its export)."""
+    ids = [people[name]["id"] for name in ("learner", "learner2", "teacher", "admin", "author")] + [9999]
+    for role in ("learner", "teacher", "teacher2", "admin", "author"):
+        for learner_id in ids:
+            progress = client.get(f"/v1/learners/{learner_id}", headers=people[role]["headers"])
+            export = client.get(f"/v1/learners/{learner_id}/export", headers=people[role]["headers"])
+            assert progress.status_code == export.status_code, (role, learner_id)
