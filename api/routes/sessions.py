@@ -14,13 +14,14 @@ def start(body: SessionCreate, learner: Learner, session: SessionDep, settings: 
     """Start a placement test (adaptive, stops by the engine's rules; one per language every
     `placement_retake_days` unless a teacher allows another: 409 otherwise) or a drill
     (practice at ~75 % success)."""
-    return SessionOut(**sessions.start_session(session, learner, body.language, body.mode,
-                                               body.track, body.trade, settings, now))
+    return SessionOut.model_validate(sessions.start_session(session, learner, body.language, body.mode,
+                                                            body.track, body.trade, settings, now),
+                                     from_attributes=True)
 
 
 @router.get("/{session_id}", response_model=SessionOut, responses=problems(401, 403, 404))
 def get(row: OwnSession) -> SessionOut:
-    return SessionOut(**sessions.describe(row))
+    return SessionOut.model_validate(sessions.describe(row), from_attributes=True)
 
 
 @router.get("/{session_id}/next", response_model=NextOut, responses=problems(401, 403, 404))
@@ -28,7 +29,7 @@ def next_item(ref: OwnSessionRef, session: SessionDep, settings: SettingsDep, no
     """The next exercise (never its answers, feedback or parameters), or the result when done."""
     step = sessions.next_item(session, ref.claims.user_id, ref.session_id, settings, now,
                               created_before=ref.claims.created_before)
-    return reply(NextOut(**step))
+    return reply(NextOut.model_validate(step, from_attributes=True))
 
 
 @router.post("/{session_id}/responses", response_model=ResponseOut,
@@ -42,4 +43,5 @@ def respond(body: ResponseIn, ref: OwnSessionRef, session: SessionDep, settings:
     result = sessions.record_response(session, ref.claims.user_id, ref.session_id, body.item_id,
                                       body.answer, body.response_ms, body.client_response_id,
                                       settings, now, created_before=ref.claims.created_before)
-    return reply(ResponseOut(**result))
+    return reply(ResponseOut(**result.result, done=result.done,
+                             next=NextOut.model_validate(result.next, from_attributes=True)))

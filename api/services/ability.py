@@ -23,69 +23,20 @@ from sqlmodel import Session, select
 
 from api.db import begin_write
 from api.models import GrowthFit, ItemRow, LearnerAbility, ResponseRow, User, utc
+from api.services import engine_adapter as adapter
+from api.services import item_cache
+from api.services.engine_adapter import GridPosterior, GrowthParameters, GrowthState, filter_abilities
 
 OVERALL = "overall"
 SECONDS_PER_DAY = 86_400.0
-#: Smallest SD used when an estimate is turned back into a grid posterior.
-MIN_SE = 0.05
 
 
-def cuts_for(language: str, skill: str | None = None) -> tuple[float, ...]:
-    """Theta cut scores between A1|A2|B1|B2: the engine's table, per language and skill."""
-    from engine.cefr import cuts_for as engine_cuts_for
-
-    return engine_cuts_for(language, skill)
-
-
-def prior_posterior():
-    from engine.estimation import GridPosterior
-
-    return GridPosterior.prior()
-
-
-def load_posterior(data: dict[str, Any]):
-    from engine.estimation import GridPosterior
-
-    return GridPosterior.from_dict(data)
-
-
-def update_posterior(posterior, row: ItemRow, score: int):
-    """Bayes update with one scored answer to ``row`` (dichotomous: full marks count as right)."""
-    from engine.estimation import update
-
-    return update(posterior, row.a, row.b, row.c, int(score >= row.max_score))
-
-
-def summary(posterior, language: str, skill: str | None = None) -> dict[str, Any]:
-    """theta, se, level, level_probabilities of a posterior."""
-    from engine.cefr import level_of, level_probabilities
-
-    cuts = cuts_for(language, skill)
-    estimate = posterior.estimate()
-    probabilities = level_probabilities(posterior, cuts)
-    if not isinstance(probabilities, dict):
-        probabilities = probabilities.to_dict()
-    return {"theta": float(estimate.theta), "se": float(estimate.se),
-            "level": str(level_of(float(estimate.theta), cuts)),
-            "level_probabilities": {str(k): float(v) for k, v in probabilities.items()}}
-
-
-def level_of(theta: float, language: str, skill: str | None = None) -> str:
-    from engine.cefr import level_of as engine_level_of
-
-    return str(engine_level_of(float(theta), cuts_for(language, skill)))
-
-
-def growth_parameters(session: Session, language: str):
+def growth_parameters(session: Session, language: str) -> GrowthParameters:
     """Population parameters of the growth model for ``language``.
 
     Those fitted on the stored answers (``b1engine growth fit``, table
     ``growth_fits``) once there are any, else the engine's defaults.
     """
-    from engine.growth import GrowthParameters
-
-    from api.services import item_cache
-
     def load() -> GrowthParameters:
         fitted = session.get(GrowthFit, language)
         return GrowthParameters.from_dict(fitted.params) if fitted else GrowthParameters()
@@ -94,7 +45,7 @@ def growth_parameters(session: Session, language: str):
     return item_cache.cached(session, ("growth_parameters", language), load)
 
 
-def _with_parameters(state, params):
+def _with_parameters(state: GrowthState, params: GrowthParameters) -> GrowthState:
     """A stored state under the language's current parameters: drift and growth apply from now on.
 
     Only when the grid is the same (it has one growth row when growth_sd is 0, a wider
@@ -112,31 +63,18 @@ def days_of(moment: datetime) -> float:
     return moment.timestamp() / SECONDS_PER_DAY
 
 
-def normal_summary(theta: float, se: float, language: str, skill: str | None = None) -> dict[str, Any]:
-    """theta, se, level and level probabilities of an estimate, the posterior taken as normal."""
-    from engine.cefr import normal_level_probabilities
-
-    cuts = cuts_for(language, skill)
-    return {"theta": float(theta), "se": float(se), "level": level_of(theta, language, skill),
-            "level_probabilities": normal_level_probabilities(theta, max(se, MIN_SE), cuts)}
-
-
 def estimate_now(row: LearnerAbility, now: datetime):
     """The stored growth state carried forward to ``now`` (ability drifts and grows between answers)."""
-    from engine.growth import GrowthState
-
     return GrowthState.from_dict(row.posterior).predict(days_of(now)).estimate()
 
 
-def starting_posterior(session: Session, learner_id: int, language: str, now: datetime):
+def starting_posterior(session: Session, learner_id: int, language: str, now: datetime) -> GridPosterior:
     """A drill's starting posterior: the learner's current ability (prior if never measured)."""
-    from engine.estimation import GridPosterior
-
     row = catch_up(session, learner_id, language).get(OVERALL)
     if row is None:
-        return prior_posterior()
+        return adapter.prior_posterior()
     estimate = estimate_now(row, now)
-    return GridPosterior.prior(mean=estimate.theta, sd=max(estimate.se, MIN_SE))
+    return adapter.prior_posterior(mean=estimate.theta, sd=estimate.se)
 
 
 # The learner's row, locked as answering locks it (api.services.sessions): FOR NO KEY UPDATE
@@ -167,8 +105,6 @@ def catch_up(session: Session, learner_id: int, language: str) -> dict[str, Lear
     answer. The learner's row is locked as answering locks it, so no answer commits
     between reading the pending answers and writing the states.
     """
-    from engine.growth import GrowthState
-
     begin_write(session).execute(_LOCK_LEARNER, {"learner_id": learner_id})
     rows = {row.scope: row for row in session.exec(
         select(LearnerAbility).where(LearnerAbility.learner_id == learner_id,
@@ -224,8 +160,6 @@ def series(session: Session, learner_ids: Sequence[int], language: str
     rows = session.exec(statement).all()
     if not rows:
         return out
-    from engine.growth import filter_abilities
-
     learner = np.array([r[0] for r in rows])
     times = [utc(r[1]) for r in rows]
     days = np.array([days_of(t) for t in times])
@@ -241,5 +175,5 @@ def series(session: Session, learner_ids: Sequence[int], language: str
         for index, theta, se, growth in zip(np.flatnonzero(mask), track.theta, track.se, track.growth):
             out[int(learner[index])][scope].append(
                 {"time": times[index], "theta": float(theta), "se": float(se), "growth": float(growth),
-                 "level": level_of(float(theta), language, None if scope == OVERALL else scope)})
+                 "level": adapter.level_of(float(theta), language, None if scope == OVERALL else scope)})
     return out

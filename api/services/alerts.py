@@ -8,6 +8,7 @@ from sqlmodel import Session
 
 from api.models import SchoolClass
 from api.services import ability
+from api.services import engine_adapter as adapter
 from api.services.classes import learners_of
 from api.settings import Settings
 
@@ -18,8 +19,8 @@ BOUNDARY_PROBABILITY = (0.2, 0.8)
 
 def class_alerts(session: Session, school_class: SchoolClass, settings: Settings,
                  now: datetime) -> dict[str, Any]:
-    cuts = ability.cuts_for(school_class.language)
-    from engine.cefr import LEVELS
+    cuts = adapter.cuts_for(school_class.language)
+    LEVELS = adapter.LEVELS
 
     alerts = []
     learners = learners_of(session, school_class)
@@ -55,8 +56,8 @@ def class_alerts(session: Session, school_class: SchoolClass, settings: Settings
         distance = last["theta"] - cuts[nearest]
         # About to cross (or just crossed): the level probabilities leave it open which side of
         # the cut the learner is on, or the estimate is within the margin of the cut.
-        probabilities = ability.normal_summary(last["theta"], last["se"],
-                                               school_class.language)["level_probabilities"]
+        probabilities = adapter.normal_estimate(last["theta"], last["se"],
+                                                school_class.language).level_probabilities
         above = sum(probabilities.get(level, 0.0) for level in LEVELS[nearest + 1:])
         undecided = BOUNDARY_PROBABILITY[0] <= above <= BOUNDARY_PROBABILITY[1]
         if undecided or abs(distance) <= settings.alert_boundary_margin:

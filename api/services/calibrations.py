@@ -21,6 +21,7 @@ from sqlmodel import Session, select
 
 from api.errors import NotFound
 from api.models import AnonymousResponse, CalibrationRun, ItemRow, ResponseRow, User, utc
+from api.services import engine_adapter as adapter
 
 logger = logging.getLogger("b1engine.calibration")
 
@@ -116,9 +117,7 @@ def _calibrate(session: Session, run_id: str, options: dict[str, Any]) -> dict[s
     items = {row.id: row for row in session.exec(select(ItemRow).where(ItemRow.id.in_(set(item_ids.tolist()))))}
     counts = {item_id: int(n) for item_id, n in zip(*np.unique(item_ids, return_counts=True))}
     anchors = {i: (r.a, r.b, r.c) for i, r in items.items() if r.status == "calibrated"}
-    from api.services.engine_calls import fit_items
-
-    fitted = fit_items(learners, item_ids, scores, anchors)
+    fitted = adapter.fit_items(learners, item_ids, scores, anchors)
     updated = []
     for item_id, params in fitted.items():
         row = items.get(item_id)

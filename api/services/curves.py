@@ -9,6 +9,7 @@ from sqlmodel import Session
 
 from api.models import SchoolClass
 from api.services import ability
+from api.services import engine_adapter as adapter
 from api.services.classes import learners_of
 
 #: Chart size in inches at 100 dpi: 1280 x 720, the shape of a projector.
@@ -41,14 +42,12 @@ def class_curves(session: Session, school_class: SchoolClass, now: datetime) -> 
                "levels": current_levels, "generated_at": now.isoformat()}
     return {"class": {"id": school_class.id, "name": school_class.name,
                       "language": school_class.language},
-            "cuts": list(ability.cuts_for(school_class.language)), "levels": list(_levels()),
+            "cuts": list(adapter.cuts_for(school_class.language)), "levels": list(_levels()),
             "learners": out_learners, "summary": summary}
 
 
 def _levels() -> tuple[str, ...]:
-    from engine.cefr import LEVELS
-
-    return tuple(LEVELS)
+    return tuple(adapter.LEVELS)
 
 
 def render_svg(curves: dict[str, Any]) -> bytes:

@@ -18,6 +18,7 @@ from sqlmodel import Session, func, select
 
 from api.models import LearningSession, User
 from api.services import classes, served_items, sessions
+from api.services.engine_adapter import probability
 from api.services.items import get_row, to_item
 from api.settings import Settings
 
@@ -87,14 +88,12 @@ def create_demo(session: Session, now: datetime, seed: int = DEMO_SEED,
 
 def _play(session: Session, learner: User, mode: str, true_theta: float, moment: datetime,
           settings: Settings, rng: np.random.Generator) -> int:
-    from engine.models import probability
-
     session_id = sessions.start_session(session, learner, DEMO_LANGUAGE, mode, "b1", None, settings,
-                                        moment)["id"]
+                                        moment).id
     answered = 0
     while True:
         step = sessions.next_item(session, learner.id, session_id, settings, moment)
-        if step["done"]:
+        if step.done:
             return answered
         # The simulated learner answers in the ids it was served, as a client does.
         state = session.get(LearningSession, session_id).state
@@ -103,7 +102,7 @@ def _play(session: Session, learner: User, mode: str, true_theta: float, moment:
         answer = simulated_answer(item.content, right=bool(rng.random() < p_right), rng=rng)
         answer = served_items.served_answer(to_item(item), state["key"], answer)
         moment += timedelta(seconds=int(rng.integers(8, 40)))
-        sessions.record_response(session, learner.id, session_id, step["item"]["id"], answer,
+        sessions.record_response(session, learner.id, session_id, step.item["id"], answer,
                                  int(rng.integers(3000, 30000)), uuid.uuid4().hex, settings, moment)
         session.expire_all()
         answered += 1

@@ -17,6 +17,8 @@ from sqlmodel import Session, select
 
 from api.errors import InvalidInput
 from api.models import GrowthFit, ItemRow, ResponseRow, utc
+from api.services.ability import days_of, growth_parameters
+from api.services.engine_adapter import GrowthParameters, fit_growth, log_marginal_likelihood
 
 #: Fewer learners than this say too little about a population: the fit is refused.
 MIN_LEARNERS = 3
@@ -24,10 +26,6 @@ MIN_LEARNERS = 3
 
 def fit_language(session: Session, language: str, now: datetime) -> dict[str, Any]:
     """Fit and store the growth parameters of ``language``; returns what was stored."""
-    from engine.growth import GrowthParameters, fit_growth, log_marginal_likelihood
-
-    from api.services.ability import days_of, growth_parameters
-
     rows = session.exec(select(ResponseRow.learner_id, ResponseRow.answered_at, ResponseRow.score,
                                ResponseRow.max_score, ItemRow.a, ItemRow.b, ItemRow.c)
                         .join(ItemRow, ItemRow.id == ResponseRow.item_id)

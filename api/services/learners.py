@@ -1,6 +1,7 @@
 """A learner's progress: current ability overall and per skill, history, sessions."""
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
@@ -8,6 +9,7 @@ from sqlmodel import Session, select
 
 from api.models import LearnerAbility, LearningSession, User, utc
 from api.services import ability, reviews
+from api.services import engine_adapter as adapter
 from api.services.sessions import describe, sessions_of
 
 
@@ -28,8 +30,9 @@ def progress(session: Session, learner: User, now: datetime,
         session.commit()
         for row in rows:
             estimate = ability.estimate_now(row, now)
-            facts = ability.normal_summary(estimate.theta, estimate.se, language,
-                                           None if row.scope == ability.OVERALL else row.scope)
+            facts = adapter.normal_estimate(estimate.theta, estimate.se, language,
+                                            None if row.scope == ability.OVERALL else row.scope
+                                            ).to_dict()
             facts["updated_at"] = utc(row.updated_at)
             if row.scope == ability.OVERALL:
                 overall = facts
@@ -40,7 +43,7 @@ def progress(session: Session, learner: User, now: datetime,
     return {"id": learner.id, "username": learner.username, "language": language,
             "overall": overall, "skills": dict(sorted(skills.items())), "history": history,
             "placement_in_progress": in_placement,
-            "sessions": [describe(s) for s in sessions_of(session, learner.id)],
+            "sessions": [asdict(describe(s)) for s in sessions_of(session, learner.id)],
             "reviews": reviews.schedule(session, learner.id, language) if with_reviews else []}
 
 

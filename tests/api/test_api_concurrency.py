@@ -101,12 +101,12 @@ def test_simultaneous_answers_to_one_session_are_serialised(database_url, tmp_pa
     assert len(answers) == ROUNDS == row.state["answered"]
     assert [a.item_id for a in answers] == served[:ROUNDS] and len(set(served)) == len(served)
     assert row.state["pending"] == served[ROUNDS] == bank_item_id(row.state["key"], served, served_next["id"])
-    # The estimate is the one the last accepted answer reported.
-    from api.services import ability
+    # The estimate is the one the last accepted answer stored.
+    from api.services import engine_adapter
 
-    facts = ability.summary(ability.load_posterior(row.state["posterior"]), "nb")
-    assert facts["theta"] == pytest.approx(answers[-1].theta)
-    assert facts["se"] == pytest.approx(answers[-1].se)
+    facts = engine_adapter.estimate_of(engine_adapter.GridPosterior.from_dict(row.state["posterior"]), "nb")
+    assert facts.theta == pytest.approx(answers[-1].theta)
+    assert facts.se == pytest.approx(answers[-1].se)
 
 
 LEARNERS = 4
