@@ -6,7 +6,6 @@ owned by Alembic (``api/migrations``); nothing here creates tables directly.
 """
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 from sqlalchemy import Connection, Engine, event
@@ -108,8 +107,3 @@ def upgrade(url: str, revision: str = "head") -> None:
             command.upgrade(config, revision)
     finally:
         engine.dispose()
-
-
-def session_scope(engine: Engine) -> Iterator[Session]:
-    with Session(engine) as session:
-        yield session

@@ -69,6 +69,18 @@ class Unavailable(DomainError):
     title = "Service unavailable"
 
 
+def error_titles() -> dict[int, str]:
+    """Status -> title of every :class:`DomainError` class (the first class of each status),
+    and of the framework's request validation (422): the routes' error documentation."""
+    titles: dict[int, str] = {}
+    pending = [DomainError]
+    while pending:
+        cls = pending.pop(0)
+        titles.setdefault(cls.status, cls.title)
+        pending.extend(cls.__subclasses__())
+    return titles
+
+
 def problem(status: int, title: str | None = None, detail: str | None = None,
             **extensions: Any) -> dict[str, Any]:
     """A problem-details body (RFC 9457 §3)."""

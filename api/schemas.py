@@ -6,9 +6,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-Language = Literal["nb", "en", "tr", "it"]
-Trade = Literal["care", "childcare", "construction", "kitchen", "cleaning", "logistics"]
-Level = Literal["A1", "A2", "B1", "B2"]
+from content.catalog import Language, Level, Trade
+
+__all__ = ["Language", "Level", "Trade"]
 
 
 class Strict(BaseModel):
@@ -151,6 +151,91 @@ class LearnerProgress(BaseModel):
     reviews: list[ReviewOut] = Field(default_factory=list,
                                      description="the learner's own review dates, soonest first "
                                                  "(only in GET /v1/learners/me)")
+
+
+class CurvePoint(BaseModel):
+    time: datetime
+    theta: float
+    se: float
+    growth: float = Field(description="posterior mean growth rate at that point (logit/day)")
+    level: Level
+
+
+class LearnerCurves(BaseModel):
+    id: int
+    username: str
+    overall: list[CurvePoint]
+    skills: dict[str, list[CurvePoint]]
+
+
+class ClassRef(BaseModel):
+    id: int
+    name: str
+    language: str
+
+
+class CurvesSummary(BaseModel):
+    learners: int
+    assessed: int = Field(description="learners with at least one answer")
+    mean_theta: float | None
+    levels: dict[str, int] = Field(description="learners at each level now")
+    generated_at: datetime
+
+
+class ClassCurves(BaseModel):
+    """Every learner's ability over time, overall and per skill (smoothed over all answers)."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    class_: ClassRef = Field(alias="class")
+    cuts: list[float]
+    levels: list[Level]
+    learners: list[LearnerCurves]
+    summary: CurvesSummary
+
+
+class Alert(BaseModel):
+    learner_id: int
+    username: str
+    kind: Literal["inactive", "no_progress", "near_boundary"]
+    message: str
+    days_inactive: int | None = None
+    theta_gain: float | None = None
+    se: float | None = None
+    days: int | None = None
+    boundary: str | None = None
+    theta: float | None = None
+    distance: float | None = None
+    probability_above: float | None = None
+
+
+class AlertSettings(BaseModel):
+    inactive_days: int
+    progress_days: int
+    boundary_margin: float
+
+
+class ClassAlerts(BaseModel):
+    class_id: int
+    generated_at: datetime
+    settings: AlertSettings
+    alerts: list[Alert]
+
+
+class ExportClass(ClassRef):
+    teacher: str | None = Field(description="the teacher's username")
+
+
+class LearnerExport(BaseModel):
+    """Everything stored about a learner (right of access): the account, the class, and every
+    row of every table that refers to the learner, answers in words (see docs/privacy.md)."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    exported_at: datetime
+    account: dict[str, Any]
+    class_: ExportClass | None = Field(alias="class", default=None)
+    tables: dict[str, list[dict[str, Any]]]
 
 
 class PlacementRetakesOut(BaseModel):

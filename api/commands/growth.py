@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-LANGUAGES = ("nb", "en", "tr", "it")
+from content.catalog import LANGUAGES
 
 
 def register(subparsers) -> None:

@@ -5,6 +5,7 @@ import argparse
 import sys
 
 from api.models import ROLES
+from content.catalog import LANGUAGES
 
 
 def register(subparsers) -> None:
@@ -14,7 +15,7 @@ def register(subparsers) -> None:
     create.add_argument("--username", required=True)
     create.add_argument("--password", required=True)
     create.add_argument("--role", required=True, choices=ROLES)
-    create.add_argument("--language", choices=("nb", "en", "tr", "it"))
+    create.add_argument("--language", choices=LANGUAGES)
     create.set_defaults(func=run_create)
 
 

@@ -2,17 +2,16 @@
 from fastapi import Response
 from pydantic import BaseModel
 
-#: Problem-details responses documented on every route that can produce them.
-PROBLEM = {"model": None, "content": {"application/problem+json": {}}}
+from api.errors import PROBLEM_MEDIA_TYPE, error_titles
+from api.schemas import Problem
 
 
 def problems(*statuses: int) -> dict[int, dict]:
-    descriptions = {400: "Bad request", 401: "Not authenticated", 403: "Wrong role",
-                    404: "Not found", 409: "Conflict", 422: "Invalid request",
-                    429: "Too many requests",
-                    503: "Unavailable"}
-    return {status: {"description": descriptions[status],
-                     "content": {"application/problem+json": {}}} for status in statuses}
+    """OpenAPI responses for these statuses: the problem-details body, described by the title
+    of the error class that produces the status (one source: :mod:`api.errors`)."""
+    titles = error_titles()
+    return {status: {"description": titles[status], "model": Problem,
+                     "content": {PROBLEM_MEDIA_TYPE: {}}} for status in statuses}
 
 
 def reply(model: BaseModel) -> Response:

@@ -5,7 +5,8 @@ from fastapi import APIRouter, Path, Response
 from api.deps import NowDep, SessionDep, SettingsDep, Teacher, TeacherClass
 from api.models import utc
 from api.routes import problems
-from api.schemas import ClassCreate, ClassOut, LearnerCreate, LearnerOut, PathwayIn, PathwayOut
+from api.schemas import (ClassAlerts, ClassCreate, ClassCurves, ClassOut, LearnerCreate, LearnerOut, PathwayIn,
+                         PathwayOut)
 from api.services import alerts, classes, curves, pathways
 
 router = APIRouter(prefix="/v1/classes", tags=["classes"])
@@ -63,10 +64,11 @@ def set_pathway(learner_id: Annotated[int, Path(ge=1)], body: PathwayIn, school_
     return PathwayOut(**pathways.describe(row))
 
 
-@router.get("/{class_id}/ability-curves", responses=problems(401, 403, 404))
-def ability_curves(school_class: TeacherClass, session: SessionDep, now: NowDep) -> dict:
+@router.get("/{class_id}/ability-curves", response_model=ClassCurves, response_model_by_alias=True,
+            responses=problems(401, 403, 404))
+def ability_curves(school_class: TeacherClass, session: SessionDep, now: NowDep) -> ClassCurves:
     """Per learner a time series (time, theta, SE, level) overall and per skill, and a class summary."""
-    return curves.class_curves(session, school_class, now)
+    return ClassCurves.model_validate(curves.class_curves(session, school_class, now))
 
 
 @router.get("/{class_id}/ability-curves.svg", response_class=Response,
@@ -77,8 +79,9 @@ def ability_curves_svg(school_class: TeacherClass, session: SessionDep, now: Now
     return Response(content=svg, media_type="image/svg+xml")
 
 
-@router.get("/{class_id}/alerts", responses=problems(401, 403, 404))
+@router.get("/{class_id}/alerts", response_model=ClassAlerts, response_model_exclude_none=True,
+            responses=problems(401, 403, 404))
 def class_alerts(school_class: TeacherClass, session: SessionDep, settings: SettingsDep,
-                 now: NowDep) -> dict:
+                 now: NowDep) -> ClassAlerts:
     """Learners to follow up: inactive, no progress, close to a level boundary."""
-    return alerts.class_alerts(session, school_class, settings, now)
+    return ClassAlerts.model_validate(alerts.class_alerts(session, school_class, settings, now))

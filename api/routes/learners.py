@@ -4,7 +4,7 @@ from fastapi import APIRouter, Path, Query
 
 from api.deps import Admin, CurrentUser, Learner, NowDep, SessionDep, TaughtLearner, VisibleLearner
 from api.routes import problems
-from api.schemas import Language, LearnerProgress, PlacementRetakesOut
+from api.schemas import Language, LearnerExport, LearnerProgress, PlacementRetakesOut
 from api.services import learners, privacy, sessions
 
 router = APIRouter(prefix="/v1/learners", tags=["learners"])
@@ -30,10 +30,11 @@ def one(learner: VisibleLearner, user: CurrentUser, session: SessionDep, now: No
                                                for_learner=user.role == "learner"))
 
 
-@router.get("/{learner_id}/export", responses=problems(401, 403, 404))
-def export(learner: VisibleLearner, session: SessionDep, now: NowDep) -> dict:
+@router.get("/{learner_id}/export", response_model=LearnerExport, response_model_by_alias=True,
+            responses=problems(401, 403, 404))
+def export(learner: VisibleLearner, session: SessionDep, now: NowDep) -> LearnerExport:
     """Everything stored about the learner, as JSON (for the learner and the teacher of their class)."""
-    return privacy.export(session, learner, now)
+    return LearnerExport.model_validate(privacy.export(session, learner, now))
 
 
 @router.post("/{learner_id}/placement-retakes", response_model=PlacementRetakesOut,

@@ -24,11 +24,11 @@ from sqlmodel import Session, select
 from api.db import begin_write
 from api.models import GrowthFit, ItemRow, LearnerAbility, ResponseRow, User, utc
 from api.services import engine_adapter as adapter
-from api.services import item_cache
+from api.services import answer_log, item_cache
+from api.services.answer_log import days_of
 from api.services.engine_adapter import GridPosterior, GrowthParameters, GrowthState, filter_abilities
 
 OVERALL = "overall"
-SECONDS_PER_DAY = 86_400.0
 
 
 def growth_parameters(session: Session, language: str) -> GrowthParameters:
@@ -56,11 +56,6 @@ def _with_parameters(state: GrowthState, params: GrowthParameters) -> GrowthStat
             or state.params.growth_decay != params.growth_decay):
         return state
     return replace(state, params=params)
-
-
-def days_of(moment: datetime) -> float:
-    """Time on the growth model's axis: days since the Unix epoch."""
-    return moment.timestamp() / SECONDS_PER_DAY
 
 
 def estimate_now(row: LearnerAbility, now: datetime):
@@ -123,7 +118,8 @@ def catch_up(session: Session, learner_id: int, language: str) -> dict[str, Lear
         for scope in (OVERALL, answer.skill):
             state = states.get(scope) or GrowthState.new(params)
             states[scope] = state.update(answer.a, answer.b, answer.c,
-                                         int(answer.score >= answer.max_score), days_of(answered_at))
+                                         int(answer_log.right(answer.score, answer.max_score)),
+                                         days_of(answered_at))
             last_answer[scope] = answered_at
     for scope, answered_at in last_answer.items():
         estimate = states[scope].estimate()
@@ -152,22 +148,13 @@ def series(session: Session, learner_ids: Sequence[int], language: str
     out: dict[int, dict[str, list[dict[str, Any]]]] = defaultdict(lambda: defaultdict(list))
     if not learner_ids:
         return out
-    statement = (select(ResponseRow.learner_id, ResponseRow.answered_at, ResponseRow.score,
-                        ResponseRow.max_score, ItemRow.a, ItemRow.b, ItemRow.c, ItemRow.skill)
-                 .join(ItemRow, ItemRow.id == ResponseRow.item_id)
-                 .where(ResponseRow.learner_id.in_(list(learner_ids)), ItemRow.language == language)
-                 .order_by(ResponseRow.answered_at, ResponseRow.id))
-    rows = session.exec(statement).all()
-    if not rows:
+    log = answer_log.answers(session, language, learner_ids)
+    if not len(log):
         return out
-    learner = np.array([r[0] for r in rows])
-    times = [utc(r[1]) for r in rows]
-    days = np.array([days_of(t) for t in times])
-    score = np.array([int(r[2] >= r[3]) for r in rows])
-    a, b, c = (np.array([r[i] for r in rows], dtype=float) for i in (4, 5, 6))
-    skill = np.array([r[7] for r in rows])
+    learner, times, days, score, a, b, c, skill = (log.learner, log.times, log.days, log.right, log.a,
+                                                   log.b, log.c, log.skill)
     params = growth_parameters(session, language)
-    scopes = [(OVERALL, np.ones(len(rows), dtype=bool))] + [
+    scopes = [(OVERALL, np.ones(len(log), dtype=bool))] + [
         (name, skill == name) for name in sorted(set(skill.tolist()))]
     for scope, mask in scopes:
         track = filter_abilities(learner[mask], days[mask], a[mask], b[mask], c[mask], score[mask],

@@ -21,6 +21,7 @@ from sqlmodel import Session, select
 
 from api.errors import NotFound
 from api.models import AnonymousResponse, CalibrationRun, ItemRow, ResponseRow, User, utc
+from api.services import answer_log
 from api.services import engine_adapter as adapter
 
 logger = logging.getLogger("b1engine.calibration")
@@ -113,7 +114,7 @@ def _calibrate(session: Session, run_id: str, options: dict[str, Any]) -> dict[s
                 "message": "no responses to calibrate on"}
     learners = np.array([r[0] for r in rows])
     item_ids = np.array([r[1] for r in rows])
-    scores = np.array([int(r[2] >= r[3]) for r in rows])
+    scores = np.array([int(answer_log.right(r[2], r[3])) for r in rows])
     items = {row.id: row for row in session.exec(select(ItemRow).where(ItemRow.id.in_(set(item_ids.tolist()))))}
     counts = {item_id: int(n) for item_id, n in zip(*np.unique(item_ids, return_counts=True))}
     anchors = {i: (r.a, r.b, r.c) for i, r in items.items() if r.status == "calibrated"}

@@ -17,7 +17,8 @@ from sqlmodel import Session, select
 
 from api.errors import InvalidInput
 from api.models import GrowthFit, ItemRow, ResponseRow, utc
-from api.services.ability import days_of, growth_parameters
+from api.services import answer_log
+from api.services.ability import growth_parameters
 from api.services.engine_adapter import GrowthParameters, fit_growth, log_marginal_likelihood
 
 #: Fewer learners than this say too little about a population: the fit is refused.
@@ -26,25 +27,19 @@ MIN_LEARNERS = 3
 
 def fit_language(session: Session, language: str, now: datetime) -> dict[str, Any]:
     """Fit and store the growth parameters of ``language``; returns what was stored."""
-    rows = session.exec(select(ResponseRow.learner_id, ResponseRow.answered_at, ResponseRow.score,
-                               ResponseRow.max_score, ItemRow.a, ItemRow.b, ItemRow.c)
-                        .join(ItemRow, ItemRow.id == ResponseRow.item_id)
-                        .where(ItemRow.language == language)
-                        .order_by(ResponseRow.answered_at, ResponseRow.id)).all()
-    learner = np.array([r[0] for r in rows])
+    log = answer_log.answers(session, language)
+    learner = log.learner
     n_learners = int(np.unique(learner).size)
     if n_learners < MIN_LEARNERS:
         raise InvalidInput(f"language '{language}': answers of {n_learners} learners, "
                            f"at least {MIN_LEARNERS} needed to fit growth parameters", field="language")
-    days = np.array([days_of(utc(r[1])) for r in rows])
-    score = np.array([int(r[2] >= r[3]) for r in rows])
-    a, b, c = (np.array([r[i] for r in rows], dtype=float) for i in (4, 5, 6))
+    days, score, a, b, c = log.days, log.right, log.a, log.b, log.c
     start = growth_parameters(session, language)
     params: GrowthParameters = fit_growth(learner, days - days.min(), a, b, c, score, start=start)
     log_likelihood = log_marginal_likelihood(learner, days - days.min(), a, b, c, score, params)
     row = session.get(GrowthFit, language) or GrowthFit(language=language, params={}, learners=0,
                                                         responses=0, log_likelihood=0.0, fitted_at=now)
-    row.params, row.learners, row.responses = params.to_dict(), n_learners, len(rows)
+    row.params, row.learners, row.responses = params.to_dict(), n_learners, len(log)
     row.log_likelihood, row.fitted_at = float(log_likelihood), now
     session.add(row)
     session.commit()

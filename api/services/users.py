@@ -10,10 +10,10 @@ from sqlmodel import Session, select
 from api.errors import Conflict, InvalidInput, NotFound, Unauthorized
 from api.models import ROLES, User
 from api.security import dummy_hash, hash_password, verify_password
+from content.catalog import LANGUAGES
 
 USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9._@-]{3,64}$")
 MIN_PASSWORD_LENGTH = 8
-LANGUAGES = ("nb", "en", "tr", "it")
 
 
 def check_new_user(username: str, password: str, role: str, language: str | None) -> None:
