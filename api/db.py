@@ -52,10 +52,10 @@ def make_engine(url: str, pool_size: int = DEFAULT_POOL_SIZE) -> Engine:
         Path(database).parent.mkdir(parents=True, exist_ok=True)
     else:
         pool = {}  # in-memory SQLite uses a single-connection pool
-    engine = create_engine(url, connect_args={"check_same_thread": False,
+    db_engine = create_engine(url, connect_args={"check_same_thread": False,
                                               "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **pool)
 
-    @event.listens_for(engine, "connect")
+    @event.listens_for(db_engine, "connect")
     def _sqlite_pragmas(dbapi_connection, _record) -> None:  # pragma: no cover - trivial
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
@@ -63,10 +63,10 @@ def make_engine(url: str, pool_size: int = DEFAULT_POOL_SIZE) -> Engine:
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.close()
 
-    return engine
+    return db_engine
 
 
-def begin_write(session: Session) -> Connection:
+def begin_write(db: Session) -> Connection:
     """Start the session's transaction as a writer, where the database needs it (SQLite).
 
     PostgreSQL serialises writers with ``SELECT ... FOR UPDATE``; SQLite ignores
@@ -79,7 +79,7 @@ def begin_write(session: Session) -> Connection:
 
     Returns the session's connection, for statements run on it directly.
     """
-    connection = session.connection()
+    connection = db.connection()
     if connection.dialect.name == "sqlite" and not connection.connection.driver_connection.in_transaction:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
     return connection
@@ -99,11 +99,11 @@ def upgrade(url: str, revision: str = "head") -> None:
     """Apply the migrations up to ``revision`` (creates a SQLite file if needed)."""
     from alembic import command
 
-    engine = make_engine(url)
+    db_engine = make_engine(url)
     try:
         config = alembic_config(url)
-        with engine.begin() as connection:
+        with db_engine.begin() as connection:
             config.attributes["connection"] = connection
             command.upgrade(config, revision)
     finally:
-        engine.dispose()
+        db_engine.dispose()

@@ -33,11 +33,11 @@ async def get_settings(request: Request) -> Settings:
 async def get_session(request: Request) -> AsyncIterator[Session]:
     """The request's database session. Creating one does no I/O; closing it returns its
     connection to the pool (a rollback only if a route left a transaction open)."""
-    session = Session(request.app.state.engine)
+    db = Session(request.app.state.db_engine)
     try:
-        yield session
+        yield db
     finally:
-        session.close()
+        db.close()
 
 
 async def get_now() -> datetime:
@@ -46,16 +46,16 @@ async def get_now() -> datetime:
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
-SessionDep = Annotated[Session, Depends(get_session)]
+DbDep = Annotated[Session, Depends(get_session)]
 NowDep = Annotated[datetime, Depends(get_now)]
 
 
-def get_current_user(session: SessionDep, settings: SettingsDep, now: NowDep,
+def get_current_user(db: DbDep, settings: SettingsDep, now: NowDep,
                      token: Annotated[str | None, Depends(oauth2_scheme)]) -> User:
     if not token:
         raise Unauthorized("missing bearer token")
     claims = decode_token(token, settings.signing_secret(), settings.jwt_algorithm, now)
-    user = session.get(User, claims.user_id)
+    user = db.get(User, claims.user_id)
     if user is None or utc(user.created_at) >= claims.created_before:
         raise Unauthorized("unknown user")
     return user
@@ -101,21 +101,21 @@ Author = Annotated[User, Depends(require_role("author", "admin"))]
 Admin = Annotated[User, Depends(require_role("admin"))]
 
 
-def load_teacher_class(session: SessionDep, teacher: Teacher,
+def load_teacher_class(db: DbDep, teacher: Teacher,
                        class_id: IdPath) -> SchoolClass:
     from api.services.classes import class_for_teacher
 
-    return class_for_teacher(session, teacher, class_id)
+    return class_for_teacher(db, teacher, class_id)
 
 
-def load_learner_session(session: SessionDep, learner: Learner,
+def load_learner_session(db: DbDep, learner: Learner,
                          session_id: Annotated[str, Path(max_length=36)]) -> LearningSession:
     from api.services.sessions import session_for_learner
 
-    return session_for_learner(session, learner, session_id)
+    return session_for_learner(db, learner, session_id)
 
 
-def load_visible_learner(session: SessionDep, user: CurrentUser,
+def load_visible_learner(db: DbDep, user: CurrentUser,
                          learner_id: IdPath) -> User:
     """A learner account the caller may read: their own, or one in a class they teach (admins:
     any). Authors get 403; any other id is a 404, so ids reveal nothing."""
@@ -125,20 +125,20 @@ def load_visible_learner(session: SessionDep, user: CurrentUser,
     if user.role == "author":
         raise Forbidden("authors cannot read learners' data")
     allowed = (user.id == learner_id if user.role == "learner"
-               else teacher_can_see(session, user, learner_id))
+               else teacher_can_see(db, user, learner_id))
     if not allowed:
         raise NotFound(f"learner {learner_id} not found")
-    return learner(session, learner_id)
+    return learner(db, learner_id)
 
 
-def load_taught_learner(session: SessionDep, teacher: Teacher, learner_id: IdPath) -> User:
+def load_taught_learner(db: DbDep, teacher: Teacher, learner_id: IdPath) -> User:
     """A learner in a class the caller teaches (admins: any learner); any other id is a 404."""
     from api.services.classes import teacher_can_see
     from api.services.privacy import learner
 
-    if not teacher_can_see(session, teacher, learner_id):
+    if not teacher_can_see(db, teacher, learner_id):
         raise NotFound(f"learner {learner_id} not found")
-    return learner(session, learner_id)
+    return learner(db, learner_id)
 
 
 class SessionRef:

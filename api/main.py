@@ -45,21 +45,21 @@ def create_app(settings: Settings | None = None,
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        engine = make_engine(settings.database_url, pool_size=settings.db_pool_size)
-        app.state.engine = engine
+        db_engine = make_engine(settings.database_url, pool_size=settings.db_pool_size)
+        app.state.db_engine = db_engine
         # Plain-def routes run in anyio's thread pool (40 threads by default); no more
         # requests than connections are admitted (AdmissionLimit), nor threads needed.
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.db_pool_size
         if settings.load_bank:
             from api.services.items import load_bank_items
 
-            with Session(engine) as session:
-                counts = load_bank_items(session, load_items(settings), datetime.now(timezone.utc))
+            with Session(db_engine) as db:
+                counts = load_bank_items(db, load_items(settings), datetime.now(timezone.utc))
             logger.info("content bank: %s", counts)
         try:
             yield
         finally:
-            engine.dispose()
+            db_engine.dispose()
 
     app = FastAPI(title="B1 Engine", version="0.1.0", description=API_DESCRIPTION,
                   lifespan=lifespan)

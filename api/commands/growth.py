@@ -31,13 +31,13 @@ def run_fit(args: argparse.Namespace) -> int:
 
     url = args.database_url or Settings().database_url
     upgrade(url)
-    engine = make_engine(url)
+    db_engine = make_engine(url)
     status = 0
     try:
         for language in args.language or LANGUAGES:
-            with Session(engine) as session:
+            with Session(db_engine) as db:
                 try:
-                    fitted = fit_language(session, language, datetime.now(timezone.utc))
+                    fitted = fit_language(db, language, datetime.now(timezone.utc))
                 except DomainError as error:
                     if args.language:
                         print(f"b1engine growth fit: {error.detail}", file=sys.stderr)
@@ -46,5 +46,5 @@ def run_fit(args: argparse.Namespace) -> int:
             params = ", ".join(f"{k}={v:.4g}" for k, v in fitted["params"].items())
             print(f"{language}: {fitted['learners']} learners, {fitted['responses']} answers: {params}")
     finally:
-        engine.dispose()
+        db_engine.dispose()
     return status

@@ -51,11 +51,11 @@ def run_serve(args: argparse.Namespace) -> int:
     settings = Settings()
     upgrade(settings.database_url)
     settings.signing_secret()  # generate and persist before workers race for it
-    engine = make_engine(settings.database_url)
+    db_engine = make_engine(settings.database_url)
     try:
-        with Session(engine) as session:
+        with Session(db_engine) as db:
             if settings.load_bank:
-                counts = load_bank_items(session, default_bank_items(settings),
+                counts = load_bank_items(db, default_bank_items(settings),
                                          datetime.now(timezone.utc))
                 print(f"content bank: {counts['inserted']} new, {counts['updated']} updated, "
                       f"{counts['unchanged']} unchanged, {counts['retired']} retired items")
@@ -64,10 +64,10 @@ def run_serve(args: argparse.Namespace) -> int:
             if args.demo:
                 from api.services.demo import create_demo
 
-                demo = create_demo(session, datetime.now(timezone.utc))
+                demo = create_demo(db, datetime.now(timezone.utc))
                 print(demo.describe() if demo else "demo: database not empty, nothing created")
     finally:
-        engine.dispose()
+        db_engine.dispose()
     # The bank is in the database now: workers need not read it again.
     os.environ["B1ENGINE_LOAD_BANK"] = "false"
     print(f"B1 Engine on http://{args.host}:{args.port}  (OpenAPI: /docs)", flush=True)

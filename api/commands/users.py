@@ -31,16 +31,16 @@ def run_create(args: argparse.Namespace) -> int:
 
     settings = Settings()
     upgrade(settings.database_url)
-    engine = make_engine(settings.database_url)
+    db_engine = make_engine(settings.database_url)
     try:
-        with Session(engine) as session:
-            user = create_user(session, args.username, args.password, args.role,
+        with Session(db_engine) as db:
+            user = create_user(db, args.username, args.password, args.role,
                                datetime.now(timezone.utc), language=args.language)
-            session.commit()
+            db.commit()
             print(f"created {user.role} '{user.username}' (id {user.id})")
     except DomainError as error:
         print(f"b1engine users create: {error.detail}", file=sys.stderr)
         return 2
     finally:
-        engine.dispose()
+        db_engine.dispose()
     return 0

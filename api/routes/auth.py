@@ -4,7 +4,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.security import OAuth2PasswordRequestForm
 
-from api.deps import CurrentUser, NowDep, SessionDep, SettingsDep
+from api.deps import CurrentUser, NowDep, DbDep, SettingsDep
 from api.routes import problems
 from api.schemas import Token, UserOut
 from api.security import create_token
@@ -15,13 +15,13 @@ router = APIRouter(prefix="/v1/auth", tags=["auth"])
 
 @router.post("/token", response_model=Token, responses=problems(401, 422, 429))
 def login(form: Annotated[OAuth2PasswordRequestForm, Depends()], request: Request,
-          session: SessionDep, settings: SettingsDep, now: NowDep) -> Token:
+          db: DbDep, settings: SettingsDep, now: NowDep) -> Token:
     """OAuth2 password flow: form fields `username` and `password`.
 
     Failed attempts are limited per username and per client address (429 with `Retry-After`).
     """
     client_ip = request.client.host if request.client else "unknown"
-    user = authenticate(session, form.username, form.password, client_ip, settings, now)
+    user = authenticate(db, form.username, form.password, client_ip, settings, now)
     expires = timedelta(minutes=settings.token_expiry_minutes)
     token = create_token(user.id, user.role, settings.signing_secret(), settings.jwt_algorithm,
                          expires, now)

@@ -2,7 +2,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, BackgroundTasks, Path, Request
 
-from api.deps import Admin, NowDep, SessionDep, SettingsDep
+from api.deps import Admin, NowDep, DbDep, SettingsDep
 from api.routes import problems
 from api.schemas import CalibrationCreate, CalibrationOut
 from api.services import calibrations
@@ -11,16 +11,16 @@ router = APIRouter(prefix="/v1/calibrations", tags=["calibration"])
 
 
 @router.post("", status_code=202, response_model=CalibrationOut, responses=problems(401, 403, 422))
-def start(body: CalibrationCreate, admin: Admin, session: SessionDep, settings: SettingsDep,
+def start(body: CalibrationCreate, admin: Admin, db: DbDep, settings: SettingsDep,
           now: NowDep, request: Request, background: BackgroundTasks) -> CalibrationOut:
     """Queue a calibration of the item parameters on the stored responses; it runs after this reply."""
-    run = calibrations.create_run(session, admin, body.model_dump(), now)
+    run = calibrations.create_run(db, admin, body.model_dump(), now)
     if settings.calibration_in_background:
-        background.add_task(calibrations.run_after_reply, request.app.state.engine, run.id)
+        background.add_task(calibrations.run_after_reply, request.app.state.db_engine, run.id)
     return CalibrationOut(**calibrations.describe(run))
 
 
 @router.get("/{run_id}", response_model=CalibrationOut, responses=problems(401, 403, 404))
 def status(run_id: Annotated[str, Path(max_length=36)], admin: Admin,
-           session: SessionDep) -> CalibrationOut:
-    return CalibrationOut(**calibrations.describe(calibrations.get_run(session, run_id)))
+           db: DbDep) -> CalibrationOut:
+    return CalibrationOut(**calibrations.describe(calibrations.get_run(db, run_id)))

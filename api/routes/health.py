@@ -1,6 +1,6 @@
 from fastapi import APIRouter
 
-from api.deps import SessionDep
+from api.deps import DbDep
 from api.schemas import Health
 from api.services.health import check
 
@@ -8,6 +8,6 @@ router = APIRouter(tags=["health"])
 
 
 @router.get("/healthz", response_model=Health, responses={503: {"description": "database down"}})
-def healthz(session: SessionDep) -> Health:
+def healthz(db: DbDep) -> Health:
     """Liveness and readiness: answers only when the database does."""
-    return Health(**check(session))
+    return Health(**check(db))

@@ -1,6 +1,6 @@
 from fastapi import APIRouter, Response
 
-from api.deps import Learner, NowDep, OwnSession, OwnSessionRef, SessionDep, SettingsDep
+from api.deps import Learner, NowDep, OwnSession, OwnSessionRef, DbDep, SettingsDep
 from api.routes import problems, reply
 from api.schemas import NextOut, ResponseIn, ResponseOut, SessionCreate, SessionOut
 from api.services import sessions
@@ -9,12 +9,12 @@ router = APIRouter(prefix="/v1/sessions", tags=["sessions"])
 
 
 @router.post("", status_code=201, response_model=SessionOut, responses=problems(401, 403, 404, 422))
-def start(body: SessionCreate, learner: Learner, session: SessionDep, settings: SettingsDep,
+def start(body: SessionCreate, learner: Learner, db: DbDep, settings: SettingsDep,
           now: NowDep) -> SessionOut:
     """Start a placement test (adaptive, stops by the engine's rules; one per language every
     `placement_retake_days` unless a teacher allows another: 409 otherwise) or a drill
     (practice at ~75 % success)."""
-    return SessionOut.model_validate(sessions.start_session(session, learner, body.language, body.mode,
+    return SessionOut.model_validate(sessions.start_session(db, learner, body.language, body.mode,
                                                             body.track, body.trade, settings, now),
                                      from_attributes=True)
 
@@ -25,22 +25,22 @@ def get(row: OwnSession) -> SessionOut:
 
 
 @router.get("/{session_id}/next", response_model=NextOut, responses=problems(401, 403, 404))
-def next_item(ref: OwnSessionRef, session: SessionDep, settings: SettingsDep, now: NowDep) -> Response:
+def next_item(ref: OwnSessionRef, db: DbDep, settings: SettingsDep, now: NowDep) -> Response:
     """The next exercise (never its answers, feedback or parameters), or the result when done."""
-    step = sessions.next_item(session, ref.claims.user_id, ref.session_id, settings, now,
+    step = sessions.next_item(db, ref.claims.user_id, ref.session_id, settings, now,
                               created_before=ref.claims.created_before)
     return reply(NextOut.model_validate(step, from_attributes=True))
 
 
 @router.post("/{session_id}/responses", response_model=ResponseOut,
              responses=problems(401, 403, 404, 409, 422))
-def respond(body: ResponseIn, ref: OwnSessionRef, session: SessionDep, settings: SettingsDep,
+def respond(body: ResponseIn, ref: OwnSessionRef, db: DbDep, settings: SettingsDep,
             now: NowDep) -> Response:
     """Answer the served exercise with the ids it was served with. A drill's reply teaches
     (score, feedback, the new estimate); a placement test's says only that the answer is
     recorded. Both carry `next` (the next exercise or the result, as `GET next` would answer). Re-sending a `client_response_id` returns the
     first result, with `next` as it is now."""
-    result = sessions.record_response(session, ref.claims.user_id, ref.session_id, body.item_id,
+    result = sessions.record_response(db, ref.claims.user_id, ref.session_id, body.item_id,
                                       body.answer, body.response_ms, body.client_response_id,
                                       settings, now, created_before=ref.claims.created_before)
     return reply(ResponseOut(**result.result, done=result.done,

@@ -31,18 +31,18 @@ from api.services.engine_adapter import GridPosterior, GrowthParameters, GrowthS
 OVERALL = "overall"
 
 
-def growth_parameters(session: Session, language: str) -> GrowthParameters:
+def growth_parameters(db: Session, language: str) -> GrowthParameters:
     """Population parameters of the growth model for ``language``.
 
     Those fitted on the stored answers (``b1engine growth fit``, table
     ``growth_fits``) once there are any, else the engine's defaults.
     """
     def load() -> GrowthParameters:
-        fitted = session.get(GrowthFit, language)
+        fitted = db.get(GrowthFit, language)
         return GrowthParameters.from_dict(fitted.params) if fitted else GrowthParameters()
 
     # Cached with the items: a change to growth_fits bumps the same version (migration 0005).
-    return item_cache.cached(session, ("growth_parameters", language), load)
+    return item_cache.cached(db, ("growth_parameters", language), load)
 
 
 def _with_parameters(state: GrowthState, params: GrowthParameters) -> GrowthState:
@@ -63,9 +63,9 @@ def estimate_now(row: LearnerAbility, now: datetime):
     return GrowthState.from_dict(row.posterior).predict(days_of(now)).estimate()
 
 
-def starting_posterior(session: Session, learner_id: int, language: str, now: datetime) -> GridPosterior:
+def starting_posterior(db: Session, learner_id: int, language: str, now: datetime) -> GridPosterior:
     """A drill's starting posterior: the learner's current ability (prior if never measured)."""
-    row = catch_up(session, learner_id, language).get(OVERALL)
+    row = catch_up(db, learner_id, language).get(OVERALL)
     if row is None:
         return adapter.prior_posterior()
     estimate = estimate_now(row, now)
@@ -86,7 +86,7 @@ _PENDING = (select(ResponseRow.id, ResponseRow.answered_at, ResponseRow.score, R
             .order_by(ResponseRow.id))
 
 
-def catch_up(session: Session, learner_id: int, language: str) -> dict[str, LearnerAbility]:
+def catch_up(db: Session, learner_id: int, language: str) -> dict[str, LearnerAbility]:
     """The learner's growth states in ``language`` by scope (overall and per skill), with every
     answer since they were last brought up to date applied; written in ``session`` (the
     caller commits).
@@ -100,16 +100,16 @@ def catch_up(session: Session, learner_id: int, language: str) -> dict[str, Lear
     answer. The learner's row is locked as answering locks it, so no answer commits
     between reading the pending answers and writing the states.
     """
-    begin_write(session).execute(_LOCK_LEARNER, {"learner_id": learner_id})
-    rows = {row.scope: row for row in session.exec(
+    begin_write(db).execute(_LOCK_LEARNER, {"learner_id": learner_id})
+    rows = {row.scope: row for row in db.exec(
         select(LearnerAbility).where(LearnerAbility.learner_id == learner_id,
                                      LearnerAbility.language == language))}
     through = rows[OVERALL].through_response_id if OVERALL in rows else 0
-    pending = session.exec(_PENDING, params={"learner_id": learner_id, "language": language,
+    pending = db.exec(_PENDING, params={"learner_id": learner_id, "language": language,
                                              "through": through}).all()
     if not pending:
         return rows
-    params = growth_parameters(session, language)
+    params = growth_parameters(db, language)
     states = {scope: _with_parameters(GrowthState.from_dict(row.posterior), params)
               for scope, row in rows.items()}
     last_answer: dict[str, datetime] = {}
@@ -127,13 +127,13 @@ def catch_up(session: Session, learner_id: int, language: str) -> dict[str, Lear
         row.posterior = states[scope].to_dict()
         row.theta, row.se = float(estimate.theta), float(estimate.se)
         row.updated_at, row.through_response_id = answered_at, pending[-1].id
-        session.add(row)
+        db.add(row)
         rows[scope] = row
-    session.flush()
+    db.flush()
     return rows
 
 
-def series(session: Session, learner_ids: Sequence[int], language: str
+def series(db: Session, learner_ids: Sequence[int], language: str
            ) -> dict[int, dict[str, list[dict[str, Any]]]]:
     """Ability over time, ``{learner: {scope: [{time, theta, se, growth, level}, ...]}}``, oldest first.
 
@@ -148,12 +148,12 @@ def series(session: Session, learner_ids: Sequence[int], language: str
     out: dict[int, dict[str, list[dict[str, Any]]]] = defaultdict(lambda: defaultdict(list))
     if not learner_ids:
         return out
-    log = answer_log.answers(session, language, learner_ids)
+    log = answer_log.answers(db, language, learner_ids)
     if not len(log):
         return out
     learner, times, days, score, a, b, c, skill = (log.learner, log.times, log.days, log.right, log.a,
                                                    log.b, log.c, log.skill)
-    params = growth_parameters(session, language)
+    params = growth_parameters(db, language)
     scopes = [(OVERALL, np.ones(len(log), dtype=bool))] + [
         (name, skill == name) for name in sorted(set(skill.tolist()))]
     for scope, mask in scopes:

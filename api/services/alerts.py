@@ -17,14 +17,14 @@ from api.settings import Settings
 BOUNDARY_PROBABILITY = (0.2, 0.8)
 
 
-def class_alerts(session: Session, school_class: SchoolClass, settings: Settings,
+def class_alerts(db: Session, school_class: SchoolClass, settings: Settings,
                  now: datetime) -> dict[str, Any]:
     cuts = adapter.cuts_for(school_class.language)
     LEVELS = adapter.LEVELS
 
     alerts = []
-    learners = learners_of(session, school_class)
-    by_learner = ability.series(session, [learner.id for learner in learners], school_class.language)
+    learners = learners_of(db, school_class)
+    by_learner = ability.series(db, [learner.id for learner in learners], school_class.language)
     for learner in learners:
         points = by_learner.get(learner.id, {}).get(ability.OVERALL, [])
         base = {"learner_id": learner.id, "username": learner.username}

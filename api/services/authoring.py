@@ -16,7 +16,7 @@ def _problem_dict(problem: Any) -> dict[str, Any]:
     return {"entry": problem.entry, "field": problem.field, "message": problem.message}
 
 
-def submit(session: Session, author: User, data: dict[str, Any], now: datetime) -> dict[str, Any]:
+def submit(db: Session, author: User, data: dict[str, Any], now: datetime) -> dict[str, Any]:
     """Validate and generate; 422 listing every problem by entry and field."""
     from content.authoring import validate_vocabulary_set
     from content.generate import generate_items
@@ -28,26 +28,26 @@ def submit(session: Session, author: User, data: dict[str, Any], now: datetime) 
     generated = generate_items(vocabulary_set)
     if not generated:
         raise InvalidInput("the vocabulary set generates no exercises", problems=[])
-    in_bank = _bank_clashes(session, vocabulary_set, generated)
+    in_bank = _bank_clashes(db, vocabulary_set, generated)
     if in_bank:
         raise InvalidInput(f"{len(in_bank)} problem(s) in the vocabulary set", problems=in_bank)
     row = VocabularySetRow(id=uuid.uuid4().hex, author_id=author.id,
                            language=vocabulary_set.language, trade=getattr(vocabulary_set, "trade", None),
                            title=getattr(vocabulary_set, "title", None), status="draft", data=data,
                            items=[item_store.item_content(item) for item in generated], created_at=now)
-    session.add(row)
-    session.commit()
-    session.refresh(row)
+    db.add(row)
+    db.commit()
+    db.refresh(row)
     return describe(row)
 
 
-def _bank_clashes(session: Session, vocabulary_set: Any, generated: list[Any]) -> list[dict[str, Any]]:
+def _bank_clashes(db: Session, vocabulary_set: Any, generated: list[Any]) -> list[dict[str, Any]]:
     """Entries whose exercises already exist in the content bank (publishing them would be a 409).
 
     Items of other authored sets do not count: publishing replaces those (a newer version).
     """
     ids = [item.id for item in generated]
-    taken = set(session.exec(select(ItemRow.id).where(ItemRow.id.in_(ids), ItemRow.origin != "authored")))
+    taken = set(db.exec(select(ItemRow.id).where(ItemRow.id.in_(ids), ItemRow.origin != "authored")))
     problems = []
     for index, entry in enumerate(vocabulary_set.entries):
         clashing = sorted(item.id for item in generated if item.id in taken and item.lemma == entry.lemma)
@@ -62,23 +62,23 @@ def _bank_clashes(session: Session, vocabulary_set: Any, generated: list[Any]) -
     return problems
 
 
-def set_for_author(session: Session, author: User, set_id: str) -> VocabularySetRow:
-    row = session.get(VocabularySetRow, set_id)
+def set_for_author(db: Session, author: User, set_id: str) -> VocabularySetRow:
+    row = db.get(VocabularySetRow, set_id)
     if row is None or (author.role != "admin" and row.author_id != author.id):
         raise NotFound(f"vocabulary set '{set_id}' not found")
     return row
 
 
-def publish(session: Session, author: User, set_id: str, now: datetime) -> dict[str, Any]:
+def publish(db: Session, author: User, set_id: str, now: datetime) -> dict[str, Any]:
     """Make the items live (one transaction), as pretest items with their prior parameters."""
     from content.schema import Item
 
-    row = set_for_author(session, author, set_id)
+    row = set_for_author(db, author, set_id)
     if row.status == "published":
         return describe(row)
     generated = [Item.model_validate(content) for content in row.items]
     ids = [item.id for item in generated]
-    existing = {r.id: r for r in session.exec(select(ItemRow).where(ItemRow.id.in_(ids)))}
+    existing = {r.id: r for r in db.exec(select(ItemRow).where(ItemRow.id.in_(ids)))}
     clashes = sorted(i for i, r in existing.items()
                      if r.origin != "authored" or r.vocabulary_set_id == row.id)
     if clashes:
@@ -91,14 +91,14 @@ def publish(session: Session, author: User, set_id: str, now: datetime) -> dict[
             # A newer version of an authored set replaces the text; parameters restart as prior.
             for key, value in values.items():
                 setattr(old, key, value)
-            session.add(old)
+            db.add(old)
         else:
-            session.add(ItemRow(**values))
+            db.add(ItemRow(**values))
     row.status = "published"
     row.published_at = now
-    session.add(row)
-    session.commit()
-    session.refresh(row)
+    db.add(row)
+    db.commit()
+    db.refresh(row)
     return describe(row)
 
 

@@ -27,17 +27,17 @@ from api.services import engine_adapter as adapter
 logger = logging.getLogger("b1engine.calibration")
 
 
-def create_run(session: Session, admin: User, options: dict[str, Any], now: datetime) -> CalibrationRun:
+def create_run(db: Session, admin: User, options: dict[str, Any], now: datetime) -> CalibrationRun:
     run = CalibrationRun(id=uuid.uuid4().hex, requested_by=admin.id, status="queued",
                          options=options, created_at=now)
-    session.add(run)
-    session.commit()
-    session.refresh(run)
+    db.add(run)
+    db.commit()
+    db.refresh(run)
     return run
 
 
-def get_run(session: Session, run_id: str) -> CalibrationRun:
-    run = session.get(CalibrationRun, run_id)
+def get_run(db: Session, run_id: str) -> CalibrationRun:
+    run = db.get(CalibrationRun, run_id)
     if run is None:
         raise NotFound(f"calibration '{run_id}' not found")
     return run
@@ -54,39 +54,39 @@ def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-async def run_after_reply(engine: Engine, run_id: str) -> None:
+async def run_after_reply(db_engine: Engine, run_id: str) -> None:
     """:func:`run` on a thread of its own, not one of the request threads (a run takes
     minutes on a large log; requests must not wait for it)."""
-    await anyio.to_thread.run_sync(run, engine, run_id, limiter=anyio.CapacityLimiter(1))
+    await anyio.to_thread.run_sync(run, db_engine, run_id, limiter=anyio.CapacityLimiter(1))
 
 
-def run(engine: Engine, run_id: str) -> None:
+def run(db_engine: Engine, run_id: str) -> None:
     """Execute a queued run; records 'done' with results or 'failed' with the error."""
-    with Session(engine) as session:
-        job = session.get(CalibrationRun, run_id)
+    with Session(db_engine) as db:
+        job = db.get(CalibrationRun, run_id)
         if job is None or job.status != "queued":
             return
         job.status, job.started_at = "running", _now()
-        session.add(job)
-        session.commit()
+        db.add(job)
+        db.commit()
         options = dict(job.options)
     try:
-        with Session(engine) as session:
-            result = _calibrate(session, run_id, options)
-            job = session.get(CalibrationRun, run_id)
+        with Session(db_engine) as db:
+            result = _calibrate(db, run_id, options)
+            job = db.get(CalibrationRun, run_id)
             job.status, job.result, job.finished_at = "done", result, _now()
-            session.add(job)
-            session.commit()  # parameters and status together: one transaction
+            db.add(job)
+            db.commit()  # parameters and status together: one transaction
     except Exception as error:  # noqa: BLE001 - a failed run must be reported, not lost
         logger.error("calibration %s failed: %s", run_id, traceback.format_exc())
-        with Session(engine) as session:
-            job = session.get(CalibrationRun, run_id)
+        with Session(db_engine) as db:
+            job = db.get(CalibrationRun, run_id)
             job.status, job.error, job.finished_at = "failed", f"{type(error).__name__}: {error}", _now()
-            session.add(job)
-            session.commit()
+            db.add(job)
+            db.commit()
 
 
-def calibration_responses(session: Session, language: str | None) -> list[tuple[str, str, int, int]]:
+def calibration_responses(db: Session, language: str | None) -> list[tuple[str, str, int, int]]:
     """(learner, item, score, max_score) of every stored answer, erased learners' included.
 
     Learners are labelled ``u<id>``; an erased learner's anonymised answers
@@ -101,21 +101,21 @@ def calibration_responses(session: Session, language: str | None) -> list[tuple[
     if language:
         statement = statement.where(ItemRow.language == language)
         anonymous = anonymous.where(ItemRow.language == language)
-    rows = [(f"u{learner}", item, score, top) for learner, item, score, top in session.exec(statement)]
-    rows += [(f"a{key}", item, score, top) for key, item, score, top in session.exec(anonymous)]
+    rows = [(f"u{learner}", item, score, top) for learner, item, score, top in db.exec(statement)]
+    rows += [(f"a{key}", item, score, top) for key, item, score, top in db.exec(anonymous)]
     return rows
 
 
-def _calibrate(session: Session, run_id: str, options: dict[str, Any]) -> dict[str, Any]:
+def _calibrate(db: Session, run_id: str, options: dict[str, Any]) -> dict[str, Any]:
     """Fit, then stage the new parameters on the session (the caller commits)."""
-    rows = calibration_responses(session, options.get("language"))
+    rows = calibration_responses(db, options.get("language"))
     if not rows:
         return {"responses": 0, "items_updated": 0, "anchors": 0, "items": [],
                 "message": "no responses to calibrate on"}
     learners = np.array([r[0] for r in rows])
     item_ids = np.array([r[1] for r in rows])
     scores = np.array([int(answer_log.right(r[2], r[3])) for r in rows])
-    items = {row.id: row for row in session.exec(select(ItemRow).where(ItemRow.id.in_(set(item_ids.tolist()))))}
+    items = {row.id: row for row in db.exec(select(ItemRow).where(ItemRow.id.in_(set(item_ids.tolist()))))}
     counts = {item_id: int(n) for item_id, n in zip(*np.unique(item_ids, return_counts=True))}
     anchors = {i: (r.a, r.b, r.c) for i, r in items.items() if r.status == "calibrated"}
     fitted = adapter.fit_items(learners, item_ids, scores, anchors)
@@ -126,7 +126,7 @@ def _calibrate(session: Session, run_id: str, options: dict[str, Any]) -> dict[s
             continue
         row.a, row.b, row.c = float(params["a"]), float(params["b"]), float(params.get("c", row.c))
         row.status, row.calibration_id = "calibrated", run_id
-        session.add(row)
+        db.add(row)
         updated.append({"item_id": item_id, "a": row.a, "b": row.b, "c": row.c,
                         "se_b": params.get("se_b"), "responses": counts[item_id]})
     return {"responses": len(rows), "learners": int(np.unique(learners).size),

@@ -20,9 +20,9 @@ BAND_COLOURS = ("#fde0dd", "#fff7bc", "#e5f5e0", "#deebf7")
 THETA_MARGIN = 1.5
 
 
-def class_curves(session: Session, school_class: SchoolClass, now: datetime) -> dict[str, Any]:
-    learners = learners_of(session, school_class)
-    by_learner = ability.series(session, [learner.id for learner in learners], school_class.language)
+def class_curves(db: Session, school_class: SchoolClass, now: datetime) -> dict[str, Any]:
+    learners = learners_of(db, school_class)
+    by_learner = ability.series(db, [learner.id for learner in learners], school_class.language)
     out_learners = []
     current_levels: dict[str, int] = {level: 0 for level in _levels()}
     thetas = []

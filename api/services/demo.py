@@ -55,25 +55,25 @@ class Demo:
         return "\n".join(lines)
 
 
-def create_demo(session: Session, now: datetime, seed: int = DEMO_SEED,
+def create_demo(db: Session, now: datetime, seed: int = DEMO_SEED,
                 weeks: int = DEMO_WEEKS) -> Demo | None:
     """Fill an empty database; returns None (and does nothing) if there are users already."""
-    if session.exec(select(func.count()).select_from(User)).one() > 0:
+    if db.exec(select(func.count()).select_from(User)).one() > 0:
         return None
     rng = np.random.default_rng(seed)
     start = now - timedelta(weeks=weeks)
     teacher_password = secrets.token_urlsafe(PASSWORD_BYTES)
     from api.services.users import create_user
 
-    teacher = create_user(session, "demo-teacher", teacher_password, "teacher", start,
+    teacher = create_user(db, "demo-teacher", teacher_password, "teacher", start,
                           language=DEMO_LANGUAGE)
-    session.commit()
-    school_class = classes.create_class(session, teacher, "Demo class (Bokmål)", DEMO_LANGUAGE, start)
+    db.commit()
+    school_class = classes.create_class(db, teacher, "Demo class (Bokmål)", DEMO_LANGUAGE, start)
     demo = Demo(teacher=("demo-teacher", teacher_password), class_id=school_class.id, weeks=weeks)
     settings = Settings(drill_length=DEMO_DRILL_LENGTH)
     for number, (theta0, growth, idle_days) in enumerate(LEARNER_STORIES, start=1):
         username, password = f"demo-learner-{number}", secrets.token_urlsafe(PASSWORD_BYTES)
-        learner = classes.add_learner(session, school_class, username, password, start)
+        learner = classes.add_learner(db, school_class, username, password, start)
         demo.learners.append((username, password))
         last_day = max(weeks * 7 - idle_days, 2)
         days = [0] + sorted(rng.choice(np.arange(1, last_day), size=min(
@@ -82,29 +82,29 @@ def create_demo(session: Session, now: datetime, seed: int = DEMO_SEED,
             moment = start + timedelta(days=int(day), hours=9 + int(rng.integers(0, 8)))
             mode = "placement" if day == 0 else "drill"
             true_theta = theta0 + growth * day
-            demo.answers += _play(session, learner, mode, true_theta, moment, settings, rng)
+            demo.answers += _play(db, learner, mode, true_theta, moment, settings, rng)
     return demo
 
 
-def _play(session: Session, learner: User, mode: str, true_theta: float, moment: datetime,
+def _play(db: Session, learner: User, mode: str, true_theta: float, moment: datetime,
           settings: Settings, rng: np.random.Generator) -> int:
-    session_id = sessions.start_session(session, learner, DEMO_LANGUAGE, mode, "b1", None, settings,
+    session_id = sessions.start_session(db, learner, DEMO_LANGUAGE, mode, "b1", None, settings,
                                         moment).id
     answered = 0
     while True:
-        step = sessions.next_item(session, learner.id, session_id, settings, moment)
+        step = sessions.next_item(db, learner.id, session_id, settings, moment)
         if step.done:
             return answered
         # The simulated learner answers in the ids it was served, as a client does.
-        state = session.get(LearningSession, session_id).state
-        item = get_row(session, state["pending"])
+        state = db.get(LearningSession, session_id).state
+        item = get_row(db, state["pending"])
         p_right = float(np.asarray(probability(true_theta, item.a, item.b, item.c)).squeeze())
         answer = simulated_answer(item.content, right=bool(rng.random() < p_right), rng=rng)
         answer = served_items.served_answer(to_item(item), state["key"], answer)
         moment += timedelta(seconds=int(rng.integers(8, 40)))
-        sessions.record_response(session, learner.id, session_id, step.item["id"], answer,
+        sessions.record_response(db, learner.id, session_id, step.item["id"], answer,
                                  int(rng.integers(3000, 30000)), uuid.uuid4().hex, settings, moment)
-        session.expire_all()
+        db.expire_all()
         answered += 1
 
 

@@ -25,24 +25,24 @@ from api.services.engine_adapter import GrowthParameters, fit_growth, log_margin
 MIN_LEARNERS = 3
 
 
-def fit_language(session: Session, language: str, now: datetime) -> dict[str, Any]:
+def fit_language(db: Session, language: str, now: datetime) -> dict[str, Any]:
     """Fit and store the growth parameters of ``language``; returns what was stored."""
-    log = answer_log.answers(session, language)
+    log = answer_log.answers(db, language)
     learner = log.learner
     n_learners = int(np.unique(learner).size)
     if n_learners < MIN_LEARNERS:
         raise InvalidInput(f"language '{language}': answers of {n_learners} learners, "
                            f"at least {MIN_LEARNERS} needed to fit growth parameters", field="language")
     days, score, a, b, c = log.days, log.right, log.a, log.b, log.c
-    start = growth_parameters(session, language)
+    start = growth_parameters(db, language)
     params: GrowthParameters = fit_growth(learner, days - days.min(), a, b, c, score, start=start)
     log_likelihood = log_marginal_likelihood(learner, days - days.min(), a, b, c, score, params)
-    row = session.get(GrowthFit, language) or GrowthFit(language=language, params={}, learners=0,
+    row = db.get(GrowthFit, language) or GrowthFit(language=language, params={}, learners=0,
                                                         responses=0, log_likelihood=0.0, fitted_at=now)
     row.params, row.learners, row.responses = params.to_dict(), n_learners, len(log)
     row.log_likelihood, row.fitted_at = float(log_likelihood), now
-    session.add(row)
-    session.commit()
+    db.add(row)
+    db.commit()
     return describe(row)
 
 

@@ -8,9 +8,9 @@ from api.errors import Unavailable
 from api.services.items import count_items
 
 
-def check(session: Session) -> dict:
+def check(db: Session) -> dict:
     try:
-        items = count_items(session)
+        items = count_items(db)
     except SQLAlchemyError:
         raise Unavailable("database unavailable") from None
     return {"status": "ok", "database": "ok", "items": items}

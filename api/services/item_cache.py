@@ -109,43 +109,43 @@ _lock = threading.Lock()
 _entries: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-def _entry(session: Session) -> _Entry:
+def _entry(db: Session) -> _Entry:
     """The cache of this session's database at the version its transaction sees now.
 
     Read once per transaction: later uses in the same transaction get the same entry
     (as if every lookup had happened at the first one)."""
-    transaction = session.get_transaction()
-    seen = session.info.get("item_cache")
+    transaction = db.get_transaction()
+    seen = db.info.get("item_cache")
     if transaction is not None and seen is not None and seen[0] is transaction:
         return seen[1]
-    return use_version(session, session.execute(_VERSION).scalar_one())
+    return use_version(db, db.execute(_VERSION).scalar_one())
 
 
-def use_version(session: Session, version: int) -> _Entry:
+def use_version(db: Session, version: int) -> _Entry:
     """Tie the session's current transaction to the cache at ``version``, which the caller
     read in this transaction (selecting :data:`VERSION_COLUMN`)."""
-    engine = session.get_bind()
+    db_engine = db.get_bind()
     with _lock:
-        entry = _entries.get(engine)
+        entry = _entries.get(db_engine)
         if entry is None or entry.version != version:
             entry = _Entry(version)
-            _entries[engine] = entry
-    session.info["item_cache"] = (session.get_transaction(), entry)
+            _entries[db_engine] = entry
+    db.info["item_cache"] = (db.get_transaction(), entry)
     return entry
 
 
-def cached(session: Session, key: Any, load: Callable[[], Any]) -> Any:
+def cached(db: Session, key: Any, load: Callable[[], Any]) -> Any:
     """``load()``'s value, computed once per cache version (``load`` reads tables whose
     changes bump ``items_version``, in ``session``). The value is shared: do not mutate it."""
-    entry = _entry(session)
+    entry = _entry(db)
     if key not in entry.values:
         entry.values[key] = load()
     return entry.values[key]
 
 
-def pool(session: Session, language: str, track: str, trade: str | None) -> Pool:
+def pool(db: Session, language: str, track: str, trade: str | None) -> Pool:
     """The live items of ``language`` a session on ``track`` (and ``trade``) may serve."""
-    entry = _entry(session)
+    entry = _entry(db)
     key = (language, track, trade if track == "trade" else None)
     found = entry.pools.get(key)
     if found is not None:
@@ -154,7 +154,7 @@ def pool(session: Session, language: str, track: str, trade: str | None) -> Pool
                         ItemRow.b, ItemRow.c, ItemRow.vocab_key)
                  .where(ItemRow.language == language, ItemRow.live == True)  # noqa: E712
                  .order_by(ItemRow.id))
-    rows = [PoolRow(*r) for r in session.exec(statement)]
+    rows = [PoolRow(*r) for r in db.exec(statement)]
     if track == "trade":
         rows = [r for r in rows if r.track == "b1" or (r.track == "trade" and r.trade == trade)]
     else:
@@ -164,15 +164,15 @@ def pool(session: Session, language: str, track: str, trade: str | None) -> Pool
     return found
 
 
-def item(session: Session, item_id: str) -> CachedItem:
+def item(db: Session, item_id: str) -> CachedItem:
     """One item (live or not) with its content item; :class:`NotFound` if there is none."""
     from api.services.items import to_item
 
-    entry = _entry(session)
+    entry = _entry(db)
     found = entry.items.get(item_id)
     if found is not None:
         return found
-    row = session.get(ItemRow, item_id)
+    row = db.get(ItemRow, item_id)
     if row is None:
         raise NotFound(f"item '{item_id}' not found")
     found = CachedItem(row.id, row.language, row.track, row.trade, row.skill, row.type,

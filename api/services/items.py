@@ -43,30 +43,30 @@ def row_values(item: Any, origin: str, now: datetime, live: bool = True,
                 updated_at=now)
 
 
-def _insert_ignoring_existing(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+def _insert_ignoring_existing(db: Session, rows: Sequence[dict[str, Any]]) -> None:
     if not rows:
         return
-    dialect = session.get_bind().dialect.name
+    dialect = db.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    session.execute(insert(ItemRow).values(list(rows)).on_conflict_do_nothing(index_elements=["id"]))
+    db.execute(insert(ItemRow).values(list(rows)).on_conflict_do_nothing(index_elements=["id"]))
 
 
-def load_bank_items(session: Session, items: Iterable[Any], now: datetime) -> dict[str, int]:
+def load_bank_items(db: Session, items: Iterable[Any], now: datetime) -> dict[str, int]:
     """Copy content items into the table; returns counts of what changed."""
     items = list(items)
     values = [row_values(item, "bank", now) for item in items]
     bank_hash = content_hash({"items": sorted(v["content_hash"] for v in values)})
-    last = session.exec(select(BankLoad).order_by(BankLoad.loaded_at.desc())).first()
+    last = db.exec(select(BankLoad).order_by(BankLoad.loaded_at.desc())).first()
     if last is not None and last.content_hash == bank_hash:
         return {"inserted": 0, "updated": 0, "unchanged": len(values), "retired": 0}
-    existing = {row.id: row for row in session.exec(select(ItemRow).where(ItemRow.origin == "bank"))}
+    existing = {row.id: row for row in db.exec(select(ItemRow).where(ItemRow.origin == "bank"))}
     in_bank = {v["id"] for v in values}
     retired = 0
     for row in existing.values():
         if row.live != (row.id in in_bank):
             retired += int(row.live)
             row.live = row.id in in_bank
-            session.add(row)
+            db.add(row)
     new = [v for v in values if v["id"] not in existing]
     updated = 0
     for v in values:
@@ -77,23 +77,23 @@ def load_bank_items(session: Session, items: Iterable[Any], now: datetime) -> di
         for key, value in v.items():
             if key not in keep and key != "id":
                 setattr(row, key, value)
-        session.add(row)
+        db.add(row)
         updated += 1
     batch = 500
     for start in range(0, len(new), batch):
-        _insert_ignoring_existing(session, new[start:start + batch])
-    _insert_bank_load(session, bank_hash, len(values), now)
-    session.commit()
+        _insert_ignoring_existing(db, new[start:start + batch])
+    _insert_bank_load(db, bank_hash, len(values), now)
+    db.commit()
     return {"inserted": len(new), "updated": updated, "unchanged": len(values) - len(new) - updated,
             "retired": retired}
 
 
-def _insert_bank_load(session: Session, bank_hash: str, count: int, now: datetime) -> None:
-    dialect = session.get_bind().dialect.name
+def _insert_bank_load(db: Session, bank_hash: str, count: int, now: datetime) -> None:
+    dialect = db.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     # A version loaded before and back again becomes the latest load.
     statement = insert(BankLoad).values(content_hash=bank_hash, item_count=count, loaded_at=now)
-    session.execute(statement.on_conflict_do_update(index_elements=["content_hash"],
+    db.execute(statement.on_conflict_do_update(index_elements=["content_hash"],
                                                     set_={"loaded_at": now}))
 
 
@@ -106,12 +106,12 @@ def to_item(row: ItemRow) -> Any:
     return Item.model_validate(data)
 
 
-def get_row(session: Session, item_id: str) -> ItemRow:
-    row = session.get(ItemRow, item_id)
+def get_row(db: Session, item_id: str) -> ItemRow:
+    row = db.get(ItemRow, item_id)
     if row is None:
         raise NotFound(f"item '{item_id}' not found")
     return row
 
 
-def count_items(session: Session) -> int:
-    return int(session.exec(select(func.count()).select_from(ItemRow)).one())
+def count_items(db: Session) -> int:
+    return int(db.exec(select(func.count()).select_from(ItemRow)).one())

@@ -13,7 +13,7 @@ from api.services import engine_adapter as adapter
 from api.services.sessions import describe, sessions_of
 
 
-def progress(session: Session, learner: User, now: datetime,
+def progress(db: Session, learner: User, now: datetime,
              language: str | None = None, with_reviews: bool = False,
              for_learner: bool = False) -> dict[str, Any]:
     """Current ability (carried forward to ``now``) overall and per skill, history, sessions.
@@ -21,13 +21,13 @@ def progress(session: Session, learner: User, now: datetime,
     ``with_reviews``: also the learner's vocabulary review dates (for the learner themself).
     ``for_learner``: the learner reads it; during a placement test it shows no estimate.
     """
-    language = language or learner.language or _last_language(session, learner.id)
+    language = language or learner.language or _last_language(db, learner.id)
     overall, skills = None, {}
-    in_placement = language is not None and _placement_open(session, learner.id, language)
+    in_placement = language is not None and _placement_open(db, learner.id, language)
     hidden = for_learner and in_placement
     if language is not None and not hidden:
-        rows = ability.catch_up(session, learner.id, language).values()
-        session.commit()
+        rows = ability.catch_up(db, learner.id, language).values()
+        db.commit()
         for row in rows:
             estimate = ability.estimate_now(row, now)
             facts = adapter.normal_estimate(estimate.theta, estimate.se, language,
@@ -38,22 +38,22 @@ def progress(session: Session, learner: User, now: datetime,
                 overall = facts
             else:
                 skills[row.scope] = facts
-    history = (ability.series(session, [learner.id], language).get(learner.id, {})
+    history = (ability.series(db, [learner.id], language).get(learner.id, {})
                .get(ability.OVERALL, []) if language and not hidden else [])
     return {"id": learner.id, "username": learner.username, "language": language,
             "overall": overall, "skills": dict(sorted(skills.items())), "history": history,
             "placement_in_progress": in_placement,
-            "sessions": [asdict(describe(s)) for s in sessions_of(session, learner.id)],
-            "reviews": reviews.schedule(session, learner.id, language) if with_reviews else []}
+            "sessions": [asdict(describe(s)) for s in sessions_of(db, learner.id)],
+            "reviews": reviews.schedule(db, learner.id, language) if with_reviews else []}
 
 
-def _placement_open(session: Session, learner_id: int, language: str) -> bool:
-    return session.exec(select(LearningSession.id).where(
+def _placement_open(db: Session, learner_id: int, language: str) -> bool:
+    return db.exec(select(LearningSession.id).where(
         LearningSession.learner_id == learner_id, LearningSession.language == language,
         LearningSession.mode == "placement", LearningSession.status != "done")).first() is not None
 
 
-def _last_language(session: Session, learner_id: int) -> str | None:
-    row = session.exec(select(LearnerAbility.language).where(LearnerAbility.learner_id == learner_id)
+def _last_language(db: Session, learner_id: int) -> str | None:
+    row = db.exec(select(LearnerAbility.language).where(LearnerAbility.learner_id == learner_id)
                        .order_by(LearnerAbility.updated_at.desc())).first()
     return row

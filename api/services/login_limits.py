@@ -30,12 +30,12 @@ def _limits(username: str, client_ip: str, settings: Settings) -> list[tuple[str
             (_key("ip", client_ip), settings.login_max_failures_per_ip, "this address")]
 
 
-def _check(session: Session, username: str, client_ip: str, settings: Settings,
+def _check(db: Session, username: str, client_ip: str, settings: Settings,
            now: datetime) -> None:
     window = timedelta(minutes=settings.login_window_minutes)
     since = now - window
     for key, limit, what in _limits(username, client_ip, settings):
-        count, oldest = session.exec(select(func.count(), func.min(LoginFailure.failed_at))
+        count, oldest = db.exec(select(func.count(), func.min(LoginFailure.failed_at))
                                      .where(LoginFailure.key == key,
                                             LoginFailure.failed_at > since)).one()
         if count >= limit:
@@ -44,30 +44,30 @@ def _check(session: Session, username: str, client_ip: str, settings: Settings,
                                   retry_after=max(1, math.ceil(wait)))
 
 
-def _record_failure(session: Session, username: str, client_ip: str, settings: Settings,
+def _record_failure(db: Session, username: str, client_ip: str, settings: Settings,
                     now: datetime) -> None:
     since = now - timedelta(minutes=settings.login_window_minutes)
     keys = [key for key, _, _ in _limits(username, client_ip, settings)]
     # Counters older than the window are useless: pruned here, so the table stays small.
-    session.exec(delete(LoginFailure).where(LoginFailure.failed_at <= since))
-    session.add_all([LoginFailure(key=key, failed_at=now) for key in keys])
-    session.commit()
+    db.exec(delete(LoginFailure).where(LoginFailure.failed_at <= since))
+    db.add_all([LoginFailure(key=key, failed_at=now) for key in keys])
+    db.commit()
 
 
-def authenticate(session: Session, username: str, password: str, client_ip: str,
+def authenticate(db: Session, username: str, password: str, client_ip: str,
                  settings: Settings, now: datetime) -> User:
     """The user for these credentials; 429 once the limits are reached, 401 for wrong ones.
 
     A success clears the username's failures (not the address's: one learner
     logging in must not reset an attacker's count on a shared network).
     """
-    _check(session, username, client_ip, settings, now)
+    _check(db, username, client_ip, settings, now)
     try:
-        user = users.authenticate(session, username, password)
+        user = users.authenticate(db, username, password)
     except Unauthorized:
-        session.rollback()
-        _record_failure(session, username, client_ip, settings, now)
+        db.rollback()
+        _record_failure(db, username, client_ip, settings, now)
         raise
-    session.exec(delete(LoginFailure).where(LoginFailure.key == _key("user", username)))
-    session.commit()
+    db.exec(delete(LoginFailure).where(LoginFailure.key == _key("user", username)))
+    db.commit()
     return user

@@ -21,26 +21,26 @@ from api.models import ClassLearner, LearnerPathway, SchoolClass, User, utc
 DEFAULT_TRADE_SHARE = 0.5
 
 
-def set_pathway(session: Session, school_class: SchoolClass, learner_id: int, trade: str | None,
+def set_pathway(db: Session, school_class: SchoolClass, learner_id: int, trade: str | None,
                 trade_share: float, teacher: User, now: datetime) -> LearnerPathway:
     """Set the pathway of a learner of ``school_class`` (404 for anyone not in it)."""
-    membership = session.get(ClassLearner, learner_id)
+    membership = db.get(ClassLearner, learner_id)
     if membership is None or membership.class_id != school_class.id:
         raise NotFound(f"learner {learner_id} not found in class {school_class.id}")
     if trade is None and trade_share > 0:
         raise InvalidInput("trade_share: must be 0 without a trade", field="trade_share")
-    row = session.get(LearnerPathway, learner_id)
+    row = db.get(LearnerPathway, learner_id)
     if row is None:
         row = LearnerPathway(learner_id=learner_id, set_by=teacher.id, updated_at=now)
     row.trade, row.trade_share, row.set_by, row.updated_at = trade, float(trade_share), teacher.id, now
-    session.add(row)
-    session.commit()
-    session.refresh(row)
+    db.add(row)
+    db.commit()
+    db.refresh(row)
     return row
 
 
-def get_pathway(session: Session, learner_id: int) -> LearnerPathway | None:
-    return session.get(LearnerPathway, learner_id)
+def get_pathway(db: Session, learner_id: int) -> LearnerPathway | None:
+    return db.get(LearnerPathway, learner_id)
 
 
 def describe(row: LearnerPathway) -> dict[str, Any]:
@@ -48,10 +48,10 @@ def describe(row: LearnerPathway) -> dict[str, Any]:
             "set_by": row.set_by, "updated_at": utc(row.updated_at)}
 
 
-def drill_plan(session: Session, learner_id: int, track: str, trade: str | None
+def drill_plan(db: Session, learner_id: int, track: str, trade: str | None
                ) -> tuple[str, str | None, float]:
     """(track, trade, trade share) of a new drill: the teacher's pathway if set, else the request's."""
-    row = get_pathway(session, learner_id)
+    row = get_pathway(db, learner_id)
     if row is not None:
         if row.trade is None or row.trade_share <= 0:
             return "b1", None, 0.0

@@ -46,8 +46,8 @@ def _learner_columns() -> list[tuple[sa.Table, sa.Column]]:
     return out
 
 
-def learner(session: Session, learner_id: int) -> User:
-    user = session.get(User, learner_id)
+def learner(db: Session, learner_id: int) -> User:
+    user = db.get(User, learner_id)
     if user is None or user.role != "learner":
         raise NotFound(f"learner {learner_id} not found")
     return user
@@ -62,17 +62,17 @@ INTERNAL_COLUMNS = {"sessions": {"state"},
 PLACEMENT_WITHHELD = ("score", "max_score", "correct")
 
 
-def export(session: Session, user: User, now: datetime) -> dict[str, Any]:
+def export(db: Session, user: User, now: datetime) -> dict[str, Any]:
     """Everything stored about ``user``, table by table, as JSON-ready values.
 
     Answers name what the learner saw and answered, in words (:func:`_answer_record`),
     not our item ids or parameters; see ``INTERNAL_COLUMNS``.
     """
     tables: dict[str, list[dict[str, Any]]] = {}
-    modes = {row.id: row.mode for row in session.exec(
+    modes = {row.id: row.mode for row in db.exec(
         select(LearningSession).where(LearningSession.learner_id == user.id))}
     for table, column in _learner_columns():
-        rows = session.exec(sa.select(table).where(column == user.id)).mappings().all()
+        rows = db.exec(sa.select(table).where(column == user.id)).mappings().all()
         hidden = INTERNAL_COLUMNS.get(table.name, set())
         for row in rows:
             record = {key: _plain(value) for key, value in row.items() if key not in hidden}
@@ -80,11 +80,11 @@ def export(session: Session, user: User, now: datetime) -> dict[str, Any]:
                 if modes.get(row["session_id"]) != "drill":
                     for key in PLACEMENT_WITHHELD:
                         record.pop(key, None)
-                record.update(_answer_record(session, row))
+                record.update(_answer_record(db, row))
             tables.setdefault(table.name, []).append(record)
-    membership = session.get(ClassLearner, user.id)
-    school_class = session.get(SchoolClass, membership.class_id) if membership else None
-    teacher = session.get(User, school_class.teacher_id) if school_class else None
+    membership = db.get(ClassLearner, user.id)
+    school_class = db.get(SchoolClass, membership.class_id) if membership else None
+    teacher = db.get(User, school_class.teacher_id) if school_class else None
     return {"exported_at": _plain(now),
             "account": {field: _plain(getattr(user, field)) for field in USER_FIELDS},
             "class": ({"id": school_class.id, "name": school_class.name,
@@ -94,10 +94,10 @@ def export(session: Session, user: User, now: datetime) -> dict[str, Any]:
             "tables": dict(sorted(tables.items()))}
 
 
-def _answer_record(session: Session, row: Any) -> dict[str, Any]:
+def _answer_record(db: Session, row: Any) -> dict[str, Any]:
     """One answer in words: the exercise as shown (instructions, prompt, passage, options
     in alphabetical order) and the answer given."""
-    item = session.get(ItemRow, row["item_id"])
+    item = db.get(ItemRow, row["item_id"])
     content = item.content if item is not None else {}
     texts = {o["id"]: o["text"] for o in content.get("options") or ()}
     answer = row["answer"]
@@ -109,24 +109,24 @@ def _answer_record(session: Session, row: Any) -> dict[str, Any]:
             "options": sorted(texts.values()), "your_answer": given}
 
 
-def erase(session: Session, user: User) -> dict[str, int]:
+def erase(db: Session, user: User) -> dict[str, int]:
     """Delete the learner and everything linked to them; keep their answers anonymised.
 
     One transaction: either all of it happens or none. Returns rows touched per table.
     """
     key = uuid.uuid4().hex
-    answers = session.exec(select(ResponseRow.item_id, ResponseRow.score, ResponseRow.max_score,
+    answers = db.exec(select(ResponseRow.item_id, ResponseRow.score, ResponseRow.max_score,
                                   ResponseRow.answered_at)
                            .where(ResponseRow.learner_id == user.id)).all()
-    session.add_all([AnonymousResponse(learner_key=key, item_id=item_id, score=score,
+    db.add_all([AnonymousResponse(learner_key=key, item_id=item_id, score=score,
                                        max_score=max_score, answered_on=utc(answered_at).date())
                      for item_id, score, max_score, answered_at in answers])
     counts = {"anonymous_responses": len(answers)}
     for table, column in _learner_columns():
-        result = session.exec(delete(table).where(column == user.id))
+        result = db.exec(delete(table).where(column == user.id))
         if result.rowcount:
             counts[table.name] = counts.get(table.name, 0) + result.rowcount
-    session.delete(user)
+    db.delete(user)
     counts["users"] = 1
-    session.commit()
+    db.commit()
     return counts

@@ -50,12 +50,12 @@ def lemma_of(vocab_key: str) -> str:
     return vocab_key.split(":", 2)[-1]
 
 
-def record(session: Session, learner_id: int, language: str, vocab_key: str, score: int,
+def record(db: Session, learner_id: int, language: str, vocab_key: str, score: int,
            max_score: int, now: datetime) -> ReviewState:
     """Update the learner's memory state of ``vocab_key`` with one answer (staged, not committed)."""
     from fsrs import Card
 
-    stored = session.get(ReviewState, (learner_id, vocab_key))
+    stored = db.get(ReviewState, (learner_id, vocab_key))
     if stored is None:
         card = Card(card_id=zlib.crc32(f"{learner_id}:{vocab_key}".encode()), due=now)
     else:
@@ -71,31 +71,31 @@ def record(session: Session, learner_id: int, language: str, vocab_key: str, sco
     stored.reviews += 1
     stored.lapses += int(score <= 0)
     stored.last_review = now
-    session.add(stored)
+    db.add(stored)
     return stored
 
 
-def due_keys(session: Session, learner_id: int, language: str, now: datetime) -> list[str]:
+def due_keys(db: Session, learner_id: int, language: str, now: datetime) -> list[str]:
     """The learner's vocabulary entries due for review at ``now``, most overdue first."""
-    rows = session.exec(select(ReviewState.vocab_key)
+    rows = db.exec(select(ReviewState.vocab_key)
                         .where(ReviewState.learner_id == learner_id, ReviewState.language == language,
                                ReviewState.due <= now)
                         .order_by(ReviewState.due, ReviewState.vocab_key))
     return list(rows)
 
 
-def schedule(session: Session, learner_id: int, language: str | None = None) -> list[dict[str, Any]]:
+def schedule(db: Session, learner_id: int, language: str | None = None) -> list[dict[str, Any]]:
     """The learner's review dates, soonest first: ``[{vocab_key, lemma, due, state, ...}]``."""
     statement = select(ReviewState).where(ReviewState.learner_id == learner_id)
     if language is not None:
         statement = statement.where(ReviewState.language == language)
-    rows = session.exec(statement.order_by(ReviewState.due, ReviewState.vocab_key))
+    rows = db.exec(statement.order_by(ReviewState.due, ReviewState.vocab_key))
     return [{"vocab_key": r.vocab_key, "lemma": lemma_of(r.vocab_key), "due": utc(r.due),
              "state": r.state, "reviews": r.reviews, "lapses": r.lapses,
              "last_review": utc(r.last_review)} for r in rows]
 
 
-def scheduled_keys(session: Session, learner_id: int, language: str) -> list[str]:
+def scheduled_keys(db: Session, learner_id: int, language: str) -> list[str]:
     """Every vocabulary entry the learner has a memory state for (due or not)."""
-    return list(session.exec(select(ReviewState.vocab_key)
+    return list(db.exec(select(ReviewState.vocab_key)
                              .where(ReviewState.learner_id == learner_id, ReviewState.language == language)))

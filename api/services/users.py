@@ -28,23 +28,23 @@ def check_new_user(username: str, password: str, role: str, language: str | None
         raise InvalidInput(f"language: one of {', '.join(LANGUAGES)}", field="language")
 
 
-def create_user(session: Session, username: str, password: str, role: str, now: datetime,
+def create_user(db: Session, username: str, password: str, role: str, now: datetime,
                 language: str | None = None) -> User:
     """Create an account (commits); :class:`Conflict` if the username is taken."""
     check_new_user(username, password, role, language)
     user = User(username=username, password_hash=hash_password(password), role=role,
                 language=language, created_at=now)
-    session.add(user)
+    db.add(user)
     try:
-        session.flush()
+        db.flush()
     except IntegrityError:
-        session.rollback()
+        db.rollback()
         raise Conflict(f"username '{username}' is already taken") from None
     return user
 
 
-def authenticate(session: Session, username: str, password: str) -> User:
-    user = session.exec(select(User).where(User.username == username)).first()
+def authenticate(db: Session, username: str, password: str) -> User:
+    user = db.exec(select(User).where(User.username == username)).first()
     if user is None:
         verify_password(password, dummy_hash())
         raise Unauthorized("wrong username or password")
@@ -53,8 +53,8 @@ def authenticate(session: Session, username: str, password: str) -> User:
     return user
 
 
-def get_user(session: Session, user_id: int) -> User:
-    user = session.get(User, user_id)
+def get_user(db: Session, user_id: int) -> User:
+    user = db.get(User, user_id)
     if user is None:
         raise NotFound("no such user")
     return user

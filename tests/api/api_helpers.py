@@ -70,7 +70,7 @@ def create_user(client: TestClient, username: str, role: str, password: str = "p
 
     from api.services.users import create_user as service_create
 
-    with Session(client.app.state.engine) as session:
+    with Session(client.app.state.db_engine) as session:
         user = service_create(session, username, password, role, START, language=language)
         session.commit()
         return {"id": user.id, "username": username, "password": password, "role": role}
@@ -158,7 +158,7 @@ class Served:
 
         from api.models import LearningSession
 
-        with Session(self.client.app.state.engine) as session:
+        with Session(self.client.app.state.db_engine) as session:
             return dict(session.get(LearningSession, self.session_id).state)
 
     def bank_id(self, served: dict) -> str:

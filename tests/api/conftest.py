@@ -133,7 +133,7 @@ def db(client):
     """A database session on the app's engine (for arranging and checking state)."""
     from sqlmodel import Session
 
-    with Session(client.app.state.engine) as session:
+    with Session(client.app.state.db_engine) as session:
         yield session
 
 

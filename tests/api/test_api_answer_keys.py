@@ -240,7 +240,7 @@ def test_a_retaken_placement_asks_items_not_met_before(client, people, clock):
 
     from api.models import ResponseRow
 
-    with Session(client.app.state.engine) as db:
+    with Session(client.app.state.db_engine) as db:
         met = set(db.exec(select(ResponseRow.item_id)))
     served = Served(client, created.json()["id"])
     second, replies = finish(client, headers, created.json()["id"],

@@ -11,7 +11,7 @@ def test_demo_fills_an_empty_database_once_and_its_accounts_work(client):
     from api.services.demo import create_demo
 
     now = START
-    with Session(client.app.state.engine) as session:
+    with Session(client.app.state.db_engine) as session:
         demo = create_demo(session, now, weeks=2)
         assert demo is not None
         assert create_demo(session, now, weeks=2) is None  # not on a database with users

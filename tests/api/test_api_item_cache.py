@@ -11,7 +11,7 @@ from api_helpers import Served, create_user, login
 
 
 def test_a_change_by_another_worker_is_seen_by_the_next_request(client, database_url):
-    engine = client.app.state.engine
+    engine = client.app.state.db_engine
     with Session(engine) as db:
         pool = item_cache.pool(db, "nb", "b1", None)
         first = pool[0]

@@ -12,7 +12,7 @@ from api_helpers import create_user, login, small_bank
 
 
 def live_ids(client) -> set[str]:
-    with Session(client.app.state.engine) as db:
+    with Session(client.app.state.db_engine) as db:
         return set(db.exec(select(ItemRow.id).where(ItemRow.live == True)))  # noqa: E712
 
 
@@ -21,7 +21,7 @@ _starts = count(1)
 
 def load(client, items) -> dict[str, int]:
     """A later start of the service loading ``items`` as the bank."""
-    with Session(client.app.state.engine) as db:
+    with Session(client.app.state.db_engine) as db:
         # The app's own start loaded the bank at the real time: later than that.
         return load_bank_items(db, items, datetime.now(timezone.utc) + timedelta(seconds=next(_starts)))
 

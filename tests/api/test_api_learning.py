@@ -184,7 +184,7 @@ def _store_log(client, learners: list[int], language: str = "nb") -> None:
     import numpy as np
 
     rng = np.random.default_rng(11)
-    with Session(client.app.state.engine) as db:
+    with Session(client.app.state.db_engine) as db:
         items = list(db.exec(select(ItemRow).where(ItemRow.language == language)))
         for learner_id in learners:
             start = rng.normal(-0.5, 0.5)
@@ -211,7 +211,7 @@ def test_per_language_growth_parameters_are_used_after_a_fit(client, people, set
     from api.services import ability
     from engine.growth import GrowthParameters
 
-    with Session(client.app.state.engine) as db:
+    with Session(client.app.state.db_engine) as db:
         assert ability.growth_parameters(db, "nb") == GrowthParameters()
     from api_helpers import create_user
 
@@ -219,7 +219,7 @@ def test_per_language_growth_parameters_are_used_after_a_fit(client, people, set
     _store_log(client, [people["learner2"]["id"], *extra])
     assert main(["growth", "fit", "--language", "nb", "--database-url", settings.database_url]) == 0
     assert "nb: 3 learners, 180 answers" in capsys.readouterr().out
-    with Session(client.app.state.engine) as db:
+    with Session(client.app.state.db_engine) as db:
         fit = db.get(GrowthFit, "nb")
         fitted = GrowthParameters.from_dict(fit.params)
         assert fitted != GrowthParameters() and fit.learners == 3 and fit.responses == 180
@@ -229,7 +229,7 @@ def test_per_language_growth_parameters_are_used_after_a_fit(client, people, set
     clock.advance(days=30)
     _drill(client, people["learner"]["headers"], right_answer)
     assert client.get("/v1/learners/me", headers=people["learner"]["headers"]).status_code == 200
-    with Session(client.app.state.engine) as db:
+    with Session(client.app.state.db_engine) as db:
         stored = db.get(LearnerAbility, (people["learner"]["id"], "nb", ability.OVERALL))
         assert GrowthParameters.from_dict(stored.posterior["params"]) == fitted
     # Too few learners for a language: the fit is refused, naming why.
@@ -299,7 +299,7 @@ def test_growth_states_take_every_answer_once_when_read(client, people, clock):
     second = client.get("/v1/learners/me", headers=headers).json()
     assert client.get("/v1/learners/me", headers=headers).json() == second
     assert second["overall"]["theta"] < first["overall"]["theta"]
-    with Session(client.app.state.engine) as db:
+    with Session(client.app.state.db_engine) as db:
         expected, last_id = _fold(db, learner_id, "nb")
         stored = {row.scope: row for row in db.exec(
             select(LearnerAbility).where(LearnerAbility.learner_id == learner_id))}

@@ -16,7 +16,7 @@ from api_helpers import START
 def arrange_history(client, learner_id: int, answers: int = 3) -> str:
     """A session with answers, abilities and review states, written straight to the database."""
     session_id = uuid.uuid4().hex
-    with Session(client.app.state.engine) as db:
+    with Session(client.app.state.db_engine) as db:
         for index in range(answers):
             item_id = f"privacy-item-{index}"
             if db.get(ItemRow, item_id) is None:
@@ -73,7 +73,7 @@ def test_export_holds_everything_for_the_learner_and_their_teacher(client, peopl
     assert [r["score"] for r in sorted(tables["responses"], key=lambda r: r["your_answer"])] == [0, 1, 0]
     assert len(tables["review_states"]) == 3 and len(tables["learner_abilities"]) == 1
     assert tables["class_learners"] == [{"learner_id": learner["id"], "class_id": people["class_id"]}]
-    with Session(client.app.state.engine) as db:
+    with Session(client.app.state.db_engine) as db:
         stored = rows_referring_to(db, learner["id"])
     exported = {name: len(rows) for name, rows in tables.items()}
     assert {name.split(".")[0]: n for name, n in stored.items()} == exported
@@ -106,7 +106,7 @@ def test_erasure_removes_the_person_and_keeps_anonymous_answers(client, people):
                                                "password": "password-123"}).status_code == 401
     listed = client.get(f"/v1/classes/{people['class_id']}/learners", headers=people["teacher"]["headers"])
     assert [l["username"] for l in listed.json()] == ["learner2"]
-    with Session(client.app.state.engine) as db:
+    with Session(client.app.state.db_engine) as db:
         assert db.get(User, learner["id"]) is None
         assert rows_referring_to(db, learner["id"]) == {}
         kept = db.exec(select(AnonymousResponse)).all()
@@ -164,7 +164,7 @@ def test_a_token_of_an_erased_account_opens_nothing_of_a_new_account_with_its_id
     clock.advance(minutes=5)
     from api.services.users import create_user as service_create
 
-    with Session(client.app.state.engine) as db:
+    with Session(client.app.state.db_engine) as db:
         newcomer = service_create(db, "arriving", "password-123", "learner", clock.now, language="nb")
         db.commit()
         newcomer_id = newcomer.id

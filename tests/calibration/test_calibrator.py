@@ -107,6 +107,16 @@ def test_progress_reports_every_e_step_and_max_iter_stops():
     assert fitted.loglik_ == seen[-1][1] and np.array_equal(fitted.loglik_history_, [ll for _, ll in seen])
 
 
+def test_verbose_prints_one_line_per_e_step_after_progress(capsys):
+    sim = dichotomous(200, 8, np.random.default_rng(21))
+    seen = []
+    fitted = Calibrator(progress=lambda i, ll: seen.append(i), max_iter=2, verbose=True).fit(
+        sim.learners, sim.item_ids, sim.scores)
+    lines = capsys.readouterr().err.splitlines()
+    assert seen == [1, 2] and len(lines) == fitted.n_iter_ == 2
+    assert lines[0] == f"calibrate: iteration 1, log-likelihood {fitted.loglik_history_[0]:.4f}"
+
+
 @pytest.mark.parametrize("kwargs, scores, message", [
     ({"model": "4pl"}, [0, 1], "model must be one of"),
     ({}, [0, 2], "0 or 1"),
@@ -120,7 +130,7 @@ def test_invalid_settings_and_scores_are_rejected(kwargs, scores, message):
 
 
 def test_service_fit_items_returns_fitted_items_with_se_of_b():
-    from api.services.engine_calls import fit_items
+    from api.services.engine_adapter import fit_items
 
     sim = dichotomous(600, 12, np.random.default_rng(20))
     ids = item_names(12)

@@ -59,7 +59,8 @@ def test_turkish_typed_casing():
     assert scores(item, "IŞIK", "ışık") == [2, 2]
     city = typed("tr", ["İstanbul"])
     assert scores(city, "istanbul", "İSTANBUL") == [2, 2]
-    assert check_answer(typed("tr", ["kış"]), "kis").score == 0  # ı and i are different letters
+    # ı and i are different letters: "kis" is "kış" typed without the marks, partial credit.
+    assert check_answer(typed("tr", ["kış"]), "kis").score == 1
 
 
 def test_right_lemma_wrong_form_is_partial():
@@ -91,3 +92,55 @@ def test_typo_tolerance_limits(language, answer, typed_text, score):
 def test_multi_word_answers_allow_one_typo_in_one_word():
     item = typed("nb", ["i morgen tidlig"])
     assert scores(item, "i morgen tidlg", "i morgen", "i morgn tidlg") == [1, 0, 0]
+
+
+# ---------------------------------------------------------------- issue 15: fair answer checking
+
+def test_final_punctuation_and_spaces_do_not_make_a_right_answer_wrong():
+    """The review scored 'upset.' 0 on en-childcare-upset-cloze-1: every typed answer ending in a full stop."""
+    item = typed("en", ["upset"], "upset")
+    assert scores(item, " upset. ", "upset!", "Upset?", "“upset”", "'upset'", "upset …", "up  set") == [
+        2, 2, 2, 2, 2, 2, 0]
+    assert check_answer(item, " upset. ").correct
+    assert scores(typed("nb", ["i morgen tidlig"]), "I morgen  tidlig.") == [2]
+
+
+def test_quotes_and_apostrophes_are_one_character():
+    assert scores(typed("tr", ["İstanbul'da"]), "istanbul’da", "İstanbul`da", "istanbul´da") == [2, 2, 2]
+    assert scores(typed("it", ["po'"]), "po'", "po’", "po") == [2, 2, 0]  # the apostrophe is part of it
+
+
+@pytest.mark.parametrize("language, answer, typed_text", [
+    ("nb", "lønn", "lonn"), ("nb", "lønn", "loenn"), ("nb", "blåbær", "blabaer"), ("nb", "blåbær", "blaabær"),
+    ("tr", "çalışıyorum", "calisiyorum"), ("tr", "çalışıyorum", "CALISIYORUM"), ("tr", "İstanbul", "Istanbul"),
+    ("tr", "kış", "kis"), ("it", "perché", "perche"), ("it", "perché", "perche'"), ("it", "è", "e'"),
+    ("it", "città", "citta"),
+])
+def test_letters_typed_without_their_marks_earn_half_and_show_the_spelling(language, answer, typed_text):
+    result = check_answer(typed(language, [answer]), typed_text)
+    assert (result.score, result.correct, result.expected) == (1, False, answer)
+    assert answer in result.feedback and result.feedback.endswith("Forklaring.")
+
+
+def test_the_spelling_shown_is_the_accepted_text_matched():
+    result = check_answer(typed("nb", ["lønn", "lønna"]), "lonna")
+    assert (result.score, result.expected, result.feedback) == (1, "lønna", "Riktig skrivemåte: lønna. Forklaring.")
+    wrong = check_answer(typed("nb", ["lønn", "lønna"]), "penger")
+    assert (wrong.score, wrong.expected, wrong.feedback) == (0, "lønn", "Forklaring.")
+    typo = check_answer(typed("en", ["ladder"]), "ladde.")
+    assert (typo.score, typo.expected, typo.feedback) == (1, "ladder", "Correct spelling: ladder. Forklaring.")
+
+
+def test_other_marks_or_letters_are_not_a_missing_mark():
+    assert scores(typed("nb", ["lønn"]), "lenn", "lann", "lånn") == [0, 0, 0]
+    assert scores(typed("en", ["cafe"]), "café") == [0]
+
+
+def test_grammar_items_give_no_credit_for_another_form_of_the_lemma():
+    """tr-public_services-006 asks for 'numara' for 'sizin': 'numarası' is the error it looks for."""
+    grammar = Item.model_validate({**BASE, "id": "tr-g-1", "language": "tr", "skill": "grammar",
+                                   "type": "cloze_typed", "prompt": "– Telefon ___ nedir? – 0555 123 45 67.",
+                                   "answers": ["numaranız"], "lemma": "numara"})
+    assert scores(grammar, "numarası", "numaran", "numaraniz", "numaranız.") == [0, 0, 1, 2]
+    vocabulary = grammar.model_copy(update={"skill": "vocabulary"})
+    assert scores(vocabulary, "numarası") == [1]

@@ -49,3 +49,18 @@ def test_guessing_and_provenance():
     assert with_prior(typed("huset")).c == 0.0
     calibrated = choice.model_copy(update={"b": 2.0, "status": "calibrated", "source": "run 1"})
     assert with_prior(calibrated) == calibrated
+
+
+def test_a_prior_is_recomputed_from_the_item_as_it_is_now():
+    """An item that lost a distractor (or changed type) keeps no stale prior: c = 1/k again."""
+    three = Item.model_validate({**BASE, "id": "nb-p-3", "language": "nb", "cefr": "A1", "type": "cloze_choice",
+                                 "answers": ["a"], "options": [{"id": "a", "text": "bil"},
+                                                               {"id": "b", "text": "hus"},
+                                                               {"id": "c", "text": "båt"}],
+                                 "a": 1.0, "b": 0.9, "c": 0.25, "status": "prior",
+                                 "source": "prior: cefr+lexical"})
+    item = with_prior(three)
+    assert (item.c, item.status) == (0.3333, "prior") and item.b == prior_parameters(three)["b"] != 0.9
+    typed_now = with_prior(three.model_copy(update={"type": "cloze_typed", "options": (), "answers": ("bil",),
+                                                     "max_score": 2}))
+    assert typed_now.c == 0.0

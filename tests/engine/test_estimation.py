@@ -14,6 +14,7 @@ from engine.estimation import (
     GRID_MIN,
     AbilityEstimate,
     GridPosterior,
+    PosteriorDict,
     eap,
     map_estimate,
     update,
@@ -210,6 +211,12 @@ def test_seeded_eap_recovers_theta_with_rmse_close_to_the_mean_posterior_sd():
     rmse = np.sqrt(np.mean((estimate.theta - theta) ** 2))
     assert rmse == pytest.approx(np.sqrt(np.mean(estimate.se**2)), rel=0.04)
     assert abs(np.mean(estimate.theta - theta)) < 0.03
+
+
+def test_stored_posterior_has_the_documented_keys():
+    stored = GridPosterior.prior().to_dict()
+    assert set(stored) == PosteriorDict.__required_keys__
+    assert stored["grid"] == [-6.0, 6.0, 61] and isinstance(stored["grid"][2], int)
 
 
 def test_posterior_rejects_a_mismatched_stored_grid():

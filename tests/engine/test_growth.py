@@ -6,11 +6,14 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
+import engine.growth
 from engine.growth import (
     REANCHOR_DAYS,
     GrowthGrid,
     GrowthParameters,
+    GrowthParametersDict,
     GrowthState,
+    GrowthStateDict,
     _advance,
     contract_growth,
     diffuse,
@@ -361,3 +364,14 @@ def test_smoother_with_a_changing_growth_rate_agrees_with_the_filter_at_the_last
     np.testing.assert_allclose(smoothed.se[last], filtered.se[last], atol=1e-10)
     assert np.all(smoothed.se <= filtered.se + 1e-3)
     assert np.mean(smoothed.se < filtered.se - 1e-6) > 0.9
+
+
+def test_stored_state_has_the_documented_keys():
+    stored = GrowthState.new(GrowthParameters()).update(1.0, 0.0, 0.0, 1, 0.0).to_dict()
+    assert set(stored) == GrowthStateDict.__required_keys__
+    assert set(stored["params"]) == GrowthParametersDict.__required_keys__
+    assert set(stored["density"]) == {"shape", "f8"}
+
+
+def test_the_package_exports_every_name_it_lists():
+    assert all(hasattr(engine.growth, name) for name in engine.growth.__all__)

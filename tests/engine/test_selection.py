@@ -1,13 +1,18 @@
 """Item selection: criteria, exposure control, content constraints, practice mode."""
 from __future__ import annotations
 
+from typing import get_args
+
 import numpy as np
 import pytest
 
+from engine.errors import NoItemsAvailable
 from engine.estimation import GridPosterior, update
 from engine.models import information, probability
 from engine.selection import (
+    METHODS,
     PRACTICE_TOLERANCE,
+    Method,
     content_mask,
     deficit_weights,
     exclude_served,
@@ -145,3 +150,15 @@ def test_practice_breaks_exact_ties_at_random_with_an_rng():
     picks = {select_practice(GridPosterior.prior(), a, b, c, np.ones(4, bool), rng=rng) for _ in range(50)}
     assert picks == {0, 1, 2, 3}
     assert select_practice(GridPosterior.prior(), a, b, c, np.ones(4, bool)) == 0
+
+
+def test_an_empty_mask_raises_the_named_error_which_is_a_value_error(items, posterior):
+    none = np.zeros(200, dtype=bool)
+    for select in (select_item, select_practice):
+        with pytest.raises(NoItemsAvailable, match="no item available") as raised:
+            select(posterior, *items, none)
+        assert isinstance(raised.value, ValueError)
+
+
+def test_the_method_type_lists_the_methods():
+    assert METHODS == get_args(Method) == ("mfi", "pwi")

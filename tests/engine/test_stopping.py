@@ -31,7 +31,7 @@ def test_length_bounds_and_precision():
 
 
 def test_the_cuts_alone_do_not_classify_the_service_call_is_a_precision_rule():
-    # What api.services.engine_calls passes: cuts and an SE target, no classify.
+    # What api.services.engine_adapter passes: cuts and an SE target, no classify.
     decided_but_vague = answered(-2.5, 12, right=0.0)
     assert sprt_decision(decided_but_vague, DEFAULT_CUTS).decided
     assert decided_but_vague.estimate().se > 0.35
