@@ -5,6 +5,7 @@ from fastapi import APIRouter, Path, Response
 from api.deps import NowDep, DbDep, SettingsDep, Teacher, TeacherClass
 from api.models import utc
 from api.routes import problems
+from api import charts
 from api.schemas import (ClassAlerts, ClassCreate, ClassCurves, ClassOut, LearnerCreate, LearnerOut, PathwayIn,
                          PathwayOut)
 from api.services import alerts, classes, curves, pathways
@@ -73,9 +74,9 @@ def ability_curves(school_class: TeacherClass, db: DbDep, now: NowDep) -> ClassC
 
 @router.get("/{class_id}/ability-curves.svg", response_class=Response,
             responses={200: {"content": {"image/svg+xml": {}}}, **problems(401, 403, 404)})
-def ability_curves_svg(school_class: TeacherClass, db: DbDep, now: NowDep) -> Response:
+def ability_curves_svg(school_class: TeacherClass, db: DbDep) -> Response:
     """The same curves as an SVG chart with CEFR bands."""
-    svg = curves.render_svg(curves.class_curves(db, school_class, now))
+    svg = charts.class_chart_svg(curves.class_chart(db, school_class))
     return Response(content=svg, media_type="image/svg+xml")
 
 

@@ -133,7 +133,7 @@ def catch_up(db: Session, learner_id: int, language: str) -> dict[str, LearnerAb
     return rows
 
 
-def series(db: Session, learner_ids: Sequence[int], language: str
+def series(db: Session, learner_ids: Sequence[int], language: str, per_skill: bool = True
            ) -> dict[int, dict[str, list[dict[str, Any]]]]:
     """Ability over time, ``{learner: {scope: [{time, theta, se, growth, level}, ...]}}``, oldest first.
 
@@ -143,7 +143,8 @@ def series(db: Session, learner_ids: Sequence[int], language: str
     (forward--backward, :func:`engine.growth.filter_abilities`), overall and
     per skill: every point uses the answers before and after it, so a lucky
     streak does not read as a level change. It is the one source of every
-    curve, history and alert, so they always agree.
+    curve, history and alert, so they always agree. ``per_skill=False``: overall only
+    (each scope is one smoothing pass over its answers).
     """
     out: dict[int, dict[str, list[dict[str, Any]]]] = defaultdict(lambda: defaultdict(list))
     if not learner_ids:
@@ -154,8 +155,8 @@ def series(db: Session, learner_ids: Sequence[int], language: str
     learner, times, days, score, a, b, c, skill = (log.learner, log.times, log.days, log.right, log.a,
                                                    log.b, log.c, log.skill)
     params = growth_parameters(db, language)
-    scopes = [(OVERALL, np.ones(len(log), dtype=bool))] + [
-        (name, skill == name) for name in sorted(set(skill.tolist()))]
+    scopes = [(OVERALL, np.ones(len(log), dtype=bool))] + ([
+        (name, skill == name) for name in sorted(set(skill.tolist()))] if per_skill else [])
     for scope, mask in scopes:
         track = filter_abilities(learner[mask], days[mask], a[mask], b[mask], c[mask], score[mask],
                                  params, smooth=True)

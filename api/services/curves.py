@@ -1,7 +1,7 @@
-"""Ability curves of a class: JSON time series and an SVG chart with CEFR bands."""
+"""Ability curves of a class: every learner's time series (JSON), and the overall ones a chart draws."""
 from __future__ import annotations
 
-import io
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -12,12 +12,25 @@ from api.services import ability
 from api.services import engine_adapter as adapter
 from api.services.classes import learners_of
 
-#: Chart size in inches at 100 dpi: 1280 x 720, the shape of a projector.
-FIGURE_SIZE = (12.8, 7.2)
-FONT_SIZE = 16
-BAND_COLOURS = ("#fde0dd", "#fff7bc", "#e5f5e0", "#deebf7")
-#: Theta range shown around the cut scores.
-THETA_MARGIN = 1.5
+
+
+@dataclass(frozen=True)
+class LearnerLine:
+    """One learner's overall ability, one point per day (the day's last estimate)."""
+
+    username: str
+    times: tuple[datetime, ...]
+    theta: tuple[float, ...]
+
+
+@dataclass(frozen=True)
+class ClassChart:
+    """What the class chart draws: the overall curves on the language's CEFR bands."""
+
+    class_name: str
+    cuts: tuple[float, ...]
+    levels: tuple[str, ...]
+    lines: tuple[LearnerLine, ...]
 
 
 def class_curves(db: Session, school_class: SchoolClass, now: datetime) -> dict[str, Any]:
@@ -28,8 +41,6 @@ def class_curves(db: Session, school_class: SchoolClass, now: datetime) -> dict[
     thetas = []
     for learner in learners:
         series = by_learner.get(learner.id, {})
-        series = {scope: [{**point, "time": point["time"].isoformat()} for point in points]
-                  for scope, points in series.items()}
         overall = series.get(ability.OVERALL, [])
         if overall:
             current_levels[overall[-1]["level"]] += 1
@@ -39,7 +50,7 @@ def class_curves(db: Session, school_class: SchoolClass, now: datetime) -> dict[
                                         if k != ability.OVERALL}})
     summary = {"learners": len(learners), "assessed": len(thetas),
                "mean_theta": sum(thetas) / len(thetas) if thetas else None,
-               "levels": current_levels, "generated_at": now.isoformat()}
+               "levels": current_levels, "generated_at": now}
     return {"class": {"id": school_class.id, "name": school_class.name,
                       "language": school_class.language},
             "cuts": list(adapter.cuts_for(school_class.language)), "levels": list(_levels()),
@@ -50,49 +61,18 @@ def _levels() -> tuple[str, ...]:
     return tuple(adapter.LEVELS)
 
 
-def render_svg(curves: dict[str, Any]) -> bytes:
-    """Overall ability of each learner over time, on CEFR bands, as SVG."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.dates as mdates
-    from matplotlib.figure import Figure
-
-    cuts, levels = curves["cuts"], curves["levels"]
-    lower, upper = cuts[0] - THETA_MARGIN, cuts[-1] + THETA_MARGIN
-    figure = Figure(figsize=FIGURE_SIZE)
-    axes = figure.add_subplot()
-    edges = [lower, *cuts, upper]
-    for index, level in enumerate(levels):
-        axes.axhspan(edges[index], edges[index + 1], color=BAND_COLOURS[index % len(BAND_COLOURS)],
-                     zorder=0)
-        axes.text(1.005, (edges[index] + edges[index + 1]) / 2, level, transform=axes.get_yaxis_transform(),
-                  va="center", fontsize=FONT_SIZE + 2, fontweight="bold")
-    plotted = 0
-    for learner in curves["learners"]:
-        points = learner["overall"]
-        if not points:
-            continue
+def class_chart(db: Session, school_class: SchoolClass) -> ClassChart:
+    """The overall curves only (the per-skill ones are not drawn, so not computed)."""
+    learners = learners_of(db, school_class)
+    by_learner = ability.series(db, [learner.id for learner in learners], school_class.language,
+                                per_skill=False)
+    lines = []
+    for learner in learners:
+        points = by_learner.get(learner.id, {}).get(ability.OVERALL, [])
         # One point per day (the day's last estimate): answer-by-answer steps clutter a projector.
-        daily = {datetime.fromisoformat(p["time"]).date(): p for p in points}
-        times = [datetime.fromisoformat(p["time"]) for p in daily.values()]
-        theta = [min(max(p["theta"], lower), upper) for p in daily.values()]
-        axes.plot(times, theta, linewidth=3, marker="o", markersize=6, label=learner["username"])
-        plotted += 1
-    if plotted:
-        axes.legend(fontsize=FONT_SIZE - 2, loc="upper left", framealpha=0.9)
-        axes.xaxis.set_major_formatter(mdates.DateFormatter("%d %b"))
-    else:
-        axes.text(0.5, 0.5, "no answers yet", transform=axes.transAxes, ha="center",
-                  fontsize=FONT_SIZE + 4)
-    axes.set_ylim(lower, upper)
-    axes.set_ylabel("ability (θ)", fontsize=FONT_SIZE)
-    axes.set_title(f"{curves['class']['name']}: ability over time", fontsize=FONT_SIZE + 4)
-    axes.tick_params(labelsize=FONT_SIZE - 2)
-    axes.grid(alpha=0.3)
-    figure.tight_layout()
-    buffer = io.BytesIO()
-    # Text stays text (searchable, sharp on any projector) instead of glyph outlines.
-    with matplotlib.rc_context({"svg.fonttype": "none"}):
-        figure.savefig(buffer, format="svg")
-    return buffer.getvalue()
+        daily = {point["time"].date(): point for point in points}
+        if daily:
+            lines.append(LearnerLine(learner.username, tuple(p["time"] for p in daily.values()),
+                                     tuple(p["theta"] for p in daily.values())))
+    return ClassChart(school_class.name, tuple(adapter.cuts_for(school_class.language)), _levels(),
+                      tuple(lines))
