@@ -19,6 +19,8 @@ install: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/b1engine content check
+	$(BIN)/ruff check engine calibration
+	$(BIN)/mypy engine calibration
 	$(BIN)/pytest -q
 
 serve: $(STAMP)
@@ -29,4 +31,4 @@ bench: $(STAMP)
 	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
 
 clean:
-	rm -rf $(VENV) var .pytest_cache
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -7,73 +7,88 @@ items in ``anchors``; they define the scale, and the population mean and SD
 are estimated with the new items, so a population that has drifted moves the
 population estimate, not the scale (Kim, 2006, "fixed parameter calibration"
 with multiple prior weights updating).
+
+The EM runs under SQUAREM (:mod:`calibration.squarem`), which sees it as an
+``_EMProblem``: the E-step (:func:`calibration.em.e_step`, which returns the
+marginal log-likelihood with the posterior), the M-step (items by
+:func:`calibration.em.m_step`, the population by
+:func:`calibration.quadrature.update_population`) and the packing of the free
+parameters into one vector.
 """
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
 from calibration import em
-from calibration.data import encode, indicator, subset
-from calibration.defaults import DEFAULT_MAX_ITER, DEFAULT_TOL, MODELS
-from calibration.parameters import (LOG_A_COLUMN, STEP_COLUMN, Layout, Priors,
-                                    initial_values, log_table, natural)
-from calibration.quadrature import (DEFAULT_HALF_WIDTH, DEFAULT_POINTS, Population, grid,
-                                    normal_log_weights, update_population)
+from calibration.data import Indicator, encode, indicator, subset
+from calibration.defaults import DEFAULT_MAX_ITER, DEFAULT_TOL, MODELS, Model
+from calibration.parameters import LOG_A_COLUMN, STEP_COLUMN, Layout, Priors, initial_values, log_table, natural
+from calibration.quadrature import (
+    DEFAULT_HALF_WIDTH,
+    DEFAULT_POINTS,
+    Population,
+    grid,
+    normal_log_weights,
+    update_population,
+)
+from calibration.squarem import MIN_STEP_LENGTH, Progress, squarem
+
+__all__ = ["ANCHORED", "CALIBRATED", "INSUFFICIENT", "MIN_STEP_LENGTH", "Calibrator", "Progress", "State",
+           "print_progress", "squarem"]
 
 #: Item statuses reported by the calibrator.
 ANCHORED, CALIBRATED, INSUFFICIENT = "anchored", "calibrated", "insufficient_data"
 
-Progress = Callable[[int, float], None]
+#: The EM's state: working item parameters ``psi`` (m, P) and the population.
 State = tuple[np.ndarray, Population]
-#: SQUAREM never extrapolates by less than one plain EM step (Varadhan & Roland, 2008, scheme S3).
-MIN_STEP_LENGTH = 1.0
 
 
-def squarem(state: State, expectation, maximisation, pack, unpack, history: list[float], max_iter: int,
-            tolerance: float) -> tuple[State, em.EStep, bool]:
-    """EM accelerated by SQUAREM (Varadhan & Roland, 2008, scheme S3), stopping on the log-likelihood.
+def print_progress(iteration: int, loglik: float) -> None:
+    """The progress line ``verbose`` prints on stderr after every E-step."""
+    print(f"calibrate: iteration {iteration}, log-likelihood {loglik:.4f}", file=sys.stderr)
 
-    One cycle takes two EM steps :math:`\\theta_1 = F(\\theta_0)`,
-    :math:`\\theta_2 = F(\\theta_1)`, with :math:`r = \\theta_1 - \\theta_0` and
-    :math:`v = \\theta_2 - 2\\theta_1 + \\theta_0` extrapolates to
-    :math:`\\theta' = \\theta_0 - 2\\alpha r + \\alpha^2 v` with
-    :math:`\\alpha = -\\max(1, \\lVert r\\rVert / \\lVert v\\rVert)`
-    (:math:`\\alpha = -1` is :math:`\\theta_2`), and continues from
-    :math:`F(\\theta')` when the log-likelihood at :math:`\\theta'` is at least
-    that at :math:`\\theta_1`, else from :math:`\\theta_2`. Converged when one
-    plain EM step changes the log-likelihood by less than ``tolerance``.
-    Every E-step counts as an iteration against ``max_iter``.
 
-    Returns the final state, the E-step at it, and whether it converged.
+@dataclass(frozen=True)
+class _EMProblem:
+    """One calibration's MML-EM as :func:`calibration.squarem.squarem` runs it (an ``EMProblem``).
+
+    States are ``(psi, population)``; only the free entries of ``psi``, the
+    population mean and its log SD are packed, the fixed entries come from ``start``.
     """
-    while True:
-        step0 = expectation(state)
-        if len(history) >= max_iter:
-            return state, step0, False
-        state1 = maximisation(state, step0)
-        step1 = expectation(state1)
-        if abs(history[-1] - history[-2]) < tolerance:
-            return state1, step1, True
-        if len(history) >= max_iter:
-            return state1, step1, False
-        state2 = maximisation(state1, step1)
-        base, first, second = pack(state), pack(state1), pack(state2)
-        r, v = first - base, second - 2 * first + base
-        size = np.linalg.norm(v)
-        alpha = -max(MIN_STEP_LENGTH, np.linalg.norm(r) / size) if size > 0 else -MIN_STEP_LENGTH
-        if alpha == -MIN_STEP_LENGTH:
-            state = state2
-            continue
-        trial = unpack(base - 2 * alpha * r + alpha**2 * v)
-        loglik1 = history[-1]
-        trial_step = expectation(trial)
-        accepted = history[-1] >= loglik1 and np.isfinite(history[-1])
-        state = maximisation(trial, trial_step) if accepted else state2
-        if len(history) >= max_iter:
-            return state, expectation(state), False
+
+    x: Indicator
+    nodes: np.ndarray
+    layout: Layout
+    c_fixed: np.ndarray
+    free: np.ndarray
+    priors: Priors
+    estimate_mean: bool
+    estimate_sd: bool
+    start: np.ndarray
+
+    def expectation(self, state: State) -> em.EStep:
+        psi, population = state
+        return em.e_step(self.x, log_table(psi, self.layout, self.c_fixed, self.nodes),
+                         normal_log_weights(self.nodes, population.mean, population.sd))
+
+    def maximisation(self, state: State, step: em.EStep) -> State:
+        psi, population = state
+        population = update_population(self.nodes, step.posterior.sum(axis=0), self.estimate_mean,
+                                       self.estimate_sd, population)
+        return em.m_step(psi, self.free, self.layout, self.c_fixed, self.nodes, step.counts, self.priors), population
+
+    def pack(self, state: State) -> np.ndarray:
+        psi, population = state
+        return np.concatenate([psi[self.free], [population.mean, np.log(population.sd)]])
+
+    def unpack(self, vector: np.ndarray) -> State:
+        psi = self.start.copy()
+        psi[self.free] = vector[:-2]
+        return psi, Population(float(vector[-2]), float(np.exp(vector[-1])))
 
 
 class Calibrator:
@@ -91,14 +106,18 @@ class Calibrator:
     quadrature_points, quadrature_half_width : int, float
         The fixed grid of :mod:`calibration.quadrature`.
     max_iter : int
-        Largest number of E-steps (EM is accelerated by SQUAREM; see :func:`squarem`).
+        Largest number of E-steps (EM is accelerated by SQUAREM; see
+        :func:`calibration.squarem.squarem`).
     tol : float
         Stop when one plain EM step changes the marginal log-likelihood by
         less than ``tol`` per response.
     progress : callable (iteration, loglik) -> None, optional
-        Called after every E-step.
+        Called after every E-step with its number (from 1) and the marginal
+        log-likelihood there.
     verbose : bool
-        Print one progress line per cycle on stderr.
+        Print the progress line (:func:`print_progress`) on stderr after
+        every E-step, after ``progress`` if both are given. The command line
+        uses this (off with ``--quiet``); ``progress`` is for programs.
 
     Attributes
     ----------
@@ -134,7 +153,7 @@ class Calibrator:
         Learners used in the fit, their EAP abilities and posterior SDs.
     """
 
-    def __init__(self, model: str = "2pl", anchors: Mapping[str, Sequence[float]] | None = None,
+    def __init__(self, model: Model = "2pl", anchors: Mapping[str, Sequence[float]] | None = None,
                  priors: Priors | None = None, quadrature_points: int = DEFAULT_POINTS,
                  quadrature_half_width: float = DEFAULT_HALF_WIDTH, max_iter: int = DEFAULT_MAX_ITER,
                  tol: float = DEFAULT_TOL, progress: Progress | None = None, verbose: bool = False):
@@ -178,50 +197,31 @@ class Calibrator:
 
         nodes = grid(self.quadrature_points, self.quadrature_half_width)
         anchored = bool(np.any(status == ANCHORED))
-        population = Population()
-        x = indicator(usable, layout.stride)
-        estimate_sd = anchored or self.model == "rasch"
-        history: list[float] = []
+        problem = _EMProblem(indicator(usable, layout.stride), nodes, layout, c_fixed, free, priors,
+                             estimate_mean=anchored, estimate_sd=anchored or self.model == "rasch", start=psi)
+        run = squarem(problem, (psi, Population()), self.max_iter, self.tol * len(usable.item),
+                      progress=self._progress())
+        psi, population = run.state
 
-        def expectation(state: State) -> em.EStep:
-            psi, population = state
-            step = em.e_step(x, log_table(psi, layout, c_fixed, nodes),
-                             normal_log_weights(nodes, population.mean, population.sd))
-            history.append(float(step.learner_loglik.sum()))
-            self._report(len(history), history[-1])
-            return step
-
-        def maximisation(state: State, step: em.EStep) -> State:
-            psi, population = state
-            population = update_population(nodes, step.posterior.sum(axis=0), anchored, estimate_sd, population)
-            return em.m_step(psi, free, layout, c_fixed, nodes, step.counts, priors), population
-
-        def pack(state: State) -> np.ndarray:
-            psi, population = state
-            return np.concatenate([psi[free], [population.mean, np.log(population.sd)]])
-
-        def unpack(vector: np.ndarray) -> State:
-            psi = start.copy()
-            psi[free] = vector[:-2]
-            return psi, Population(float(vector[-2]), float(np.exp(vector[-1])))
-
-        start = psi
-        (psi, population), step, converged = squarem((psi, Population()), expectation, maximisation, pack,
-                                                     unpack, history, self.max_iter,
-                                                     self.tol * len(usable.item))
-        iteration = len(history)
-
-        covariance = em.xpd_covariance(usable, step.posterior, psi, free, layout, c_fixed, nodes, priors)
-        self._store(responses, usable, status, psi, free, c_fixed, layout, covariance, nodes, step)
-        self.loglik_, self.loglik_history_ = history[-1], np.asarray(history)
-        self.n_iter_, self.converged_, self.population_ = iteration, converged, population
+        covariance = em.xpd_covariance(usable, run.step.posterior, psi, free, layout, c_fixed, nodes, priors)
+        self._store(responses, usable, status, psi, free, c_fixed, layout, covariance, nodes, run.step)
+        self.loglik_, self.loglik_history_ = run.loglik_history[-1], np.asarray(run.loglik_history)
+        self.n_iter_, self.converged_, self.population_ = len(run.loglik_history), run.converged, population
         return self
 
-    def _report(self, iteration: int, loglik: float) -> None:
-        if self.progress is not None:
-            self.progress(iteration, loglik)
-        if self.verbose:
-            print(f"calibrate: iteration {iteration}, log-likelihood {loglik:.4f}", file=sys.stderr)
+    def _progress(self) -> Progress | None:
+        """What to call after every E-step: ``progress``, then :func:`print_progress` if ``verbose``."""
+        if not self.verbose:
+            return self.progress
+        if self.progress is None:
+            return print_progress
+        callback = self.progress
+
+        def both(iteration: int, loglik: float) -> None:
+            callback(iteration, loglik)
+            print_progress(iteration, loglik)
+
+        return both
 
     def _start(self, usable, status, anchors, layout: Layout, priors: Priors):
         """Initial working parameters, the mask of free entries and the fixed ``c`` of each item."""

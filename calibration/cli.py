@@ -63,11 +63,8 @@ def run(args: argparse.Namespace) -> int:
     anchors = _anchors(args.anchors, args.model) if args.anchors else {}
     levels = read_levels_csv(args.levels, LEVELS) if args.levels else {}
 
-    def progress(iteration: int, loglik: float) -> None:
-        print(f"calibrate: iteration {iteration}, log-likelihood {loglik:.4f}", file=sys.stderr)
-
     calibrator = Calibrator(model=args.model, anchors=anchors, max_iter=args.max_iter, tol=args.tol,
-                            progress=None if args.quiet else progress)
+                            verbose=not args.quiet)
     calibrator.fit(table.learner_id, table.item_id, table.score)
     if not calibrator.converged_ and not args.quiet:
         print(f"calibrate: not converged after {calibrator.n_iter_} iterations", file=sys.stderr)

@@ -1,7 +1,10 @@
 """Settings shared by the estimator and the command line (no heavy imports: ``b1engine --help`` reads them)."""
+from typing import Literal, get_args
 
-#: Models the calibrator knows.
-MODELS = ("rasch", "2pl", "3pl", "gpcm")
+#: An item response model the calibrator knows.
+Model = Literal["rasch", "2pl", "3pl", "gpcm"]
+#: Models the calibrator knows, in the order the command line lists them.
+MODELS: tuple[Model, ...] = get_args(Model)
 #: Largest number of EM cycles.
 DEFAULT_MAX_ITER = 500
 #: Convergence: the marginal log-likelihood per response changes by less than this between cycles.

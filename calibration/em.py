@@ -54,11 +54,14 @@ SE_CHUNK = 1 << 17
 
 @dataclass(frozen=True)
 class EStep:
-    """Posterior weights (n, Q), each learner's marginal log-likelihood (n,), counts (m, S, Q)."""
+    """Posterior weights (n, Q), each learner's marginal log-likelihood (n,), counts (m, S, Q),
+    and the marginal log-likelihood :math:`\\log L` of all learners (the sum of ``learner_loglik``),
+    which :func:`calibration.squarem.squarem` reads to stop and to accept an extrapolation."""
 
     posterior: np.ndarray
     learner_loglik: np.ndarray
     counts: np.ndarray
+    loglik: float
 
 
 def finite_table(table: np.ndarray) -> np.ndarray:
@@ -77,7 +80,8 @@ def e_step(x: Indicator, table: np.ndarray, log_weights: np.ndarray) -> EStep:
     total = joint.sum(axis=1)
     joint /= total[:, None]
     counts = (x.transpose @ joint).reshape(table.shape)
-    return EStep(joint, np.log(total) + top, counts)
+    learner_loglik = np.log(total) + top
+    return EStep(joint, learner_loglik, counts, float(learner_loglik.sum()))
 
 
 def expected_objective(psi: np.ndarray, free: np.ndarray, layout: Layout, c_fixed: np.ndarray,

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import expit, log_expit, logit
 
+from calibration.defaults import Model
 from engine import models
 
 #: Column of log a in ``psi``; the steps start at STEP_COLUMN.
@@ -60,7 +61,7 @@ class Priors:
 class Layout:
     """Where each kind of parameter sits in ``psi`` for one model."""
 
-    model: str
+    model: Model
     n_steps: int
 
     @property

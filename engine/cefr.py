@@ -25,8 +25,11 @@ CUT_OVERRIDES: Mapping[tuple[str, str | None], tuple[float, ...]] = MappingProxy
 #: Distinct cut-score tuples whose check is remembered (a handful per language and skill).
 CHECKED_CUTS_CACHE_SIZE = 256
 
+#: Cut scores as the functions here take them: increasing floats, as a sequence or an array.
+CutScores = Sequence[float] | np.ndarray
 
-def check_cuts(cuts: Sequence[float]) -> np.ndarray:
+
+def check_cuts(cuts: CutScores) -> np.ndarray:
     """Cut scores as a float array; raises ``ValueError`` unless finite and strictly increasing.
 
     A tuple (what :func:`cuts_for` returns) is checked once and its read-only array
@@ -64,24 +67,24 @@ def cuts_for(language: str, skill: str | None = None,
     return DEFAULT_CUTS
 
 
-def level_index(theta, cuts: Sequence[float] = DEFAULT_CUTS) -> np.ndarray:
+def level_index(theta, cuts: CutScores = DEFAULT_CUTS) -> np.ndarray:
     """Band of each ``theta``: 0 below the first cut, ``len(cuts)`` above the last."""
     return np.searchsorted(check_cuts(cuts), np.asarray(theta, dtype=float), side="right")
 
 
-def _named(cuts: Sequence[float]) -> np.ndarray:
-    cuts = check_cuts(cuts)
-    if cuts.size != len(LEVELS) - 1:
-        raise ValueError(f"{len(LEVELS)} levels need {len(LEVELS) - 1} cut scores, got {cuts.size}")
-    return cuts
+def _named(cuts: CutScores) -> np.ndarray:
+    checked = check_cuts(cuts)
+    if checked.size != len(LEVELS) - 1:
+        raise ValueError(f"{len(LEVELS)} levels need {len(LEVELS) - 1} cut scores, got {checked.size}")
+    return checked
 
 
-def level_of(theta: float, cuts: Sequence[float] = DEFAULT_CUTS) -> str:
+def level_of(theta: float, cuts: CutScores = DEFAULT_CUTS) -> str:
     """The CEFR level (a name from :data:`LEVELS`) of one ability."""
     return LEVELS[int(level_index(float(theta), _named(cuts)))]
 
 
-def band_probabilities(posterior, cuts: Sequence[float] = DEFAULT_CUTS) -> np.ndarray:
+def band_probabilities(posterior, cuts: CutScores = DEFAULT_CUTS) -> np.ndarray:
     """Posterior mass of each band between the cuts, shape ``(len(cuts) + 1,)``, summing to 1.
 
     Each grid node stands for the cell :math:`[\\theta_q - h/2, \\theta_q + h/2]`
@@ -92,16 +95,16 @@ def band_probabilities(posterior, cuts: Sequence[float] = DEFAULT_CUTS) -> np.nd
 
         \\Pr(\\theta < t) = \\sum_q w_q \\,\\min\\!\\big(1, \\max(0, (t - \\theta_q)/h + 1/2)\\big).
     """
-    cuts = check_cuts(cuts)
+    checked = check_cuts(cuts)
     nodes, weights = posterior.nodes, posterior.weights()
     spacing = nodes[1] - nodes[0]
-    below = np.clip((cuts[:, np.newaxis] - nodes) / spacing + 0.5, 0.0, 1.0) @ weights
+    below = np.clip((checked[:, np.newaxis] - nodes) / spacing + 0.5, 0.0, 1.0) @ weights
     below = np.minimum(np.maximum.accumulate(below), 1.0)  # monotone despite rounding
     return np.diff(np.concatenate([[0.0], below, [1.0]]))
 
 
 def normal_level_probabilities(theta: float, se: float,
-                               cuts: Sequence[float] = DEFAULT_CUTS) -> dict[str, float]:
+                               cuts: CutScores = DEFAULT_CUTS) -> dict[str, float]:
     """Probability of each CEFR level when ability is normal with mean ``theta`` and SD ``se``.
 
     .. math::
@@ -119,6 +122,6 @@ def normal_level_probabilities(theta: float, se: float,
     return dict(zip(LEVELS, np.diff(np.concatenate([[0.0], below, [1.0]])).tolist()))
 
 
-def level_probabilities(posterior, cuts: Sequence[float] = DEFAULT_CUTS) -> dict[str, float]:
+def level_probabilities(posterior, cuts: CutScores = DEFAULT_CUTS) -> dict[str, float]:
     """Posterior probability of each CEFR level, e.g. ``{"A1": 0.01, ..., "B1": 0.84, ...}``."""
     return dict(zip(LEVELS, band_probabilities(posterior, _named(cuts)).tolist()))

@@ -30,8 +30,10 @@ Extreme patterns (all right or all wrong):
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from types import MappingProxyType
+from typing import Any, Generic, Literal, TypedDict, TypeVar
 
 import numpy as np
 from scipy.special import expit
@@ -54,12 +56,29 @@ CUBIC_POINTS = 4
 TINY_INFORMATION = 1e-300
 
 
-@dataclass(frozen=True)
-class AbilityEstimate:
-    """An ability estimate and its standard error (floats, or arrays for a batch)."""
+#: What an estimate holds: a float for one learner, an (n,) array for a batch.
+Value = TypeVar("Value", float, np.ndarray)
 
-    theta: float
-    se: float
+
+@dataclass(frozen=True)
+class AbilityEstimate(Generic[Value]):
+    """An ability estimate and its standard error: floats (``AbilityEstimate[float]``), or
+    ``(n,)`` arrays for a batch (``AbilityEstimate[np.ndarray]``)."""
+
+    theta: Value
+    se: Value
+
+
+class PosteriorDict(TypedDict):
+    """The stored form of a :class:`GridPosterior` (:meth:`GridPosterior.to_dict`).
+
+    ``grid`` is ``[lower, upper, points]`` (``points`` an integer), ``prior``
+    ``[mean, sd]``, ``log_likelihood`` one value per node.
+    """
+
+    grid: list[float]
+    prior: list[float]
+    log_likelihood: list[float]
 
 
 @dataclass(frozen=True, eq=False)
@@ -98,7 +117,7 @@ class GridPosterior:
         """Normalised posterior weights of the nodes, shape (Q,)."""
         return _normalise(self.log_prior + self.log_likelihood)
 
-    def estimate(self) -> AbilityEstimate:
+    def estimate(self) -> AbilityEstimate[float]:
         """EAP and posterior SD (see :func:`eap`)."""
         mean, sd = _moments(self.nodes, self.log_prior + self.log_likelihood)
         return AbilityEstimate(float(mean), float(sd))
@@ -122,14 +141,14 @@ class GridPosterior:
                           -t * (t - 1) * (t - 3) / 2, t * (t - 1) * (t - 2) / 6], axis=-1)
         return np.sum(basis * self.log_likelihood[first[..., np.newaxis] + np.arange(CUBIC_POINTS)], axis=-1)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> PosteriorDict:
         """JSON-ready: the grid as ``[lower, upper, points]``, the prior, the log-likelihood."""
         return {"grid": [float(self.nodes[0]), float(self.nodes[-1]), int(self.nodes.size)],
                 "prior": [self.prior_mean, self.prior_sd],
                 "log_likelihood": self.log_likelihood.tolist()}
 
     @classmethod
-    def from_dict(cls, data: dict) -> GridPosterior:
+    def from_dict(cls, data: PosteriorDict | Mapping[str, Any]) -> GridPosterior:
         """Inverse of :meth:`to_dict` (exact: floats survive JSON)."""
         lower, upper, points = data["grid"]
         mean, sd = data["prior"]
@@ -190,7 +209,7 @@ def _items(a, b, c, score) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarr
     return a, b, c, np.atleast_2d(score)
 
 
-def _result(theta: np.ndarray, se: np.ndarray, score) -> AbilityEstimate:
+def _result(theta: np.ndarray, se: np.ndarray, score) -> AbilityEstimate[Any]:
     """Floats for one learner's 1-D scores, arrays for a batch."""
     if np.ndim(score) <= 1:
         return AbilityEstimate(float(theta[0]), float(se[0]))
@@ -202,7 +221,7 @@ def _grid_log_likelihood(nodes, a, b, c, score) -> np.ndarray:
     return log_likelihood(nodes, a, b, c, score[:, np.newaxis, :])
 
 
-def eap(a, b, c, score, prior: GridPosterior | None = None) -> AbilityEstimate:
+def eap(a, b, c, score, prior: GridPosterior | None = None) -> AbilityEstimate[Any]:
     """Expected a posteriori ability and posterior SD (Bock & Mislevy, 1982).
 
     .. math::
@@ -279,7 +298,7 @@ def _solve(equation, objective: np.ndarray, nodes: np.ndarray, n: int) -> np.nda
     return np.where(down.any(axis=1), root, beyond)
 
 
-def map_estimate(a, b, c, score, prior: GridPosterior | None = None) -> AbilityEstimate:
+def map_estimate(a, b, c, score, prior: GridPosterior | None = None) -> AbilityEstimate[Any]:
     """Maximum a posteriori ability (Bayes modal; Mislevy, 1986), SE from the curvature.
 
     Solves :math:`\\partial \\log L / \\partial\\theta - (\\theta - \\mu)/\\sigma^2 = 0`
@@ -308,7 +327,7 @@ def map_estimate(a, b, c, score, prior: GridPosterior | None = None) -> AbilityE
     return _result(theta, 1.0 / np.sqrt(curvature), score)
 
 
-def wle(a, b, c, score, prior: GridPosterior | None = None) -> AbilityEstimate:
+def wle(a, b, c, score, prior: GridPosterior | None = None) -> AbilityEstimate[Any]:
     """Warm's (1989) weighted likelihood estimate, SE from the test information.
 
     Solves
@@ -340,5 +359,8 @@ def wle(a, b, c, score, prior: GridPosterior | None = None) -> AbilityEstimate:
     return _result(theta, 1.0 / np.sqrt(np.maximum(test_information, TINY_INFORMATION)), score)
 
 
+#: A batch estimator's name.
+Estimator = Literal["eap", "map", "wle"]
 #: Batch estimators by name, as the command line and the simulator choose them.
-ESTIMATORS = MappingProxyType({"eap": eap, "map": map_estimate, "wle": wle})
+ESTIMATORS: Mapping[Estimator, Callable[..., AbilityEstimate[Any]]] = MappingProxyType(
+    {"eap": eap, "map": map_estimate, "wle": wle})

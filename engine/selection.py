@@ -6,7 +6,8 @@ masks the caller combines with ``&``: :func:`content_mask` builds one from
 metadata arrays (language, track, trade, skill, item type), and
 :func:`exclude_served` removes the items already given, so no item is ever
 repeated within a session. All randomness comes from an explicit
-``numpy.random.Generator``.
+``numpy.random.Generator``. When the mask leaves no item, selection raises
+:class:`~engine.errors.NoItemsAvailable` (a ``ValueError``).
 
 Criteria (van der Linden & Pashley, 2010):
 
@@ -34,14 +35,18 @@ so a skill that has met its share of the next item waits until the others catch 
 """
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Literal, get_args
 
 import numpy as np
 
+from engine.errors import NoItemsAvailable
 from engine.models import information, probability
 
+#: A selection criterion (module notes).
+Method = Literal["mfi", "pwi"]
 #: Selection criteria by name.
-METHODS = ("mfi", "pwi")
+METHODS: tuple[Method, ...] = get_args(Method)
 #: Practice mode: the default predicted probability of success to aim at.
 PRACTICE_TARGET = 0.75
 #: Practice mode: items whose predicted success is this close to the best one's
@@ -80,14 +85,14 @@ def exclude_served(available, served: Sequence[int]) -> np.ndarray:
     return mask
 
 
-def _posterior_average(posterior, values: np.ndarray) -> np.ndarray:
+def _posterior_average(posterior, values: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
     """:math:`\\sum_q w_q v_{qj}` for per-node item values ``values(nodes) -> (Q', m)``."""
     weights = posterior.weights()
     kept = weights >= WEIGHT_FLOOR * weights.max()
     return (weights[kept] / weights[kept].sum()) @ values(posterior.nodes[kept])
 
 
-def item_information(posterior, a, b, c, method: str = "mfi") -> np.ndarray:
+def item_information(posterior, a, b, c, method: Method = "mfi") -> np.ndarray:
     """Information of each item under the criterion ``method`` (see the module notes), (m,)."""
     if method == "mfi":
         return information(posterior.estimate().theta, a, b, c)
@@ -120,7 +125,7 @@ def _require(rng: np.random.Generator | None, what: str) -> np.random.Generator:
 
 
 def select_item(posterior, a, b, c, available, top_k: int = 1, rng: np.random.Generator | None = None, *,
-                method: str = "mfi", exposure=None, skills: Sequence[str] | None = None,
+                method: Method = "mfi", exposure=None, skills: Sequence[str] | None = None,
                 targets: Mapping[str, float] | None = None,
                 counts: Mapping[str, int] | None = None) -> int:
     """Index of the next item to give (adaptive testing).
@@ -155,14 +160,17 @@ def select_item(posterior, a, b, c, available, top_k: int = 1, rng: np.random.Ge
 
     Raises
     ------
+    NoItemsAvailable
+        If no item is available (a ``ValueError``).
     ValueError
-        If no item is available.
+        If ``targets`` come without ``skills``, or an argument is invalid.
     """
     available = np.asarray(available, dtype=bool)
     if not available.any():
-        raise ValueError("no item available")
+        raise NoItemsAvailable()
     # Narrow the items allowed step by step, never to none; then rank by (weighted) information.
-    allowed, weight = available, 1.0
+    allowed: np.ndarray = available
+    weight: float | np.ndarray = 1.0
     if targets is not None:
         if skills is None:
             raise ValueError("targets need the skill of each item")
@@ -190,14 +198,15 @@ def select_practice(posterior, a, b, c, available, target: float = PRACTICE_TARG
     :math:`\\bar P_j = \\int P_j(\\theta)\\,p(\\theta \\mid u)\\,d\\theta`; among the
     items within :data:`PRACTICE_TOLERANCE` of the nearest, the one with the
     largest posterior-weighted information is chosen (exact ties, e.g. clones
-    of one item, at random with ``rng``, else the first).
+    of one item, at random with ``rng``, else the first). Raises
+    :class:`NoItemsAvailable` (a ``ValueError``) if no item is available.
     """
     if not 0.0 < target < 1.0:
         raise ValueError(f"target must be in (0, 1), got {target}")
     available = np.asarray(available, dtype=bool)
     candidates = np.flatnonzero(available)
     if candidates.size == 0:
-        raise ValueError("no item available")
+        raise NoItemsAvailable()
     a, b, c = (np.broadcast_to(np.asarray(x, dtype=float), available.shape)[candidates] for x in (a, b, c))
     distance = np.abs(_posterior_average(posterior, lambda nodes: probability(nodes, a, b, c)) - target)
     near = distance <= distance.min() + PRACTICE_TOLERANCE

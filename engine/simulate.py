@@ -20,9 +20,9 @@ import numpy as np
 
 from engine import stopping
 from engine.cefr import DEFAULT_CUTS, level_index
-from engine.estimation import ESTIMATORS, PRIOR_MEAN, PRIOR_SD, AbilityEstimate, GridPosterior, update
+from engine.estimation import ESTIMATORS, PRIOR_MEAN, PRIOR_SD, AbilityEstimate, Estimator, GridPosterior, update
 from engine.models import probability
-from engine.selection import METHODS, select_item
+from engine.selection import METHODS, Method, select_item
 
 
 @dataclass(frozen=True)
@@ -33,8 +33,8 @@ class CATDesign:
     adds the SPRT at ``cuts`` (see :mod:`engine.stopping`).
     """
 
-    selection: str = "mfi"
-    estimator: str = "eap"
+    selection: Method = "mfi"
+    estimator: Estimator = "eap"
     se_target: float | None = stopping.SE_TARGET
     min_items: int = stopping.MIN_ITEMS
     max_items: int = stopping.MAX_ITEMS
@@ -62,7 +62,7 @@ class CATRecord:
 
     items: np.ndarray
     scores: np.ndarray
-    estimate: AbilityEstimate
+    estimate: AbilityEstimate[float]
     level: int
 
 

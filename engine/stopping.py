@@ -29,12 +29,11 @@ neighbouring cut).
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from engine.cefr import check_cuts, level_index
+from engine.cefr import CutScores, check_cuts, level_index
 
 #: Default test length bounds and precision target (logits).
 MIN_ITEMS = 5
@@ -78,7 +77,7 @@ def sprt_bounds(alpha: float = ALPHA, beta: float = BETA) -> tuple[float, float]
     return float(np.log(beta / (1.0 - alpha))), float(np.log((1.0 - beta) / alpha))
 
 
-def sprt_decision(posterior, cuts: Sequence[float], delta: float = INDIFFERENCE_HALF_WIDTH,
+def sprt_decision(posterior, cuts: CutScores, delta: float = INDIFFERENCE_HALF_WIDTH,
                   alpha: float = ALPHA, beta: float = BETA) -> SPRTDecision:
     """The SPRT at each cut score and whether the learner's level is decided (module notes).
 
@@ -95,19 +94,19 @@ def sprt_decision(posterior, cuts: Sequence[float], delta: float = INDIFFERENCE_
         :math:`\\theta = \\theta_c - \\delta`, and "below" when
         :math:`\\theta = \\theta_c + \\delta`.
     """
-    cuts = check_cuts(cuts)
+    checked = check_cuts(cuts)
     if delta <= 0:
         raise ValueError("delta must be > 0")
     lower, upper = sprt_bounds(alpha, beta)
-    log_ratios = posterior.log_likelihood_at(cuts + delta) - posterior.log_likelihood_at(cuts - delta)
+    log_ratios = posterior.log_likelihood_at(checked + delta) - posterior.log_likelihood_at(checked - delta)
     verdicts = np.where(log_ratios >= upper, ABOVE, np.where(log_ratios <= lower, BELOW, UNDECIDED))
-    level = int(level_index(posterior.estimate().theta, cuts))
+    level = int(level_index(posterior.estimate().theta, checked))
     decided = ((level == 0 or verdicts[level - 1] == ABOVE)
-               and (level == cuts.size or verdicts[level] == BELOW))
+               and (level == checked.size or verdicts[level] == BELOW))
     return SPRTDecision(bool(decided), level, tuple(log_ratios.tolist()), tuple(verdicts.tolist()))
 
 
-def should_stop(posterior, answered: int, *, cuts: Sequence[float] | None = None,
+def should_stop(posterior, answered: int, *, cuts: CutScores | None = None,
                 min_items: int = MIN_ITEMS, max_items: int = MAX_ITEMS,
                 se_target: float | None = SE_TARGET, classify: bool = False,
                 delta: float = INDIFFERENCE_HALF_WIDTH, alpha: float = ALPHA, beta: float = BETA) -> bool:

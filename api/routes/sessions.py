@@ -14,14 +14,13 @@ def start(body: SessionCreate, learner: Learner, db: DbDep, settings: SettingsDe
     """Start a placement test (adaptive, stops by the engine's rules; one per language every
     `placement_retake_days` unless a teacher allows another: 409 otherwise) or a drill
     (practice at ~75 % success)."""
-    return SessionOut.model_validate(sessions.start_session(db, learner, body.language, body.mode,
-                                                            body.track, body.trade, settings, now),
-                                     from_attributes=True)
+    return sessions.start_session(db, learner, body.language, body.mode, body.track, body.trade,
+                                  settings, now)
 
 
 @router.get("/{session_id}", response_model=SessionOut, responses=problems(401, 403, 404))
 def get(row: OwnSession) -> SessionOut:
-    return SessionOut.model_validate(sessions.describe(row), from_attributes=True)
+    return sessions.describe(row)
 
 
 @router.get("/{session_id}/next", response_model=NextOut, responses=problems(401, 403, 404))

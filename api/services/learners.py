@@ -1,7 +1,6 @@
 """A learner's progress: current ability overall and per skill, history, sessions."""
 from __future__ import annotations
 
-from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
@@ -43,7 +42,7 @@ def progress(db: Session, learner: User, now: datetime,
     return {"id": learner.id, "username": learner.username, "language": language,
             "overall": overall, "skills": dict(sorted(skills.items())), "history": history,
             "placement_in_progress": in_placement,
-            "sessions": [asdict(describe(s)) for s in sessions_of(db, learner.id)],
+            "sessions": [describe(s) for s in sessions_of(db, learner.id)],
             "reviews": reviews.schedule(db, learner.id, language) if with_reviews else []}
 
 

@@ -24,6 +24,7 @@ from sqlmodel import Session as Db
 
 from api.errors import Conflict, InvalidInput, NotFound
 from api.models import LearningSession, User, utc
+from api.schemas import SessionOut
 from api.services import ability, item_cache, pathways, reviews, served_items
 from api.services import engine_adapter as adapter
 from api.services import session_policy as policy
@@ -34,20 +35,6 @@ from content.checking import AnswerCheck, check_answer
 
 #: Bits of the session's random seed (selection's randomesque draws; never sent).
 SEED_BITS = 63
-
-
-@dataclass(frozen=True)
-class SessionView:
-    """A session as its learner sees it."""
-
-    id: str
-    language: str
-    mode: str
-    track: str
-    trade: str | None
-    status: str
-    items_answered: int
-    created_at: datetime
 
 
 @dataclass(frozen=True)
@@ -76,14 +63,15 @@ def drill_design(settings: Settings) -> policy.DrillDesign:
                               review_share=settings.drill_review_share)
 
 
-def describe(row: LearningSession) -> SessionView:
-    return SessionView(id=row.id, language=row.language, mode=row.mode, track=row.track,
+def describe(row: LearningSession) -> SessionOut:
+    """A session as its learner sees it (the API's shape: nothing more to say)."""
+    return SessionOut(id=row.id, language=row.language, mode=row.mode, track=row.track,
                        trade=row.trade, status=row.status,
                        items_answered=int(row.state.get("answered", 0)), created_at=utc(row.created_at))
 
 
 def start_session(db: Db, learner: User, language: str, mode: str, track: str, trade: str | None,
-                  settings: Settings, now: datetime) -> SessionView:
+                  settings: Settings, now: datetime) -> SessionOut:
     """A new placement test or drill, committed; its view (made before the commit, which would
     expire the row and cost a read to describe it after)."""
     trade_share = 0.0
