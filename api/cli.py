@@ -16,9 +16,9 @@ from calibration.io import InputError
 
 #: Modules that contribute subcommands, in the order ``--help`` lists them.
 COMMAND_MODULES = (
-    "api.commands.simulate",
+    "calibration.simulate_cli",
     "calibration.cli",
-    "api.commands.track",
+    "calibration.track_cli",
     "api.commands.growth",
     "content.cli",
     "api.commands.db",

@@ -16,8 +16,8 @@ import numpy as np
 from sqlmodel import Session as Db, select
 
 from api.models import ItemRow, ResponseRow, utc
+from api.services.engine_adapter import SECONDS_PER_DAY
 
-SECONDS_PER_DAY = 86_400.0
 
 
 def right(score: int, max_score: int) -> bool:

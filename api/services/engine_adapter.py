@@ -19,11 +19,11 @@ import numpy as np
 from calibration import Calibrator
 from engine import cefr, selection, stopping
 from engine.estimation import GridPosterior, update
-from engine.growth import (GrowthParameters, GrowthState, GrowthTrack, filter_abilities, fit_growth,
+from engine.growth import (SECONDS_PER_DAY, GrowthParameters, GrowthState, GrowthTrack, filter_abilities, fit_growth,
                            log_marginal_likelihood)
 from engine.models import probability
 
-__all__ = ["GridPosterior", "GrowthParameters", "GrowthState", "GrowthTrack", "LevelEstimate",
+__all__ = ["SECONDS_PER_DAY", "GridPosterior", "GrowthParameters", "GrowthState", "GrowthTrack", "LevelEstimate",
            "LEVELS", "cuts_for", "estimate_of", "filter_abilities", "fit_items", "level_of", "MIN_SE",
            "fit_growth", "log_marginal_likelihood", "normal_estimate", "placement_should_stop", "probability", "prior_posterior", "select_item",
            "update_posterior"]

@@ -71,6 +71,9 @@ import numpy as np
 
 #: Grid of u (ability net of the trend since the anchor); wider than the
 #: ability range because theta = u + g (t - t_a).
+#: The model's time axis is in days (drift and growth are per day); timestamps in seconds
+#: are divided by this.
+SECONDS_PER_DAY = 86_400.0
 U_GRID_MIN = -7.0
 U_GRID_MAX = 7.0
 U_GRID_POINTS = 57

@@ -3,13 +3,11 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import numpy as np
 
 from calibration.io import InputError, read_bank_csv, read_rows, write_csv
-
-SECONDS_PER_DAY = 86_400.0
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -46,12 +44,12 @@ def parse_timestamp(path: str, row: int, text: str) -> float:
     except ValueError:
         raise InputError(path, f"not an ISO 8601 timestamp: {text!r}", row=row, column="timestamp") from None
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
+        moment = moment.replace(tzinfo=UTC)
     return moment.timestamp()
 
 
 def run(args: argparse.Namespace) -> int:
-    from engine.growth import GrowthParameters, filter_abilities, fit_growth
+    from engine.growth import SECONDS_PER_DAY, GrowthParameters, filter_abilities, fit_growth
 
     bank = read_bank_csv(args.bank)
     index = {item_id: k for k, item_id in enumerate(bank.item_id)}
