@@ -2,7 +2,9 @@
 
 :func:`validate_vocabulary_set` runs on one set the same checks as
 ``b1engine content check`` (:mod:`content.check`) and lists every problem by
-entry (0-based) and field, so an author can fix them all at once.
+entry (0-based) and field, so an author can fix them all at once. One check is
+the bank's alone: a gloss that holds its word is refused there, while an
+author's set just gets no gloss item for that word.
 """
 from __future__ import annotations
 

@@ -25,10 +25,21 @@ whole directory, such as a count below the required minimum). Checked:
 - on the whole bank: per language at least :data:`MIN_B1_ITEMS` B1-track
   items (counted as served: each reading question is one) and
   :data:`MIN_B1_PER_LEVEL` per level, and every trade with a vocabulary of
-  at least :data:`MIN_TRADE_ENTRIES` entries.
+  at least :data:`MIN_TRADE_ENTRIES` entries;
+- in vocabulary examples: the lemma used twice, an accepted text shown
+  elsewhere in the sentence, distractors that are accepted, repeated, cased
+  or inflected unlike the key, or cannot follow the word before the gap
+  (:func:`content.generate.distractor_problems`);
+- the blocker flaws of :mod:`content.audit` (answer leaks, a gloss holding its
+  lemma, a capitalised option in a mid-sentence gap, a word-order alternative
+  with a capital mid-sentence), located at the authored item's field or at the
+  example or gloss a generated item comes from. A vocabulary set sent through
+  the authoring API gets the example checks, not the gloss one: its gloss item
+  is simply not made.
 """
 from __future__ import annotations
 
+import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -38,10 +49,12 @@ from typing import Any, get_args
 from pydantic import ValidationError
 
 from content import nlp
+from content.audit import KINDS, gap_flaws, item_flaws
+from content.audit import gloss_flaws as entry_gloss_flaws
 from content.bank import (Document, Parsed, bank_files, bank_items, directory_language, loc_text,
                           parse_document, read_document)
 from content.errors import ContentError, format_problem
-from content.generate import entry_ids
+from content.generate import entry_ids, read_gaps, vocab_key
 from content.schema import Issue, Item, Level, Loc, Trade, VocabularySet
 from engine.cefr import LEVELS
 
@@ -52,6 +65,10 @@ MIN_B1_PER_LEVEL = 40
 MIN_TRADE_ENTRIES = 25
 TRADES: tuple[str, ...] = get_args(Trade)
 assert tuple(get_args(Level)) == LEVELS
+#: The example number of a generated cloze id (``...-cloze-2``, ``...-choice-2``).
+GENERATED_NUMBER = re.compile(r"-(?:cloze|choice)-(\d+)$")
+#: The question number of a reading item's id (``...-q2``).
+QUESTION_NUMBER = re.compile(r"-q(\d+)$")
 #: Text fields of an authored item (and of a reading question) shown to learners.
 ITEM_TEXT_FIELDS = ("instructions", "prompt", "passage", "feedback")
 
@@ -120,10 +137,13 @@ def _texts_of(part: dict[str, Any], loc: Loc) -> Iterator[tuple[Loc, Any]]:
 # ---------------------------------------------------------------- per document
 
 def vocabulary_issues(vocabulary_set: VocabularySet, allowed: frozenset[str]) -> list[Issue]:
-    """Lexical problems of a vocabulary set: lemma not found, unknown words, repeats."""
+    """Problems of a vocabulary set: lemma not found or found twice, unknown words, repeats,
+    accepted texts shown elsewhere in their sentence, distractors that are accepted or not in the
+    key's casing and form (:func:`content.audit.gap_flaws`)."""
     language = vocabulary_set.language
     issues: list[Issue] = []
     seen: dict[tuple[str, str], int] = {}
+    stems = entry_ids(vocabulary_set)
     for i, entry in enumerate(vocabulary_set.entries):
         key = (nlp.casefold(language, entry.lemma), entry.pos)
         if key in seen:
@@ -131,12 +151,55 @@ def vocabulary_issues(vocabulary_set: VocabularySet, allowed: frozenset[str]) ->
                                 f"'{entry.lemma}' ({entry.pos}) is already entry {seen[key]}"))
         seen.setdefault(key, i)
         issues += text_issues(language, entry.lemma, ("entries", i, "lemma"), allowed)
-        for j, sentence in enumerate(entry.sentences):
+        for j, example in enumerate(entry.examples):
             loc = ("entries", i, "examples", j)
-            if nlp.locate_form(language, sentence, entry.lemma) is None:
+            if nlp.locate_form(language, example.text, entry.lemma) is None:
                 issues.append(Issue(loc, f"no form of '{entry.lemma}' found (by lemma) in the sentence"))
-            issues += text_issues(language, sentence, loc, allowed)
+            issues += text_issues(language, example.text, loc, allowed)
+            for name in ("distractors", "accept"):
+                for k, text in enumerate(getattr(example, name)):
+                    issues += text_issues(language, text, loc + (name, k), allowed)
+            issues += text_issues(language, example.cue, loc + ("cue",), allowed)
+        for gap in read_gaps(vocabulary_set, i):
+            issues += [Issue(flaw.loc, flaw.message) for flaw in gap_flaws(vocabulary_set, i, stems[i], gap)
+                       if flaw.blocker]
     return issues
+
+
+def gloss_issues(vocabulary_set: VocabularySet) -> list[Issue]:
+    """Glosses that hold their lemma (the bank's check; an author's set only loses the gloss item)."""
+    return [Issue(flaw.loc, flaw.message) for flaw in entry_gloss_flaws(vocabulary_set) if flaw.blocker]
+
+
+def blocker_issues(parsed: Parsed, items: Iterable[Item]) -> list[Issue]:
+    """The blocker flaws items show on their own (:func:`content.audit.item_flaws`), located."""
+    context = {}
+    if parsed.vocabulary_set is not None:
+        vs = parsed.vocabulary_set
+        lemmas = tuple(entry.lemma for entry in vs.entries)
+        context = {vocab_key(vs, entry): (entry.pos, lemmas) for entry in vs.entries}
+    issues = []
+    for item in items:
+        for flaw in item_flaws(item, *context.get(item.vocab_key or "", (None, ()))):
+            if flaw.blocker:
+                issues.append(Issue(_flaw_loc(parsed, item, flaw.loc), f"{KINDS[flaw.kind].title}: {flaw.message}"))
+    return issues
+
+
+def _flaw_loc(parsed: Parsed, item: Item, within: Loc) -> Loc:
+    """Where to fix a flaw of ``item`` at ``within``: the authored item's field, or the example or
+    gloss of the vocabulary entry a generated item comes from."""
+    base = _id_loc(parsed, item)
+    if parsed.vocabulary_set is not None:
+        number = GENERATED_NUMBER.search(item.id)
+        return base[:2] + (("examples", int(number.group(1)) - 1) if number else ("gloss",))
+    if base[-1:] != ("id",):
+        return base
+    base = base[:-1]
+    question = QUESTION_NUMBER.search(item.id)
+    if question and item.type == "reading":
+        base += ("questions", int(question.group(1)) - 1)
+    return base + within
 
 
 def authored_issues(parsed: Parsed, allowed: frozenset[str]) -> list[Issue]:
@@ -192,6 +255,7 @@ def check_document(path: Path, root: Path | None) -> Checked:
     allowed = nlp.allow_list(language, root) if language in nlp.LANGUAGES else frozenset()
     if parsed.vocabulary_set is not None:
         issues += vocabulary_issues(parsed.vocabulary_set, allowed)
+        issues += gloss_issues(parsed.vocabulary_set)
     elif parsed.items or not parsed.issues:
         issues += authored_issues(parsed, allowed)
     items: list[Item] = []
@@ -199,6 +263,7 @@ def check_document(path: Path, root: Path | None) -> Checked:
         items = bank_items(parsed)
     except ValidationError as error:  # a generated item the schema refuses: a bug worth a line
         issues.append(Issue(("entries",), f"generated item invalid: {error}"))
+    issues += blocker_issues(parsed, items)
     return Checked(parsed, tuple(finding(document, issue) for issue in issues), tuple(items))
 
 

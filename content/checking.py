@@ -3,22 +3,29 @@
 - Choice and reading items: the answer is an option id; right if accepted.
 - Word order: the answer is a list of token ids; right if it uses every
   token once and reads like one of the accepted orders.
-- Typed cloze: the text is normalised (:func:`content.nlp.normalise`:
-  Unicode NFC, apostrophes, whitespace, case folded with Turkish rules for
-  ``tr``) and compared with every accepted alternative. Partial credit, 1 of
-  2, for
+- Typed cloze: the text is normalised (:func:`content.nlp.normalise_answer`:
+  Unicode NFC, apostrophes and quotes, whitespace, surrounding spaces, a final
+  full stop or other final punctuation, case folded with Turkish rules for
+  ``tr``: ``" upset. "`` is ``upset``) and compared with every accepted
+  alternative. Partial credit, 1 of 2, for
 
+  * the right word typed without the language's letters (*lonn* for *lønn*,
+    *calisiyorum* for *çalışıyorum*, *perche'* for *perché*: a learner on a
+    foreign keyboard knows the word); the feedback shows the right spelling;
   * the right lemma in the wrong form (*hjelmen* for *hjelm*), when the item
-    names its lemma, or
+    names its lemma and does not test the form itself (grammar items do: the
+    wrong form is exactly the error they look for, so it scores 0), or
   * one typing error (one insertion, deletion or substitution, Levenshtein
     distance 1) in a word of at least :data:`TYPO_MIN_LETTERS` letters;
 
   but never for a different real word of the language: a "typo" that spells
   another word (*bøk* for *bok*) shows the learner does not know the word,
-  so it scores 0. Short words get no
-  typo credit at all: one letter changes too much of them.
+  so it scores 0. Short words get no typo credit at all: one letter changes
+  too much of them.
 
-``correct`` means full marks.
+``correct`` means full marks. For a typed cloze ``expected`` is the accepted
+text the answer is measured against: the one it matches, the right spelling of
+one it misspells (the feedback then starts with that spelling), else the first.
 """
 from __future__ import annotations
 
@@ -36,21 +43,45 @@ TYPO_MIN_LETTERS = 5
 #: At most this many edits count as a typo.
 TYPO_MAX_EDITS = 1
 PARTIAL_SCORE = 1
+#: Items of this skill test the form itself: no partial credit for another form of the lemma.
+FORM_SKILL = "grammar"
+#: The line shown before an item's feedback when the spelling earned partial credit.
+SPELLING_FEEDBACK = {
+    "nb": "Riktig skrivemåte: {expected}.",
+    "en": "Correct spelling: {expected}.",
+    "tr": "Doğru yazılışı: {expected}.",
+    "it": "Si scrive: {expected}.",
+}
 
 
 @dataclass(frozen=True)
 class AnswerCheck:
-    """The outcome of one answer: ``correct`` is full marks."""
+    """The outcome of one answer: ``correct`` is full marks; ``expected`` the text to show."""
 
     score: int
     max_score: int
     correct: bool
     feedback: str | None
+    expected: str | None = None
 
 
-def _result(item: Item, score: int) -> AnswerCheck:
+@dataclass(frozen=True)
+class TypedScore:
+    """A typed answer's score, the accepted text it is measured against, and whether its spelling
+    earned partial credit (the feedback then shows the accepted spelling)."""
+
+    score: int
+    expected: str | None = None
+    spelling: bool = False
+
+
+def _result(item: Item, score: int, expected: str | None = None, spelling: bool = False) -> AnswerCheck:
+    feedback = item.feedback
+    if spelling and expected:
+        line = SPELLING_FEEDBACK.get(item.language, SPELLING_FEEDBACK["en"]).format(expected=expected)
+        feedback = f"{line} {feedback}" if feedback else line
     return AnswerCheck(score=score, max_score=item.max_score, correct=score == item.max_score,
-                       feedback=item.feedback)
+                       feedback=feedback, expected=expected)
 
 
 def is_typo(language: str, typed: str, accepted: str) -> bool:
@@ -78,17 +109,36 @@ def is_other_form(language: str, typed: str, lemma: str | None) -> bool:
     return bool(lemma) and " " not in typed and nlp.is_form_of(language, typed, lemma, guess=False)
 
 
-def typed_score(item: Item, answer: str) -> int:
+def lemma_credit(item: Item) -> str | None:
+    """The lemma whose other forms earn partial credit: none on items that test the form."""
+    return None if item.skill == FORM_SKILL else item.lemma
+
+
+def typed_result(item: Item, answer: str) -> TypedScore:
+    """Score a typed answer (see the module docstring)."""
     language = item.language
-    typed = nlp.normalise(language, answer)
+    typed = nlp.normalise_answer(language, answer)
+    written = [text for text in item.answers if isinstance(text, str)]
+    first = written[0] if written else None
     if not typed:
-        return 0
-    accepted = [nlp.normalise(language, text) for text in item.answers if isinstance(text, str)]
-    if typed in accepted:
-        return item.max_score
-    if is_other_form(language, typed, item.lemma) or any(is_typo(language, typed, a) for a in accepted):
-        return PARTIAL_SCORE
-    return 0
+        return TypedScore(0, first)
+    accepted = [(nlp.normalise_answer(language, text), text) for text in written]
+    for key, text in accepted:
+        if typed == key:
+            return TypedScore(item.max_score, text)
+    for key, text in accepted:
+        if nlp.without_marks_matches(language, typed, key):
+            return TypedScore(PARTIAL_SCORE, text, spelling=True)
+    if is_other_form(language, typed, lemma_credit(item)):
+        return TypedScore(PARTIAL_SCORE, first)
+    for key, text in accepted:
+        if is_typo(language, typed, key):
+            return TypedScore(PARTIAL_SCORE, text, spelling=True)
+    return TypedScore(0, first)
+
+
+def typed_score(item: Item, answer: str) -> int:
+    return typed_result(item, answer).score
 
 
 def _order(answer: Any) -> tuple[str, ...] | None:
@@ -121,4 +171,5 @@ def check_answer(item: Item, answer: Any) -> AnswerCheck:
         return _result(item, item.max_score if is_accepted_order(item, answer) else 0)
     if not isinstance(answer, str):
         return _result(item, 0)
-    return _result(item, typed_score(item, answer))
+    scored = typed_result(item, answer)
+    return _result(item, scored.score, scored.expected, scored.spelling)

@@ -5,6 +5,9 @@
 - ``stats [--json]``: item counts by language x track x trade/theme x level x
   skill x type, vocabulary entries per trade, and the share of word tokens
   wordfreq knows per language.
+- ``audit [--json]``: per language, the item-writing flaws a machine can find
+  (:mod:`content.audit`), with counts and item ids; exit status 0 (``check``
+  is the gate: it fails on the blocker flaws).
 - ``export --format jsonl``: every item, authored and generated, one JSON
   object a line, ``answers`` exactly as the service accepts them.
 - ``import FILE``: a vocabulary set (YAML, or CSV ``lemma,pos,gloss,example,cefr``
@@ -42,6 +45,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     stats.add_argument("--json", action="store_true", help="print JSON")
     stats.add_argument("--bank", default=None, help="bank root (default: the bundled bank)")
     stats.set_defaults(func=run_stats)
+
+    audit = actions.add_parser("audit", help="item-writing flaws per language, with counts and item ids")
+    audit.add_argument("--json", action="store_true", help="print JSON")
+    audit.add_argument("--bank", default=None, help="bank root (default: the bundled bank)")
+    audit.set_defaults(func=run_audit)
 
     export = actions.add_parser("export", help="every item, one JSON object per line")
     export.add_argument("--format", choices=EXPORT_FORMATS, default="jsonl")
@@ -141,6 +149,20 @@ def run_stats(args: argparse.Namespace) -> int:
     return 0
 
 
+# ---------------------------------------------------------------- audit
+
+def run_audit(args: argparse.Namespace) -> int:
+    from content.audit import audit, report_lines
+
+    report = audit(_root(args.bank))
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False, indent=2))
+        return 0
+    for line in report_lines(report):
+        print(line)
+    return 0
+
+
 # ---------------------------------------------------------------- export
 
 def run_export(args: argparse.Namespace) -> int:
@@ -219,14 +241,21 @@ def _example_yaml(example: Any) -> Any:
     return example.text if set(data) == {"text"} else data
 
 
+def _entry_yaml(entry: Any) -> dict[str, Any]:
+    data = {"lemma": entry.lemma, "pos": entry.pos, "gloss": entry.gloss, "cefr": entry.cefr,
+            "examples": [_example_yaml(x) for x in entry.examples]}
+    if entry.near_synonyms:
+        data["near_synonyms"] = list(entry.near_synonyms)
+    return data
+
+
 def set_yaml(vocabulary_set: Any) -> str:
     """A vocabulary set as bank YAML, in the order of ``docs/content-format.md``."""
     import yaml
 
     data = {"language": vocabulary_set.language, "track": "trade", "trade": vocabulary_set.trade,
             "title": vocabulary_set.title,
-            "entries": [{"lemma": e.lemma, "pos": e.pos, "gloss": e.gloss, "cefr": e.cefr,
-                         "examples": [_example_yaml(x) for x in e.examples]} for e in vocabulary_set.entries]}
+            "entries": [_entry_yaml(e) for e in vocabulary_set.entries]}
     return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100)
 
 

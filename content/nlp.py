@@ -53,8 +53,29 @@ WORDFREQ_CODES = {"nb": "nb", "en": "en", "tr": "tr", "it": "it"}
 #: Where the bundled bank and its per-language allow-lists live.
 BANK_ROOT = Path(__file__).resolve().parent / "bank"
 ALLOW_FILE = "allow.txt"
-#: Typographic apostrophes folded to ASCII ``'`` (phones type ’, authors write ').
-APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u00b4": "'"})
+#: Typographic apostrophes folded to ASCII ``'`` (phones type ’, authors write ', a foreign
+#: keyboard gives ` or ´).
+APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u00b4": "'", "`": "'"})
+#: Double quotation marks folded to ASCII ``"`` in typed answers.
+DOUBLE_QUOTES = str.maketrans({"\u201c": '"', "\u201d": '"', "\u201e": '"', "\u00ab": '"',
+                               "\u00bb": '"'})
+#: Punctuation a learner may end a typed answer with ("upset." is "upset").
+FINAL_PUNCTUATION = ".!?,;:\u2026"
+#: Letters of each language and what a keyboard without them gives instead. A typed answer
+#: that is right but for these earns partial credit (:mod:`content.checking`). Italian accents
+#: may also be typed as an apostrophe after the vowel (``e'`` for ``è``), or the wrong way round.
+UNMARKED = {
+    "nb": {"æ": ("ae", "a"), "ø": ("oe", "o"), "å": ("aa", "a"), "é": ("e",)},
+    "tr": {"ı": ("i",), "i": ("ı",), "ş": ("s",), "ğ": ("g",), "ç": ("c",), "ö": ("o",), "ü": ("u",)},
+    "it": {"à": ("a'", "a", "á"), "á": ("a'", "a", "à"), "è": ("e'", "e", "é"), "é": ("e'", "e", "è"),
+           "ì": ("i'", "i", "í"), "í": ("i'", "i", "ì"), "ò": ("o'", "o", "ó"), "ó": ("o'", "o", "ò"),
+           "ù": ("u'", "u", "ú"), "ú": ("u'", "u", "ù")},
+    "en": {},
+}
+#: Characters that may stand before a sentence's first word (opening quotes, dashes, spaces).
+OPENERS = " \t\"'«“‘¿¡-–—("
+#: Characters that end a sentence: after them the next word starts a sentence.
+SENTENCE_ENDS = ".!?…"
 #: Turkish infinitive endings dropped to get a verb's stem.
 TURKISH_INFINITIVE = ("mak", "mek")
 #: Turkish final-consonant softening before a vowel-initial suffix.
@@ -99,6 +120,61 @@ def normalise(language: str, text: str) -> str:
     """
     text = unicodedata.normalize("NFC", text).translate(APOSTROPHES)
     return casefold(language, _WHITESPACE.sub(" ", text).strip())
+
+
+def normalise_answer(language: str, text: str) -> str:
+    """A typed answer (or an accepted text) as compared: :func:`normalise`, and also quotes.
+
+    Surrounding spaces, final punctuation (``. ! ? , ; : …``) and closing double
+    quotes go; a pair of quotes around the whole answer goes. A single final
+    apostrophe stays unless a quote opened the answer: in Italian it is part of
+    the word (*po'*, *e'* typed for *è*).
+    """
+    text = unicodedata.normalize("NFC", text).translate(APOSTROPHES).translate(DOUBLE_QUOTES)
+    text = _WHITESPACE.sub(" ", text).strip()
+    previous = None
+    while text != previous:
+        previous = text
+        text = text.rstrip(FINAL_PUNCTUATION + '" ').lstrip('" ')
+        if len(text) >= 2 and text[0] == "'" and text[-1] == "'":
+            text = text[1:-1].strip()
+    return casefold(language, text)
+
+
+def unmarked_variants(language: str, letter: str) -> tuple[str, ...]:
+    """What a keyboard without ``letter`` (already case folded) may give for it."""
+    return UNMARKED.get(language, {}).get(letter, ())
+
+
+@functools.lru_cache(maxsize=1 << 12)
+def _unmarked_pattern(language: str, accepted: str) -> re.Pattern[str] | None:
+    """A pattern matching ``accepted`` with any of its marked letters typed another way."""
+    if not any(unmarked_variants(language, letter) for letter in accepted):
+        return None
+    return re.compile("".join(
+        "(?:" + "|".join(re.escape(v) for v in (letter, *unmarked_variants(language, letter))) + ")"
+        for letter in accepted))
+
+
+def without_marks_matches(language: str, typed: str, accepted: str) -> bool:
+    """``typed`` is ``accepted`` with some of the language's letters typed without their marks.
+
+    Both are normalised (:func:`normalise_answer`) and differ. Turkish dotless
+    ``ı`` and dotted ``i`` stand for each other: an upper-case ``I`` typed for
+    ``İ`` folds to ``ı``.
+    """
+    pattern = _unmarked_pattern(language, accepted)
+    return typed != accepted and pattern is not None and pattern.fullmatch(typed) is not None
+
+
+def starts_sentence(text: str, start: int) -> bool:
+    """Whether the word at ``start`` of ``text`` begins a sentence (or a line).
+
+    Only opening quotes, dashes and spaces may stand between it and the start
+    of the text, a sentence end (``. ! ? …``) or a line break.
+    """
+    before = text[:start].rstrip(OPENERS)
+    return not before or before[-1] in SENTENCE_ENDS or before[-1] == "\n"
 
 
 # ---------------------------------------------------------------- tokens
@@ -195,14 +271,16 @@ class LemmaTable:
     """Form -> lemma(s) tables for one language, as loaded (queried in turn, never merged).
 
     Merging the tables would cost seconds at start-up for nothing: a lookup
-    asks each table in turn. Values are a lemma or a tuple of lemmas. ``rules``
-    and ``index`` hold spaCy's English suffix rules and lemma lists (empty for
-    the other languages).
+    asks each table in turn. Values are a lemma or a tuple of lemmas. ``parts``
+    names each table's part of speech (``noun``, ``verb``...; empty for a
+    table of every part of speech). ``rules`` and ``index`` hold spaCy's
+    English suffix rules and lemma lists (empty for the other languages).
     """
 
     tables: tuple[Mapping[str, str | tuple[str, ...]], ...]
     rules: tuple[tuple[str, str, str], ...] = ()
     index: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    parts: tuple[str, ...] = ()
 
 
 #: The spacy-lookups-data tables of each language (``nb``: Norsk Ordbank's forms by
@@ -218,6 +296,10 @@ _TABLES = {
 }
 #: Tables stored as ``{part of speech: {form: [lemmas]}}``.
 _BY_POS = frozenset({"nb_lemma_exc", "en_lemma_exc"})
+#: The part of speech of the Italian tables that hold one.
+_TABLE_PART = {f"it_lemma_lookup_{part}": part for part in ("noun", "verb", "adj", "adv")}
+#: Universal POS tags as the tables name them.
+UD_PARTS = {"NOUN": "noun", "PROPN": "noun", "VERB": "verb", "AUX": "verb", "ADJ": "adj", "ADV": "adv"}
 
 
 def _immutable(table: dict[str, str | list[str]]) -> dict[str, str | tuple[str, ...]]:
@@ -238,17 +320,35 @@ def lemma_table(language: str) -> LemmaTable:
     if language not in _TABLES:
         raise ValueError(f"unknown language '{language}' (expected one of {', '.join(LANGUAGES)})")
     tables: list[Mapping[str, str | tuple[str, ...]]] = []
+    parts: list[str] = []
     with _collector_paused():
         for name in _TABLES[language]:
             data = _read_table(name)
-            tables += [_immutable(table) for table in (data.values() if name in _BY_POS else [data])]
+            by_pos = data.items() if name in _BY_POS else [(_TABLE_PART.get(name, ""), data)]
+            for part, table in by_pos:
+                tables.append(_immutable(table))
+                parts.append(part)
     if language != "en":
-        return LemmaTable(tuple(tables))
+        return LemmaTable(tuple(tables), parts=tuple(parts))
     index = {pos: frozenset(casefold("en", w) for w in listed)
              for pos, listed in _read_table("en_lemma_index").items()}
     rules = tuple((pos, old, new) for pos, pairs in _read_table("en_lemma_rules").items()
                   if pos in index for old, new in pairs if old)
-    return LemmaTable(tuple(tables), rules, index)
+    return LemmaTable(tuple(tables), rules, index, tuple(parts))
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def lemmas_as(language: str, form: str, pos: str) -> frozenset[str]:
+    """The lemmas the tables of one part of speech (Universal POS: ``VERB``) give for ``form``."""
+    table = lemma_table(language)
+    part = UD_PARTS.get(pos, "")
+    key = normalise(language, form)
+    out: set[str] = set()
+    for forms, name in zip(table.tables, table.parts):
+        found = forms.get(key) if name == part else None
+        if found is not None:
+            out.update(casefold(language, v) for v in ((found,) if isinstance(found, str) else found))
+    return frozenset(out)
 
 
 @_load_once
@@ -265,6 +365,7 @@ def lemma_set(language: str) -> frozenset[str]:
     return frozenset(casefold(language, v) for v in out).union(*table.index.values())
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def lemmas(language: str, form: str) -> frozenset[str]:
     """Every lemma the tables give for ``form`` (case folded); empty if none.
 
@@ -297,6 +398,7 @@ def turkish_stems(lemma: str) -> tuple[str, ...]:
     return tuple(stems)
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def is_form_of(language: str, form: str, lemma: str, guess: bool = True) -> bool:
     """Whether ``form`` is an inflected form of ``lemma`` (the author's lemma is the truth).
 
@@ -336,6 +438,20 @@ def locate_form(language: str, sentence: str, lemma: str) -> tuple[int, int] | N
         if is_form_of(language, token.text, lemma):
             return token.start, token.end
     return None
+
+
+def form_spans(language: str, sentence: str, lemma: str) -> tuple[tuple[int, int], ...]:
+    """Every word of ``sentence`` that is a form of ``lemma`` (spelt as it, or by the tables).
+
+    For Turkish the stem rule (:func:`is_form_of` with ``guess``) counts only when
+    nothing else matched, as in :func:`locate_form`. A sentence that uses the word
+    twice cannot be made a cloze: the second use would give the first away.
+    """
+    candidates = [t for t in tokens(language, sentence) if t.is_word]
+    sure = [(t.start, t.end) for t in candidates if is_form_of(language, t.text, lemma, guess=False)]
+    if sure or language != "tr":
+        return tuple(sure)
+    return tuple((t.start, t.end) for t in candidates if is_form_of(language, t.text, lemma))
 
 
 def find_form(language: str, sentence: str, lemma: str) -> str | None:

@@ -129,8 +129,14 @@ def prior_parameters(item: Item, cuts: tuple[float, ...] = DEFAULT_CUTS) -> dict
 
 
 def with_prior(item: Item) -> Item:
-    """The item with its prior; parameters written in the bank (``irt:``) are kept."""
-    if item.source is not None:
+    """The item with its prior, computed from the item as it is now.
+
+    Calibrated parameters (``irt:`` in the bank, status ``calibrated``) are
+    kept. A prior is always recomputed, never carried over: when an item
+    changes (a distractor fewer, another type, another level) its prior changes
+    with it, ``c = 1/k`` included.
+    """
+    if item.status == "calibrated":
         return item
     return item.model_copy(update={**prior_parameters(item), "status": "prior",
                                    "source": PRIOR_SOURCE})

@@ -132,7 +132,10 @@ class Item(BaseModel):
     ``c`` are the 3PL parameters, ``status`` says whether they are a prior
     (:mod:`content.prior`) or calibrated, ``source`` where they come from.
     ``vocab_key`` (``<language>:<trade>:<lemma>``) ties generated trade items
-    to their vocabulary entry for spaced review.
+    to their vocabulary entry for spaced review. ``family`` names items that must
+    never be served in the same test: the typed and the choice cloze made from
+    one example sentence share it (once a learner has seen the options, the typed
+    twin is free); None for an item alone.
     """
 
     model_config = _FROZEN
@@ -158,6 +161,7 @@ class Item(BaseModel):
     status: Status = "prior"
     source: str | None = None
     vocab_key: str | None = None
+    family: str | None = Field(default=None, min_length=1, max_length=200)
 
     @model_validator(mode="before")
     @classmethod
@@ -302,7 +306,12 @@ class Example(BaseModel):
 
 
 class VocabularyEntry(BaseModel):
-    """One word of a vocabulary set, with the sentences that use it."""
+    """One word of a vocabulary set, with the sentences that use it.
+
+    ``near_synonyms`` lists lemmas (of the set or not) that could also be right
+    where this word is: the generator never makes them distractors of this word,
+    nor this word one of theirs (*vaske* and *skylle*, *bleach* and *disinfectant*).
+    """
 
     model_config = _FROZEN
     lemma: str = Field(min_length=1, max_length=60)
@@ -310,6 +319,7 @@ class VocabularyEntry(BaseModel):
     gloss: str = Field(min_length=1, max_length=120)
     cefr: Level
     examples: tuple[Example, ...] = Field(min_length=1)
+    near_synonyms: tuple[str, ...] = ()
 
     @field_validator("lemma")
     @classmethod

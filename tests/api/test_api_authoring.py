@@ -85,7 +85,8 @@ DOC_SET = {
     "language": "nb", "track": "trade", "trade": "construction", "title": "Verktøy",
     "entries": [
         {"lemma": "skrutrekker", "pos": "NOUN", "gloss": "screwdriver", "cefr": "A2",
-         "examples": ["Kan du gi meg skrutrekkeren?"]},
+         "examples": [{"text": "Skru fast hylla med skrutrekkeren.",
+                       "distractors": ["vateret", "sandpapiret", "malingen"]}]},
         {"lemma": "vater", "pos": "NOUN", "gloss": "spirit level", "cefr": "B1",
          "examples": ["Bruk vateret før du fester hylla."]},
         {"lemma": "slipe", "pos": "VERB", "gloss": "to sand", "cefr": "B1",
