@@ -28,12 +28,11 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from content.catalog import BANK_ROOT
 from content.errors import ContentError
 from content.schema import (B1File, Issue, Item, ItemSpec, Loc, QuestionSpec, VocabularySet,
                             answer_problems, validation_issues)
 
-#: The bundled bank.
-BANK_ROOT = Path(__file__).resolve().parent / "bank"
 BANK_SUFFIX = ".yaml"
 #: Reading questions get ids ``<item id>-q<n>``, n from 1.
 QUESTION_ID = "{item_id}-q{number}"

@@ -46,12 +46,10 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
-#: The bank's language codes (ISO 639-1; ``nb`` is Norwegian Bokmål).
-LANGUAGES = ("nb", "en", "tr", "it")
+from content.catalog import BANK_ROOT, LANGUAGES
+
 #: spaCy and wordfreq both use the bank's codes (wordfreq's ``nb`` is Bokmål).
 WORDFREQ_CODES = {"nb": "nb", "en": "en", "tr": "tr", "it": "it"}
-#: Where the bundled bank and its per-language allow-lists live.
-BANK_ROOT = Path(__file__).resolve().parent / "bank"
 ALLOW_FILE = "allow.txt"
 #: Typographic apostrophes folded to ASCII ``'`` (phones type ’, authors write ', a foreign
 #: keyboard gives ` or ´).

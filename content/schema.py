@@ -18,22 +18,15 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from engine.cefr import LEVELS
+from content.catalog import LANGUAGES, Language, Level, Skill, Theme, Track, Trade
 
-Language = Literal["nb", "en", "tr", "it"]
-Track = Literal["b1", "trade"]
-Trade = Literal["care", "childcare", "construction", "kitchen", "cleaning", "logistics"]
-Theme = Literal["work", "health", "housing", "public_services", "education",
-                "shopping_transport", "family_everyday"]
-Skill = Literal["vocabulary", "grammar", "reading", "functional"]
 ItemType = Literal["multiple_choice", "cloze_choice", "cloze_typed", "word_order", "reading"]
-Level = Literal["A1", "A2", "B1", "B2"]
 Status = Literal["prior", "calibrated"]
 #: Universal Dependencies part-of-speech tags (https://universaldependencies.org/u/pos/).
 Pos = Literal["ADJ", "ADP", "ADV", "AUX", "CCONJ", "DET", "INTJ", "NOUN", "NUM", "PART",
               "PRON", "PROPN", "PUNCT", "SCONJ", "SYM", "VERB", "X"]
 
-assert LEVELS == ("A1", "A2", "B1", "B2")  # the schema's levels are the engine's
+__all__ = ["Language", "Level", "Skill", "Theme", "Track", "Trade"]
 
 #: Item types answered by picking one option id.
 CHOICE_TYPES = frozenset({"multiple_choice", "cloze_choice", "reading"})
@@ -45,7 +38,7 @@ GAP_TEXT = "___"
 TYPED_MAX_SCORE = 2
 CHOICE_MAX_SCORE = 1
 #: Ids: the language, a dash, then letters, digits, dashes (Unicode letters allowed).
-ID_PATTERN = re.compile(r"^(nb|en|tr|it)-[\w-]+$")
+ID_PATTERN = re.compile(rf"^({'|'.join(LANGUAGES)})-[\w-]+$")
 OPTION_ID_PATTERN = r"^[\w-]+$"
 
 _FROZEN = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
