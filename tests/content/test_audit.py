@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 
 from api.cli import main
-from conftest import write
+from content_helpers import write
 from content.audit import audit, is_key_longest, item_flaws, twin_flaws
 from content.check import check
 from content.checking import check_answer

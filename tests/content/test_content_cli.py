@@ -6,7 +6,7 @@ import json
 import yaml
 
 from api.cli import EXIT_BAD_INPUT, main
-from conftest import GOOD_SET, write
+from content_helpers import GOOD_SET, write
 from content.checking import check_answer
 from content.schema import Item
 

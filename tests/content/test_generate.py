@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import yaml
 
-from conftest import GOOD_SET
+from content_helpers import GOOD_SET
 from content import nlp
 from content.bank import load_bank
 from content.checking import check_answer

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from conftest import GOOD_B1, write
+from content_helpers import GOOD_B1, write
 from content.bank import load_bank
 from content.check import check
 from content.errors import ContentError
