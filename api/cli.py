@@ -12,7 +12,7 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-from calibration.io import InputError
+from engine.errors import InputError
 
 #: Modules that contribute subcommands, in the order ``--help`` lists them.
 COMMAND_MODULES = (

@@ -5,7 +5,8 @@ import argparse
 import math
 import sys
 
-from calibration.io import InputError, read_bank_csv, read_levels_csv, read_responses_csv, write_csv
+from calibration.io import read_bank_csv, read_levels_csv, read_responses_csv, write_csv
+from engine.errors import InputError
 
 PARAMS_HEADER = ("item_id", "a", "b", "c", "se_a", "se_b", "n_responses", "status")
 

@@ -14,22 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-
-class InputError(ValueError):
-    """A malformed input file: names the file, row and column."""
-
-    def __init__(self, path: str | Path, message: str, row: int | None = None,
-                 column: str | None = None) -> None:
-        self.path = str(path)
-        self.row = row
-        self.column = column
-        self.message = message
-        where = self.path
-        if row is not None:
-            where += f", row {row}"
-        if column is not None:
-            where += f", column '{column}'"
-        super().__init__(f"{where}: {message}")
+from engine.errors import InputError
 
 
 def read_rows(path: str | Path, required: Sequence[str],

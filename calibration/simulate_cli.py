@@ -5,7 +5,8 @@ import argparse
 import re
 from pathlib import Path
 
-from calibration.io import InputError, check_unique, parse_float, read_bank_csv, read_rows, write_csv
+from calibration.io import check_unique, parse_float, read_bank_csv, read_rows, write_csv
+from engine.errors import InputError
 
 #: Precision target when neither ``--stop-se`` nor ``--classify`` is given.
 DEFAULT_STOP_SE = 0.3

@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 
 import numpy as np
 
-from calibration.io import InputError, read_bank_csv, read_rows, write_csv
+from calibration.io import read_bank_csv, read_rows, write_csv
+from engine.errors import InputError
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -3,13 +3,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from calibration.io import InputError
+from engine.errors import InputError
 
 
 class ContentError(InputError):
     """A bank or import file that cannot be used, named as ``file:line: field: message``.
 
-    A subclass of :class:`calibration.io.InputError`, so the ``b1engine``
+    A subclass of :class:`engine.errors.InputError`, so the ``b1engine``
     command reports it and exits with status 2 like every other bad input.
     """
 

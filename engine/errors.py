@@ -1,9 +1,15 @@
-"""The engine's named errors, so callers can tell an expected condition from a programming error.
+"""Named errors, so callers can tell an expected condition from a programming error.
+
+:class:`InputError` is the one error for malformed input that every command reports
+(file, row, column): calibration's CSV files, content's bank files (``ContentError``
+subclasses it); it lives here, below every package that raises it, and does no I/O.
 
 Each subclasses the built-in error it used to be raised as, so existing
 ``except ValueError`` handlers keep working.
 """
 from __future__ import annotations
+
+from pathlib import Path
 
 
 class NoItemsAvailable(ValueError):
@@ -12,3 +18,20 @@ class NoItemsAvailable(ValueError):
 
     def __init__(self, message: str = "no item available") -> None:
         super().__init__(message)
+
+
+class InputError(ValueError):
+    """A malformed input file: names the file, row and column."""
+
+    def __init__(self, path: str | Path, message: str, row: int | None = None,
+                 column: str | None = None) -> None:
+        self.path = str(path)
+        self.row = row
+        self.column = column
+        self.message = message
+        where = self.path
+        if row is not None:
+            where += f", row {row}"
+        if column is not None:
+            where += f", column '{column}'"
+        super().__init__(f"{where}: {message}")
