@@ -9,7 +9,10 @@
   (:mod:`content.audit`), with counts and item ids; exit status 0 (``check``
   is the gate: it fails on the blocker flaws).
 - ``export --format jsonl``: every item, authored and generated, one JSON
-  object a line, ``answers`` exactly as the service accepts them.
+  object a line, ``answers`` exactly as the service accepts them;
+  ``--format bank-csv [--language xx] [--track b1|trade]``: the items'
+  parameters as ``item_id,a,b,c,skill,type`` (the bank CSV of
+  ``b1engine simulate-cat`` and ``track``), to simulate tests on the bundled bank.
 - ``import FILE``: a vocabulary set (YAML, or CSV ``lemma,pos,gloss,example,cefr``
   with ``--language``, ``--trade``, ``--title``), checked like the bank and
   written into it as YAML. An existing file is never overwritten silently.
@@ -27,7 +30,9 @@ from typing import Any
 
 #: The CSV columns of an imported vocabulary set (one row per example sentence).
 CSV_COLUMNS = ("lemma", "pos", "gloss", "example", "cefr")
-EXPORT_FORMATS = ("jsonl",)
+EXPORT_FORMATS = ("jsonl", "bank-csv")
+#: Columns of ``export --format bank-csv``.
+BANK_CSV_COLUMNS = ("item_id", "a", "b", "c", "skill", "type")
 EXIT_PROBLEMS = 1
 
 
@@ -54,6 +59,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     export = actions.add_parser("export", help="every item, one JSON object per line")
     export.add_argument("--format", choices=EXPORT_FORMATS, default="jsonl")
     export.add_argument("--bank", default=None, help="bank root (default: the bundled bank)")
+    export.add_argument("--language", default=None, help="bank-csv: only this language")
+    export.add_argument("--track", choices=("b1", "trade"), default=None, help="bank-csv: only this track")
     export.set_defaults(func=run_export)
 
     imported = actions.add_parser("import", help="check a vocabulary set (YAML or CSV) and add it to the bank")
@@ -168,8 +175,18 @@ def run_audit(args: argparse.Namespace) -> int:
 def run_export(args: argparse.Namespace) -> int:
     from content.bank import load_bank
 
-    for item in load_bank(_root(args.bank)).items:
-        print(json.dumps(item.model_dump(mode="json"), ensure_ascii=False))
+    items = load_bank(_root(args.bank)).items
+    if args.format == "jsonl":
+        for item in items:
+            print(json.dumps(item.model_dump(mode="json"), ensure_ascii=False))
+        return 0
+    import csv
+
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer.writerow(BANK_CSV_COLUMNS)
+    for item in items:
+        if args.language in (None, item.language) and args.track in (None, item.track):
+            writer.writerow([item.id, repr(item.a), repr(item.b), repr(item.c), item.skill, item.type])
     return 0
 
 

@@ -100,3 +100,18 @@ def test_import_yaml(small_bank, tmp_path_factory):
     source = write(tmp_path_factory.mktemp("incoming"), "set.yaml", GOOD_SET.replace("trade: construction", "trade: logistics"))
     assert main(["content", "import", str(source), "--bank", str(small_bank)]) == 0
     assert (small_bank / "nb" / "trade" / "logistics.yaml").exists()
+
+
+def test_export_bank_csv_gives_the_parameters_of_one_language_and_track(small_bank, capsys):
+    import csv
+    import io
+
+    from api.cli import main
+
+    capsys.readouterr()
+    assert main(["content", "export", "--bank", str(small_bank), "--format", "bank-csv",
+                 "--language", "nb", "--track", "b1"]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert rows and {r["item_id"].split("-")[1] for r in rows} == {"work"}
+    assert set(rows[0]) == {"item_id", "a", "b", "c", "skill", "type"}
+    assert all(float(r["a"]) > 0 and 0 <= float(r["c"]) < 1 for r in rows)
