@@ -20,7 +20,7 @@ from sqlmodel import Session
 
 from api import errors
 from api.db import make_engine
-from api.middleware import AdmissionLimit, SecurityHeaders
+from api.middleware import AdmissionLimit, BodyLimits, SecurityHeaders
 from api.settings import Settings
 
 logger = logging.getLogger("b1engine.api")
@@ -68,9 +68,13 @@ def create_app(settings: Settings | None = None,
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins,
                            allow_methods=["GET", "POST", "PUT", "DELETE"],
                            allow_headers=["Authorization", "Content-Type"])
-    app.add_middleware(SecurityHeaders, hsts_seconds=settings.hsts_seconds)
-    # Outermost: a request waiting for admission holds no connection and no thread.
+    # Outermost last: security headers on every reply (refusals included), then the body read
+    # whole (a slow client holds no admission slot), then admission (a request waiting for
+    # it holds no connection and no thread).
     app.add_middleware(AdmissionLimit, limit=settings.db_pool_size)
+    app.add_middleware(BodyLimits, max_body=settings.max_body_bytes, max_upload=settings.max_upload_bytes,
+                       max_header=settings.max_header_bytes, read_timeout=settings.body_read_timeout_seconds)
+    app.add_middleware(SecurityHeaders, hsts_seconds=settings.hsts_seconds)
     errors.install(app)
 
     from api.routes import (auth, calibrations, classes, health, learners, sessions,

@@ -89,3 +89,91 @@ class AdmissionLimit:
         finally:
             if admitted:
                 semaphore.release()
+
+
+#: Routes whose body may be an upload (``max_upload_bytes``), by method and path.
+UPLOAD_ROUTES = {("POST", "/v1/vocabulary-sets")}
+
+
+def _problem(status: int, title: str, detail: str) -> tuple[dict, dict]:
+    import json
+
+    body = json.dumps({"type": "about:blank", "title": title, "status": status,
+                       "detail": detail}).encode()
+    start = {"type": "http.response.start", "status": status,
+             "headers": [(b"content-type", b"application/problem+json"),
+                         (b"content-length", str(len(body)).encode()), (b"connection", b"close")]}
+    return start, {"type": "http.response.body", "body": body}
+
+
+class BodyLimits:
+    """Reads a request's headers' size and its whole body before anything else sees it.
+
+    - request line and headers over ``max_header_bytes``: 431;
+    - a declared ``Content-Length`` over the route's limit: 413 at once, the body unread;
+      a chunked body is counted as it comes and refused (413) when it passes the limit;
+    - a body not complete within ``read_timeout`` seconds: 408.
+
+    The body is buffered here, outside :class:`AdmissionLimit`: a client that sends its
+    body a byte a second holds a coroutine and a socket, never one of the few admission
+    slots (a database connection each). The app then gets the body in one message.
+    """
+
+    def __init__(self, app: Any, max_body: int, max_upload: int, max_header: int,
+                 read_timeout: float) -> None:
+        self.app, self.max_body, self.max_upload = app, max_body, max_upload
+        self.max_header, self.read_timeout = max_header, read_timeout
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        header_bytes = len(scope.get("raw_path") or scope["path"].encode()) + len(scope.get("query_string", b""))
+        header_bytes += sum(len(k) + len(v) + 4 for k, v in scope.get("headers", ()))
+        if header_bytes > self.max_header:
+            await self._refuse(send, 431, "Request header fields too large",
+                               f"request line and headers: {header_bytes} bytes, at most {self.max_header}")
+            return
+        limit = self.max_upload if (scope["method"], scope["path"]) in UPLOAD_ROUTES else self.max_body
+        declared = dict(scope.get("headers", ())).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            await self._refuse(send, 413, "Content too large",
+                               f"request body: {int(declared)} bytes, at most {limit} here")
+            return
+        chunks: list[bytes] = []
+        size = 0
+        try:
+            with anyio.fail_after(self.read_timeout):
+                while True:
+                    message = await receive()
+                    if message["type"] == "http.disconnect":
+                        return
+                    chunk = message.get("body", b"")
+                    size += len(chunk)
+                    if size > limit:
+                        await self._refuse(send, 413, "Content too large",
+                                           f"request body: more than {limit} bytes, at most {limit} here")
+                        return
+                    chunks.append(chunk)
+                    if not message.get("more_body"):
+                        break
+        except TimeoutError:
+            await self._refuse(send, 408, "Request timeout",
+                               f"the request body did not arrive within {self.read_timeout:g} s")
+            return
+        body, delivered = b"".join(chunks), False
+
+        async def replay() -> dict:
+            nonlocal delivered
+            if not delivered:
+                delivered = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+    @staticmethod
+    async def _refuse(send: Any, status: int, title: str, detail: str) -> None:
+        start, body = _problem(status, title, detail)
+        await send(start)
+        await send(body)

@@ -41,6 +41,15 @@ class Settings(BaseSettings):
     login_max_failures_per_username: int = Field(default=10, gt=0)
     login_max_failures_per_ip: int = Field(default=100, gt=0)
     login_window_minutes: int = Field(default=15, gt=0)
+    #: Largest request body (bytes): an answer, a login, a new session are small; a vocabulary
+    #: set upload (``POST /v1/vocabulary-sets``) may be larger. Larger: 413, unread.
+    max_body_bytes: int = Field(default=64 * 1024, gt=0)
+    max_upload_bytes: int = Field(default=2 * 1024 * 1024, gt=0)
+    #: Largest request line plus headers (bytes); larger: 431.
+    max_header_bytes: int = Field(default=16 * 1024, gt=0)
+    #: A body must arrive whole within this many seconds of the request's start (408 otherwise):
+    #: a client trickling its body holds a connection, never a worker's admission slot.
+    body_read_timeout_seconds: float = Field(default=10.0, gt=0)
     #: Database connections each worker keeps open; also the requests it handles at once
     #: and its request threads (more wait their turn; see ``api.middleware.AdmissionLimit``).
     db_pool_size: int = Field(default=4, gt=0, le=100)

@@ -1,0 +1,101 @@
+"""Size and time limits on requests: oversized bodies and headers are refused unread, and
+clients that trickle their bodies do not starve anyone (issue 16)."""
+from __future__ import annotations
+
+import socket
+import time
+import uuid
+
+import httpx
+from sqlmodel import select
+
+from api.models import ResponseRow
+from api_helpers import small_bank
+from server_helpers import create_learners, serving, token
+
+PASSWORD = "password-123"
+FAST_START = {"B1ENGINE_LOAD_BANK": "false"}
+#: Slow clients in the starvation test, and the latency the others must still see.
+SLOW_CLIENTS = 20
+LATENCY_LIMIT_S = 1.0
+
+
+def test_an_oversized_answer_is_413_and_nothing_is_stored(client, people, db):
+    headers = people["learner"]["headers"]
+    session_id = client.post("/v1/sessions", json={"language": "nb", "mode": "placement"},
+                             headers=headers).json()["id"]
+    item = client.get(f"/v1/sessions/{session_id}/next", headers=headers).json()["item"]
+    limit = client.app.state.settings.max_body_bytes
+    huge = client.post(f"/v1/sessions/{session_id}/responses", headers=headers,
+                       json={"item_id": item["id"], "answer": "x" * (limit + 1),
+                             "client_response_id": "big"})
+    assert huge.status_code == 413 and huge.headers["content-type"] == "application/problem+json"
+    assert str(limit) in huge.json()["detail"]
+    assert db.exec(select(ResponseRow)).all() == []
+
+
+def test_uploads_may_be_larger_than_answers_but_not_unbounded(client, people):
+    headers = people["author"]["headers"]
+    settings = client.app.state.settings
+    padding = "x" * (settings.max_body_bytes * 2)
+    middling = client.post("/v1/vocabulary-sets", headers=headers,
+                           json={"language": "nb", "trade": "care", "title": padding, "entries": []})
+    assert middling.status_code == 422  # read and checked (the title is too long), not refused
+    too_big = client.post("/v1/vocabulary-sets", headers={**headers, "content-type": "application/json"},
+                          content=b'{"title": "' + b"x" * settings.max_upload_bytes + b'"}')
+    assert too_big.status_code == 413
+
+
+def test_oversized_headers_are_431(client):
+    response = client.get("/healthz", headers={"x-filler": "y" * (client.app.state.settings.max_header_bytes + 1)})
+    assert response.status_code == 431 and response.json()["status"] == 431
+
+
+def _trickle(host: str, port: int) -> socket.socket:
+    """A connection that sends a request's headers and then its body one byte at a time."""
+    sock = socket.create_connection((host, port))
+    sock.sendall(b"POST /v1/auth/token HTTP/1.1\r\nHost: x\r\n"
+                 b"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\n")
+    return sock
+
+
+def test_slow_bodies_do_not_starve_other_learners(database_url, tmp_path):
+    create_learners(database_url, ["ada"], PASSWORD, small_bank())
+    env = {**FAST_START, "B1ENGINE_BODY_READ_TIMEOUT_SECONDS": "4"}
+    with serving(database_url, tmp_path / "var", workers=1, env=env) as server, \
+            httpx.Client(base_url=server.url, timeout=10) as client:
+        headers = token(client, server.url, "ada", PASSWORD)
+        session_id = client.post("/v1/sessions", headers=headers,
+                                 json={"language": "nb", "mode": "placement"}).json()["id"]
+
+        def answer_next() -> httpx.Response:
+            item = client.get(f"/v1/sessions/{session_id}/next", headers=headers).json()["item"]
+            answer = [o["id"] for o in item["options"]] if item["type"] == "word_order" else (
+                item["options"][0]["id"] if item["options"] else "svar")
+            return client.post(f"/v1/sessions/{session_id}/responses", headers=headers,
+                               json={"item_id": item["id"], "answer": answer,
+                                     "client_response_id": uuid.uuid4().hex})
+
+        for _ in range(4):  # the worker warm (lemma tables of the typed answers loaded)
+            assert answer_next().status_code == 200
+        host, port = server.url.removeprefix("http://").split(":")
+        slow = [_trickle(host, int(port)) for _ in range(SLOW_CLIENTS)]
+        try:
+            for _ in range(2):  # a byte each, now and then
+                for sock in slow:
+                    sock.sendall(b"u")
+                started = time.perf_counter()
+                assert client.get("/healthz").status_code == 200
+                assert time.perf_counter() - started < LATENCY_LIMIT_S
+                started = time.perf_counter()
+                reply = answer_next()
+                assert reply.status_code == 200, reply.text
+                assert time.perf_counter() - started < LATENCY_LIMIT_S
+                time.sleep(0.5)
+            # Past the read timeout every slow client has been answered 408 and let go.
+            time.sleep(4)
+            slow[0].settimeout(5)
+            assert b" 408 " in slow[0].recv(4096).split(b"\r\n")[0] + b" "
+        finally:
+            for sock in slow:
+                sock.close()
