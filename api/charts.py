@@ -22,6 +22,12 @@ BAND_COLOURS = ("#fde0dd", "#fff7bc", "#e5f5e0", "#deebf7")
 THETA_MARGIN = 1.5
 
 
+def _literal(text: str) -> str:
+    """``text`` drawn as written: a ``$`` would start matplotlib's math mode (a class named
+    ``$\\frac{$`` made the chart fail), so it is escaped; control characters are dropped."""
+    return "".join(ch for ch in text if ch.isprintable()).replace("$", r"\$")
+
+
 def class_chart_svg(chart: ClassChart) -> bytes:
     """Overall ability of each learner over time, on CEFR bands, as SVG."""
     lower, upper = chart.cuts[0] - THETA_MARGIN, chart.cuts[-1] + THETA_MARGIN
@@ -35,7 +41,7 @@ def class_chart_svg(chart: ClassChart) -> bytes:
                   va="center", fontsize=FONT_SIZE + 2, fontweight="bold")
     for line in chart.lines:
         theta = [min(max(value, lower), upper) for value in line.theta]
-        axes.plot(line.times, theta, linewidth=3, marker="o", markersize=6, label=line.username)
+        axes.plot(line.times, theta, linewidth=3, marker="o", markersize=6, label=_literal(line.username))
     if chart.lines:
         axes.legend(fontsize=FONT_SIZE - 2, loc="upper left", framealpha=0.9)
         axes.xaxis.set_major_formatter(mdates.DateFormatter("%d %b"))
@@ -44,7 +50,7 @@ def class_chart_svg(chart: ClassChart) -> bytes:
                   fontsize=FONT_SIZE + 4)
     axes.set_ylim(lower, upper)
     axes.set_ylabel("ability (θ)", fontsize=FONT_SIZE)
-    axes.set_title(f"{chart.class_name}: ability over time", fontsize=FONT_SIZE + 4)
+    axes.set_title(f"{_literal(chart.class_name)}: ability over time", fontsize=FONT_SIZE + 4)
     axes.tick_params(labelsize=FONT_SIZE - 2)
     axes.grid(alpha=0.3)
     figure.tight_layout()

@@ -122,3 +122,16 @@ def test_teacher_reads_progress_of_own_learners_only(client, people):
 def test_learner_progress_before_any_answer_is_empty(client, people):
     me = client.get("/v1/learners/me", headers=people["learner2"]["headers"]).json()
     assert (me["overall"], me["skills"], me["history"], me["sessions"]) == (None, {}, [], [])
+
+
+def test_chart_text_is_drawn_as_written_never_as_math():
+    """A class named ``$\\frac{$`` made matplotlib's math parser fail (500): names are literal."""
+    from datetime import datetime, timezone
+
+    from api.charts import class_chart_svg
+    from api.services.curves import ClassChart, LearnerLine
+
+    days = (datetime(2026, 9, 1, tzinfo=timezone.utc), datetime(2026, 9, 2, tzinfo=timezone.utc))
+    svg = class_chart_svg(ClassChart("$\\frac{$ kveld\x07", (-1.0, 0.0, 1.0), ("A1", "A2", "B1", "B2"),
+                                     (LearnerLine("ali$", days, (0.1, 0.2)),)))
+    assert b"$\\frac{$ kveld" in svg and b"ali$" in svg and b"\x07" not in svg
