@@ -61,8 +61,9 @@ def create_app(settings: Settings | None = None,
         finally:
             db_engine.dispose()
 
+    # No trailing-slash redirects: they echoed the request's Host header in Location.
     app = FastAPI(title="B1 Engine", version="0.1.0", description=API_DESCRIPTION,
-                  lifespan=lifespan)
+                  lifespan=lifespan, redirect_slashes=False)
     app.state.settings = settings
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins,

@@ -34,6 +34,10 @@ class Settings(BaseSettings):
     token_expiry_minutes: int = Field(default=12 * 60, gt=0)
     #: Origins allowed by CORS; empty means closed (no cross-origin browser calls).
     cors_origins: list[str] = Field(default_factory=list)
+    #: Addresses of the reverse proxies whose ``X-Forwarded-For``/``-Proto`` are believed (JSON
+    #: list, e.g. ``["127.0.0.1"]`` behind a local nginx); empty: no proxy headers are trusted,
+    #: the client is the peer address.
+    trusted_proxies: list[str] = Field(default_factory=list)
     #: ``Strict-Transport-Security`` max-age in seconds; 0 sends no HSTS (set it behind HTTPS).
     hsts_seconds: int = Field(default=0, ge=0)
     #: Failed logins allowed per username, and per client IP, within ``login_window_minutes``;
@@ -87,7 +91,7 @@ def _persisted_secret(var_dir: Path) -> str:
     path = var_dir / SECRET_FILE_NAME
     if path.exists():
         return path.read_text(encoding="utf-8").strip()
-    var_dir.mkdir(parents=True, exist_ok=True)
+    var_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     secret = secrets.token_urlsafe(SECRET_BYTES)
     # O_EXCL: when several workers start at once, the first one's secret wins.
     try:

@@ -71,11 +71,13 @@ def run_serve(args: argparse.Namespace) -> int:
     # The bank is in the database now: workers need not read it again.
     os.environ["B1ENGINE_LOAD_BANK"] = "false"
     print(f"B1 Engine on http://{args.host}:{args.port}  (OpenAPI: /docs)", flush=True)
-    _run_uvicorn(args.host, args.port, args.workers, access_log=args.access_log)
+    _run_uvicorn(args.host, args.port, args.workers, access_log=args.access_log,
+                 trusted_proxies=settings.trusted_proxies)
     return 0
 
 
-def _run_uvicorn(host: str, port: int, workers: int, access_log: bool) -> None:
+def _run_uvicorn(host: str, port: int, workers: int, access_log: bool,
+                 trusted_proxies: list[str]) -> None:
     """``uvicorn.run``, except that with several workers each gets a listening socket of its own.
 
     uvicorn's supervisor shares one socket among its workers. Two things go wrong on it:
@@ -90,12 +92,15 @@ def _run_uvicorn(host: str, port: int, workers: int, access_log: bool) -> None:
     """
     import uvicorn
 
+    # Proxy headers only from the configured proxies (uvicorn trusts 127.0.0.1 by default:
+    # anyone on the machine could then claim any address and dodge the per-address limits).
+    proxies = {"proxy_headers": bool(trusted_proxies), "forwarded_allow_ips": ",".join(trusted_proxies) or ""}
     if workers <= 1:
         uvicorn.run(APP_FACTORY, factory=True, host=host, port=port, log_level="info",
-                    access_log=access_log)
+                    access_log=access_log, **proxies)
         return
     config = uvicorn.Config(APP_FACTORY, factory=True, host=host, port=port, workers=workers,
-                            log_level="info", access_log=access_log)
+                            log_level="info", access_log=access_log, **proxies)
     _workers_class()(config, lambda: _listening_socket(host, port, config.backlog)).run()
 
 

@@ -99,3 +99,21 @@ def test_slow_bodies_do_not_starve_other_learners(database_url, tmp_path):
         finally:
             for sock in slow:
                 sock.close()
+
+
+def test_no_redirect_reflects_the_host_header(client):
+    response = client.get("/v1/classes/", headers={"host": "evil.example"}, follow_redirects=False)
+    assert response.status_code == 404 and "location" not in response.headers
+
+
+def test_proxy_headers_are_believed_only_from_configured_proxies(database_url, tmp_path):
+    """``X-Forwarded-For`` from an unlisted peer does not change the address that failed logins
+    are counted on: 101 failures claiming 101 addresses lock the real one."""
+    create_learners(database_url, ["ada"], PASSWORD, small_bank())
+    env = {**FAST_START, "B1ENGINE_LOGIN_MAX_FAILURES_PER_IP": "3",
+           "B1ENGINE_LOGIN_MAX_FAILURES_PER_USERNAME": "1000"}
+    with serving(database_url, tmp_path / "var", workers=1, env=env) as server, \
+            httpx.Client(base_url=server.url, timeout=10) as client:
+        statuses = [client.post("/v1/auth/token", data={"username": f"nobody{i}", "password": "wrong"},
+                                headers={"x-forwarded-for": f"10.0.0.{i}"}).status_code for i in range(5)]
+    assert statuses[:3] == [401, 401, 401] and statuses[3:] == [429, 429]
