@@ -69,6 +69,12 @@ class Unavailable(DomainError):
     title = "Service unavailable"
 
 
+def loggable(text: object) -> str:
+    """``text`` for one log line: control characters (NUL, BEL, ESC, newlines) escaped, so a
+    request path or a name cannot forge log lines or drive a terminal."""
+    return "".join(ch if ch.isprintable() else f"\\x{ord(ch):02x}" for ch in str(text))
+
+
 def error_titles() -> dict[int, str]:
     """Status -> title of every :class:`DomainError` class (the first class of each status),
     and of the framework's request validation (422): the routes' error documentation."""
@@ -135,8 +141,9 @@ def install(app) -> None:
     @app.exception_handler(OperationalError)
     def _database_down(request: Request, error: OperationalError) -> JSONResponse:
         # The database is unreachable or busy past its timeout: the client may retry.
-        logger.error("database error on %s %s: %s", request.method, request.url.path,
-                     error.orig.__class__.__name__ if error.orig is not None else error)
+        cause = error.orig if error.orig is not None else error
+        logger.error("database error on %s %s: %s: %s", request.method, loggable(request.url.path),
+                     cause.__class__.__name__, loggable(cause))
         return respond(problem(503, "Service unavailable", "database unavailable, retry later",
                                instance=request.url.path), {"Retry-After": "1"})
 
@@ -151,7 +158,7 @@ def install(app) -> None:
     @app.exception_handler(Exception)
     def _unexpected(request: Request, error: Exception) -> JSONResponse:
         # Logged with its traceback (never the request body); the client learns nothing more.
-        logger.error("unexpected error on %s %s", request.method, request.url.path,
+        logger.error("unexpected error on %s %s", request.method, loggable(request.url.path),
                      exc_info=error)
         return respond(problem(500, "Internal server error", None, instance=request.url.path))
 

@@ -2,13 +2,30 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+import unicodedata
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from content.catalog import Language, Level, Trade
 
-__all__ = ["Language", "Level", "Trade"]
+__all__ = ["Language", "Level", "Text", "Trade"]
+
+
+def _plain_text(value: str) -> str:
+    """Text a person typed: valid Unicode (no lone surrogates: JSON's ``\\ud800`` escape gives
+    one, and it cannot be stored or exported as UTF-8) and no control characters."""
+    for ch in value:
+        category = unicodedata.category(ch)
+        if category == "Cs":
+            raise ValueError("contains a lone surrogate (not valid Unicode)")
+        if category == "Cc":
+            raise ValueError(f"contains the control character U+{ord(ch):04X}")
+    return value
+
+
+#: A string from a person: printable Unicode (see ``_plain_text``).
+Text = Annotated[str, AfterValidator(_plain_text)]
 
 
 class Strict(BaseModel):
@@ -29,7 +46,7 @@ class UserOut(BaseModel):
 
 
 class ClassCreate(Strict):
-    name: str = Field(min_length=1, max_length=120)
+    name: Text = Field(min_length=1, max_length=120)
     language: Language
 
 
@@ -85,10 +102,10 @@ class NextOut(BaseModel):
 
 
 class ResponseIn(Strict):
-    item_id: str = Field(min_length=1, max_length=120)
-    answer: str | list[str] = Field(description="option id, typed text, or list of token ids")
+    item_id: Text = Field(min_length=1, max_length=120)
+    answer: Text | list[Text] = Field(description="option id, typed text, or list of token ids")
     response_ms: int | None = Field(default=None, ge=0, le=86_400_000)
-    client_response_id: str = Field(min_length=1, max_length=128)
+    client_response_id: Text = Field(min_length=1, max_length=128)
 
 
 class ResponseOut(BaseModel):

@@ -117,3 +117,21 @@ def test_proxy_headers_are_believed_only_from_configured_proxies(database_url, t
         statuses = [client.post("/v1/auth/token", data={"username": f"nobody{i}", "password": "wrong"},
                                 headers={"x-forwarded-for": f"10.0.0.{i}"}).status_code for i in range(5)]
     assert statuses[:3] == [401, 401, 401] and statuses[3:] == [429, 429]
+
+
+def test_lone_surrogates_and_control_characters_are_422_and_the_export_still_works(client, people):
+    headers = people["learner"]["headers"]
+    session_id = client.post("/v1/sessions", json={"language": "nb", "mode": "placement"},
+                             headers=headers).json()["id"]
+    item = client.get(f"/v1/sessions/{session_id}/next", headers=headers).json()["item"]
+    for raw in (b'"\\ud800"', b'"ok\\u0007"', b'"\\u0000"'):
+        response = client.post(f"/v1/sessions/{session_id}/responses",
+                               headers={**headers, "content-type": "application/json"},
+                               content=b'{"item_id": "' + item["id"].encode() + b'", "answer": ' + raw
+                               + b', "client_response_id": "c1"}')
+        assert response.status_code == 422, (raw, response.text)
+        assert response.json()["errors"][0]["field"].startswith("body.answer")
+    named = client.post("/v1/classes", json={"name": "kveld\u001b[31m", "language": "nb"},
+                        headers=people["teacher"]["headers"])
+    assert named.status_code == 422
+    assert client.get(f"/v1/learners/{people['learner']['id']}/export", headers=headers).status_code == 200
