@@ -19,8 +19,8 @@ install: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/b1engine content check
-	$(BIN)/ruff check engine calibration
-	$(BIN)/mypy engine calibration
+	$(BIN)/ruff check engine calibration api/services
+	$(BIN)/mypy engine calibration api/services
 	$(BIN)/pytest -q
 
 serve: $(STAMP)

@@ -6,6 +6,8 @@ owned by Alembic (``api/migrations``); nothing here creates tables directly.
 """
 from __future__ import annotations
 
+import os
+
 from pathlib import Path
 
 from sqlalchemy import Connection, Engine, event
@@ -49,7 +51,7 @@ def make_engine(url: str, pool_size: int = DEFAULT_POOL_SIZE) -> Engine:
         return create_engine(url, pool_pre_ping=True, **pool)
     database = make_url(url).database
     if database and database != ":memory:":
-        Path(database).parent.mkdir(parents=True, exist_ok=True)
+        _create_private(Path(database))
     else:
         pool = {}  # in-memory SQLite uses a single-connection pool
     db_engine = create_engine(url, connect_args={"check_same_thread": False,
@@ -60,10 +62,22 @@ def make_engine(url: str, pool_size: int = DEFAULT_POOL_SIZE) -> Engine:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
+        # Deleted rows are overwritten with zeros, not left in free pages (erasure erases).
+        cursor.execute("PRAGMA secure_delete=ON")
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.close()
 
     return db_engine
+
+
+def _create_private(path: Path) -> None:
+    """The SQLite file created readable by its owner only (0600; SQLite gives its ``-wal`` and
+    ``-shm`` files the same mode), in a folder only the owner may list."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass
 
 
 def begin_write(db: Session) -> Connection:
@@ -80,8 +94,12 @@ def begin_write(db: Session) -> Connection:
     Returns the session's connection, for statements run on it directly.
     """
     connection = db.connection()
-    if connection.dialect.name == "sqlite" and not connection.connection.driver_connection.in_transaction:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    if connection.dialect.name == "sqlite":
+        driver = connection.connection.driver_connection  # the sqlite3 connection
+        if driver is None:
+            raise RuntimeError("the session's SQLite connection is closed")
+        if not driver.in_transaction:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
     return connection
 
 

@@ -8,12 +8,24 @@ memory, so any worker can serve any request.
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
-from typing import Any
+from typing import Any, overload
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 ROLES = ("learner", "teacher", "author", "admin")
+
+
+@overload
+def utc(moment: datetime) -> datetime: ...
+
+
+@overload
+def utc(moment: None) -> None: ...
+
+
+@overload
+def utc(moment: datetime | None) -> datetime | None: ...
 
 
 def utc(moment: datetime | None) -> datetime | None:
@@ -89,6 +101,8 @@ class ItemRow(SQLModel, table=True):
     vocabulary_set_id: str | None = Field(default=None, max_length=36)
     #: Vocabulary entry the item drills (``<language>:<trade>:<lemma>``): its spaced-review key.
     vocab_key: str | None = Field(default=None, max_length=200, index=True)
+    #: Items built from one sentence (a typed cloze and its choice twin): never in one session.
+    family: str | None = Field(default=None, max_length=200)
     #: Calibration run that last set a, b, c (None: the content's own parameters).
     calibration_id: str | None = Field(default=None, max_length=36)
     content: dict = _json()
@@ -200,6 +214,17 @@ class BankLoad(SQLModel, table=True):
     content_hash: str = Field(primary_key=True, max_length=64)
     item_count: int
     loaded_at: datetime = _time()
+
+
+class RateCount(SQLModel, table=True):
+    """Requests of one kind by one subject in one minute (``api.services.rate_limits``).
+    ``key`` is an HMAC with the server's secret of ``<limit>:<account or address>``."""
+
+    __tablename__ = "rate_counts"
+
+    key: str = Field(primary_key=True, max_length=64)
+    minute: int = Field(primary_key=True)  # Unix time // 60
+    count: int = 0
 
 
 class LoginFailure(SQLModel, table=True):

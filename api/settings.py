@@ -54,6 +54,14 @@ class Settings(BaseSettings):
     #: A body must arrive whole within this many seconds of the request's start (408 otherwise):
     #: a client trickling its body holds a connection, never a worker's admission slot.
     body_read_timeout_seconds: float = Field(default=10.0, gt=0)
+    #: Requests per minute, counted in the database across workers (then 429 + Retry-After):
+    #: answers and session starts per learner, uploads per author, login attempts per username
+    #: and per client address (a class of 25 behind one school address logs in at once).
+    rate_answers_per_minute: int = Field(default=60, gt=0)
+    rate_session_starts_per_minute: int = Field(default=20, gt=0)
+    rate_uploads_per_minute: int = Field(default=20, gt=0)
+    rate_logins_per_minute_per_username: int = Field(default=10, gt=0)
+    rate_logins_per_minute_per_address: int = Field(default=120, gt=0)
     #: Database connections each worker keeps open; also the requests it handles at once
     #: and its request threads (more wait their turn; see ``api.middleware.AdmissionLimit``).
     db_pool_size: int = Field(default=4, gt=0, le=100)

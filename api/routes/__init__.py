@@ -1,4 +1,6 @@
 """HTTP routes, one module per resource. Routes only translate HTTP to service calls."""
+from typing import Any
+
 from fastapi import Response
 from pydantic import BaseModel
 
@@ -6,7 +8,7 @@ from api.errors import PROBLEM_MEDIA_TYPE, error_titles
 from api.schemas import Problem
 
 
-def problems(*statuses: int) -> dict[int, dict]:
+def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI responses for these statuses: the problem-details body, described by the title
     of the error class that produces the status (one source: :mod:`api.errors`)."""
     titles = error_titles()

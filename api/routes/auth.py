@@ -4,11 +4,13 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.security import OAuth2PasswordRequestForm
 
-from api.deps import CurrentUser, NowDep, DbDep, SettingsDep
+from api.deps import CurrentUser, DbDep, NowDep, SettingsDep
 from api.routes import problems
 from api.schemas import Token, UserOut
 from api.security import create_token
+from api.services import users
 from api.services.login_limits import authenticate
+from api.services.rows import id_of
 
 router = APIRouter(prefix="/v1/auth", tags=["auth"])
 
@@ -23,7 +25,7 @@ def login(form: Annotated[OAuth2PasswordRequestForm, Depends()], request: Reques
     client_ip = request.client.host if request.client else "unknown"
     user = authenticate(db, form.username, form.password, client_ip, settings, now)
     expires = timedelta(minutes=settings.token_expiry_minutes)
-    token = create_token(user.id, user.role, settings.signing_secret(), settings.jwt_algorithm,
+    token = create_token(id_of(user), user.role, settings.signing_secret(), settings.jwt_algorithm,
                          expires, now)
     return Token(access_token=token, expires_in=int(expires.total_seconds()))
 
@@ -31,4 +33,4 @@ def login(form: Annotated[OAuth2PasswordRequestForm, Depends()], request: Reques
 @router.get("/me", response_model=UserOut, responses=problems(401))
 def me(user: CurrentUser) -> UserOut:
     """The account the token belongs to."""
-    return UserOut(id=user.id, username=user.username, role=user.role, language=user.language)
+    return users.describe(user)

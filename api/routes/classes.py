@@ -2,39 +2,39 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Response
 
-from api.deps import NowDep, DbDep, SettingsDep, Teacher, TeacherClass
-from api.models import utc
-from api.routes import problems
 from api import charts
-from api.schemas import (ClassAlerts, ClassCreate, ClassCurves, ClassOut, LearnerCreate, LearnerOut, PathwayIn,
-                         PathwayOut)
+from api.deps import DbDep, NowDep, SettingsDep, Teacher, TeacherClass
+from api.routes import problems
+from api.schemas import (
+    ClassAlerts,
+    ClassCreate,
+    ClassCurves,
+    ClassOut,
+    LearnerCreate,
+    LearnerOut,
+    PathwayIn,
+    PathwayOut,
+)
 from api.services import alerts, classes, curves, pathways
 
 router = APIRouter(prefix="/v1/classes", tags=["classes"])
 
 
-def _out(db, school_class) -> ClassOut:
-    return ClassOut(id=school_class.id, name=school_class.name, language=school_class.language,
-                    teacher_id=school_class.teacher_id,
-                    learner_count=len(classes.learners_of(db, school_class)),
-                    created_at=utc(school_class.created_at))
-
-
 @router.post("", status_code=201, response_model=ClassOut, responses=problems(401, 403, 422))
 def create_class(body: ClassCreate, teacher: Teacher, db: DbDep, now: NowDep) -> ClassOut:
     school_class = classes.create_class(db, teacher, body.name, body.language, now)
-    return _out(db, school_class)
+    return classes.describe(db, school_class)
 
 
 @router.get("", response_model=list[ClassOut], responses=problems(401, 403))
 def list_classes(teacher: Teacher, db: DbDep) -> list[ClassOut]:
     """The teacher's own classes."""
-    return [_out(db, c) for c in classes.classes_of(db, teacher)]
+    return [classes.describe(db, c) for c in classes.classes_of(db, teacher)]
 
 
 @router.get("/{class_id}", response_model=ClassOut, responses=problems(401, 403, 404))
 def get_class(school_class: TeacherClass, db: DbDep) -> ClassOut:
-    return _out(db, school_class)
+    return classes.describe(db, school_class)
 
 
 @router.post("/{class_id}/learners", status_code=201, response_model=LearnerOut,
@@ -42,13 +42,12 @@ def get_class(school_class: TeacherClass, db: DbDep) -> ClassOut:
 def add_learner(body: LearnerCreate, school_class: TeacherClass, db: DbDep,
                 now: NowDep) -> LearnerOut:
     learner = classes.add_learner(db, school_class, body.username, body.password, now)
-    return LearnerOut(id=learner.id, username=learner.username)
+    return classes.describe_learner(learner)
 
 
 @router.get("/{class_id}/learners", response_model=list[LearnerOut], responses=problems(401, 403, 404))
 def list_learners(school_class: TeacherClass, db: DbDep) -> list[LearnerOut]:
-    return [LearnerOut(id=u.id, username=u.username)
-            for u in classes.learners_of(db, school_class)]
+    return [classes.describe_learner(u) for u in classes.learners_of(db, school_class)]
 
 
 @router.put("/{class_id}/learners/{learner_id}/pathway", response_model=PathwayOut,
@@ -62,14 +61,14 @@ def set_pathway(learner_id: Annotated[int, Path(ge=1)], body: PathwayIn, school_
     """
     row = pathways.set_pathway(db, school_class, learner_id, body.trade, body.trade_share,
                                teacher, now)
-    return PathwayOut(**pathways.describe(row))
+    return pathways.describe(row)
 
 
 @router.get("/{class_id}/ability-curves", response_model=ClassCurves, response_model_by_alias=True,
             responses=problems(401, 403, 404))
 def ability_curves(school_class: TeacherClass, db: DbDep, now: NowDep) -> ClassCurves:
     """Per learner a time series (time, theta, SE, level) overall and per skill, and a class summary."""
-    return ClassCurves.model_validate(curves.class_curves(db, school_class, now))
+    return curves.class_curves(db, school_class, now)
 
 
 @router.get("/{class_id}/ability-curves.svg", response_class=Response,
@@ -85,4 +84,4 @@ def ability_curves_svg(school_class: TeacherClass, db: DbDep) -> Response:
 def class_alerts(school_class: TeacherClass, db: DbDep, settings: SettingsDep,
                  now: NowDep) -> ClassAlerts:
     """Learners to follow up: inactive, no progress, close to a level boundary."""
-    return ClassAlerts.model_validate(alerts.class_alerts(db, school_class, settings, now))
+    return alerts.class_alerts(db, school_class, settings, now)

@@ -10,4 +10,4 @@ router = APIRouter(tags=["health"])
 @router.get("/healthz", response_model=Health, responses={503: {"description": "database down"}})
 def healthz(db: DbDep) -> Health:
     """Liveness and readiness: answers only when the database does."""
-    return Health(**check(db))
+    return check(db)

@@ -2,10 +2,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
-from api.deps import Admin, CurrentUser, Learner, NowDep, DbDep, TaughtLearner, VisibleLearner
+from api.deps import Admin, CurrentUser, DbDep, Learner, NowDep, TaughtLearner, VisibleLearner
 from api.routes import problems
 from api.schemas import Language, LearnerExport, LearnerProgress, PlacementRetakesOut
 from api.services import learners, privacy, sessions
+from api.services.rows import id_of
 
 router = APIRouter(prefix="/v1/learners", tags=["learners"])
 
@@ -15,8 +16,7 @@ def me(learner: Learner, db: DbDep, now: NowDep,
        language: Annotated[Language | None, Query()] = None) -> LearnerProgress:
     """Overall and per-skill ability (theta, SE, CEFR level with probabilities), history, and
     the learner's vocabulary review dates (``reviews``, soonest first)."""
-    return LearnerProgress(**learners.progress(db, learner, now, language, with_reviews=True,
-                                               for_learner=True))
+    return learners.progress(db, learner, now, language, with_reviews=True, for_learner=True)
 
 
 @router.get("/{learner_id}", response_model=LearnerProgress, responses=problems(401, 403, 404))
@@ -26,15 +26,14 @@ def one(learner: VisibleLearner, user: CurrentUser, db: DbDep, now: NowDep) -> L
     Any other learner id is a 404 (ids reveal nothing); authors get 403. The same rule as
     the export's (one dependency, ``VisibleLearner``).
     """
-    return LearnerProgress(**learners.progress(db, learner, now,
-                                               for_learner=user.role == "learner"))
+    return learners.progress(db, learner, now, for_learner=user.role == "learner")
 
 
 @router.get("/{learner_id}/export", response_model=LearnerExport, response_model_by_alias=True,
             responses=problems(401, 403, 404))
 def export(learner: VisibleLearner, db: DbDep, now: NowDep) -> LearnerExport:
     """Everything stored about the learner, as JSON (for the learner and the teacher of their class)."""
-    return LearnerExport.model_validate(privacy.export(db, learner, now))
+    return privacy.export(db, learner, now)
 
 
 @router.post("/{learner_id}/placement-retakes", response_model=PlacementRetakesOut,
@@ -42,7 +41,7 @@ def export(learner: VisibleLearner, db: DbDep, now: NowDep) -> LearnerExport:
 def allow_placement_retake(learner: TaughtLearner, db: DbDep) -> PlacementRetakesOut:
     """Allow the learner one more placement test before the retake interval is over (the
     teacher of their class, or an admin)."""
-    return PlacementRetakesOut(learner_id=learner.id,
+    return PlacementRetakesOut(learner_id=id_of(learner),
                                placement_retakes=sessions.allow_placement_retake(db, learner))
 
 

@@ -1,6 +1,6 @@
 from fastapi import APIRouter, Response
 
-from api.deps import Learner, NowDep, OwnSession, OwnSessionRef, DbDep, SettingsDep
+from api.deps import DbDep, Learner, NowDep, OwnSession, OwnSessionRef, SettingsDep
 from api.routes import problems, reply
 from api.schemas import NextOut, ResponseIn, ResponseOut, SessionCreate, SessionOut
 from api.services import sessions

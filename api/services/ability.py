@@ -10,25 +10,48 @@ the engine; curves are recomputed from the stored answers (:func:`series`).
 """
 from __future__ import annotations
 
-from dataclasses import replace
-from datetime import datetime
-from typing import Any
-
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import replace
+from datetime import datetime
+from typing import TypedDict, cast
 
 import numpy as np
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from api.db import begin_write
 from api.models import GrowthFit, ItemRow, LearnerAbility, ResponseRow, User, utc
-from api.services import engine_adapter as adapter
 from api.services import answer_log, item_cache
+from api.services import engine_adapter as adapter
 from api.services.answer_log import days_of
-from api.services.engine_adapter import GridPosterior, GrowthParameters, GrowthState, filter_abilities
+from api.services.engine_adapter import (
+    AbilityEstimate,
+    GridPosterior,
+    GrowthParameters,
+    GrowthState,
+    GrowthStateDict,
+    filter_abilities,
+)
+from api.services.rows import table_of
+from content.catalog import Level
 
 OVERALL = "overall"
+
+
+class AbilityPoint(TypedDict):
+    """One point of an ability curve (:func:`series`)."""
+
+    time: datetime
+    theta: float
+    se: float
+    #: The posterior mean growth rate at that point (logit/day).
+    growth: float
+    level: Level
+
+
+#: ``{learner id: {scope: [point, ...]}}``, oldest point first (:func:`series`).
+AbilitySeries = dict[int, dict[str, list[AbilityPoint]]]
 
 
 def growth_parameters(db: Session, language: str) -> GrowthParameters:
@@ -58,9 +81,14 @@ def _with_parameters(state: GrowthState, params: GrowthParameters) -> GrowthStat
     return replace(state, params=params)
 
 
-def estimate_now(row: LearnerAbility, now: datetime):
+def estimate_now(row: LearnerAbility, now: datetime) -> AbilityEstimate[float]:
     """The stored growth state carried forward to ``now`` (ability drifts and grows between answers)."""
-    return GrowthState.from_dict(row.posterior).predict(days_of(now)).estimate()
+    return GrowthState.from_dict(_stored_state(row)).predict(days_of(now)).estimate()
+
+
+def _stored_state(row: LearnerAbility) -> GrowthStateDict:
+    # The column holds GrowthState.to_dict() (older forms too: GrowthState.from_dict reads them).
+    return cast(GrowthStateDict, row.posterior)
 
 
 def starting_posterior(db: Session, learner_id: int, language: str, now: datetime) -> GridPosterior:
@@ -74,16 +102,18 @@ def starting_posterior(db: Session, learner_id: int, language: str, now: datetim
 
 # The learner's row, locked as answering locks it (api.services.sessions): FOR NO KEY UPDATE
 # leaves the foreign-key checks of other tables' inserts free.
-_USERS = User.__table__
+_USERS = table_of(User)
 _LOCK_LEARNER = (sa.select(_USERS.c.id).where(_USERS.c.id == sa.bindparam("learner_id"))
                  .with_for_update(key_share=True))
-_PENDING = (select(ResponseRow.id, ResponseRow.answered_at, ResponseRow.score, ResponseRow.max_score,
-                   ItemRow.a, ItemRow.b, ItemRow.c, ItemRow.skill)
-            .join(ItemRow, ItemRow.id == ResponseRow.item_id)
-            .where(ResponseRow.learner_id == sa.bindparam("learner_id"),
-                   ItemRow.language == sa.bindparam("language"),
-                   ResponseRow.id > sa.bindparam("through"))
-            .order_by(ResponseRow.id))
+# SQLAlchemy's select: SQLModel's is typed for at most four columns.
+_PENDING = (sa.select(col(ResponseRow.id), col(ResponseRow.answered_at), col(ResponseRow.score),
+                      col(ResponseRow.max_score), col(ItemRow.a), col(ItemRow.b), col(ItemRow.c),
+                      col(ItemRow.skill))
+            .join(ItemRow, col(ItemRow.id) == col(ResponseRow.item_id))
+            .where(col(ResponseRow.learner_id) == sa.bindparam("learner_id"),
+                   col(ItemRow.language) == sa.bindparam("language"),
+                   col(ResponseRow.id) > sa.bindparam("through"))
+            .order_by(col(ResponseRow.id)))
 
 
 def catch_up(db: Session, learner_id: int, language: str) -> dict[str, LearnerAbility]:
@@ -102,15 +132,15 @@ def catch_up(db: Session, learner_id: int, language: str) -> dict[str, LearnerAb
     """
     begin_write(db).execute(_LOCK_LEARNER, {"learner_id": learner_id})
     rows = {row.scope: row for row in db.exec(
-        select(LearnerAbility).where(LearnerAbility.learner_id == learner_id,
-                                     LearnerAbility.language == language))}
+        select(LearnerAbility).where(col(LearnerAbility.learner_id) == learner_id,
+                                     col(LearnerAbility.language) == language))}
     through = rows[OVERALL].through_response_id if OVERALL in rows else 0
-    pending = db.exec(_PENDING, params={"learner_id": learner_id, "language": language,
-                                             "through": through}).all()
+    pending = db.execute(_PENDING, {"learner_id": learner_id, "language": language,
+                                    "through": through}).all()
     if not pending:
         return rows
     params = growth_parameters(db, language)
-    states = {scope: _with_parameters(GrowthState.from_dict(row.posterior), params)
+    states = {scope: _with_parameters(GrowthState.from_dict(_stored_state(row)), params)
               for scope, row in rows.items()}
     last_answer: dict[str, datetime] = {}
     for answer in pending:
@@ -123,8 +153,9 @@ def catch_up(db: Session, learner_id: int, language: str) -> dict[str, LearnerAb
             last_answer[scope] = answered_at
     for scope, answered_at in last_answer.items():
         estimate = states[scope].estimate()
-        row = rows.get(scope) or LearnerAbility(learner_id=learner_id, language=language, scope=scope)
-        row.posterior = states[scope].to_dict()
+        row = rows.get(scope) or LearnerAbility(learner_id=learner_id, language=language, scope=scope,
+                                                theta=float(estimate.theta), se=float(estimate.se))
+        row.posterior = dict(states[scope].to_dict())
         row.theta, row.se = float(estimate.theta), float(estimate.se)
         row.updated_at, row.through_response_id = answered_at, pending[-1].id
         db.add(row)
@@ -134,7 +165,7 @@ def catch_up(db: Session, learner_id: int, language: str) -> dict[str, LearnerAb
 
 
 def series(db: Session, learner_ids: Sequence[int], language: str, per_skill: bool = True
-           ) -> dict[int, dict[str, list[dict[str, Any]]]]:
+           ) -> AbilitySeries:
     """Ability over time, ``{learner: {scope: [{time, theta, se, growth, level}, ...]}}``, oldest first.
 
     ``growth`` is the model's posterior mean growth rate (slope, logit/day) at that point.
@@ -146,7 +177,7 @@ def series(db: Session, learner_ids: Sequence[int], language: str, per_skill: bo
     curve, history and alert, so they always agree. ``per_skill=False``: overall only
     (each scope is one smoothing pass over its answers).
     """
-    out: dict[int, dict[str, list[dict[str, Any]]]] = defaultdict(lambda: defaultdict(list))
+    out: AbilitySeries = defaultdict(lambda: defaultdict(list))
     if not learner_ids:
         return out
     log = answer_log.answers(db, language, learner_ids)

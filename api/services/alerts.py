@@ -2,14 +2,15 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlmodel import Session
 
 from api.models import SchoolClass
+from api.schemas import Alert, AlertSettings, ClassAlerts
 from api.services import ability
 from api.services import engine_adapter as adapter
 from api.services.classes import learners_of
+from api.services.rows import id_of
 from api.settings import Settings
 
 #: Probability of being above a cut score, from the level probabilities, that counts as
@@ -18,25 +19,26 @@ BOUNDARY_PROBABILITY = (0.2, 0.8)
 
 
 def class_alerts(db: Session, school_class: SchoolClass, settings: Settings,
-                 now: datetime) -> dict[str, Any]:
+                 now: datetime) -> ClassAlerts:
     cuts = adapter.cuts_for(school_class.language)
     LEVELS = adapter.LEVELS
 
-    alerts = []
+    alerts: list[Alert] = []
     learners = learners_of(db, school_class)
-    by_learner = ability.series(db, [learner.id for learner in learners], school_class.language)
-    for learner in learners:
-        points = by_learner.get(learner.id, {}).get(ability.OVERALL, [])
-        base = {"learner_id": learner.id, "username": learner.username}
+    ids = [id_of(learner) for learner in learners]
+    by_learner = ability.series(db, ids, school_class.language)
+    for learner_id, learner in zip(ids, learners):
+        points = by_learner.get(learner_id, {}).get(ability.OVERALL, [])
+        username = learner.username
         if not points:
-            alerts.append({**base, "kind": "inactive", "days_inactive": None,
-                           "message": "has not answered any exercise yet"})
+            alerts.append(Alert(learner_id=learner_id, username=username, kind="inactive",
+                                days_inactive=None, message="has not answered any exercise yet"))
             continue
         last = points[-1]
         idle = now - last["time"]
         if idle >= timedelta(days=settings.alert_inactive_days):
-            alerts.append({**base, "kind": "inactive", "days_inactive": idle.days,
-                           "message": f"no answers for {idle.days} days"})
+            alerts.append(Alert(learner_id=learner_id, username=username, kind="inactive",
+                                days_inactive=idle.days, message=f"no answers for {idle.days} days"))
         window_start = now - timedelta(days=settings.alert_progress_days)
         before = [p for p in points if p["time"] <= window_start]
         if before:
@@ -48,10 +50,11 @@ def class_alerts(db: Session, school_class: SchoolClass, settings: Settings,
             gain = (slope * settings.alert_progress_days if slope is not None
                     else last["theta"] - start["theta"])
             if gain < last["se"]:
-                alerts.append({**base, "kind": "no_progress", "theta_gain": round(gain, 3),
-                               "se": round(last["se"], 3), "days": settings.alert_progress_days,
-                               "message": f"ability changed by {gain:+.2f} over the last "
-                                          f"{settings.alert_progress_days} days"})
+                alerts.append(Alert(learner_id=learner_id, username=username, kind="no_progress",
+                                    theta_gain=round(gain, 3), se=round(last["se"], 3),
+                                    days=settings.alert_progress_days,
+                                    message=f"ability changed by {gain:+.2f} over the last "
+                                            f"{settings.alert_progress_days} days"))
         nearest = min(range(len(cuts)), key=lambda i: abs(last["theta"] - cuts[i]))
         distance = last["theta"] - cuts[nearest]
         # About to cross (or just crossed): the level probabilities leave it open which side of
@@ -62,13 +65,13 @@ def class_alerts(db: Session, school_class: SchoolClass, settings: Settings,
         undecided = BOUNDARY_PROBABILITY[0] <= above <= BOUNDARY_PROBABILITY[1]
         if undecided or abs(distance) <= settings.alert_boundary_margin:
             lower, upper = LEVELS[nearest], LEVELS[nearest + 1]
-            alerts.append({**base, "kind": "near_boundary", "boundary": f"{lower}/{upper}",
-                           "theta": round(last["theta"], 3), "distance": round(distance, 3),
-                           "probability_above": round(above, 3),
-                           "message": (f"just below {upper}" if distance < 0
-                                       else f"just reached {upper}")})
-    return {"class_id": school_class.id, "generated_at": now.isoformat(),
-            "settings": {"inactive_days": settings.alert_inactive_days,
-                         "progress_days": settings.alert_progress_days,
-                         "boundary_margin": settings.alert_boundary_margin},
-            "alerts": alerts}
+            alerts.append(Alert(learner_id=learner_id, username=username, kind="near_boundary",
+                                boundary=f"{lower}/{upper}", theta=round(last["theta"], 3),
+                                distance=round(distance, 3), probability_above=round(above, 3),
+                                message=(f"just below {upper}" if distance < 0
+                                         else f"just reached {upper}")))
+    return ClassAlerts(class_id=id_of(school_class), generated_at=now,
+                       settings=AlertSettings(inactive_days=settings.alert_inactive_days,
+                                              progress_days=settings.alert_progress_days,
+                                              boundary_margin=settings.alert_boundary_margin),
+                       alerts=alerts)

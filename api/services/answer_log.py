@@ -13,11 +13,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import numpy as np
-from sqlmodel import Session as Db, select
+import sqlalchemy as sa
+from sqlmodel import Session as Db
+from sqlmodel import col
 
 from api.models import ItemRow, ResponseRow, utc
 from api.services.engine_adapter import SECONDS_PER_DAY
-
 
 
 def right(score: int, max_score: int) -> bool:
@@ -52,14 +53,16 @@ class AnswerArrays:
 
 def answers(db: Db, language: str, learner_ids: Sequence[int] | None = None) -> AnswerArrays:
     """Every stored answer in ``language`` (of ``learner_ids`` only, when given)."""
-    statement = (select(ResponseRow.learner_id, ResponseRow.answered_at, ResponseRow.score,
-                        ResponseRow.max_score, ItemRow.a, ItemRow.b, ItemRow.c, ItemRow.skill)
-                 .join(ItemRow, ItemRow.id == ResponseRow.item_id)
-                 .where(ItemRow.language == language)
-                 .order_by(ResponseRow.answered_at, ResponseRow.id))
+    # SQLAlchemy's select: SQLModel's is typed for at most four columns.
+    statement = (sa.select(col(ResponseRow.learner_id), col(ResponseRow.answered_at), col(ResponseRow.score),
+                           col(ResponseRow.max_score), col(ItemRow.a), col(ItemRow.b), col(ItemRow.c),
+                           col(ItemRow.skill))
+                 .join(ItemRow, col(ItemRow.id) == col(ResponseRow.item_id))
+                 .where(col(ItemRow.language) == language)
+                 .order_by(col(ResponseRow.answered_at), col(ResponseRow.id)))
     if learner_ids is not None:
-        statement = statement.where(ResponseRow.learner_id.in_(list(learner_ids)))
-    rows = db.exec(statement).all()
+        statement = statement.where(col(ResponseRow.learner_id).in_(list(learner_ids)))
+    rows = db.execute(statement).all()
     times = [utc(row.answered_at) for row in rows]
     return AnswerArrays(
         learner=np.array([row.learner_id for row in rows], dtype=int),

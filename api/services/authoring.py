@@ -3,21 +3,41 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from api.errors import Conflict, InvalidInput, NotFound
 from api.models import ItemRow, User, VocabularySetRow, utc
+from api.schemas import VocabularySetOut
 from api.services import items as item_store
+from api.services import rate_limits
+from api.services.rows import id_of
+from api.settings import Settings
+
+if TYPE_CHECKING:  # content's authoring modules are imported when first used
+    from content.authoring import Problem
+    from content.schema import Item, VocabularySet
 
 
-def _problem_dict(problem: Any) -> dict[str, Any]:
+class ProblemDict(TypedDict):
+    """One problem of a submitted set, as the 422 lists it."""
+
+    entry: int | None
+    field: str
+    message: str
+
+
+def _problem_dict(problem: Problem) -> ProblemDict:
     return {"entry": problem.entry, "field": problem.field, "message": problem.message}
 
 
-def submit(db: Session, author: User, data: dict[str, Any], now: datetime) -> dict[str, Any]:
+def submit(db: Session, author: User, data: dict[str, Any], settings: Settings,
+           now: datetime) -> VocabularySetOut:
     """Validate and generate; 422 listing every problem by entry and field."""
+    # Counted and committed first: a rejected upload costs the checks too.
+    rate_limits.hit(db, settings, "upload", id_of(author), now)
+    db.commit()
     from content.authoring import validate_vocabulary_set
     from content.generate import generate_items
 
@@ -31,7 +51,7 @@ def submit(db: Session, author: User, data: dict[str, Any], now: datetime) -> di
     in_bank = _bank_clashes(db, vocabulary_set, generated)
     if in_bank:
         raise InvalidInput(f"{len(in_bank)} problem(s) in the vocabulary set", problems=in_bank)
-    row = VocabularySetRow(id=uuid.uuid4().hex, author_id=author.id,
+    row = VocabularySetRow(id=uuid.uuid4().hex, author_id=id_of(author),
                            language=vocabulary_set.language, trade=getattr(vocabulary_set, "trade", None),
                            title=getattr(vocabulary_set, "title", None), status="draft", data=data,
                            items=[item_store.item_content(item) for item in generated], created_at=now)
@@ -41,14 +61,14 @@ def submit(db: Session, author: User, data: dict[str, Any], now: datetime) -> di
     return describe(row)
 
 
-def _bank_clashes(db: Session, vocabulary_set: Any, generated: list[Any]) -> list[dict[str, Any]]:
+def _bank_clashes(db: Session, vocabulary_set: VocabularySet, generated: list[Item]) -> list[ProblemDict]:
     """Entries whose exercises already exist in the content bank (publishing them would be a 409).
 
     Items of other authored sets do not count: publishing replaces those (a newer version).
     """
     ids = [item.id for item in generated]
-    taken = set(db.exec(select(ItemRow.id).where(ItemRow.id.in_(ids), ItemRow.origin != "authored")))
-    problems = []
+    taken = set(db.exec(select(ItemRow.id).where(col(ItemRow.id).in_(ids), col(ItemRow.origin) != "authored")))
+    problems: list[ProblemDict] = []
     for index, entry in enumerate(vocabulary_set.entries):
         clashing = sorted(item.id for item in generated if item.id in taken and item.lemma == entry.lemma)
         if clashing:
@@ -69,7 +89,7 @@ def set_for_author(db: Session, author: User, set_id: str) -> VocabularySetRow:
     return row
 
 
-def publish(db: Session, author: User, set_id: str, now: datetime) -> dict[str, Any]:
+def publish(db: Session, author: User, set_id: str, now: datetime) -> VocabularySetOut:
     """Make the items live (one transaction), as pretest items with their prior parameters."""
     from content.schema import Item
 
@@ -78,7 +98,7 @@ def publish(db: Session, author: User, set_id: str, now: datetime) -> dict[str, 
         return describe(row)
     generated = [Item.model_validate(content) for content in row.items]
     ids = [item.id for item in generated]
-    existing = {r.id: r for r in db.exec(select(ItemRow).where(ItemRow.id.in_(ids)))}
+    existing = {r.id: r for r in db.exec(select(ItemRow).where(col(ItemRow.id).in_(ids)))}
     clashes = sorted(i for i, r in existing.items()
                      if r.origin != "authored" or r.vocabulary_set_id == row.id)
     if clashes:
@@ -102,16 +122,17 @@ def publish(db: Session, author: User, set_id: str, now: datetime) -> dict[str, 
     return describe(row)
 
 
-def describe(row: VocabularySetRow) -> dict[str, Any]:
+def describe(row: VocabularySetRow) -> VocabularySetOut:
     from content.schema import Item
 
-    previews = []
-    for content in row.items:
+    previews: list[dict[str, Any]] = []
+    for stored in row.items:
+        content = item_store.stored_content(stored)
         item = Item.model_validate(content)
         # Authors see the whole item: they wrote the answers.
         previews.append({**item.public_view(), "answers": content.get("answers"),
                          "feedback": content.get("feedback"), "a": content.get("a"),
                          "b": content.get("b"), "status": content.get("status")})
-    return {"id": row.id, "status": row.status, "language": row.language, "trade": row.trade,
-            "title": row.title, "items": previews, "created_at": utc(row.created_at),
-            "published_at": utc(row.published_at)}
+    return VocabularySetOut(id=row.id, status=row.status, language=row.language, trade=row.trade,
+                            title=row.title, items=previews, created_at=utc(row.created_at),
+                            published_at=utc(row.published_at))

@@ -3,10 +3,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from api.errors import InvalidInput, NotFound
-from api.models import ClassLearner, SchoolClass, User
+from api.models import ClassLearner, SchoolClass, User, utc
+from api.schemas import ClassOut, LearnerOut
+from api.services.rows import id_of
 from api.services.users import LANGUAGES, create_user
 
 
@@ -14,7 +16,7 @@ def create_class(db: Session, teacher: User, name: str, language: str,
                  now: datetime) -> SchoolClass:
     if language not in LANGUAGES:
         raise InvalidInput(f"language: one of {', '.join(LANGUAGES)}", field="language")
-    school_class = SchoolClass(name=name, language=language, teacher_id=teacher.id, created_at=now)
+    school_class = SchoolClass(name=name, language=language, teacher_id=id_of(teacher), created_at=now)
     db.add(school_class)
     db.commit()
     db.refresh(school_class)
@@ -22,8 +24,8 @@ def create_class(db: Session, teacher: User, name: str, language: str,
 
 
 def classes_of(db: Session, teacher: User) -> list[SchoolClass]:
-    return list(db.exec(select(SchoolClass).where(SchoolClass.teacher_id == teacher.id)
-                             .order_by(SchoolClass.id)))
+    return list(db.exec(select(SchoolClass).where(col(SchoolClass.teacher_id) == teacher.id)
+                        .order_by(col(SchoolClass.id))))
 
 
 def class_for_teacher(db: Session, teacher: User, class_id: int) -> SchoolClass:
@@ -35,16 +37,26 @@ def class_for_teacher(db: Session, teacher: User, class_id: int) -> SchoolClass:
 
 
 def learners_of(db: Session, school_class: SchoolClass) -> list[User]:
-    statement = (select(User).join(ClassLearner, ClassLearner.learner_id == User.id)
-                 .where(ClassLearner.class_id == school_class.id).order_by(User.id))
+    statement = (select(User).join(ClassLearner, col(ClassLearner.learner_id) == col(User.id))
+                 .where(col(ClassLearner.class_id) == school_class.id).order_by(col(User.id)))
     return list(db.exec(statement))
+
+
+def describe(db: Session, school_class: SchoolClass) -> ClassOut:
+    return ClassOut(id=id_of(school_class), name=school_class.name, language=school_class.language,
+                    teacher_id=school_class.teacher_id, learner_count=len(learners_of(db, school_class)),
+                    created_at=utc(school_class.created_at))
+
+
+def describe_learner(learner: User) -> LearnerOut:
+    return LearnerOut(id=id_of(learner), username=learner.username)
 
 
 def add_learner(db: Session, school_class: SchoolClass, username: str, password: str,
                 now: datetime) -> User:
     """Create a learner account in the class (one transaction)."""
     learner = create_user(db, username, password, "learner", now, language=school_class.language)
-    db.add(ClassLearner(learner_id=learner.id, class_id=school_class.id))
+    db.add(ClassLearner(learner_id=id_of(learner), class_id=id_of(school_class)))
     db.commit()
     db.refresh(learner)
     return learner

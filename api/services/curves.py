@@ -3,15 +3,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlmodel import Session
 
 from api.models import SchoolClass
+from api.schemas import ClassCurves, ClassRef, CurvePoint, CurvesSummary, LearnerCurves
 from api.services import ability
 from api.services import engine_adapter as adapter
+from api.services.ability import AbilityPoint
 from api.services.classes import learners_of
-
+from api.services.rows import id_of
 
 
 @dataclass(frozen=True)
@@ -33,42 +34,49 @@ class ClassChart:
     lines: tuple[LearnerLine, ...]
 
 
-def class_curves(db: Session, school_class: SchoolClass, now: datetime) -> dict[str, Any]:
+def class_curves(db: Session, school_class: SchoolClass, now: datetime) -> ClassCurves:
     learners = learners_of(db, school_class)
-    by_learner = ability.series(db, [learner.id for learner in learners], school_class.language)
-    out_learners = []
+    ids = [id_of(learner) for learner in learners]
+    by_learner = ability.series(db, ids, school_class.language)
+    out_learners: list[LearnerCurves] = []
     current_levels: dict[str, int] = {level: 0 for level in _levels()}
-    thetas = []
-    for learner in learners:
-        series = by_learner.get(learner.id, {})
+    thetas: list[float] = []
+    for learner_id, learner in zip(ids, learners):
+        series = by_learner.get(learner_id, {})
         overall = series.get(ability.OVERALL, [])
         if overall:
             current_levels[overall[-1]["level"]] += 1
             thetas.append(overall[-1]["theta"])
-        out_learners.append({"id": learner.id, "username": learner.username, "overall": overall,
-                             "skills": {k: v for k, v in sorted(series.items())
-                                        if k != ability.OVERALL}})
-    summary = {"learners": len(learners), "assessed": len(thetas),
-               "mean_theta": sum(thetas) / len(thetas) if thetas else None,
-               "levels": current_levels, "generated_at": now}
-    return {"class": {"id": school_class.id, "name": school_class.name,
-                      "language": school_class.language},
-            "cuts": list(adapter.cuts_for(school_class.language)), "levels": list(_levels()),
-            "learners": out_learners, "summary": summary}
+        out_learners.append(LearnerCurves(id=learner_id, username=learner.username, overall=_points(overall),
+                                          skills={k: _points(v) for k, v in sorted(series.items())
+                                                  if k != ability.OVERALL}))
+    summary = CurvesSummary(learners=len(learners), assessed=len(thetas),
+                            mean_theta=sum(thetas) / len(thetas) if thetas else None,
+                            levels=current_levels, generated_at=now)
+    # Validated from a mapping: the field ``class_`` is set by its alias, "class".
+    return ClassCurves.model_validate(
+        {"class": ClassRef(id=id_of(school_class), name=school_class.name, language=school_class.language),
+         "cuts": list(adapter.cuts_for(school_class.language)), "levels": list(_levels()),
+         "learners": out_learners, "summary": summary})
 
 
-def _levels() -> tuple[str, ...]:
+def _points(points: list[AbilityPoint]) -> list[CurvePoint]:
+    return [CurvePoint(time=p["time"], theta=p["theta"], se=p["se"], growth=p["growth"], level=p["level"])
+            for p in points]
+
+
+def _levels() -> tuple[adapter.Level, ...]:
     return tuple(adapter.LEVELS)
 
 
 def class_chart(db: Session, school_class: SchoolClass) -> ClassChart:
     """The overall curves only (the per-skill ones are not drawn, so not computed)."""
     learners = learners_of(db, school_class)
-    by_learner = ability.series(db, [learner.id for learner in learners], school_class.language,
-                                per_skill=False)
+    ids = [id_of(learner) for learner in learners]
+    by_learner = ability.series(db, ids, school_class.language, per_skill=False)
     lines = []
-    for learner in learners:
-        points = by_learner.get(learner.id, {}).get(ability.OVERALL, [])
+    for learner_id, learner in zip(ids, learners):
+        points = by_learner.get(learner_id, {}).get(ability.OVERALL, [])
         # One point per day (the day's last estimate): answer-by-answer steps clutter a projector.
         daily = {point["time"].date(): point for point in points}
         if daily:

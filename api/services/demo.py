@@ -19,7 +19,9 @@ from sqlmodel import Session, func, select
 from api.models import LearningSession, User
 from api.services import classes, served_items, sessions
 from api.services.engine_adapter import probability
-from api.services.items import get_row, to_item
+from api.services.items import ItemContent, get_row, stored_content, to_item
+from api.services.rows import id_of
+from api.services.session_state import SessionState
 from api.settings import Settings
 
 DEMO_SEED = 20_261_122
@@ -69,7 +71,7 @@ def create_demo(db: Session, now: datetime, seed: int = DEMO_SEED,
                           language=DEMO_LANGUAGE)
     db.commit()
     school_class = classes.create_class(db, teacher, "Demo class (Bokmål)", DEMO_LANGUAGE, start)
-    demo = Demo(teacher=("demo-teacher", teacher_password), class_id=school_class.id, weeks=weeks)
+    demo = Demo(teacher=("demo-teacher", teacher_password), class_id=id_of(school_class), weeks=weeks)
     settings = Settings(drill_length=DEMO_DRILL_LENGTH)
     for number, (theta0, growth, idle_days) in enumerate(LEARNER_STORIES, start=1):
         username, password = f"demo-learner-{number}", secrets.token_urlsafe(PASSWORD_BYTES)
@@ -90,25 +92,29 @@ def _play(db: Session, learner: User, mode: str, true_theta: float, moment: date
           settings: Settings, rng: np.random.Generator) -> int:
     session_id = sessions.start_session(db, learner, DEMO_LANGUAGE, mode, "b1", None, settings,
                                         moment).id
+    learner_id = id_of(learner)
     answered = 0
     while True:
-        step = sessions.next_item(db, learner.id, session_id, settings, moment)
+        step = sessions.next_item(db, learner_id, session_id, settings, moment)
         if step.done:
             return answered
         # The simulated learner answers in the ids it was served, as a client does.
-        state = db.get(LearningSession, session_id).state
-        item = get_row(db, state["pending"])
+        row = db.get(LearningSession, session_id)
+        state = SessionState.from_dict(row.state, row.track) if row is not None else None
+        if step.item is None or state is None or state.pending is None:
+            raise RuntimeError(f"demo session {session_id} is not waiting for an answer")
+        item = get_row(db, state.pending)
         p_right = float(np.asarray(probability(true_theta, item.a, item.b, item.c)).squeeze())
-        answer = simulated_answer(item.content, right=bool(rng.random() < p_right), rng=rng)
-        answer = served_items.served_answer(to_item(item), state["key"], answer)
+        answer = simulated_answer(stored_content(item.content), right=bool(rng.random() < p_right), rng=rng)
+        answer = served_items.served_answer(to_item(item), state.key, answer)
         moment += timedelta(seconds=int(rng.integers(8, 40)))
-        sessions.record_response(db, learner.id, session_id, step.item["id"], answer,
+        sessions.record_response(db, learner_id, session_id, step.item["id"], answer,
                                  int(rng.integers(3000, 30000)), uuid.uuid4().hex, settings, moment)
         db.expire_all()
         answered += 1
 
 
-def simulated_answer(content: dict[str, Any], right: bool, rng: np.random.Generator) -> Any:
+def simulated_answer(content: ItemContent, right: bool, rng: np.random.Generator) -> Any:
     """A right or a wrong answer to an item, in the form the responses endpoint takes."""
     answers = content["answers"]
     options = [option["id"] for option in content.get("options") or ()]

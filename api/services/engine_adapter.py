@@ -12,26 +12,82 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TypedDict, cast
 
 import numpy as np
 
 from calibration import Calibrator
+from content.catalog import LEVELS as LEVEL_NAMES
+from content.catalog import Level
 from engine import cefr, selection, stopping
-from engine.estimation import GridPosterior, update
-from engine.growth import (SECONDS_PER_DAY, GrowthParameters, GrowthState, GrowthTrack, filter_abilities, fit_growth,
-                           log_marginal_likelihood)
+from engine.estimation import AbilityEstimate, GridPosterior, PosteriorDict, update
+from engine.growth import (
+    SECONDS_PER_DAY,
+    GrowthParameters,
+    GrowthParametersDict,
+    GrowthState,
+    GrowthStateDict,
+    GrowthTrack,
+    filter_abilities,
+    fit_growth,
+    log_marginal_likelihood,
+)
 from engine.models import probability
 
-__all__ = ["SECONDS_PER_DAY", "GridPosterior", "GrowthParameters", "GrowthState", "GrowthTrack", "LevelEstimate",
-           "LEVELS", "cuts_for", "estimate_of", "filter_abilities", "fit_items", "level_of", "MIN_SE",
-           "fit_growth", "log_marginal_likelihood", "normal_estimate", "placement_should_stop", "probability", "prior_posterior", "select_item",
-           "update_posterior"]
+__all__ = [
+    "LEVELS",
+    "MIN_SE",
+    "SECONDS_PER_DAY",
+    "AbilityEstimate",
+    "FittedItem",
+    "GridPosterior",
+    "GrowthParameters",
+    "GrowthParametersDict",
+    "GrowthState",
+    "GrowthStateDict",
+    "GrowthTrack",
+    "Level",
+    "LevelEstimate",
+    "LevelEstimateDict",
+    "PosteriorDict",
+    "cuts_for",
+    "estimate_of",
+    "filter_abilities",
+    "fit_growth",
+    "fit_items",
+    "level_of",
+    "log_marginal_likelihood",
+    "normal_estimate",
+    "placement_should_stop",
+    "prior_posterior",
+    "probability",
+    "select_item",
+    "update_posterior",
+]
 
-#: The CEFR levels the engine reports, lowest first.
-LEVELS: tuple[str, ...] = tuple(cefr.LEVELS)
 #: Smallest SD used when an estimate is turned back into a grid posterior or a normal.
 MIN_SE = 0.05
+
+
+def as_level(name: str) -> Level:
+    """A level name the engine returned, as the catalog's type (:mod:`content.catalog` checks
+    at import that its levels are the engine's)."""
+    if name not in LEVEL_NAMES:
+        raise ValueError(f"not a CEFR level: {name!r}")
+    return cast(Level, name)
+
+
+#: The CEFR levels the engine reports, lowest first.
+LEVELS: tuple[Level, ...] = tuple(as_level(name) for name in cefr.LEVELS)
+
+
+class LevelEstimateDict(TypedDict):
+    """:meth:`LevelEstimate.to_dict` (stored in answers' and sessions' results)."""
+
+    theta: float
+    se: float
+    level: Level
+    level_probabilities: dict[str, float]
 
 
 @dataclass(frozen=True)
@@ -41,10 +97,10 @@ class LevelEstimate:
 
     theta: float
     se: float
-    level: str
+    level: Level
     level_probabilities: dict[str, float]
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> LevelEstimateDict:
         return {"theta": self.theta, "se": self.se, "level": self.level,
                 "level_probabilities": dict(self.level_probabilities)}
 
@@ -54,8 +110,8 @@ def cuts_for(language: str, skill: str | None = None) -> tuple[float, ...]:
     return cefr.cuts_for(language, skill)
 
 
-def level_of(theta: float, language: str, skill: str | None = None) -> str:
-    return str(cefr.level_of(float(theta), cuts_for(language, skill)))
+def level_of(theta: float, language: str, skill: str | None = None) -> Level:
+    return as_level(str(cefr.level_of(float(theta), cuts_for(language, skill))))
 
 
 def prior_posterior(mean: float = 0.0, sd: float = 1.0) -> GridPosterior:
@@ -76,7 +132,7 @@ def estimate_of(posterior: GridPosterior, language: str, skill: str | None = Non
     estimate = posterior.estimate()
     probabilities = cefr.level_probabilities(posterior, cuts)
     return LevelEstimate(theta=float(estimate.theta), se=float(estimate.se),
-                         level=str(cefr.level_of(float(estimate.theta), cuts)),
+                         level=as_level(str(cefr.level_of(float(estimate.theta), cuts))),
                          level_probabilities={str(k): float(v) for k, v in probabilities.items()})
 
 
@@ -105,8 +161,17 @@ def placement_should_stop(posterior: GridPosterior, answered: int, *, min_items:
                                      max_items=max_items, se_target=se_target))
 
 
+class FittedItem(TypedDict):
+    """One item's fitted parameters (:func:`fit_items`)."""
+
+    a: float
+    b: float
+    c: float
+    se_b: float
+
+
 def fit_items(learners: np.ndarray, item_ids: np.ndarray, scores: np.ndarray,
-              anchors: Mapping[str, tuple[float, float, float]]) -> dict[str, dict[str, Any]]:
+              anchors: Mapping[str, tuple[float, float, float]]) -> dict[str, FittedItem]:
     """Item parameters (2PL) fitted on long-format responses, anchored items held fixed.
 
     Items answered by fewer than two learners are left out (the calibrator

@@ -10,22 +10,33 @@ them for that language's growth states and curves instead of the defaults.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TypedDict, cast
 
 import numpy as np
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from api.errors import InvalidInput
-from api.models import GrowthFit, ItemRow, ResponseRow, utc
+from api.models import GrowthFit, utc
 from api.services import answer_log
 from api.services.ability import growth_parameters
-from api.services.engine_adapter import GrowthParameters, fit_growth, log_marginal_likelihood
+from api.services.engine_adapter import GrowthParameters, GrowthParametersDict, fit_growth, log_marginal_likelihood
 
 #: Fewer learners than this say too little about a population: the fit is refused.
 MIN_LEARNERS = 3
 
 
-def fit_language(db: Session, language: str, now: datetime) -> dict[str, Any]:
+class FittedGrowth(TypedDict):
+    """A language's stored growth fit (a mapping: ``b1engine growth fit`` reads it by key)."""
+
+    language: str
+    params: GrowthParametersDict
+    learners: int
+    responses: int
+    log_likelihood: float
+    fitted_at: datetime
+
+
+def fit_language(db: Session, language: str, now: datetime) -> FittedGrowth:
     """Fit and store the growth parameters of ``language``; returns what was stored."""
     log = answer_log.answers(db, language)
     learner = log.learner
@@ -39,14 +50,16 @@ def fit_language(db: Session, language: str, now: datetime) -> dict[str, Any]:
     log_likelihood = log_marginal_likelihood(learner, days - days.min(), a, b, c, score, params)
     row = db.get(GrowthFit, language) or GrowthFit(language=language, params={}, learners=0,
                                                         responses=0, log_likelihood=0.0, fitted_at=now)
-    row.params, row.learners, row.responses = params.to_dict(), n_learners, len(log)
+    row.params, row.learners, row.responses = dict(params.to_dict()), n_learners, len(log)
     row.log_likelihood, row.fitted_at = float(log_likelihood), now
     db.add(row)
     db.commit()
     return describe(row)
 
 
-def describe(row: GrowthFit) -> dict[str, Any]:
-    return {"language": row.language, "params": dict(row.params), "learners": row.learners,
+def describe(row: GrowthFit) -> FittedGrowth:
+    # The column holds GrowthParameters.to_dict().
+    params = cast(GrowthParametersDict, dict(row.params))
+    return {"language": row.language, "params": params, "learners": row.learners,
             "responses": row.responses, "log_likelihood": row.log_likelihood,
             "fitted_at": utc(row.fitted_at)}

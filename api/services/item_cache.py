@@ -16,16 +16,22 @@ from __future__ import annotations
 
 import threading
 import weakref
+from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass
-from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
-from sqlalchemy import column, select as sa_select, table
-from sqlmodel import Session, select
+from sqlalchemy import Connection, Engine, column, table
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, col
 
 from api.errors import NotFound
 from api.models import ItemRow
+
+if TYPE_CHECKING:  # content.schema is imported when first used
+    from content.schema import Item
+
+T = TypeVar("T")
 
 _version_table = table("items_version", column("id"), column("version"))
 _VERSION = sa_select(_version_table.c.version).where(_version_table.c.id == 1)
@@ -46,6 +52,7 @@ class PoolRow:
     b: float
     c: float
     vocab_key: str | None
+    family: str | None = None
 
 
 class Pool:
@@ -59,23 +66,31 @@ class Pool:
         self.b = np.array([r.b for r in rows], dtype=float)
         self.c = np.array([r.c for r in rows], dtype=float)
         self.is_trade = np.array([r.track == "trade" for r in rows], dtype=bool)
+        self.family = [r.family for r in rows]
         for values in (self.a, self.b, self.c, self.is_trade):
             values.setflags(write=False)
 
     def __len__(self) -> int:
         return len(self.rows)
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[PoolRow]:
         return iter(self.rows)
 
     def __getitem__(self, index: int) -> PoolRow:
         return self.rows[index]
 
     def unserved(self, served: list[str]) -> np.ndarray:
-        """Mask of the items not in ``served``."""
+        """Mask of the items neither in ``served`` nor siblings of one in it: the same
+        ``family`` (a choice cloze gives away the typed one built from the same sentence)
+        or the same vocabulary entry (a gloss item shows the word a typed cloze asks for)."""
         available = np.ones(len(self.rows), dtype=bool)
         positions = [self.index[i] for i in served if i in self.index]
         available[positions] = False
+        families = {self.family[p] for p in positions} - {None}
+        words = {self.rows[p].vocab_key for p in positions} - {None}
+        if families or words:
+            available &= np.array([r.family not in families and r.vocab_key not in words
+                                   for r in self.rows], dtype=bool)
         return available
 
 
@@ -94,7 +109,7 @@ class CachedItem:
     b: float
     c: float
     vocab_key: str | None
-    item: Any
+    item: Item
 
 
 class _Entry:
@@ -102,11 +117,12 @@ class _Entry:
         self.version = version
         self.pools: dict[tuple[str, str, str | None], Pool] = {}
         self.items: dict[str, CachedItem] = {}
-        self.values: dict[Any, Any] = {}
+        #: :func:`cached` values, each of the type its ``load`` returns.
+        self.values: dict[Hashable, Any] = {}
 
 
 _lock = threading.Lock()
-_entries: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_entries: weakref.WeakKeyDictionary[Engine | Connection, _Entry] = weakref.WeakKeyDictionary()
 
 
 def _entry(db: Session) -> _Entry:
@@ -134,13 +150,14 @@ def use_version(db: Session, version: int) -> _Entry:
     return entry
 
 
-def cached(db: Session, key: Any, load: Callable[[], Any]) -> Any:
+def cached(db: Session, key: Hashable, load: Callable[[], T]) -> T:
     """``load()``'s value, computed once per cache version (``load`` reads tables whose
     changes bump ``items_version``, in ``session``). The value is shared: do not mutate it."""
     entry = _entry(db)
     if key not in entry.values:
         entry.values[key] = load()
-    return entry.values[key]
+    value: T = entry.values[key]
+    return value
 
 
 def pool(db: Session, language: str, track: str, trade: str | None) -> Pool:
@@ -150,11 +167,13 @@ def pool(db: Session, language: str, track: str, trade: str | None) -> Pool:
     found = entry.pools.get(key)
     if found is not None:
         return found
-    statement = (select(ItemRow.id, ItemRow.track, ItemRow.trade, ItemRow.skill, ItemRow.a,
-                        ItemRow.b, ItemRow.c, ItemRow.vocab_key)
-                 .where(ItemRow.language == language, ItemRow.live == True)  # noqa: E712
-                 .order_by(ItemRow.id))
-    rows = [PoolRow(*r) for r in db.exec(statement)]
+    # SQLAlchemy's select: SQLModel's is typed for at most four columns.
+    statement = (sa_select(col(ItemRow.id), col(ItemRow.track), col(ItemRow.trade), col(ItemRow.skill),
+                           col(ItemRow.a), col(ItemRow.b), col(ItemRow.c), col(ItemRow.vocab_key),
+                           col(ItemRow.family))
+                 .where(col(ItemRow.language) == language, col(ItemRow.live) == True)  # noqa: E712
+                 .order_by(col(ItemRow.id)))
+    rows = [PoolRow(*r) for r in db.execute(statement)]
     if track == "trade":
         rows = [r for r in rows if r.track == "b1" or (r.track == "trade" and r.trade == trade)]
     else:

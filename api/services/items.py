@@ -11,36 +11,80 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict, cast
 
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 
 from api.errors import NotFound
 from api.models import BankLoad, ItemRow
 
+if TYPE_CHECKING:  # content.schema is imported when first used
+    from content.schema import Item
 
-def item_content(item: Any) -> dict[str, Any]:
-    return item.model_dump(mode="json")
+
+class OptionContent(TypedDict):
+    id: str
+    text: str
 
 
-def content_hash(content: dict[str, Any]) -> str:
+class ItemContent(TypedDict, total=False):
+    """A content item as JSON (:func:`item_content`: ``items.content``, a vocabulary set's
+    ``items``). Read with ``get``: a row stored before a field existed lacks it."""
+
+    id: str
+    language: str
+    track: str
+    trade: str | None
+    theme: str | None
+    skill: str
+    type: str
+    cefr: str
+    instructions: str | None
+    prompt: str | None
+    passage: str | None
+    options: list[OptionContent]
+    #: Option ids, accepted texts, or accepted orders of token ids (lists).
+    answers: list[Any]
+    lemma: str | None
+    feedback: str | None
+    max_score: int
+    a: float
+    b: float
+    c: float
+    status: str
+    source: str | None
+    vocab_key: str | None
+    family: str | None
+
+
+def item_content(item: Item) -> ItemContent:
+    return cast(ItemContent, item.model_dump(mode="json"))
+
+
+def stored_content(content: Mapping[str, Any]) -> ItemContent:
+    """A stored JSON column's item content (written by :func:`item_content`)."""
+    return cast(ItemContent, content)
+
+
+def content_hash(content: Mapping[str, Any]) -> str:
     return hashlib.sha256(json.dumps(content, sort_keys=True, ensure_ascii=False)
                           .encode("utf-8")).hexdigest()
 
 
-def row_values(item: Any, origin: str, now: datetime, live: bool = True,
+def row_values(item: Item, origin: str, now: datetime, live: bool = True,
                vocabulary_set_id: str | None = None) -> dict[str, Any]:
+    """The ``items`` columns of a content item (keyword arguments of :class:`ItemRow`)."""
     content = item_content(item)
-    return dict(id=item.id, language=item.language, track=item.track, trade=item.trade,
-                theme=item.theme, skill=item.skill, type=item.type, cefr=item.cefr,
-                max_score=int(item.max_score), a=float(item.a), b=float(item.b), c=float(item.c),
-                status=item.status, origin=origin, live=live, vocabulary_set_id=vocabulary_set_id,
-                vocab_key=getattr(item, "vocab_key", None),
-                calibration_id=None, content=content, content_hash=content_hash(content),
-                updated_at=now)
+    return {"id": item.id, "language": item.language, "track": item.track, "trade": item.trade,
+            "theme": item.theme, "skill": item.skill, "type": item.type, "cefr": item.cefr,
+            "max_score": int(item.max_score), "a": float(item.a), "b": float(item.b), "c": float(item.c),
+            "status": item.status, "origin": origin, "live": live, "vocabulary_set_id": vocabulary_set_id,
+            "vocab_key": getattr(item, "vocab_key", None), "family": getattr(item, "family", None),
+            "calibration_id": None, "content": content, "content_hash": content_hash(content),
+            "updated_at": now}
 
 
 def _insert_ignoring_existing(db: Session, rows: Sequence[dict[str, Any]]) -> None:
@@ -51,15 +95,14 @@ def _insert_ignoring_existing(db: Session, rows: Sequence[dict[str, Any]]) -> No
     db.execute(insert(ItemRow).values(list(rows)).on_conflict_do_nothing(index_elements=["id"]))
 
 
-def load_bank_items(db: Session, items: Iterable[Any], now: datetime) -> dict[str, int]:
+def load_bank_items(db: Session, items: Iterable[Item], now: datetime) -> dict[str, int]:
     """Copy content items into the table; returns counts of what changed."""
-    items = list(items)
     values = [row_values(item, "bank", now) for item in items]
     bank_hash = content_hash({"items": sorted(v["content_hash"] for v in values)})
-    last = db.exec(select(BankLoad).order_by(BankLoad.loaded_at.desc())).first()
+    last = db.exec(select(BankLoad).order_by(col(BankLoad.loaded_at).desc())).first()
     if last is not None and last.content_hash == bank_hash:
         return {"inserted": 0, "updated": 0, "unchanged": len(values), "retired": 0}
-    existing = {row.id: row for row in db.exec(select(ItemRow).where(ItemRow.origin == "bank"))}
+    existing = {row.id: row for row in db.exec(select(ItemRow).where(col(ItemRow.origin) == "bank"))}
     in_bank = {v["id"] for v in values}
     retired = 0
     for row in existing.values():
@@ -70,14 +113,14 @@ def load_bank_items(db: Session, items: Iterable[Any], now: datetime) -> dict[st
     new = [v for v in values if v["id"] not in existing]
     updated = 0
     for v in values:
-        row = existing.get(v["id"])
-        if row is None or row.content_hash == v["content_hash"]:
+        old = existing.get(v["id"])
+        if old is None or old.content_hash == v["content_hash"]:
             continue
-        keep = {"a", "b", "c", "status", "calibration_id"} if row.calibration_id else set()
+        keep = {"a", "b", "c", "status", "calibration_id"} if old.calibration_id else set()
         for key, value in v.items():
             if key not in keep and key != "id":
-                setattr(row, key, value)
-        db.add(row)
+                setattr(old, key, value)
+        db.add(old)
         updated += 1
     batch = 500
     for start in range(0, len(new), batch):
@@ -97,7 +140,7 @@ def _insert_bank_load(db: Session, bank_hash: str, count: int, now: datetime) ->
                                                     set_={"loaded_at": now}))
 
 
-def to_item(row: ItemRow) -> Any:
+def to_item(row: ItemRow) -> Item:
     """The content item of a row, with the row's current parameters."""
     from content.schema import Item
 

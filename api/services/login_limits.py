@@ -3,31 +3,34 @@
 The counts live in ``login_failures`` (not in process memory), so every worker
 and every host behind a load balancer sees the same numbers. Keys are hashes
 (``user:<name>``, ``ip:<address>``): people type passwords into the username
-field, and that must not end up stored in clear. Concurrent attempts may slip a
-few past the limit (the check and the insert are not one atomic step); the
-limit bounds guessing, it is not an exact quota.
+field, and that must not end up stored in clear (HMACs with the server's secret,
+pruned when the window has passed). Every attempt is first counted by the atomic
+per-minute limits of :mod:`api.services.rate_limits` (per username and per
+address), committed before the password is checked, so parallel guesses cannot
+slip past those; the failure counts here add the longer window.
 """
 from __future__ import annotations
 
-import hashlib
 import math
 from datetime import datetime, timedelta
 
-from sqlmodel import Session, delete, func, select
+from sqlmodel import Session, col, delete, func, select
 
 from api.errors import TooManyRequests, Unauthorized
 from api.models import LoginFailure, User, utc
-from api.services import users
+from api.services import rate_limits, users
 from api.settings import Settings
 
 
-def _key(kind: str, value: str) -> str:
-    return hashlib.sha256(f"{kind}:{value}".encode("utf-8", "surrogatepass")).hexdigest()
+def _key(kind: str, value: str, settings: Settings) -> str:
+    # Salted with the server's secret: an unsalted hash of a username or an address is
+    # reversed by hashing the candidates.
+    return rate_limits.key(settings.signing_secret(), f"login-failure:{kind}", value)
 
 
 def _limits(username: str, client_ip: str, settings: Settings) -> list[tuple[str, int, str]]:
-    return [(_key("user", username), settings.login_max_failures_per_username, "this username"),
-            (_key("ip", client_ip), settings.login_max_failures_per_ip, "this address")]
+    return [(_key("user", username, settings), settings.login_max_failures_per_username, "this username"),
+            (_key("ip", client_ip, settings), settings.login_max_failures_per_ip, "this address")]
 
 
 def _check(db: Session, username: str, client_ip: str, settings: Settings,
@@ -36,8 +39,8 @@ def _check(db: Session, username: str, client_ip: str, settings: Settings,
     since = now - window
     for key, limit, what in _limits(username, client_ip, settings):
         count, oldest = db.exec(select(func.count(), func.min(LoginFailure.failed_at))
-                                     .where(LoginFailure.key == key,
-                                            LoginFailure.failed_at > since)).one()
+                                .where(col(LoginFailure.key) == key,
+                                       col(LoginFailure.failed_at) > since)).one()
         if count >= limit:
             wait = (utc(oldest) + window - now).total_seconds()
             raise TooManyRequests(f"too many failed logins for {what}; try again later",
@@ -49,7 +52,7 @@ def _record_failure(db: Session, username: str, client_ip: str, settings: Settin
     since = now - timedelta(minutes=settings.login_window_minutes)
     keys = [key for key, _, _ in _limits(username, client_ip, settings)]
     # Counters older than the window are useless: pruned here, so the table stays small.
-    db.exec(delete(LoginFailure).where(LoginFailure.failed_at <= since))
+    db.exec(delete(LoginFailure).where(col(LoginFailure.failed_at) <= since))
     db.add_all([LoginFailure(key=key, failed_at=now) for key in keys])
     db.commit()
 
@@ -61,6 +64,11 @@ def authenticate(db: Session, username: str, password: str, client_ip: str,
     A success clears the username's failures (not the address's: one learner
     logging in must not reset an attacker's count on a shared network).
     """
+    # Every attempt counts first, atomically, and is committed before the password is checked:
+    # parallel attempts see each other (the failure counts below could be raced past).
+    rate_limits.hit(db, settings, "login_address", client_ip, now)
+    rate_limits.hit(db, settings, "login_user", username.casefold(), now)
+    db.commit()
     _check(db, username, client_ip, settings, now)
     try:
         user = users.authenticate(db, username, password)
@@ -68,6 +76,6 @@ def authenticate(db: Session, username: str, password: str, client_ip: str,
         db.rollback()
         _record_failure(db, username, client_ip, settings, now)
         raise
-    db.exec(delete(LoginFailure).where(LoginFailure.key == _key("user", username)))
+    db.exec(delete(LoginFailure).where(col(LoginFailure.key) == _key("user", username, settings)))
     db.commit()
     return user

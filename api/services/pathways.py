@@ -10,12 +10,13 @@ first either way (:mod:`api.services.reviews`).
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from sqlmodel import Session
 
 from api.errors import InvalidInput, NotFound
 from api.models import ClassLearner, LearnerPathway, SchoolClass, User, utc
+from api.schemas import PathwayOut
+from api.services.rows import id_of
 
 #: Share of new drill items from the trade when the learner chose the trade track themselves.
 DEFAULT_TRADE_SHARE = 0.5
@@ -29,10 +30,11 @@ def set_pathway(db: Session, school_class: SchoolClass, learner_id: int, trade: 
         raise NotFound(f"learner {learner_id} not found in class {school_class.id}")
     if trade is None and trade_share > 0:
         raise InvalidInput("trade_share: must be 0 without a trade", field="trade_share")
+    teacher_id = id_of(teacher)
     row = db.get(LearnerPathway, learner_id)
     if row is None:
-        row = LearnerPathway(learner_id=learner_id, set_by=teacher.id, updated_at=now)
-    row.trade, row.trade_share, row.set_by, row.updated_at = trade, float(trade_share), teacher.id, now
+        row = LearnerPathway(learner_id=learner_id, set_by=teacher_id, updated_at=now)
+    row.trade, row.trade_share, row.set_by, row.updated_at = trade, float(trade_share), teacher_id, now
     db.add(row)
     db.commit()
     db.refresh(row)
@@ -43,9 +45,9 @@ def get_pathway(db: Session, learner_id: int) -> LearnerPathway | None:
     return db.get(LearnerPathway, learner_id)
 
 
-def describe(row: LearnerPathway) -> dict[str, Any]:
-    return {"learner_id": row.learner_id, "trade": row.trade, "trade_share": row.trade_share,
-            "set_by": row.set_by, "updated_at": utc(row.updated_at)}
+def describe(row: LearnerPathway) -> PathwayOut:
+    return PathwayOut(learner_id=row.learner_id, trade=row.trade, trade_share=row.trade_share,
+                      set_by=row.set_by, updated_at=utc(row.updated_at))
 
 
 def drill_plan(db: Session, learner_id: int, track: str, trade: str | None

@@ -16,11 +16,14 @@ from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import Session, SQLModel, delete, select
+from sqlalchemy import RowMapping
+from sqlmodel import Session, SQLModel, col, delete, select
 
 from api.errors import NotFound
-from api.models import (AnonymousResponse, ClassLearner, ItemRow, LearningSession, ResponseRow,
-                        SchoolClass, User, utc)
+from api.models import AnonymousResponse, ClassLearner, ItemRow, LearningSession, ResponseRow, SchoolClass, User, utc
+from api.schemas import ExportClass, LearnerExport
+from api.services.items import ItemContent, stored_content
+from api.services.rows import id_of
 
 #: Account fields in the export (never the password hash).
 USER_FIELDS = ("id", "username", "role", "language", "created_at")
@@ -34,9 +37,9 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _learner_columns() -> list[tuple[sa.Table, sa.Column]]:
+def _learner_columns() -> list[tuple[sa.Table, sa.Column[Any]]]:
     """(table, column) for every column that refers to ``users.id``, children before parents."""
-    out = []
+    out: list[tuple[sa.Table, sa.Column[Any]]] = []
     for table in reversed(SQLModel.metadata.sorted_tables):
         if table.name == "users":
             continue
@@ -62,7 +65,7 @@ INTERNAL_COLUMNS = {"sessions": {"state"},
 PLACEMENT_WITHHELD = ("score", "max_score", "correct")
 
 
-def export(db: Session, user: User, now: datetime) -> dict[str, Any]:
+def export(db: Session, user: User, now: datetime) -> LearnerExport:
     """Everything stored about ``user``, table by table, as JSON-ready values.
 
     Answers name what the learner saw and answered, in words (:func:`_answer_record`),
@@ -70,9 +73,9 @@ def export(db: Session, user: User, now: datetime) -> dict[str, Any]:
     """
     tables: dict[str, list[dict[str, Any]]] = {}
     modes = {row.id: row.mode for row in db.exec(
-        select(LearningSession).where(LearningSession.learner_id == user.id))}
+        select(LearningSession).where(col(LearningSession.learner_id) == user.id))}
     for table, column in _learner_columns():
-        rows = db.exec(sa.select(table).where(column == user.id)).mappings().all()
+        rows = db.execute(sa.select(table).where(column == user.id)).mappings().all()
         hidden = INTERNAL_COLUMNS.get(table.name, set())
         for row in rows:
             record = {key: _plain(value) for key, value in row.items() if key not in hidden}
@@ -85,20 +88,21 @@ def export(db: Session, user: User, now: datetime) -> dict[str, Any]:
     membership = db.get(ClassLearner, user.id)
     school_class = db.get(SchoolClass, membership.class_id) if membership else None
     teacher = db.get(User, school_class.teacher_id) if school_class else None
-    return {"exported_at": _plain(now),
-            "account": {field: _plain(getattr(user, field)) for field in USER_FIELDS},
-            "class": ({"id": school_class.id, "name": school_class.name,
-                       "language": school_class.language,
-                       "teacher": teacher.username if teacher else None}
-                      if school_class else None),
-            "tables": dict(sorted(tables.items()))}
+    # Validated from a mapping: the field ``class_`` is set by its alias, "class".
+    return LearnerExport.model_validate({
+        "exported_at": utc(now),
+        "account": {field: _plain(getattr(user, field)) for field in USER_FIELDS},
+        "class": (ExportClass(id=id_of(school_class), name=school_class.name, language=school_class.language,
+                              teacher=teacher.username if teacher else None)
+                  if school_class else None),
+        "tables": dict(sorted(tables.items()))})
 
 
-def _answer_record(db: Session, row: Any) -> dict[str, Any]:
+def _answer_record(db: Session, row: RowMapping) -> dict[str, Any]:
     """One answer in words: the exercise as shown (instructions, prompt, passage, options
     in alphabetical order) and the answer given."""
     item = db.get(ItemRow, row["item_id"])
-    content = item.content if item is not None else {}
+    content: ItemContent = stored_content(item.content) if item is not None else {}
     texts = {o["id"]: o["text"] for o in content.get("options") or ()}
     answer = row["answer"]
     if isinstance(answer, list):
@@ -117,7 +121,7 @@ def erase(db: Session, user: User) -> dict[str, int]:
     key = uuid.uuid4().hex
     answers = db.exec(select(ResponseRow.item_id, ResponseRow.score, ResponseRow.max_score,
                                   ResponseRow.answered_at)
-                           .where(ResponseRow.learner_id == user.id)).all()
+                           .where(col(ResponseRow.learner_id) == user.id)).all()
     db.add_all([AnonymousResponse(learner_key=key, item_id=item_id, score=score,
                                        max_score=max_score, answered_on=utc(answered_at).date())
                      for item_id, score, max_score, answered_at in answers])
@@ -129,4 +133,18 @@ def erase(db: Session, user: User) -> dict[str, int]:
     db.delete(user)
     counts["users"] = 1
     db.commit()
+    flush_deleted(db)
     return counts
+
+
+def flush_deleted(db: Session) -> None:
+    """Leave no copy of deleted rows in the database's files.
+
+    SQLite: deleted content is zeroed (``secure_delete``, set on every connection) and the
+    write-ahead log, which still holds the pages as they were, is checkpointed into the
+    database and truncated to zero bytes. PostgreSQL keeps dead rows until a vacuum: run
+    ``VACUUM`` after erasures (``docs/operations.md``).
+    """
+    if db.get_bind().dialect.name == "sqlite":
+        db.connection().exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        db.commit()

@@ -19,23 +19,30 @@ from __future__ import annotations
 import zlib
 from datetime import datetime
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Literal, cast
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from api.models import ReviewState, utc
+from api.schemas import ReviewOut
 
-STATE_NAMES = {1: "learning", 2: "review", 3: "relearning"}
+if TYPE_CHECKING:  # fsrs is imported when first used
+    from fsrs import Rating, Scheduler
+    from fsrs.card import CardDict
+
+#: A memory state's name, as stored in ``review_states.state`` and shown in :class:`ReviewOut`.
+StateName = Literal["learning", "review", "relearning"]
+STATE_NAMES: dict[int, StateName] = {1: "learning", 2: "review", 3: "relearning"}
 
 
 @lru_cache(maxsize=1)
-def scheduler():
+def scheduler() -> Scheduler:
     from fsrs import Scheduler
 
     return Scheduler(enable_fuzzing=False)
 
 
-def rating_for(score: int, max_score: int):
+def rating_for(score: int, max_score: int) -> Rating:
     """FSRS rating of an answer: wrong -> Again, partial -> Hard, full marks -> Good."""
     from fsrs import Rating
 
@@ -59,13 +66,14 @@ def record(db: Session, learner_id: int, language: str, vocab_key: str, score: i
     if stored is None:
         card = Card(card_id=zlib.crc32(f"{learner_id}:{vocab_key}".encode()), due=now)
     else:
-        card = Card.from_dict(stored.card)
+        # The column holds Card.to_dict().
+        card = Card.from_dict(cast("CardDict", stored.card))
     rating = rating_for(score, max_score)
     card, _ = scheduler().review_card(card, rating, review_datetime=now)
     if stored is None:
         stored = ReviewState(learner_id=learner_id, vocab_key=vocab_key, language=language,
                              card={}, due=card.due, state="", reviews=0, lapses=0, last_review=now)
-    stored.card = card.to_dict()
+    stored.card = dict(card.to_dict())
     stored.due = card.due
     stored.state = STATE_NAMES.get(int(card.state), str(card.state))
     stored.reviews += 1
@@ -78,24 +86,33 @@ def record(db: Session, learner_id: int, language: str, vocab_key: str, score: i
 def due_keys(db: Session, learner_id: int, language: str, now: datetime) -> list[str]:
     """The learner's vocabulary entries due for review at ``now``, most overdue first."""
     rows = db.exec(select(ReviewState.vocab_key)
-                        .where(ReviewState.learner_id == learner_id, ReviewState.language == language,
-                               ReviewState.due <= now)
-                        .order_by(ReviewState.due, ReviewState.vocab_key))
+                        .where(col(ReviewState.learner_id) == learner_id,
+                               col(ReviewState.language) == language, col(ReviewState.due) <= now)
+                        .order_by(col(ReviewState.due), col(ReviewState.vocab_key)))
     return list(rows)
 
 
-def schedule(db: Session, learner_id: int, language: str | None = None) -> list[dict[str, Any]]:
-    """The learner's review dates, soonest first: ``[{vocab_key, lemma, due, state, ...}]``."""
-    statement = select(ReviewState).where(ReviewState.learner_id == learner_id)
+def state_name(stored: str) -> StateName:
+    """A stored state's name (:data:`STATE_NAMES`)."""
+    for name in STATE_NAMES.values():
+        if name == stored:
+            return name
+    raise ValueError(f"unknown review state {stored!r}")
+
+
+def schedule(db: Session, learner_id: int, language: str | None = None) -> list[ReviewOut]:
+    """The learner's review dates, soonest first."""
+    statement = select(ReviewState).where(col(ReviewState.learner_id) == learner_id)
     if language is not None:
-        statement = statement.where(ReviewState.language == language)
-    rows = db.exec(statement.order_by(ReviewState.due, ReviewState.vocab_key))
-    return [{"vocab_key": r.vocab_key, "lemma": lemma_of(r.vocab_key), "due": utc(r.due),
-             "state": r.state, "reviews": r.reviews, "lapses": r.lapses,
-             "last_review": utc(r.last_review)} for r in rows]
+        statement = statement.where(col(ReviewState.language) == language)
+    rows = db.exec(statement.order_by(col(ReviewState.due), col(ReviewState.vocab_key)))
+    return [ReviewOut(vocab_key=r.vocab_key, lemma=lemma_of(r.vocab_key), due=utc(r.due),
+                      state=state_name(r.state), reviews=r.reviews, lapses=r.lapses,
+                      last_review=utc(r.last_review)) for r in rows]
 
 
 def scheduled_keys(db: Session, learner_id: int, language: str) -> list[str]:
     """Every vocabulary entry the learner has a memory state for (due or not)."""
     return list(db.exec(select(ReviewState.vocab_key)
-                             .where(ReviewState.learner_id == learner_id, ReviewState.language == language)))
+                        .where(col(ReviewState.learner_id) == learner_id,
+                               col(ReviewState.language) == language)))

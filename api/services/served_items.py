@@ -25,11 +25,14 @@ import hmac
 import math
 import secrets
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from api.errors import InvalidInput
+
+if TYPE_CHECKING:  # content.schema is imported when first used
+    from content.schema import Item
 
 #: Bytes of the per-session key (128 bits).
 KEY_BYTES = 16
@@ -90,7 +93,7 @@ def display_order(key: str, item_id: str, count: int) -> list[int]:
     return [int(i) for i in np.random.default_rng(seed).permutation(count)]
 
 
-def view(item: Any, key: str) -> dict[str, Any]:
+def view(item: Item, key: str) -> dict[str, Any]:
     """The item as the learner sees it: served ids, options in the drawn order, no key."""
     shown = item.public_view()
     shown["id"] = served_item_id(key, item.id)
@@ -110,7 +113,7 @@ def bank_item_id(key: str, candidates: Sequence[str], served_id: str) -> str | N
     return None
 
 
-def bank_answer(item: Any, key: str, answer: Any) -> Any:
+def bank_answer(item: Item, key: str, answer: Any) -> Any:
     """The answer in bank ids (option id, list of token ids) or the typed text as it is.
 
     An id the item was not served with is the client's mistake: 422, never a score.
@@ -128,7 +131,7 @@ def bank_answer(item: Any, key: str, answer: Any) -> Any:
     return mapped[0] if item.type in CHOICE_TYPES else mapped
 
 
-def served_answer(item: Any, key: str, answer: Any) -> Any:
+def served_answer(item: Item, key: str, answer: Any) -> Any:
     """An answer in bank ids as the learner's client would send it (the inverse of
     :func:`bank_answer`): for the demo's simulated learners, which play through the service."""
     if item.type not in CHOICE_TYPES and item.type != ORDER_TYPE:

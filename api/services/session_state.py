@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from enum import StrEnum
-from typing import Any, TypedDict
+from typing import Any, NotRequired, Required, TypedDict
+
+from api.services.engine_adapter import Level, LevelEstimateDict, PosteriorDict
 
 
 class Mode(StrEnum):
@@ -33,7 +35,7 @@ LEGACY_TRADE_SHARE = 0.5
 class SessionStateDict(TypedDict, total=False):
     """The JSON form in ``sessions.state``."""
 
-    posterior: dict[str, Any]      # engine.estimation.GridPosterior.to_dict()
+    posterior: PosteriorDict       # engine.estimation.GridPosterior.to_dict()
     served: list[str]              # bank ids, in the order served
     pending: str | None            # the bank id waiting for an answer
     answered: int
@@ -45,11 +47,35 @@ class SessionStateDict(TypedDict, total=False):
     new_trade: int                 # drills: of which from the trade
 
 
+class SessionResultDict(LevelEstimateDict):
+    """The JSON form in ``sessions.result``: a finished session's final estimate
+    (theta, se, level, level_probabilities) and its answers."""
+
+    items_answered: int
+    mode: str
+    correct: NotRequired[int]      # drills: answers with full marks
+
+
+class AnswerResultDict(TypedDict, total=False):
+    """The JSON form in ``responses.result``: what an answer's reply said (a retry repeats it).
+    A placement test's says only ``items_answered``."""
+
+    items_answered: Required[int]
+    score: int
+    max_score: int
+    correct: bool
+    feedback: str | None
+    theta: float
+    se: float
+    level: Level
+    level_probabilities: dict[str, float]
+
+
 @dataclass(frozen=True)
 class SessionState:
     """The engine's posterior, the items served, and the drill's counters."""
 
-    posterior: dict[str, Any]
+    posterior: PosteriorDict
     key: str
     seed: int
     served: tuple[str, ...] = ()
@@ -71,7 +97,7 @@ class SessionState:
         """Any stored form. Drill counters came later (0 before); the trade share later still
         (a trade session without one had :data:`LEGACY_TRADE_SHARE`); ``key`` and ``seed``
         are in every state since migration 0007."""
-        return cls(posterior=dict(data["posterior"]), key=str(data["key"]), seed=int(data["seed"]),
+        return cls(posterior=data["posterior"].copy(), key=str(data["key"]), seed=int(data["seed"]),
                    served=tuple(data.get("served") or ()), pending=data.get("pending"),
                    answered=int(data.get("answered", 0)),
                    trade_share=float(data.get("trade_share",
@@ -83,6 +109,6 @@ class SessionState:
         """The state once ``item_id`` is served and waits for its answer."""
         return replace(self, served=(*self.served, item_id), pending=item_id)
 
-    def answered_with(self, posterior: dict[str, Any]) -> SessionState:
+    def answered_with(self, posterior: PosteriorDict) -> SessionState:
         """The state once the pending item is answered, with the updated posterior."""
         return replace(self, posterior=posterior, pending=None, answered=self.answered + 1)

@@ -13,16 +13,18 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import Connection, Row
-from sqlmodel import Session as Db, select
+from sqlmodel import Session as Db
+from sqlmodel import col, select
 
 from api.db import begin_write
 from api.models import LearningSession, ResponseRow, User
 from api.services import item_cache, reviews
+from api.services.rows import table_of
 from api.services.session_policy import DrillDesign, LearnerFacts
 from api.services.session_state import Mode
 
-_SESSIONS = LearningSession.__table__
-_USERS = User.__table__
+_SESSIONS = table_of(LearningSession)
+_USERS = table_of(User)
 # Locks the learner's row (FOR NO KEY UPDATE: other tables' foreign-key checks stay free):
 # all the requests that write a learner's answers and states queue there, whatever the
 # session (see ability.catch_up). The item cache's version comes with the row (one round
@@ -34,7 +36,7 @@ _LOCK = (sa.select(_SESSIONS, item_cache.VERSION_COLUMN.label("cache_version"),
          .with_for_update(of=_USERS, key_share=True))
 #: SET the columns named in the parameters (besides ``session_id_``).
 _SAVE = _SESSIONS.update().where(_SESSIONS.c.id == sa.bindparam("session_id_"))
-_RECORD = ResponseRow.__table__.insert()
+_RECORD = table_of(ResponseRow).insert()
 
 
 def lock(db: Db, session_id: str) -> tuple[Row | None, Connection]:
@@ -60,20 +62,20 @@ def record_answer(connection: Connection, values: dict[str, Any]) -> None:
 
 
 def answer_by_client_id(db: Db, session_id: str, client_response_id: str) -> ResponseRow | None:
-    return db.exec(select(ResponseRow).where(ResponseRow.session_id == session_id,
-                                             ResponseRow.client_response_id == client_response_id)
+    return db.exec(select(ResponseRow).where(col(ResponseRow.session_id) == session_id,
+                                             col(ResponseRow.client_response_id) == client_response_id)
                    ).first()
 
 
 def drill_right_answers(db: Db, session_id: str) -> int:
-    return sum(db.exec(select(ResponseRow.correct).where(ResponseRow.session_id == session_id)))
+    return sum(db.exec(select(ResponseRow.correct).where(col(ResponseRow.session_id) == session_id)))
 
 
 def learner_facts(db: Db, mode: Mode, learner_id: int, language: str, reviews_open: bool,
                   now: datetime) -> LearnerFacts:
     """What the session rules need to know of the learner (see :class:`LearnerFacts`); the
     review keys only for a drill, the due ones only while reviews are open."""
-    met = frozenset(db.exec(select(ResponseRow.item_id).where(ResponseRow.learner_id == learner_id)))
+    met = frozenset(db.exec(select(ResponseRow.item_id).where(col(ResponseRow.learner_id) == learner_id)))
     if mode != Mode.DRILL:
         return LearnerFacts(met=met)
     due = tuple(reviews.due_keys(db, learner_id, language, now)) if reviews_open else ()
@@ -86,13 +88,13 @@ def reviews_open(state_reviews: int, drill: DrillDesign) -> bool:
 
 
 def sessions_of(db: Db, learner_id: int) -> list[LearningSession]:
-    return list(db.exec(select(LearningSession).where(LearningSession.learner_id == learner_id)
-                        .order_by(LearningSession.created_at)))
+    return list(db.exec(select(LearningSession).where(col(LearningSession.learner_id) == learner_id)
+                        .order_by(col(LearningSession.created_at))))
 
 
 def latest_placement(db: Db, learner_id: int, language: str) -> LearningSession | None:
     return db.exec(select(LearningSession)
-                   .where(LearningSession.learner_id == learner_id,
-                          LearningSession.language == language,
-                          LearningSession.mode == Mode.PLACEMENT.value)
-                   .order_by(LearningSession.created_at.desc())).first()
+                   .where(col(LearningSession.learner_id) == learner_id,
+                          col(LearningSession.language) == language,
+                          col(LearningSession.mode) == Mode.PLACEMENT.value)
+                   .order_by(col(LearningSession.created_at).desc())).first()

@@ -16,20 +16,21 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Connection, Row
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session as Db
 
 from api.errors import Conflict, InvalidInput, NotFound
-from api.models import LearningSession, User, utc
+from api.models import LearningSession, ResponseRow, User, utc
 from api.schemas import SessionOut
-from api.services import ability, item_cache, pathways, reviews, served_items
+from api.services import ability, item_cache, pathways, rate_limits, reviews, served_items
 from api.services import engine_adapter as adapter
 from api.services import session_policy as policy
 from api.services import session_store as store
-from api.services.session_state import Mode, SessionState, Status
+from api.services.rows import id_of
+from api.services.session_state import AnswerResultDict, Mode, SessionResultDict, SessionState, Status
 from api.settings import Settings
 from content.checking import AnswerCheck, check_answer
 
@@ -43,14 +44,14 @@ class NextStep:
 
     done: bool
     item: dict[str, Any] | None = None
-    result: dict[str, Any] | None = None
+    result: SessionResultDict | None = None
 
 
 @dataclass(frozen=True)
 class AnswerReply:
     """An answer's stored result (what a retry repeats) with the session's next step."""
 
-    result: dict[str, Any]
+    result: AnswerResultDict
     next: NextStep
 
     @property
@@ -74,22 +75,23 @@ def start_session(db: Db, learner: User, language: str, mode: str, track: str, t
                   settings: Settings, now: datetime) -> SessionOut:
     """A new placement test or drill, committed; its view (made before the commit, which would
     expire the row and cost a read to describe it after)."""
+    rate_limits.hit(db, settings, "session", id_of(learner), now)
     trade_share = 0.0
     if mode == Mode.PLACEMENT:
         _check_placement_allowed(db, learner, language, settings, now)
     else:
         # The teacher's pathway for this learner, when set, decides the drill's track and blend.
-        track, trade, trade_share = pathways.drill_plan(db, learner.id, track, trade)
+        track, trade, trade_share = pathways.drill_plan(db, id_of(learner), track, trade)
     if not item_cache.pool(db, language, track, trade):
         raise NotFound(f"no exercises for language '{language}', track '{track}'"
                        + (f", trade '{trade}'" if trade else ""))
-    posterior = (ability.starting_posterior(db, learner.id, language, now) if mode == Mode.DRILL
+    posterior = (ability.starting_posterior(db, id_of(learner), language, now) if mode == Mode.DRILL
                  else adapter.prior_posterior())
     # The key and the seed are random and stay on the server: nothing the learner knows
     # (the session id, the items' ids) predicts the ids and order served or the items drawn.
     state = SessionState(posterior=posterior.to_dict(), key=served_items.new_key(),
                          seed=secrets.randbits(SEED_BITS), trade_share=trade_share)
-    row = LearningSession(id=uuid.uuid4().hex, learner_id=learner.id, language=language, mode=mode,
+    row = LearningSession(id=uuid.uuid4().hex, learner_id=id_of(learner), language=language, mode=mode,
                           track=track, trade=trade, state=dict(state.to_dict()), created_at=now,
                           updated_at=now)
     db.add(row)
@@ -107,7 +109,7 @@ def _check_placement_allowed(db: Db, learner: User, language: str, settings: Set
     Unlimited retakes over a bank of a few hundred items would let a learner meet the same
     items again and again; a test started and left counts too (it can be continued).
     """
-    last = store.latest_placement(db, learner.id, language)
+    last = store.latest_placement(db, id_of(learner), language)
     if last is None:
         return
     available = utc(last.created_at) + timedelta(days=settings.placement_retake_days)
@@ -195,10 +197,10 @@ def _advance(db: Db, connection: Connection, row: Row, state: SessionState, sett
     return NextStep(done=False, item=served_items.view(item_cache.item(db, step.item.id).item, step.state.key))
 
 
-def _result(db: Db, row: Row, state: SessionState, posterior: adapter.GridPosterior) -> dict[str, Any]:
+def _result(db: Db, row: Row, state: SessionState, posterior: adapter.GridPosterior) -> SessionResultDict:
     """A finished session's result: the final estimate, the answers, for a drill the right ones."""
-    result = adapter.estimate_of(posterior, row.language).to_dict()
-    result.update(items_answered=state.answered, mode=row.mode)
+    result: SessionResultDict = {**adapter.estimate_of(posterior, row.language).to_dict(),
+                                 "items_answered": state.answered, "mode": row.mode}
     if row.mode == Mode.DRILL:
         result["correct"] = store.drill_right_answers(db, row.id)
     return result
@@ -224,10 +226,13 @@ def record_response(db: Db, learner_id: int, session_id: str, item_id: str, answ
         # stored yet; a reused client_response_id then fails the unique constraint below.
         previous = store.answer_by_client_id(db, row.id, client_response_id)
         if previous is not None:
-            return _replay(db, previous.result, learner_id, session_id, settings, now, created_before)
+            return _replay(db, _stored_result(previous), learner_id, session_id, settings, now,
+                           created_before)
         raise (Conflict(f"item '{item_id}' was not served in this session", item_id=item_id)
                if bank_id is None else
                Conflict(f"item '{item_id}' was already answered in this session", item_id=item_id))
+    # A new answer (a retry returned above, uncounted): counted against the learner's rate.
+    rate_limits.hit(db, settings, "answer", learner_id, now)
     cached = item_cache.item(db, bank_id)
     # In bank ids from here on (served ids mean nothing outside the session): scored and stored.
     answer = served_items.bank_answer(cached.item, state.key, _answer_shape(cached.type, answer))
@@ -238,18 +243,19 @@ def record_response(db: Db, learner_id: int, session_id: str, item_id: str, answ
     estimate = adapter.estimate_of(posterior, row.language)
     result = _answer_result(Mode(row.mode), checked, estimate, state.answered)
     try:
-        store.record_answer(connection, dict(
-            session_id=row.id, learner_id=row.learner_id, item_id=bank_id,
-            client_response_id=client_response_id, answer=answer,
-            score=int(checked.score), max_score=int(checked.max_score), correct=bool(checked.correct),
-            response_ms=response_ms, answered_at=now, theta=estimate.theta, se=estimate.se,
-            level=estimate.level, result=result))
+        store.record_answer(connection, {
+            "session_id": row.id, "learner_id": row.learner_id, "item_id": bank_id,
+            "client_response_id": client_response_id, "answer": answer,
+            "score": int(checked.score), "max_score": int(checked.max_score), "correct": bool(checked.correct),
+            "response_ms": response_ms, "answered_at": now, "theta": estimate.theta, "se": estimate.se,
+            "level": estimate.level, "result": result})
     except IntegrityError:
         # A concurrent request stored this answer first: return what it recorded.
         db.rollback()
         previous = store.answer_by_client_id(db, row.id, client_response_id)
         if previous is not None:
-            return _replay(db, previous.result, learner_id, session_id, settings, now, created_before)
+            return _replay(db, _stored_result(previous), learner_id, session_id, settings, now,
+                           created_before)
         raise Conflict(f"item '{item_id}' was already answered in this session",
                        item_id=item_id) from None
     if cached.vocab_key and row.mode == Mode.DRILL:
@@ -263,7 +269,12 @@ def record_response(db: Db, learner_id: int, session_id: str, item_id: str, answ
     return AnswerReply(result=result, next=step)
 
 
-def _replay(db: Db, result: dict[str, Any], learner_id: int, session_id: str, settings: Settings,
+def _stored_result(answer: ResponseRow) -> AnswerResultDict:
+    # The column holds what _answer_result returned.
+    return cast(AnswerResultDict, answer.result)
+
+
+def _replay(db: Db, result: AnswerResultDict, learner_id: int, session_id: str, settings: Settings,
             now: datetime, created_before: datetime | None) -> AnswerReply:
     """A retried answer: its first result, with the session's next step as it is now."""
     return AnswerReply(result=result, next=next_item(db, learner_id, session_id, settings, now,
@@ -281,7 +292,7 @@ def _answer_shape(item_type: str, answer: Any) -> Any:
 
 
 def _answer_result(mode: Mode, checked: AnswerCheck, estimate: adapter.LevelEstimate,
-                   answered: int) -> dict[str, Any]:
+                   answered: int) -> AnswerResultDict:
     """What an answer's reply says (and a retry repeats). A drill teaches: score, feedback
     and the new estimate. A placement test says nothing per answer, not even the
     estimate (its rise or fall would tell right from wrong): the level comes at the end."""

@@ -5,11 +5,13 @@ import re
 from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from api.errors import Conflict, InvalidInput, NotFound, Unauthorized
 from api.models import ROLES, User
+from api.schemas import UserOut
 from api.security import dummy_hash, hash_password, verify_password
+from api.services.rows import id_of
 from content.catalog import LANGUAGES
 
 USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9._@-]{3,64}$")
@@ -44,13 +46,18 @@ def create_user(db: Session, username: str, password: str, role: str, now: datet
 
 
 def authenticate(db: Session, username: str, password: str) -> User:
-    user = db.exec(select(User).where(User.username == username)).first()
+    user = db.exec(select(User).where(col(User.username) == username)).first()
     if user is None:
         verify_password(password, dummy_hash())
         raise Unauthorized("wrong username or password")
     if not verify_password(password, user.password_hash):
         raise Unauthorized("wrong username or password")
     return user
+
+
+def describe(user: User) -> UserOut:
+    """An account as the API shows it (never the password hash)."""
+    return UserOut(id=id_of(user), username=user.username, role=user.role, language=user.language)
 
 
 def get_user(db: Session, user_id: int) -> User:

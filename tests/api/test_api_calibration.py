@@ -94,3 +94,23 @@ def test_calibration_with_no_responses_finishes_and_changes_nothing(client, peop
     db.expire_all()
     assert {row.id: (row.a, row.b) for row in db.exec(select(ItemRow))} == before
     assert db.get(CalibrationRun, run["id"]).finished_at is not None
+
+
+def test_calibration_counts_one_answer_per_learner_and_item_the_first(client, people, db):
+    from datetime import timedelta
+
+    from api.services.calibrations import calibration_responses
+
+    learner = people["learner"]["id"]
+    for number, (score, hours) in enumerate(((0, 0), (1, 24), (1, 48))):  # a test, then retakes
+        session_id = f"retake-{number}"
+        db.add(LearningSession(id=session_id, learner_id=learner, language="nb", mode="placement",
+                               track="b1", state={}, created_at=START, updated_at=START))
+        db.flush()
+        db.add(ResponseRow(session_id=session_id, learner_id=learner, item_id="nb-test-b1-010",
+                           client_response_id=f"c{number}", answer=None, score=score, max_score=1,
+                           correct=bool(score), answered_at=START + timedelta(hours=hours), theta=0.0,
+                           se=1.0, level="A2", result={}))
+    db.commit()
+    rows = [r for r in calibration_responses(db, "nb") if r[1] == "nb-test-b1-010"]
+    assert rows == [(f"u{learner}", "nb-test-b1-010", 0, 1)]

@@ -19,7 +19,7 @@ def test_db_upgrade_creates_every_table(tmp_path, monkeypatch, capsys):
     assert set(inspect(engine).get_table_names()) == {
         "alembic_version", "users", "classes", "class_learners", "items", "sessions", "responses",
         "learner_abilities", "vocabulary_sets", "calibrations", "bank_loads",
-        "growth_fits", "review_states", "learner_pathways", "login_failures", "anonymous_responses",
+        "growth_fits", "review_states", "learner_pathways", "login_failures", "rate_counts", "anonymous_responses",
         "items_version"}
     with engine.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"

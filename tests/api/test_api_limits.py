@@ -135,3 +135,105 @@ def test_lone_surrogates_and_control_characters_are_422_and_the_export_still_wor
                         headers=people["teacher"]["headers"])
     assert named.status_code == 422
     assert client.get(f"/v1/learners/{people['learner']['id']}/export", headers=headers).status_code == 200
+
+
+def _answer_next(client, headers, session_id, client_id=None):
+    item = client.get(f"/v1/sessions/{session_id}/next", headers=headers).json()["item"]
+    answer = [o["id"] for o in item["options"]] if item["type"] == "word_order" else (
+        item["options"][0]["id"] if item["options"] else "svar")
+    return client.post(f"/v1/sessions/{session_id}/responses", headers=headers,
+                       json={"item_id": item["id"], "answer": answer,
+                             "client_response_id": client_id or uuid.uuid4().hex}), item, answer
+
+
+def test_an_answer_flood_is_429_with_retry_after_and_a_retry_is_not_counted(make_client, clock):
+    from api_helpers import create_user, login
+
+    client = make_client(rate_answers_per_minute=3, drill_length=50)
+    create_user(client, "ada", "learner")
+    headers = login(client, "ada")
+    session_id = client.post("/v1/sessions", json={"language": "nb", "mode": "drill"},
+                             headers=headers).json()["id"]
+    first, item, answer = _answer_next(client, headers, session_id, "c-1")
+    assert first.status_code == 200
+    for _ in range(3):  # the same answer sent again: its first result, not a new answer
+        again = client.post(f"/v1/sessions/{session_id}/responses", headers=headers,
+                            json={"item_id": item["id"], "answer": answer, "client_response_id": "c-1"})
+        assert again.status_code == 200
+    assert _answer_next(client, headers, session_id)[0].status_code == 200
+    assert _answer_next(client, headers, session_id)[0].status_code == 200
+    flooded = _answer_next(client, headers, session_id)[0]
+    assert flooded.status_code == 429 and 1 <= int(flooded.headers["retry-after"]) <= 60
+    assert "3 a minute" in flooded.json()["detail"]
+    clock.advance(seconds=61)
+    assert _answer_next(client, headers, session_id)[0].status_code == 200
+
+
+def test_login_attempts_per_username_are_limited_atomically_and_counters_name_no_one(make_client):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from sqlmodel import Session, select as sql_select
+
+    from api.models import LoginFailure, RateCount
+    from api_helpers import create_user
+
+    client = make_client(rate_logins_per_minute_per_username=5)
+    create_user(client, "ada", "learner")
+
+    def attempt(_):
+        return client.post("/v1/auth/token", data={"username": "ada", "password": "wrong-guess"}).status_code
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        statuses = list(pool.map(attempt, range(12)))
+    # Exactly five attempts reach the password check, however they race.
+    assert statuses.count(401) == 5 and statuses.count(429) == 7
+    with Session(client.app.state.db_engine) as db:
+        keys = [row.key for row in db.exec(sql_select(RateCount))] + \
+               [row.key for row in db.exec(sql_select(LoginFailure))]
+    import hashlib
+
+    plain = {hashlib.sha256(f"{kind}:{value}".encode()).hexdigest()
+             for kind, value in (("user", "ada"), ("ip", "testclient"))}
+    assert keys and not set(keys) & plain and all("ada" not in key for key in keys)
+
+
+def test_a_school_of_25_behind_one_address_all_log_in(make_client):
+    from api_helpers import create_user
+
+    client = make_client()
+    for number in range(25):
+        create_user(client, f"learner{number:02d}", "learner")
+    statuses = []
+    for number in range(25):
+        if number < 3:  # three mistype twice first
+            for _ in range(2):
+                statuses.append(client.post("/v1/auth/token", data={"username": f"learner{number:02d}",
+                                                                    "password": "typo-typo"}).status_code)
+        statuses.append(client.post("/v1/auth/token", data={"username": f"learner{number:02d}",
+                                                             "password": PASSWORD}).status_code)
+    assert statuses.count(401) == 6 and statuses.count(200) == 25
+
+
+def test_healthz_fails_with_the_reason_when_the_database_refuses_writes(client, database_url, caplog):
+    if not database_url.startswith("sqlite"):
+        import pytest
+
+        pytest.skip("PRAGMA query_only is SQLite's; PostgreSQL's read-only case is alike")
+    from sqlalchemy import event
+
+    assert client.get("/healthz").status_code == 200
+    db_engine = client.app.state.db_engine
+
+    def read_only(connection, _record):
+        connection.execute("PRAGMA query_only=ON")
+
+    event.listen(db_engine, "connect", read_only)
+    db_engine.dispose()  # new connections, read-only
+    try:
+        response = client.get("/healthz")
+    finally:
+        event.remove(db_engine, "connect", read_only)
+        db_engine.dispose()
+    assert response.status_code == 503 and "readonly" in response.json()["detail"]
+    assert any("refuses writes" in record.getMessage() for record in caplog.records)
+    assert client.get("/healthz").status_code == 200

@@ -5,7 +5,7 @@ from sqlalchemy import text
 from sqlmodel import Session
 
 from api.db import make_engine, upgrade
-from api.models import ItemRow, LearningSession, ResponseRow
+from api.models import LearningSession, ResponseRow
 from api_helpers import START
 
 
@@ -17,12 +17,13 @@ def test_growth_states_written_per_answer_start_at_the_last_answer_in_their_lang
         with engine.begin() as connection:  # the table as 0005 left it (the model has more columns)
             connection.execute(text("INSERT INTO users (id, username, password_hash, role, created_at)"
                                     " VALUES (1, 'ada', 'x', 'learner', :at)"), {"at": START})
-        with Session(engine) as db:
             for language in ("nb", "en"):
-                db.add(ItemRow(id=f"{language}-1", language=language, track="b1", skill="grammar",
-                               type="multiple_choice", cefr="A2", max_score=1, a=1.0, b=0.0, c=0.0,
-                               status="prior", origin="bank", live=True, content={},
-                               content_hash="x", updated_at=START))
+                connection.execute(text(
+                    "INSERT INTO items (id, language, track, skill, type, cefr, max_score, a, b, c, status,"
+                    " origin, live, content, content_hash, updated_at) VALUES (:id, :language, 'b1',"
+                    " 'grammar', 'multiple_choice', 'A2', 1, 1.0, 0.0, 0.0, 'prior', 'bank', 1, '{}', 'x',"
+                    " :at)"), {"id": f"{language}-1", "language": language, "at": START})
+        with Session(engine) as db:
             answers = ("nb", "en", "nb", "en", "en")  # a session each (one answer per item)
             for number, language in enumerate(answers, start=1):
                 db.add(LearningSession(id=f"s-{number}", learner_id=1, language=language,

@@ -6,6 +6,7 @@ import uuid
 from datetime import timedelta
 
 from sqlalchemy import select as sa_select
+import pytest
 from sqlmodel import Session, SQLModel, select
 
 from api.models import (AnonymousResponse, ItemRow, LearnerAbility, LearningSession, ResponseRow,
@@ -180,3 +181,29 @@ def test_a_token_of_an_erased_account_opens_nothing_of_a_new_account_with_its_id
     assert client.post(f"/v1/sessions/{session_id}/responses", headers=old_token,
                        json=answer).status_code == 404
     assert client.get(f"/v1/learners/{newcomer_id}/export", headers=old_token).status_code == 401
+
+
+def test_an_erased_learner_appears_nowhere_in_the_database_files(client, people, database_url):
+    if not database_url.startswith("sqlite"):
+        pytest.skip("reads SQLite's files; PostgreSQL is vacuumed by the operator (docs/operations.md)")
+    from pathlib import Path
+
+    from sqlalchemy.engine import make_url
+
+    learner = people["learner"]
+    name = "zygmunt-erasable"
+    # A distinctive username and typed answer, written through the service like any other.
+    with Session(client.app.state.db_engine) as db:
+        user = db.get(User, learner["id"])
+        user.username = name
+        db.add(user)
+        db.commit()
+    arrange_history(client, learner["id"])
+    path = Path(make_url(database_url).database)
+    files = [path, path.with_name(path.name + "-wal")]
+    assert any(name.encode() in f.read_bytes() for f in files if f.exists())
+    assert client.delete(f"/v1/learners/{learner['id']}", headers=people["admin"]["headers"]).status_code == 204
+    for f in [path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")]:
+        if f.exists():
+            data = f.read_bytes()
+            assert name.encode() not in data and b"my typed answer" not in data, f.name

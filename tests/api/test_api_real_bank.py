@@ -19,6 +19,18 @@ def test_real_bank_loads_idempotently_and_a_placement_ends_with_a_level(make_cli
     assert health["items"] == len(bank)
     again = make_client(bank="real")  # a second start loads nothing twice
     assert again.get("/healthz").json()["items"] == len(bank)
+    # Twins (a typed cloze and its choice cloze from one sentence) share a family in the table,
+    # so a session can keep them apart.
+    from sqlmodel import Session, select
+
+    from api.models import ItemRow
+
+    with Session(client.app.state.db_engine) as db:
+        families = dict(db.exec(select(ItemRow.id, ItemRow.family)).all())
+    twins = {i: f for i, f in families.items() if i.endswith("-cloze-1")}
+    assert twins and all(families[i.replace("-cloze-1", "-choice-1")] == f
+                         for i, f in twins.items() if i.replace("-cloze-1", "-choice-1") in families)
+    assert families == {i: item["family"] for i, item in bank.items()}
 
     create_user(client, "ayse", "learner", language="nb")
     headers = login(client, "ayse")

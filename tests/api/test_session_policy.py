@@ -1,0 +1,120 @@
+"""The session rules without a database: what a placement test or a drill serves next."""
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from api.services import engine_adapter as adapter
+from api.services import session_policy as policy
+from api.services.item_cache import Pool, PoolRow
+from api.services.session_state import LEGACY_TRADE_SHARE, Mode, SessionState
+
+DRILL = policy.DrillDesign(length=6, target_success=0.75, review_share=0.5)
+
+
+def pool(n_b1: int = 12, n_trade: int = 6, families: dict[str, str] | None = None) -> Pool:
+    families = families or {}
+    rows = [PoolRow(f"nb-b{i:02d}", "b1", None, "grammar", 1.0, -2 + 4 * i / n_b1, 0.0, None,
+                    families.get(f"nb-b{i:02d}")) for i in range(n_b1)]
+    rows += [PoolRow(f"nb-t{i:02d}", "trade", "kitchen", "vocabulary", 1.0, -1 + 2 * i / n_trade, 0.0,
+                     f"nb:kitchen:w{i // 2}", families.get(f"nb-t{i:02d}")) for i in range(n_trade)]
+    return Pool(rows)
+
+
+def state(**fields) -> SessionState:
+    return SessionState(posterior=adapter.prior_posterior().to_dict(), key="00" * 16, seed=7, **fields)
+
+
+def test_state_round_trips_and_reads_older_forms():
+    now = state(served=("a", "b"), pending="b", answered=1, trade_share=0.25, reviews=1, new=1, new_trade=1)
+    assert SessionState.from_dict(now.to_dict(), "trade") == now
+    old = {"posterior": now.posterior, "served": ["a"], "pending": None, "answered": 1,
+           "seed": 5, "key": "ab" * 16}
+    assert SessionState.from_dict(old, "trade").trade_share == LEGACY_TRADE_SHARE
+    assert SessionState.from_dict(old, "b1").trade_share == 0.0
+    read = SessionState.from_dict(old, "b1")
+    assert (read.reviews, read.new, read.new_trade, read.served) == (0, 0, 0, ("a",))
+
+
+def test_placement_serves_each_item_once_and_stops_at_its_maximum():
+    items = pool()
+    design = policy.PlacementDesign(min_items=3, max_items=5, se_target=0.0, top_k=1)
+    current, posterior, served = state(), adapter.prior_posterior(), []
+    for _ in range(10):
+        step = policy.next_step(Mode.PLACEMENT, "b1", current, posterior, items, policy.LearnerFacts(),
+                                design, DRILL)
+        if step.item is None:
+            break
+        served.append(step.item.id)
+        assert step.state.pending == step.item.id and step.state.served[-1] == step.item.id
+        current = step.state.answered_with(posterior.to_dict())
+    assert len(served) == 5 == len(set(served))
+
+
+def test_placement_asks_unmet_items_first():
+    items = pool()
+    met = frozenset(r.id for r in items if r.track == "b1" and r.id != "nb-b05")
+    step = policy.next_step(Mode.PLACEMENT, "b1", state(), adapter.prior_posterior(), items,
+                            policy.LearnerFacts(met=met), policy.PLACEMENT, DRILL)
+    # The only unmet B1-track item is asked although trade items are in the pool (b1 track).
+    assert step.item.id in {"nb-b05"} | {r.id for r in items if r.track == "trade"}
+    assert step.item.id not in met
+
+
+def test_twins_of_a_served_item_are_never_served():
+    items = pool(families={"nb-b03": "f1", "nb-b04": "f1", "nb-t00": "f2", "nb-t01": "f2"})
+    available = items.unserved(["nb-b03", "nb-t01"])
+    by_id = dict(zip(items.ids, available))
+    assert not by_id["nb-b03"] and not by_id["nb-b04"] and not by_id["nb-t00"] and not by_id["nb-t01"]
+    assert sum(available) == len(items) - 4
+
+
+def test_drill_serves_due_reviews_first_up_to_their_share():
+    items = pool()
+    facts = policy.LearnerFacts(due=("nb:kitchen:w0", "nb:kitchen:w1", "nb:kitchen:w2"),
+                                scheduled=frozenset({"nb:kitchen:w0", "nb:kitchen:w1", "nb:kitchen:w2"}))
+    current, posterior, kinds = state(trade_share=0.5), adapter.prior_posterior(), []
+    while True:
+        step = policy.next_step(Mode.DRILL, "trade", current, posterior, items, facts, policy.PLACEMENT, DRILL)
+        if step.item is None:
+            break
+        kinds.append(step.item.vocab_key)
+        current = step.state.answered_with(posterior.to_dict())
+        # Answered, a word is no longer due (the store reads the new memory state next time).
+        facts = replace(facts, due=tuple(key for key in facts.due if key != step.item.vocab_key))
+    cap = DRILL.review_cap
+    assert len(kinds) == DRILL.length and current.reviews == cap == 3
+    assert kinds[:cap] == ["nb:kitchen:w0", "nb:kitchen:w1", "nb:kitchen:w2"]
+    # New items never bring back a word with a memory state: the rest are B1-track items
+    # (the trade's words are all scheduled).
+    assert all(key is None for key in kinds[cap:])
+
+
+@pytest.mark.parametrize("share, expected_trade", [(0.0, 0), (0.5, 3), (1.0, 6)])
+def test_a_trade_drill_follows_its_share_of_trade_items(share, expected_trade):
+    items = pool(n_b1=12, n_trade=12)
+    current, posterior, trade = state(trade_share=share), adapter.prior_posterior(), 0
+    for _ in range(DRILL.length):
+        step = policy.next_step(Mode.DRILL, "trade", current, posterior, items, policy.LearnerFacts(),
+                                policy.PLACEMENT, DRILL)
+        trade += step.item.track == "trade"
+        current = step.state.answered_with(posterior.to_dict())
+    assert trade == expected_trade == current.new_trade
+
+
+def test_the_same_state_draws_the_same_item():
+    items, posterior = pool(), adapter.prior_posterior()
+    first = policy.next_step(Mode.PLACEMENT, "b1", state(), posterior, items, policy.LearnerFacts(),
+                             policy.PLACEMENT, DRILL)
+    again = policy.next_step(Mode.PLACEMENT, "b1", state(), posterior, items, policy.LearnerFacts(),
+                             policy.PLACEMENT, DRILL)
+    assert first == again
+    assert np.array_equal(policy.rng_for(state()).random(3), policy.rng_for(state()).random(3))
+
+
+def test_one_item_per_vocabulary_entry_in_a_session():
+    items = pool()  # trade items come in pairs per word: nb-t00 and nb-t01 drill w0
+    available = dict(zip(items.ids, items.unserved(["nb-t00"])))
+    assert not available["nb-t01"] and available["nb-t02"] and available["nb-t03"]
