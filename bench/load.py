@@ -255,8 +255,11 @@ def run_backend(label: str, url: str, workers: int, learners: int, seconds: floa
     reference = reference_ms()
     create_learners(url, names, PASSWORD)
     # Learners take placement test after placement test: no retake interval.
-    server = Server(url, var_dir, workers=workers,
-                    env={"B1ENGINE_PLACEMENT_RETAKE_DAYS": "0"}).start()  # loads the bundled bank
+    # A capacity test: no retake interval, and no per-learner rate limits (a simulated learner
+    # answers far faster than a person; bench/hostile.py measures the limits).
+    unlimited = {"B1ENGINE_PLACEMENT_RETAKE_DAYS": "0", "B1ENGINE_RATE_ANSWERS_PER_MINUTE": "1000000",
+                 "B1ENGINE_RATE_SESSION_STARTS_PER_MINUTE": "1000000"}
+    server = Server(url, var_dir, workers=workers, env=unlimited).start()  # loads the bundled bank
     try:
         bank = Bank()
         # uvloop (installed with uvicorn[standard]): the client shares the server's cores,
