@@ -24,6 +24,11 @@ from api.settings import Settings
 from api_helpers import START, create_user, login, small_bank
 
 PG_URL = os.environ.get("B1ENGINE_TEST_DATABASE_URL", "")
+#: The test clock stands still, so every request of a test falls in one rate-limit minute:
+#: limits out of the way, except where a test sets them (tests/api/test_api_limits.py).
+NO_RATE_LIMITS = {name: 1_000_000 for name in (
+    "rate_answers_per_minute", "rate_session_starts_per_minute", "rate_uploads_per_minute",
+    "rate_logins_per_minute_per_username", "rate_logins_per_minute_per_address")}
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL.startswith("postgres") else [])
 
 
@@ -94,7 +99,7 @@ def clock() -> Clock:
 def settings(database_url, tmp_path) -> Settings:
     return Settings(database_url=database_url, var_dir=tmp_path / "var", jwt_secret="test-secret-" + "x" * 32,
                     calibration_in_background=True, drill_length=6,
-                    token_expiry_minutes=60 * 24 * 60)
+                    token_expiry_minutes=60 * 24 * 60, **NO_RATE_LIMITS)
 
 
 @pytest.fixture
