@@ -12,16 +12,30 @@
   * the right word typed without the language's letters (*lonn* for *lønn*,
     *calisiyorum* for *çalışıyorum*, *perche'* for *perché*: a learner on a
     foreign keyboard knows the word); the feedback shows the right spelling;
+  * a compound typed apart or with a hyphen (*wheel chair*, *wheel-chair* for
+    *wheelchair*; *hår nett* for *hårnett*), or words typed together that the
+    accepted text writes apart (*imorgen* for *i morgen*, *icecream*); the
+    feedback shows the spelling. Half in every language, English too: the
+    scorer cannot tell which compounds have a second standard spelling
+    (*e-mail* and *email*), so authors list those in ``answers`` (full marks);
   * the right lemma in the wrong form (*hjelmen* for *hjelm*), when the item
     names its lemma and does not test the form itself (grammar items do: the
-    wrong form is exactly the error they look for, so it scores 0), or
-  * one typing error (one insertion, deletion or substitution, Levenshtein
-    distance 1) in a word of at least :data:`TYPO_MIN_LETTERS` letters;
+    wrong form is exactly the error they look for, so it scores 0). A form the
+    lemma tables lack counts when it is the lemma with a regular ending of the
+    language (:func:`content.morph.is_regular_form`: *leken*, *lekene* for *lek*,
+    *refleksvesten*, Turkish *etkinliğimiz*; not *lekk*), or
+  * one typing error (one insertion, deletion, substitution or swap of two
+    neighbouring letters: optimal string alignment distance 1, so *daugther*
+    for *daughter*) in a word of at least :data:`TYPO_MIN_LETTERS` letters;
 
   but never for a different real word of the language: a "typo" that spells
-  another word (*bøk* for *bok*) shows the learner does not know the word,
-  so it scores 0. Short words get no typo credit at all: one letter changes
-  too much of them.
+  another word a learner may have meant (*latter* for *ladder*; listed by the
+  lemma tables and reasonably frequent, :func:`content.nlp.is_real_word`) or
+  another form of the same word in another slot (*hjelmer* for *hjelmen* on a
+  grammar item) shows the learner does not know the word, so it scores 0.
+  Misspellings that wordfreq happens to list (*independant*) and Nynorsk forms
+  (*frosen*) are not such words. Short words get no typo credit at all: one
+  letter changes too much of them (*bøk* for *bok*: 0).
 
 ``correct`` means full marks. For a typed cloze ``expected`` is the accepted
 text the answer is measured against: the one it matches, the right spelling of
@@ -33,15 +47,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from rapidfuzz.distance import Levenshtein
+from rapidfuzz.distance import OSA
 
-from content import nlp
+from content import morph, nlp
 from content.schema import CHOICE_TYPES, Item
 
 #: A typo earns partial credit only in words at least this long.
 TYPO_MIN_LETTERS = 5
-#: At most this many edits count as a typo.
+#: At most this many edits count as a typo (optimal string alignment: a swap of two
+#: neighbouring letters is one edit).
 TYPO_MAX_EDITS = 1
+#: What may stand between the parts of a compound typed apart: a space or a hyphen.
+COMPOUND_SEPARATORS = (" ", "-", "\u2010", "\u2011")
 PARTIAL_SCORE = 1
 #: Items of this skill test the form itself: no partial credit for another form of the lemma.
 FORM_SKILL = "grammar"
@@ -84,11 +101,15 @@ def _result(item: Item, score: int, expected: str | None = None, spelling: bool 
                        feedback=feedback, expected=expected)
 
 
-def is_typo(language: str, typed: str, accepted: str) -> bool:
-    """One edit away from ``accepted`` in one word of >= 5 letters, and not itself a word.
+def is_typo(language: str, typed: str, accepted: str, lemma: str | None = None) -> bool:
+    """One edit away from ``accepted`` in one word of >= 5 letters, and no other real word.
 
     Both texts are normalised already; they must have the same number of words
-    and differ in exactly one of them.
+    and differ in exactly one of them. An edit is an insertion, deletion,
+    substitution or swap of two neighbouring letters. The typed word must not be
+    a real word a learner may have meant (:func:`content.nlp.is_real_word`), nor
+    another form of the word it replaces (:func:`is_wrong_form`; ``lemma`` is the
+    item's, looked at on grammar items too).
     """
     typed_words, accepted_words = typed.split(" "), accepted.split(" ")
     if len(typed_words) != len(accepted_words):
@@ -99,14 +120,45 @@ def is_typo(language: str, typed: str, accepted: str) -> bool:
     word, target = differing[0]
     if sum(ch.isalpha() for ch in target) < TYPO_MIN_LETTERS:
         return False
-    if Levenshtein.distance(word, target, score_cutoff=TYPO_MAX_EDITS) > TYPO_MAX_EDITS:
+    if OSA.distance(word, target, score_cutoff=TYPO_MAX_EDITS) > TYPO_MAX_EDITS:
         return False
-    return not nlp.is_known_word(language, word)
+    if is_wrong_form(language, word, target, lemma):
+        return False
+    return not nlp.is_real_word(language, word)
+
+
+def is_wrong_form(language: str, word: str, target: str, lemma: str | None = None) -> bool:
+    """``word`` is another form of the word ``target`` is a form of: of the item's ``lemma`` or
+    of a lemma the tables give both, and certainly in another slot (:func:`content.morph.slots`:
+    *hjelmer*, a plural, for *hjelmen*, a definite singular). Then it is the error a grammar
+    item looks for, not a slip. A misspelling the tables happen to list (*occured* under
+    *occur*) fills the same slot as the right spelling, and stays a typo."""
+    shared = set(nlp.listed_lemmas(language, word) & nlp.listed_lemmas(language, target))
+    if lemma and is_other_form(language, word, lemma):
+        shared.add(nlp.normalise(language, lemma))
+    for common in sorted(shared):
+        for pos in sorted(morph.lemma_parts(language, common) or morph.INFLECTED):
+            wanted, found = morph.slots(language, pos, common, target), morph.slots(language, pos, common, word)
+            if wanted and found and not wanted & found:
+                return True
+    return False
+
+
+def is_compound_spelling(typed: str, accepted: str) -> bool:
+    """``typed`` is ``accepted`` with its words or a compound's parts written apart, together
+    or hyphenated (*wheel chair*, *wheel-chair* for *wheelchair*; *imorgen* for *i morgen*;
+    *email* for *e-mail*). Both texts are normalised."""
+    joined = "".join(ch for ch in typed if ch not in COMPOUND_SEPARATORS)
+    return typed != accepted and bool(joined) and joined == "".join(
+        ch for ch in accepted if ch not in COMPOUND_SEPARATORS)
 
 
 def is_other_form(language: str, typed: str, lemma: str | None) -> bool:
-    """The typed (single) word is a form of the item's lemma."""
-    return bool(lemma) and " " not in typed and nlp.is_form_of(language, typed, lemma, guess=False)
+    """The typed (single) word is a form of the item's lemma: by the lemma tables, or spelt
+    as the lemma with a regular ending of the language (:func:`content.morph.is_regular_form`)."""
+    if not lemma or " " in typed:
+        return False
+    return nlp.is_form_of(language, typed, lemma, guess=False) or morph.is_regular_form(language, typed, lemma)
 
 
 def lemma_credit(item: Item) -> str | None:
@@ -129,10 +181,13 @@ def typed_result(item: Item, answer: str) -> TypedScore:
     for key, text in accepted:
         if nlp.without_marks_matches(language, typed, key):
             return TypedScore(PARTIAL_SCORE, text, spelling=True)
+    for key, text in accepted:
+        if is_compound_spelling(typed, key):
+            return TypedScore(PARTIAL_SCORE, text, spelling=True)
     if is_other_form(language, typed, lemma_credit(item)):
         return TypedScore(PARTIAL_SCORE, first)
     for key, text in accepted:
-        if is_typo(language, typed, key):
+        if is_typo(language, typed, key, item.lemma):
             return TypedScore(PARTIAL_SCORE, text, spelling=True)
     return TypedScore(0, first)
 
@@ -142,9 +197,9 @@ def typed_score(item: Item, answer: str) -> int:
 
 
 def _order(answer: Any) -> tuple[str, ...] | None:
-    if isinstance(answer, Sequence) and not isinstance(answer, str):
-        if all(isinstance(token, str) for token in answer):
-            return tuple(answer)
+    if isinstance(answer, Sequence) and not isinstance(answer, str) and all(
+            isinstance(token, str) for token in answer):
+        return tuple(answer)
     return None
 
 

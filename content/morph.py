@@ -547,6 +547,109 @@ def inflect(language: str, pos: str, lemma: str, form: str, other: str) -> str |
     return None
 
 
+# ---------------------------------------------------------------- a learner's form of a lemma
+
+#: Parts of speech whose regular endings (:data:`RULES`) may make a learner's form of a lemma.
+INFLECTED = ("NOUN", "VERB", "ADJ")
+#: A compound's head (*vest* in *refleksvest*) and the part before it have at least this many letters.
+COMPOUND_MIN_PART = 3
+#: Turkish inflectional suffix chains, as :func:`turkish_suffix` writes them. Nominals: plural,
+#: possessive, case (*etkinliğ-imiz*, *kitap-lar-ımız-dan*, *kova-sı-n-da*, *kitab-ı-yla*).
+#: Verbs: the imperative persons, or negation, one tense or mood and a person (*boy-uyor-lar*,
+#: *topla-yacağ-ız*, *boya-ma-dı*). No derivational suffix (*-lIK, -CI, -sIz*, causative,
+#: passive...): those make another word.
+TURKISH_INFLECTION = {
+    "nominal": re.compile(r"(lAr)?(?:(ImIz|InIz|Im|In)(I|A|DA|DAn|In|lA)?|I(?:n(?:I|A|DA|DAn|In)|ylA)?"
+                          r"|I|A|DA|DAn|In|y?lA)?"),
+    "verb": re.compile(r"(?:(mA)?(In|InIz|sIn|sInlAr)?"
+                       r"|(mA|m(?=Iyor))?(Iyor|DI|mIş|ACAK|R|mAz|mAlI|sA)(Im|sIn|Iz|sInIz|lAr|m|n|K|nIz|DIr)?)"),
+}
+
+
+@functools.lru_cache(maxsize=1 << 12)
+def lemma_parts(language: str, lemma: str) -> frozenset[str]:
+    """The parts of speech (of :data:`INFLECTED`) the tables list ``lemma`` as a lemma of.
+
+    Turkish: a verb if it ends in *-mak/-mek*, else a nominal (``NOUN``). A lemma the tables do
+    not know takes the parts of its compound head, the longest known word it ends with
+    (*refleksvest*: *vest*, a noun), as compounds inflect as their head.
+    """
+    lemma = _fold(language, lemma)
+    if language == "tr":
+        verb = lemma.endswith(nlp.TURKISH_INFINITIVE) and len(lemma) > 4
+        return frozenset({"VERB" if verb else "NOUN"})
+
+    def listed(word: str) -> frozenset[str]:
+        if language == "en":
+            index = nlp.lemma_table(language).index
+            return frozenset(pos for pos in INFLECTED if word in index.get(pos.lower(), ()))
+        return frozenset(pos for pos in INFLECTED if word in nlp.lemmas_as(language, word, pos))
+
+    found = listed(lemma)
+    for start in range(COMPOUND_MIN_PART, len(lemma) - COMPOUND_MIN_PART + 1):
+        if found:
+            break
+        found = listed(lemma[start:])
+    return found
+
+
+def _listed_apart(language: str, stem: str, form: str) -> bool:
+    """The tables list ``form`` only as a word of its own (*kapı*; *lekt*, a batten, or
+    *lekte*, leaked) or under lemmas unrelated to ``stem``: then it is that other word.
+    Related are a root the stem starts with (*etkin* for *etkinlik*) and, but in Turkish, the
+    stem with a final vowel (the Bokmål verb beside a noun: *leke* for *lek*, *flekke* for *flekk*)."""
+    known = nlp.lemmas(language, form)
+    if not known:
+        return False
+    others = known - {form}
+    if language == "tr":
+        return not any(stem.startswith(other) for other in others)
+    return not any(stem.startswith(other) or (other[-1:] in VOWELS and other[:-1] == stem)
+                   for other in others)
+
+
+def _turkish_regular_form(pos: str, lemma: str, form: str) -> bool:
+    stem = _turkish_stem(pos, lemma)
+    if len(stem) < nlp.TURKISH_MIN_STEM or "'" in form:
+        return False
+    suffix = _turkish_split(stem, form)
+    if not suffix:
+        return False
+    pattern = turkish_suffix(pos, stem, suffix)
+    kind = "verb" if POS_ALIASES.get(pos, pos) == "VERB" else "nominal"
+    if not TURKISH_INFLECTION[kind].fullmatch(pattern) or form not in _turkish_spellings(pos, stem, pattern):
+        return False
+    return not _listed_apart("tr", stem, form)
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def is_regular_form(language: str, form: str, lemma: str) -> bool:
+    """``form`` is spelt as a regular inflection of ``lemma``: a fallback for the forms the lemma
+    tables miss (*leken, lekene* of *lek*; *flekken*, *etiketten*, *hårnettet*, *refleksvesten*;
+    Turkish *etkinliğimiz*, which the table takes to *etkin*), for a learner's answer.
+
+    The lemma with an ending of :data:`RULES` for a part of speech it has
+    (:func:`lemma_parts`), the stem changes those endings make included (*casco -> caschi*);
+    not the endings that double the last letter (*lek* is no adjective *lekke*, to leak).
+    Turkish: the stem (softened or not: *etkinliğ-*, *kap-/kab-*) and a chain of inflectional
+    suffixes (:data:`TURKISH_INFLECTION`), spelt with the right harmony and buffers. Either way a form the tables
+    list only under unrelated lemmas is that other word (*kapı* is not *kap* + *ı*); a lemma
+    that starts with this one (*leke*, *leken* for *lek*) or a root of it (*etkin*) is related.
+    Nothing that merely starts with the lemma's letters: *lekk* is no form of *lek*.
+    """
+    form, lemma = _fold(language, form), _fold(language, lemma)
+    if not form or not lemma or form == lemma or " " in form:
+        return False
+    for pos in sorted(lemma_parts(language, lemma)):
+        if language == "tr":
+            if _turkish_regular_form(pos, lemma, form):
+                return True
+            continue
+        if any(rule.apply(lemma) == form for rule in _rules(language, pos) if not rule.add.startswith("*")):
+            return not _listed_apart(language, lemma, form)
+    return False
+
+
 # ---------------------------------------------------------------- the word before the gap
 
 #: Italian articles and articulated prepositions before a masculine noun, by the sound it starts with.
