@@ -196,7 +196,15 @@ def main() -> int:
              "large": ["large-00"], "flood": ["flood-00", "flood-01"]}
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{Path(tmp) / 'hostile.db'}"
-        create_learners(url, [n for group in names.values() for n in group], PASSWORD)
+        everyone = [n for group in names.values() for n in group]
+        if server_helpers.ROOT == ROOT:
+            create_learners(url, everyone, PASSWORD)
+        else:  # the accounts made by that checkout's own code (its migrations, its tables)
+            import subprocess
+
+            code = ("import sys; sys.path[:0] = ['.', 'tests/api']; from server_helpers import create_learners; "
+                    f"create_learners({url!r}, {everyone!r}, {PASSWORD!r})")
+            subprocess.run([sys.executable, "-c", code], cwd=server_helpers.ROOT, check=True)
         server = Server(url, Path(tmp) / "var", workers=2,
                         env={"B1ENGINE_PLACEMENT_RETAKE_DAYS": "0"}).start()
         try:
