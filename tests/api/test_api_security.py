@@ -255,3 +255,31 @@ def test_one_visibility_rule_for_progress_and_export(client, people):
             progress = client.get(f"/v1/learners/{learner_id}", headers=people[role]["headers"])
             export = client.get(f"/v1/learners/{learner_id}/export", headers=people[role]["headers"])
             assert progress.status_code == export.status_code, (role, learner_id)
+
+
+def test_not_yours_and_not_found_take_the_same_queries(client, people, db):
+    """Timing told a teacher which ids are learners of other classes (two look-ups instead of
+    one): both now take one query, the same one."""
+    from sqlalchemy import event
+
+    from api.models import User
+    from api.services.classes import teacher_can_see
+
+    other = people["teacher2"]
+    teacher2 = db.get(User, other["id"])
+    statements = []
+
+    def count(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(client.app.state.db_engine, "before_cursor_execute", count)
+    try:
+        seen = {}
+        for name, learner_id in (("elsewhere", people["learner"]["id"]), ("nobody", 999_999)):
+            statements.clear()
+            seen[name] = (teacher_can_see(db, teacher2, learner_id), list(statements))
+    finally:
+        event.remove(client.app.state.db_engine, "before_cursor_execute", count)
+    assert seen["elsewhere"][0] is False and seen["nobody"][0] is False
+    assert len(seen["elsewhere"][1]) == len(seen["nobody"][1]) == 1
+    assert seen["elsewhere"][1] == seen["nobody"][1]
