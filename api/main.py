@@ -7,6 +7,7 @@ per process, idempotently. Routes are thin: one module per resource in
 """
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import Callable, Iterable
 from contextlib import asynccontextmanager
@@ -56,6 +57,13 @@ def create_app(settings: Settings | None = None,
             with Session(db_engine) as db:
                 counts = load_bank_items(db, load_items(settings), datetime.now(timezone.utc))
             logger.info("content bank: %s", counts)
+        if settings.warm_up:
+            from api.services.warmup import warm
+
+            with Session(db_engine) as db:
+                await anyio.to_thread.run_sync(warm, db)
+            # What was loaded lives as long as the worker: out of the cycle collector's view.
+            gc.freeze()
         try:
             yield
         finally:

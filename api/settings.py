@@ -67,6 +67,9 @@ class Settings(BaseSettings):
     db_pool_size: int = Field(default=4, gt=0, le=100)
     #: Content bank root; None means the bundled ``content/bank``.
     bank_root: Path | None = None
+    #: Before taking requests, load what answering needs (item pools, the scoring tables of the
+    #: languages in use): the first learners after a start wait for nothing.
+    warm_up: bool = True
     #: Load the content bank into the items table at start-up.
     load_bank: bool = True
     #: Learners with no answer for this many days are flagged to their teacher.

@@ -17,6 +17,7 @@ loop) that shows how fast the machine was during the run.
     .venv/bin/python bench/load.py                      # 50 learners, 30 s per backend
     .venv/bin/python bench/load.py --backends postgresql --answers-per-second 300
     .venv/bin/python bench/load.py --learners 25 --seconds 10 --backends sqlite
+    .venv/bin/python bench/load.py --learners 40 --seconds 20 --backends sqlite --sqlite-workers 2 --cold
 
 Target on a 2-core machine: 50 learners, p99 < 100 ms, >= 300 answers/s on PostgreSQL
 (measured figures: docs/operations.md, "Load").
@@ -192,8 +193,10 @@ async def _learner(client: aiohttp.ClientSession, name: str, bank: Bank, window:
             step = reply["next"]
 
 
-async def drive(base: str, names: list[str], bank: Bank, seconds: float, interval: float
-                ) -> tuple[dict, dict, float]:
+async def drive(base: str, names: list[str], bank: Bank, seconds: float, interval: float,
+                cold: bool = False) -> tuple[dict, dict, float]:
+    """``cold``: measure from the first request after the server started (the 9:00 class), no
+    warm-up, logins and first sessions counted; otherwise after logins and a warm-up."""
     timings: dict[str, list[float]] = defaultdict(list)
     counts: dict[str, int] = defaultdict(int)
     # One keep-alive connection per learner. (httpx's async client was tried first: at 50
@@ -207,14 +210,18 @@ async def drive(base: str, names: list[str], bank: Bank, seconds: float, interva
         rngs = np.random.default_rng(SEED).spawn(len(names))
         tasks = [asyncio.create_task(learner(client, name, bank, window, timings, counts, interval, rng))
                  for name, rng in zip(names, rngs)]
-        deadline = time.monotonic() + 120
-        while counts["logged in"] + counts["errors"] < len(names) and time.monotonic() < deadline:
-            await asyncio.sleep(0.1)
-        await asyncio.sleep(WARM_UP_S)
-        window["until"] = time.monotonic() + seconds
-        for key in list(timings):
-            timings[key].clear()  # warm-up (logins, first sessions) not counted
-        measured_from = time.monotonic()
+        if cold:
+            measured_from = time.monotonic()
+            window["until"] = measured_from + seconds
+        else:
+            deadline = time.monotonic() + 120
+            while counts["logged in"] + counts["errors"] < len(names) and time.monotonic() < deadline:
+                await asyncio.sleep(0.1)
+            await asyncio.sleep(WARM_UP_S)
+            window["until"] = time.monotonic() + seconds
+            for key in list(timings):
+                timings[key].clear()  # warm-up (logins, first sessions) not counted
+            measured_from = time.monotonic()
         await asyncio.gather(*tasks)
         elapsed = time.monotonic() - measured_from
     return timings, counts, elapsed
@@ -250,7 +257,7 @@ def report(label: str, timings: dict, counts: dict, elapsed: float) -> None:
 
 
 def run_backend(label: str, url: str, workers: int, learners: int, seconds: float,
-                rate: float, var_dir: Path) -> None:
+                rate: float, var_dir: Path, cold: bool = False) -> None:
     names = [f"bench-{i:03d}" for i in range(learners)]
     reference = reference_ms()
     create_learners(url, names, PASSWORD)
@@ -265,7 +272,7 @@ def run_backend(label: str, url: str, workers: int, learners: int, seconds: floa
         # uvloop (installed with uvicorn[standard]): the client shares the server's cores,
         # and its event loop costs less CPU per request than asyncio's.
         timings, counts, elapsed = uvloop.run(drive(server.url, names, bank, seconds,
-                                                    learners / rate if rate else 0.0))
+                                                    learners / rate if rate else 0.0, cold))
     except BaseException:
         print(server.log.read_text()[-4000:], file=sys.stderr)
         raise
@@ -287,13 +294,16 @@ def main() -> int:
     parser.add_argument("--answers-per-second", type=float, default=0.0,
                         help="pace the learners to offer this many answers/s in all "
                              "(each answers once per learners/rate seconds); 0: no pacing")
+    parser.add_argument("--cold", action="store_true",
+                        help="measure from the server's start: no warm-up, first requests counted")
+    parser.add_argument("--sqlite-workers", type=int, default=1)
     args = parser.parse_args()
     backends = args.backends.split(",")
     with tempfile.TemporaryDirectory() as tmp:
         tmp_path = Path(tmp)
         if "sqlite" in backends:
-            run_backend("SQLite", f"sqlite:///{tmp_path / 'load.db'}", 1, args.learners,
-                        args.seconds, args.answers_per_second, tmp_path / "var-sqlite")
+            run_backend("SQLite", f"sqlite:///{tmp_path / 'load.db'}", args.sqlite_workers, args.learners,
+                        args.seconds, args.answers_per_second, tmp_path / "var-sqlite", args.cold)
         if "postgresql" in backends:
             url = postgres_url()
             if url is None:

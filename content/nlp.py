@@ -573,3 +573,13 @@ def is_known_word(language: str, word: str, allowed: frozenset[str] | None = Non
                 or variant in lemma_set(language)):
             return True
     return False
+
+
+def warm(language: str) -> None:
+    """Load everything scoring an answer in ``language`` reads (the lemma table, the word
+    frequencies, the allow-list, the tokenizer), so the first answer does not wait for it.
+    A service worker calls this before it takes requests."""
+    lemma_table(language)
+    zipf(language, "a")
+    allow_list(language)
+    _pipeline(language)

@@ -43,3 +43,22 @@ def test_items_removed_from_the_bank_are_retired_and_come_back_with_it(client):
     assert (counts["inserted"], counts["retired"]) == (0, 0)
     assert live_ids(client) == {item.id for item in bank}
     assert load(client, bank) == {"inserted": 0, "updated": 0, "unchanged": len(bank), "retired": 0}
+
+
+def test_a_worker_loads_the_languages_in_use_before_taking_requests(make_client, caplog):
+    import logging
+
+    from sqlmodel import Session
+
+    from api.services.warmup import languages_in_use
+    from api_helpers import create_user
+
+    first = make_client()
+    with Session(first.app.state.db_engine) as db:
+        assert languages_in_use(db) == ["en", "nb"]  # no one yet: the live items' languages
+    create_user(first, "ola", "learner", language="nb")
+    with Session(first.app.state.db_engine) as db:
+        assert languages_in_use(db) == ["nb"]
+    with caplog.at_level(logging.INFO, logger="b1engine.api"):
+        make_client()  # a new worker on the same database
+    assert any(record.getMessage().startswith("warm: nb in") for record in caplog.records)
