@@ -49,10 +49,7 @@ def _check(db: Session, username: str, client_ip: str, settings: Settings,
 
 def _record_failure(db: Session, username: str, client_ip: str, settings: Settings,
                     now: datetime) -> None:
-    since = now - timedelta(minutes=settings.login_window_minutes)
     keys = [key for key, _, _ in _limits(username, client_ip, settings)]
-    # Counters older than the window are useless: pruned here, so the table stays small.
-    db.exec(delete(LoginFailure).where(col(LoginFailure.failed_at) <= since))
     db.add_all([LoginFailure(key=key, failed_at=now) for key in keys])
     db.commit()
 
@@ -68,6 +65,10 @@ def authenticate(db: Session, username: str, password: str, client_ip: str,
     # parallel attempts see each other (the failure counts below could be raced past).
     rate_limits.hit(db, settings, "login_address", client_ip, now)
     rate_limits.hit(db, settings, "login_user", username.casefold(), now)
+    # Failures older than the window count for nothing and are kept no longer than it
+    # (docs/privacy.md): pruned at every attempt.
+    db.exec(delete(LoginFailure).where(
+        col(LoginFailure.failed_at) <= now - timedelta(minutes=settings.login_window_minutes)))
     db.commit()
     _check(db, username, client_ip, settings, now)
     try:
