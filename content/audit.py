@@ -33,7 +33,7 @@ vocabulary entries) that have it:
   item from, and why (information, not a flaw of any item).
 
 Flaws whose kind is a blocker (:data:`KINDS`) make ``b1engine content check``
-fail, at the file, line and field to fix (:mod:`content.check`).
+fail, at the file, line and field to fix (:mod:`content.lint`).
 
 The audit reads every file it can (a file with schema problems is listed and
 left out) and needs the lemma tables, nothing slower: it runs in seconds.

@@ -1,7 +1,7 @@
 """Vocabulary sets written by authors (through the API or ``content import``).
 
 :func:`validate_vocabulary_set` runs on one set the same checks as
-``b1engine content check`` (:mod:`content.check`) and lists every problem by
+``b1engine content check`` (:mod:`content.lint`) and lists every problem by
 entry (0-based) and field, so an author can fix them all at once. One check is
 the bank's alone: a gloss that holds its word is refused there, while an
 author's set just gets no gloss item for that word.
@@ -15,7 +15,7 @@ from pydantic import ValidationError
 
 from content import nlp
 from content.bank import loc_text
-from content.check import vocabulary_issues
+from content.lint import vocabulary_issues
 from content.schema import Issue, VocabularySet, validation_issues
 
 

@@ -7,7 +7,7 @@ generates the trade items from the vocabulary sets (:mod:`content.generate`),
 gives every item without calibrated parameters its prior
 (:mod:`content.prior`), and refuses duplicate ids. The first problem stops
 loading with a :class:`~content.errors.ContentError` naming file, line and
-field; ``b1engine content check`` lists them all (:mod:`content.check`).
+field; ``b1engine content check`` lists them all (:mod:`content.lint`).
 
 YAML is read through composed nodes so every value keeps its line: the
 checker and the errors point at the line to fix. Only ``true``/``false`` are

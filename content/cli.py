@@ -1,7 +1,7 @@
 """``b1engine content``: check, count, export and import the content bank.
 
 - ``check [PATH]``: every problem, one ``file:line: field: message`` line
-  each (:mod:`content.check`); exit status 1 if there is any.
+  each (:mod:`content.lint`); exit status 1 if there is any.
 - ``stats [--json]``: item counts by language x track x trade/theme x level x
   skill x type, vocabulary entries per trade, and the share of word tokens
   wordfreq knows per language.
@@ -84,7 +84,7 @@ def _root(value: str | None) -> Path:
 # ---------------------------------------------------------------- check
 
 def run_check(args: argparse.Namespace) -> int:
-    from content.check import check
+    from content.lint import check
 
     target = _root(args.path)
     findings = check(target)
@@ -103,7 +103,7 @@ def run_check(args: argparse.Namespace) -> int:
 def bank_stats(root: Path) -> dict[str, Any]:
     """Counts of the bank under ``root`` (see the module docstring)."""
     from content.bank import load_bank
-    from content.check import token_shares
+    from content.lint import token_shares
 
     bank = load_bank(root)
     cells = Counter((i.language, i.track, i.trade or i.theme, i.cefr, i.skill, i.type) for i in bank.items)
@@ -294,7 +294,7 @@ def import_target(root: Path, vocabulary_set: Any, replace: bool) -> Path:
 def run_import(args: argparse.Namespace) -> int:
     from content.authoring import set_issues
     from content.bank import bank_files, loc_text
-    from content.check import file_items
+    from content.lint import file_items
     from content.errors import ContentError, format_problem
     from content.generate import generate_items
     from content.nlp import allow_list

@@ -60,7 +60,7 @@ DOUBLE_QUOTES = str.maketrans({"\u201c": '"', "\u201d": '"', "\u201e": '"', "\u0
 #: Punctuation a learner may end a typed answer with ("upset." is "upset").
 FINAL_PUNCTUATION = ".!?,;:\u2026"
 #: Letters of each language and what a keyboard without them gives instead. A typed answer
-#: that is right but for these earns partial credit (:mod:`content.checking`). Italian accents
+#: that is right but for these earns partial credit (:mod:`content.scoring`). Italian accents
 #: may also be typed as an apostrophe after the vowel (``e'`` for ``è``), or the wrong way round.
 UNMARKED = {
     "nb": {"æ": ("ae", "a"), "ø": ("oe", "o"), "å": ("aa", "a"), "é": ("e",)},
@@ -413,7 +413,7 @@ def listed_lemmas(language: str, form: str) -> frozenset[str]:
 @functools.lru_cache(maxsize=1 << 16)
 def is_real_word(language: str, word: str, allowed: frozenset[str] | None = None) -> bool:
     """Whether ``word`` is a real and reasonably frequent word of the language: one a learner
-    may have meant, so that typing it for another word is not a slip (:mod:`content.checking`).
+    may have meant, so that typing it for another word is not a slip (:mod:`content.scoring`).
 
     Stricter than :func:`is_known_word`: in the allow-list (``allowed``, by default the
     bundled bank's), or listed by the lemma tables as a form or a lemma

@@ -1,7 +1,7 @@
 """Learning sessions: adaptive placement tests and drills, request by request.
 
 Each function reads top to bottom: lock the learner's session row, decide
-(scoring in :mod:`content.checking`, the engine through
+(scoring in :mod:`content.scoring`, the engine through
 :mod:`api.services.engine_adapter`, what comes next in
 :mod:`api.services.session_policy`), write (:mod:`api.services.session_store`),
 and commit once, at the end. A session's state (:class:`SessionState`) lives
@@ -32,7 +32,7 @@ from api.services import session_store as store
 from api.services.rows import id_of
 from api.services.session_state import AnswerResultDict, Mode, SessionResultDict, SessionState, Status
 from api.settings import Settings
-from content.checking import AnswerCheck, check_answer
+from content.scoring import AnswerCheck, check_answer
 
 #: Bits of the session's random seed (selection's randomesque draws; never sent).
 SEED_BITS = 63

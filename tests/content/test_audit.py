@@ -10,8 +10,8 @@ from pathlib import Path
 from api.cli import main
 from content_helpers import write
 from content.audit import audit, is_key_longest, item_flaws, twin_flaws
-from content.check import check
-from content.checking import check_answer
+from content.lint import check
+from content.scoring import check_answer
 from content.schema import Item
 
 AUTHORED_IT = """

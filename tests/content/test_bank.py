@@ -4,8 +4,8 @@ from __future__ import annotations
 import time
 
 from content.bank import default_bank
-from content.check import check
-from content.checking import check_answer
+from content.lint import check
+from content.scoring import check_answer
 from content.nlp import BANK_ROOT
 
 

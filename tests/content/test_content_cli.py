@@ -7,7 +7,7 @@ import yaml
 
 from api.cli import EXIT_BAD_INPUT, main
 from content_helpers import GOOD_SET, write
-from content.checking import check_answer
+from content.scoring import check_answer
 from content.schema import Item
 
 CSV = """lemma,pos,gloss,example,cefr

@@ -6,7 +6,7 @@ import yaml
 from content_helpers import GOOD_SET
 from content import nlp
 from content.bank import load_bank
-from content.checking import check_answer
+from content.scoring import check_answer
 from content.generate import generate_items
 from content.schema import Item, VocabularySet
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from content.checking import check_answer
+from content.scoring import check_answer
 from content.generate import generate_items, read_gaps
 from content.schema import Item, VocabularySet
 

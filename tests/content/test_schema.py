@@ -6,7 +6,7 @@ from pydantic import ValidationError
 
 from content_helpers import GOOD_B1, write
 from content.bank import load_bank
-from content.check import check
+from content.lint import check
 from content.errors import ContentError
 from content.schema import Item
 

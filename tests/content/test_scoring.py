@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from content.checking import check_answer
+from content.scoring import check_answer
 from content.schema import Item
 
 BASE = {"track": "b1", "theme": "work", "skill": "vocabulary", "cefr": "A2", "feedback": "Forklaring."}

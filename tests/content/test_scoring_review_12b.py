@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from content import morph, nlp
-from content.checking import check_answer, is_compound_spelling
+from content.scoring import check_answer, is_compound_spelling
 from content.schema import Item
 
 BASE = {"track": "b1", "theme": "work", "cefr": "B1", "feedback": "Forklaring."}
