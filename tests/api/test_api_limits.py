@@ -219,17 +219,18 @@ def test_a_school_of_25_behind_one_address_all_log_in(make_client):
 
 
 def test_healthz_fails_with_the_reason_when_the_database_refuses_writes(client, database_url, caplog):
-    if not database_url.startswith("sqlite"):
-        import pytest
-
-        pytest.skip("PRAGMA query_only is SQLite's; PostgreSQL's read-only case is alike")
     from sqlalchemy import event
 
     assert client.get("/healthz").status_code == 200
     db_engine = client.app.state.db_engine
+    sqlite = database_url.startswith("sqlite")
 
     def read_only(connection, _record):
-        connection.execute("PRAGMA query_only=ON")
+        cursor = connection.cursor()
+        cursor.execute("PRAGMA query_only=ON" if sqlite else "SET default_transaction_read_only = on")
+        cursor.close()
+        if not sqlite:
+            connection.commit()
 
     event.listen(db_engine, "connect", read_only)
     db_engine.dispose()  # new connections, read-only
@@ -238,6 +239,7 @@ def test_healthz_fails_with_the_reason_when_the_database_refuses_writes(client, 
     finally:
         event.remove(db_engine, "connect", read_only)
         db_engine.dispose()
-    assert response.status_code == 503 and "readonly" in response.json()["detail"]
+    assert response.status_code == 503 and "refuses writes" in response.json()["detail"]
+    assert ("readonly" if sqlite else "read-only") in response.json()["detail"]
     assert any("refuses writes" in record.getMessage() for record in caplog.records)
     assert client.get("/healthz").status_code == 200

@@ -183,14 +183,36 @@ def test_a_token_of_an_erased_account_opens_nothing_of_a_new_account_with_its_id
     assert client.get(f"/v1/learners/{newcomer_id}/export", headers=old_token).status_code == 401
 
 
-def test_an_erased_learner_appears_nowhere_in_the_database_files(client, people, database_url):
-    if not database_url.startswith("sqlite"):
-        pytest.skip("reads SQLite's files; PostgreSQL is vacuumed by the operator (docs/operations.md)")
+@pytest.fixture
+def sqlite_client(sqlite_template, settings, tmp_path):
+    """A client on SQLite whatever the backend of the run: this test reads SQLite's files
+    (PostgreSQL keeps dead rows until the operator's VACUUM, docs/operations.md)."""
+    import shutil
+
+    from fastapi.testclient import TestClient
+
+    from api.main import create_app
+    from api_helpers import small_bank
+
+    path = tmp_path / "erase.db"
+    shutil.copyfile(sqlite_template, path)
+    app = create_app(settings.model_copy(update={"database_url": f"sqlite:///{path}"}),
+                     bank_items=lambda _s: small_bank())
+    with TestClient(app) as client:
+        yield client, f"sqlite:///{path}"
+
+
+def test_an_erased_learner_appears_nowhere_in_the_database_files(sqlite_client):
     from pathlib import Path
 
     from sqlalchemy.engine import make_url
 
-    learner = people["learner"]
+    from api_helpers import create_user, login
+
+    client, database_url = sqlite_client
+    create_user(client, "admin", "admin")
+    learner = create_user(client, "learner", "learner")
+    people = {"admin": {"headers": login(client, "admin")}}
     name = "zygmunt-erasable"
     # A distinctive username and typed answer, written through the service like any other.
     with Session(client.app.state.db_engine) as db:
