@@ -25,7 +25,7 @@ import numpy as np
 
 from calibration import em
 from calibration.data import Indicator, encode, indicator, subset
-from calibration.defaults import DEFAULT_MAX_ITER, DEFAULT_TOL, MODELS, Model
+from calibration.defaults import DEFAULT_MAX_ITER, DEFAULT_TOL, MODELS, STANDARD_ERRORS, Model, StandardErrors
 from calibration.parameters import LOG_A_COLUMN, STEP_COLUMN, Layout, Priors, initial_values, log_table, natural
 from calibration.quadrature import (
     DEFAULT_HALF_WIDTH,
@@ -102,7 +102,8 @@ class Calibrator:
         anchor is a one-step item (``c`` must be 0).
     priors : Priors, optional
         Lognormal ``a``, normal ``b``/steps, Beta ``c``; see
-        :mod:`calibration.parameters`.
+        :mod:`calibration.parameters`. The estimates are posterior modes
+        (Bayes modal); ``Priors.none()`` gives marginal maximum likelihood.
     quadrature_points, quadrature_half_width : int, float
         The fixed grid of :mod:`calibration.quadrature`.
     max_iter : int
@@ -118,6 +119,12 @@ class Calibrator:
         Print the progress line (:func:`print_progress`) on stderr after
         every E-step, after ``progress`` if both are given. The command line
         uses this (off with ``--quiet``); ``progress`` is for programs.
+    se : {"blocks", "crossproduct"}
+        Standard errors from the cross-product (XPD) information: per item
+        block, cross-item covariances ignored (``"blocks"``, the default), or
+        the full matrix over every free parameter, items and the estimated
+        population, inverted whole (``"crossproduct"``; for short tests, see
+        :func:`calibration.em.xpd_full_covariance`).
 
     Attributes
     ----------
@@ -136,7 +143,8 @@ class Calibrator:
         Standard error of every parameter (NaN where not estimated), from the
         inverse of the per-item block of the cross-product (XPD) information
         of the marginal likelihood plus the prior's curvature (see
-        :mod:`calibration.em`), carried to ``a``/``c`` by the delta method.
+        :mod:`calibration.em`; ``se="crossproduct"``: the item's block of the
+        inverse of the full matrix), carried to ``a``/``c`` by the delta method.
     se_a_, se_b_ : ndarray, (m,)
         SE of ``a`` and of ``b`` (GPCM: of the location).
     covariance_ : ndarray, (m, P, P)
@@ -149,6 +157,11 @@ class Calibrator:
     population_ : Population
         Mean and SD of ability on the scale (estimated when anchored, and the
         SD for Rasch).
+    population_se_ : dict of str to float
+        With ``se="crossproduct"``, the SEs of the estimated population
+        parameters (``mean``, ``sd``); empty otherwise.
+    priors_ : Priors
+        The priors used (``priors_.enabled`` False: maximum likelihood).
     learner_ids_, theta_, theta_se_ : ndarray, (n,)
         Learners used in the fit, their EAP abilities and posterior SDs.
     """
@@ -156,8 +169,10 @@ class Calibrator:
     def __init__(self, model: Model = "2pl", anchors: Mapping[str, Sequence[float]] | None = None,
                  priors: Priors | None = None, quadrature_points: int = DEFAULT_POINTS,
                  quadrature_half_width: float = DEFAULT_HALF_WIDTH, max_iter: int = DEFAULT_MAX_ITER,
-                 tol: float = DEFAULT_TOL, progress: Progress | None = None, verbose: bool = False):
+                 tol: float = DEFAULT_TOL, progress: Progress | None = None, verbose: bool = False,
+                 se: StandardErrors = "blocks"):
         self.model = model
+        self.se = se
         self.anchors = anchors
         self.priors = priors
         self.quadrature_points = quadrature_points
@@ -182,6 +197,8 @@ class Calibrator:
             raise ValueError(f"model must be one of {', '.join(MODELS)}, got {self.model!r}")
         if self.max_iter < 1 or self.tol < 0:
             raise ValueError("max_iter must be >= 1 and tol >= 0")
+        if self.se not in STANDARD_ERRORS:
+            raise ValueError(f"se must be one of {', '.join(STANDARD_ERRORS)}, got {self.se!r}")
         priors = self.priors or Priors()
         responses = encode(learners, item_ids, scores)
         if self.model != "gpcm" and responses.score.max() > 1:
@@ -203,11 +220,44 @@ class Calibrator:
                       progress=self._progress())
         psi, population = run.state
 
-        covariance = em.xpd_covariance(usable, run.step.posterior, psi, free, layout, c_fixed, nodes, priors)
+        if self.se == "crossproduct":
+            scores = em.population_scores(run.step.posterior, nodes, population.mean, population.sd,
+                                          problem.estimate_mean, problem.estimate_sd)
+            full = em.xpd_full_covariance(usable, run.step.posterior, psi, free, layout, c_fixed, nodes, priors,
+                                          scores)
+            covariance = full.blocks
+            self.population_se_ = {name: float(np.sqrt(max(full.matrix[k, k], 0.0)))
+                                   for name, k in full.population_index.items()}
+            if "log_sd" in self.population_se_:  # delta method: d sd = sd d log sd
+                self.population_se_["sd"] = population.sd * self.population_se_.pop("log_sd")
+        else:
+            covariance = em.xpd_covariance(usable, run.step.posterior, psi, free, layout, c_fixed, nodes, priors)
+            self.population_se_ = {}
+        self.priors_ = priors
+        self._layout = layout
         self._store(responses, usable, status, psi, free, c_fixed, layout, covariance, nodes, run.step)
         self.loglik_, self.loglik_history_ = run.loglik_history[-1], np.asarray(run.loglik_history)
         self.n_iter_, self.converged_, self.population_ = len(run.loglik_history), run.converged, population
         return self
+
+    def estimator(self) -> str:
+        """What the estimates are: posterior modes under the priors, or maximum likelihood (after ``fit``)."""
+        if self.priors_.enabled:
+            return ("posterior mode (Bayes modal estimation by marginal maximum likelihood EM with item "
+                    "priors; Mislevy, 1986)")
+        return "maximum likelihood (marginal maximum likelihood by EM, no item priors; Bock & Aitkin, 1981)"
+
+    def prior_description(self) -> dict[str, str]:
+        """The priors on the estimated parameters by name, ``{}`` without priors (after ``fit``)."""
+        return self.priors_.describe(self._layout)
+
+    def standard_error_method(self) -> str:
+        """How the standard errors were computed."""
+        if self.se == "crossproduct":
+            return ("full cross-product (XPD) information over every free parameter, inverted whole "
+                    "(Mislevy, 1984; Cai, 2008; Paek & Cai, 2014)")
+        return ("cross-product (XPD) information per item block, covariances between items ignored "
+                "(Mislevy, 1984; Cai, 2008)")
 
     def _progress(self) -> Progress | None:
         """What to call after every E-step: ``progress``, then :func:`print_progress` if ``verbose``."""

@@ -12,7 +12,7 @@ PARAMS_HEADER = ("item_id", "a", "b", "c", "se_a", "se_b", "n_responses", "statu
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    from calibration.defaults import DEFAULT_MAX_ITER, DEFAULT_TOL, MODELS
+    from calibration.defaults import DEFAULT_MAX_ITER, DEFAULT_TOL, MODELS, PRIOR_CHOICES, STANDARD_ERRORS
 
     parser = subparsers.add_parser(
         "calibrate", help="item parameters from a response log (MML-EM), with fit, DIF and CEFR cuts",
@@ -33,6 +33,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--max-iter", type=int, default=DEFAULT_MAX_ITER, metavar="N")
     parser.add_argument("--tol", type=float, default=DEFAULT_TOL, metavar="T",
                         help="stop when the log-likelihood per response changes by less than T")
+    parser.add_argument("--priors", choices=PRIOR_CHOICES, default="default",
+                        help="item priors: default (log a ~ N(0, 0.5^2), b ~ N(0, 3^2), c ~ Beta(4, 16); the "
+                             "estimates are posterior modes) or none (maximum-likelihood estimates)")
+    parser.add_argument("--se", choices=STANDARD_ERRORS, default="blocks",
+                        help="standard errors: blocks (cross-product information per item) or crossproduct "
+                             "(the full cross-product matrix over every free parameter; for short tests)")
     parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     parser.set_defaults(func=run)
 
@@ -53,6 +59,8 @@ def run(args: argparse.Namespace) -> int:
     import numpy as np
 
     from calibration.calibrator import Calibrator
+    from calibration.em import TooManyParameters
+    from calibration.parameters import Priors
     from calibration.report import build_report, dif, fitted_responses, item_fit, level_cuts
     from engine.cefr import LEVELS
 
@@ -65,8 +73,17 @@ def run(args: argparse.Namespace) -> int:
     levels = read_levels_csv(args.levels, LEVELS) if args.levels else {}
 
     calibrator = Calibrator(model=args.model, anchors=anchors, max_iter=args.max_iter, tol=args.tol,
-                            verbose=not args.quiet)
-    calibrator.fit(table.learner_id, table.item_id, table.score)
+                            verbose=not args.quiet, priors=Priors() if args.priors == "default" else Priors.none(),
+                            se=args.se)
+    try:
+        calibrator.fit(table.learner_id, table.item_id, table.score)
+    except TooManyParameters as error:
+        raise InputError("--se", str(error)) from None
+    if not args.quiet:
+        priors = calibrator.prior_description()
+        under = ", ".join(f"{name}: {text}" for name, text in priors.items())
+        print(f"calibrate: estimates are {calibrator.estimator()}" + (f"; priors {under}" if priors else ""),
+              file=sys.stderr)
     if not calibrator.converged_ and not args.quiet:
         print(f"calibrate: not converged after {calibrator.n_iter_} iterations", file=sys.stderr)
     gpcm = args.model == "gpcm"

@@ -9,3 +9,8 @@ MODELS: tuple[Model, ...] = get_args(Model)
 DEFAULT_MAX_ITER = 500
 #: Convergence: the marginal log-likelihood per response changes by less than this between cycles.
 DEFAULT_TOL = 1e-9
+#: How the standard errors are computed: XPD per item block, or the full cross-product matrix.
+StandardErrors = Literal["blocks", "crossproduct"]
+STANDARD_ERRORS: tuple[StandardErrors, ...] = get_args(StandardErrors)
+#: The item priors of the command line: the defaults of ``calibration.Priors``, or none (maximum likelihood).
+PRIOR_CHOICES = ("default", "none")

@@ -31,13 +31,19 @@ Fisher's identity learner ``i``'s score for item ``j`` is
 :math:`s_{ij} = \\sum_q p_{iq} d_{j x_{ij} q}`; the block is
 :math:`\\sum_i s_{ij} s_{ij}^\\top` plus the prior's curvature, and its
 inverse gives the covariance of :math:`\\psi_j`. Cross-item covariances are
-ignored (block-diagonal approximation).
+ignored (block-diagonal approximation). :func:`xpd_full_covariance` keeps
+them: each learner's score vector over every free parameter (items and the
+estimated population), the whole :math:`\\sum_i s_i s_i^\\top` inverted at
+once (for short tests, where the items' estimates are correlated through the
+learners' uncertain abilities).
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import sparse
 
 from calibration.data import Indicator, Responses
 from calibration.parameters import Layout, Priors, log_prior, log_table, log_table_derivatives
@@ -50,6 +56,8 @@ MAX_STEP = 1.0
 MAX_HALVINGS = 6
 #: Responses processed together when computing the standard errors.
 SE_CHUNK = 1 << 17
+#: Most free parameters the full cross-product covariance is computed for (a K x K matrix is inverted).
+MAX_FULL_PARAMETERS = 4000
 
 
 @dataclass(frozen=True)
@@ -144,22 +152,29 @@ def _halve_until_better(psi, step, before, free, layout, c_fixed, nodes, counts,
     return accepted
 
 
+def _response_scores(responses: Responses, posterior: np.ndarray, slope: np.ndarray, stride: int
+                     ) -> Iterator[tuple[slice, list[np.ndarray]]]:
+    r"""Each response's score :math:`s = \sum_q p_{iq}\, d_{j x q}` for every parameter column,
+    in chunks of :data:`SE_CHUNK` responses: (rows, one (chunk,) array per column)."""
+    m, _, n_nodes, width = slope.shape
+    columns = responses.item * stride + responses.score
+    per_parameter = [np.ascontiguousarray(slope[..., p].reshape(m * stride, n_nodes)) for p in range(width)]
+    for start in range(0, len(columns), SE_CHUNK):
+        chunk = slice(start, start + SE_CHUNK)
+        weights = posterior[responses.learner[chunk]]
+        yield chunk, [np.einsum("nq,nq->n", weights, table[columns[chunk]]) for table in per_parameter]
+
+
 def xpd_covariance(responses: Responses, posterior: np.ndarray, psi: np.ndarray, free: np.ndarray,
                    layout: Layout, c_fixed: np.ndarray, nodes: np.ndarray, priors: Priors) -> np.ndarray:
-    """Covariance of each item's working parameters, (m, P, P), from the XPD information.
+    """Covariance of each item's working parameters, (m, P, P), from the XPD information per item block.
 
     Fixed parameters get variance 0; items without free parameters are all zero.
     """
     m, width = psi.shape
     slope = log_table_derivatives(psi, free, layout, c_fixed, nodes)
-    columns = responses.item * layout.stride + responses.score
-    per_parameter = [np.ascontiguousarray(slope[..., p].reshape(m * layout.stride, len(nodes)))
-                     for p in range(width)]
     information = np.zeros((m, width, width))
-    for start in range(0, len(columns), SE_CHUNK):
-        chunk = slice(start, start + SE_CHUNK)
-        weights = posterior[responses.learner[chunk]]
-        score = [np.einsum("nq,nq->n", weights, table[columns[chunk]]) for table in per_parameter]
+    for chunk, score in _response_scores(responses, posterior, slope, layout.stride):
         for p in range(width):
             for r in range(p, width):
                 block = np.bincount(responses.item[chunk], weights=score[p] * score[r], minlength=m)
@@ -171,3 +186,92 @@ def xpd_covariance(responses: Responses, posterior: np.ndarray, psi: np.ndarray,
     covariance = np.linalg.inv(information)
     mask = free[:, :, None] & free[:, None, :]
     return np.where(mask, covariance, 0.0)
+
+
+class TooManyParameters(ValueError):
+    """The full cross-product matrix would be too large (more than :data:`MAX_FULL_PARAMETERS`)."""
+
+
+@dataclass(frozen=True)
+class FullCovariance:
+    """The full XPD covariance of every free parameter (:func:`xpd_full_covariance`).
+
+    ``matrix`` (K, K) in the working parameters, items' free entries first
+    (item by item, column by column: ``index[j, p]``, -1 where fixed), then
+    the population's mean and log SD where they are estimated
+    (``population_index``); ``blocks`` (m, P, P) the items' diagonal blocks,
+    laid out as :func:`xpd_covariance` returns them.
+    """
+
+    matrix: np.ndarray
+    index: np.ndarray
+    population_index: dict[str, int]
+    blocks: np.ndarray
+
+
+def population_scores(posterior: np.ndarray, nodes: np.ndarray, mean: float, sd: float,
+                      estimate_mean: bool, estimate_sd: bool) -> dict[str, np.ndarray]:
+    r"""Each learner's score for the estimated population parameters: by Fisher's identity the
+    posterior mean of :math:`\partial \log w_q` with :math:`w_q \propto \varphi((\theta_q - \mu)/\sigma)`
+    normalised on the nodes (:mod:`calibration.quadrature`), for ``mean`` and ``log_sd``."""
+    z = (nodes - mean) / sd
+    weights = np.exp(-0.5 * z**2)
+    weights /= weights.sum()
+    out = {}
+    if estimate_mean:
+        out["mean"] = posterior @ (z / sd - weights @ z / sd)
+    if estimate_sd:
+        out["log_sd"] = posterior @ (z**2 - weights @ z**2)
+    return out
+
+
+def xpd_full_covariance(responses: Responses, posterior: np.ndarray, psi: np.ndarray, free: np.ndarray,
+                        layout: Layout, c_fixed: np.ndarray, nodes: np.ndarray, priors: Priors,
+                        population: dict[str, np.ndarray] | None = None) -> FullCovariance:
+    r"""The covariance of all free parameters from the full cross-product (XPD) information.
+
+    Learner ``i``'s score vector :math:`s_i` holds, for every free item
+    parameter, the sum of :math:`s_{ij}` over the learner's responses to
+    item ``j`` (zero for items not answered), and the population scores
+    (``population``, :func:`population_scores`) where the population is
+    estimated; the information is :math:`\sum_i s_i s_i^\top` plus the
+    prior's curvature, inverted whole, so covariances between items (through
+    the learners they share) and with the population are kept (Mislevy, 1984;
+    Cai, 2008; Paek & Cai, 2014). Its size is the number of free parameters
+    squared: meant for short tests (at most :data:`MAX_FULL_PARAMETERS`).
+    """
+    m, width = psi.shape
+    population = population or {}
+    index = np.full(free.shape, -1, dtype=np.int64)
+    index[free] = np.arange(int(free.sum()))
+    population_index = {name: int(free.sum()) + k for k, name in enumerate(population)}
+    size = int(free.sum()) + len(population)
+    if size > MAX_FULL_PARAMETERS:
+        raise TooManyParameters(f"full cross-product standard errors need a {size} x {size} matrix; "
+                         f"at most {MAX_FULL_PARAMETERS} free parameters (a short test) are allowed")
+    slope = log_table_derivatives(psi, free, layout, c_fixed, nodes)
+    rows, cols, values = [], [], []
+    for chunk, score in _response_scores(responses, posterior, slope, layout.stride):
+        item = responses.item[chunk]
+        for p in range(width):
+            used = index[item, p] >= 0
+            rows.append(responses.learner[chunk][used])
+            cols.append(index[item, p][used])
+            values.append(score[p][used])
+    n_learners = posterior.shape[0]
+    for name, column in population_index.items():
+        rows.append(np.arange(n_learners))
+        cols.append(np.full(n_learners, column))
+        values.append(population[name])
+    scores = sparse.csr_matrix((np.concatenate(values), (np.concatenate(rows), np.concatenate(cols))),
+                               shape=(n_learners, size))  # repeated (learner, item) responses add up
+    information = (scores.T @ scores).toarray()
+    _, _, prior_curvature = log_prior(psi, free, layout, priors)
+    information[np.diag_indices(size)] += np.concatenate([prior_curvature[free], np.zeros(len(population))])
+    matrix = np.linalg.inv(information)
+    blocks = np.zeros((m, width, width))
+    for p in range(width):
+        for r in range(width):
+            both = (index[:, p] >= 0) & (index[:, r] >= 0)
+            blocks[both, p, r] = matrix[index[both, p], index[both, r]]
+    return FullCovariance(matrix, index, population_index, blocks)

@@ -12,7 +12,8 @@ have none; Rasch items only their difficulty (``a = 1``); unused GPCM steps
 none. The model probabilities always come from :mod:`engine.models`.
 
 Priors (Mislevy, 1986; Harwell & Baker, 1991) are densities of the working
-parameters, so the estimate is the posterior mode in ``psi``:
+parameters, so the estimate is the posterior mode in ``psi`` (Bayes modal
+estimation; with ``Priors.none()`` the marginal maximum-likelihood estimate):
 
 .. math::
 
@@ -43,7 +44,12 @@ DIFFERENCE_STEP = 1e-5
 
 @dataclass(frozen=True)
 class Priors:
-    """Prior settings: lognormal ``a``, normal ``b`` (and GPCM steps), Beta ``c``."""
+    """Prior settings: lognormal ``a``, normal ``b`` (and GPCM steps), Beta ``c``.
+
+    ``enabled=False`` (:meth:`none`) drops every prior term: the estimates
+    are then maximum-likelihood (marginal ML), and the SDs and shapes only
+    give the starting values.
+    """
 
     log_a_mean: float = 0.0
     log_a_sd: float = 0.5
@@ -51,10 +57,30 @@ class Priors:
     b_sd: float = 3.0
     c_alpha: float = 4.0
     c_beta: float = 16.0
+    enabled: bool = True
 
     def __post_init__(self) -> None:
         if self.log_a_sd <= 0 or self.b_sd <= 0 or self.c_alpha <= 0 or self.c_beta <= 0:
             raise ValueError("prior SDs and Beta shape parameters must be > 0")
+
+    @classmethod
+    def none(cls) -> Priors:
+        """No priors: marginal maximum likelihood."""
+        return cls(enabled=False)
+
+    def describe(self, layout: Layout) -> dict[str, str]:
+        """The priors on the parameters ``layout`` estimates, by name (``{}`` without priors), e.g.
+        ``{"a": "lognormal: log a ~ N(0, 0.5^2)", "b": "N(0, 3^2)"}``."""
+        if not self.enabled:
+            return {}
+        steps = "b" if not layout.is_gpcm else "b1..bK"
+        out = {"a": f"lognormal: log a ~ N({self.log_a_mean:g}, {self.log_a_sd:g}^2)",
+               steps: f"N({self.b_mean:g}, {self.b_sd:g}^2)"}
+        if layout.model == "rasch":
+            del out["a"]
+        if layout.has_c:
+            out["c"] = f"Beta({self.c_alpha:g}, {self.c_beta:g})"
+        return out
 
 
 @dataclass(frozen=True)
@@ -156,6 +182,8 @@ def log_prior(psi: np.ndarray, free: np.ndarray, layout: Layout, priors: Priors
     value = np.zeros(psi.shape)
     gradient = np.zeros(psi.shape)
     curvature = np.zeros(psi.shape)
+    if not priors.enabled:
+        return value.sum(axis=1), gradient, curvature
     alpha = psi[:, LOG_A_COLUMN]
     value[:, LOG_A_COLUMN] = -0.5 * ((alpha - priors.log_a_mean) / priors.log_a_sd) ** 2
     gradient[:, LOG_A_COLUMN] = -(alpha - priors.log_a_mean) / priors.log_a_sd**2

@@ -48,6 +48,9 @@ class DifRow:
 @dataclass(frozen=True)
 class CalibrationReport:
     model: str
+    estimator: str
+    priors: dict[str, str]
+    standard_errors: str
     n_responses: int
     n_learners: int
     n_items: int
@@ -56,6 +59,7 @@ class CalibrationReport:
     converged: bool
     population_mean: float
     population_sd: float
+    population_se: dict[str, float]
     items: tuple[ItemReport, ...]
     dif: tuple[DifRow, ...]
     cut_scores: tuple[CutScore, ...]
@@ -167,7 +171,9 @@ def build_report(calibrator: Calibrator, responses: FittedResponses, fit: ItemFi
                    float(calibrator.se_a_[j]), float(calibrator.se_b_[j]), float(fit.infit[j]),
                    float(fit.outfit[j]), bool(fit.misfit[j]))
         for j in range(len(calibrator.item_ids_)))
-    return CalibrationReport(calibrator.model, int(calibrator.n_responses_.sum()), len(calibrator.learner_ids_),
-                             len(items), float(calibrator.loglik_), int(calibrator.n_iter_),
-                             bool(calibrator.converged_), calibrator.population_.mean,
-                             calibrator.population_.sd, items, tuple(dif_rows), tuple(cuts))
+    return CalibrationReport(calibrator.model, calibrator.estimator(), calibrator.prior_description(),
+                             calibrator.standard_error_method(), int(calibrator.n_responses_.sum()),
+                             len(calibrator.learner_ids_), len(items), float(calibrator.loglik_),
+                             int(calibrator.n_iter_), bool(calibrator.converged_), calibrator.population_.mean,
+                             calibrator.population_.sd, dict(calibrator.population_se_), items, tuple(dif_rows),
+                             tuple(cuts))

@@ -133,13 +133,7 @@ class GridPosterior:
             \\log L(\\theta) \\approx \\sum_{i=0}^{3} \\log L(\\theta_{k+i})
             \\prod_{l \\ne i} \\frac{t - l}{i - l}.
         """
-        nodes = self.nodes
-        position = (np.clip(np.asarray(theta, dtype=float), nodes[0], nodes[-1]) - nodes[0]) / (nodes[1] - nodes[0])
-        first = np.clip(np.floor(position).astype(int) - 1, 0, nodes.size - CUBIC_POINTS)
-        t = position - first
-        basis = np.stack([-(t - 1) * (t - 2) * (t - 3) / 6, t * (t - 2) * (t - 3) / 2,
-                          -t * (t - 1) * (t - 3) / 2, t * (t - 1) * (t - 2) / 6], axis=-1)
-        return np.sum(basis * self.log_likelihood[first[..., np.newaxis] + np.arange(CUBIC_POINTS)], axis=-1)
+        return interpolate(self.nodes, self.log_likelihood, theta)
 
     def to_dict(self) -> PosteriorDict:
         """JSON-ready: the grid as ``[lower, upper, points]``, the prior, the log-likelihood."""
@@ -158,6 +152,30 @@ class GridPosterior:
         return replace(cls.prior(mean, sd, lower, upper, int(points)), log_likelihood=log_lik)
 
 
+def interpolate(nodes: np.ndarray, values: np.ndarray, theta) -> np.ndarray:
+    """Values given on the grid ``nodes`` (last axis), at any ``theta`` clipped to the grid.
+
+    The cubic through the four nearest nodes (the formula of
+    :meth:`GridPosterior.log_likelihood_at`). ``values`` of shape ``(..., Q)``
+    and ``theta`` of shape ``S`` give ``(..., *S)``: one learner's
+    log-likelihood or a batch of them, evaluated with the same arithmetic.
+    """
+    position = (np.clip(np.asarray(theta, dtype=float), nodes[0], nodes[-1]) - nodes[0]) / (nodes[1] - nodes[0])
+    first = np.clip(np.floor(position).astype(int) - 1, 0, nodes.size - CUBIC_POINTS)
+    t = position - first
+    basis = np.stack([-(t - 1) * (t - 2) * (t - 3) / 6, t * (t - 2) * (t - 3) / 2,
+                      -t * (t - 1) * (t - 3) / 2, t * (t - 1) * (t - 2) / 6], axis=-1)
+    return np.sum(basis * values[..., first[..., np.newaxis] + np.arange(CUBIC_POINTS)], axis=-1)
+
+
+def posterior_moments(nodes: np.ndarray, log_posterior: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and SD over the last axis of grid posteriors given up to a constant, ``(..., Q)``.
+
+    What :meth:`GridPosterior.estimate` computes, for one learner or a batch.
+    """
+    return _moments(nodes, log_posterior)
+
+
 def _normal_log_density(theta, mean: float, sd: float) -> np.ndarray:
     return -0.5 * ((np.asarray(theta, dtype=float) - mean) / sd) ** 2
 
@@ -170,9 +188,11 @@ def _normalise(log_weights: np.ndarray) -> np.ndarray:
 
 def _moments(nodes: np.ndarray, log_posterior: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Mean and SD over the last axis of a grid posterior given up to a constant."""
+    # Sums over the last axis, not matrix products: one learner's row and a batch's rows
+    # are then added in the same order, so both give the same bits.
     weights = _normalise(log_posterior)
-    mean = weights @ nodes
-    variance = weights @ nodes**2 - mean**2
+    mean = np.sum(weights * nodes, axis=-1)
+    variance = np.sum(weights * nodes**2, axis=-1) - mean**2
     return mean, np.sqrt(np.maximum(variance, 0.0))
 
 

@@ -30,6 +30,8 @@ Where things are (read them in this order):
   and the posterior moments read off a density;
 - :mod:`~engine.growth.filter` -- the batch filter and smoother over many
   learners at once (:func:`filter_abilities`, :func:`log_marginal_likelihood`);
+- :mod:`~engine.growth.marginal` -- the marginal likelihood as fitting
+  computes it: one backward pass, the population prior profiled out;
 - :mod:`~engine.growth.fit` -- learning the population parameters from logs
   (:func:`fit_growth`);
 - :mod:`~engine.growth.state` -- one learner's state updated answer by answer
@@ -43,9 +45,14 @@ from engine.growth.fit import (
     LOG10_GAP_DAYS_BOUNDS,
     LOG10_GROWTH_DECAY_BOUNDS,
     LOG10_GROWTH_DRIFT_BOUNDS,
+    LOG10_REFINE_STEP,
+    LOG10_SAMPLE_TOLERANCE,
     LOG10_SEARCH_TOLERANCE,
+    MAX_SWEEPS,
     MIN_GROWTH_SD,
     MIN_THETA_SD,
+    SEARCH_LEARNERS,
+    SWEEP_GAIN,
     fit_growth,
 )
 from engine.growth.model import (
@@ -87,11 +94,16 @@ __all__ = [
     "LOG10_GAP_DAYS_BOUNDS",
     "LOG10_GROWTH_DECAY_BOUNDS",
     "LOG10_GROWTH_DRIFT_BOUNDS",
+    "LOG10_REFINE_STEP",
+    "LOG10_SAMPLE_TOLERANCE",
     "LOG10_SEARCH_TOLERANCE",
+    "MAX_SWEEPS",
     "MIN_GROWTH_SD",
     "MIN_THETA_SD",
     "REANCHOR_DAYS",
+    "SEARCH_LEARNERS",
     "SECONDS_PER_DAY",
+    "SWEEP_GAIN",
     "TINY",
     "U_GRID_MAX",
     "U_GRID_MIN",

@@ -192,12 +192,53 @@ class _Transition:
         Factor of the growth rate's decay where the frame moved (1: none).
     growth_variance : ndarray (L,)
         Variance of the growth rate's random-walk step where the frame moved (0: none).
+    moved : ndarray of bool (L,), optional
+        Where the frame moved (default: where any row moved).
     """
 
     applied_variance: np.ndarray
     moved_steps: np.ndarray
     growth_ratio: np.ndarray
     growth_variance: np.ndarray
+    moved: np.ndarray | None = None
+
+
+def _plan(elapsed: np.ndarray, tau: np.ndarray, pending: np.ndarray, params: GrowthParameters,
+          grid: GrowthGrid) -> tuple[np.ndarray, np.ndarray, _Transition]:
+    """The bookkeeping of one :func:`_advance` step, without the density: new tau, pending variance
+    and the :class:`_Transition` to apply. It depends on the answers' times alone, not on the answers."""
+    pending = pending + params.drift * elapsed
+    applied = np.where(pending > DEFERRED_VARIANCE, pending, 0.0)
+    pending = pending - applied
+    tau = _trend_advance(tau, elapsed, params)
+    moved, ratio, growth_variance = _reanchor_steps(tau, params)
+    steps = np.zeros((tau.size, grid.growth.size))
+    if np.any(moved):
+        steps[moved] = grid.growth[None, :] * tau[moved, None] / grid.spacing
+        tau = np.where(moved, 0.0, tau)
+    return tau, pending, _Transition(applied, steps, ratio, growth_variance, moved)
+
+
+def _apply(density: np.ndarray, transition: _Transition, params: GrowthParameters,
+           grid: GrowthGrid) -> np.ndarray:
+    """Apply one planned step (:func:`_plan`) to the densities: u diffusion, then where the frame
+    moves the shift, the decay and the growth rate's random-walk step. Returns a new array where
+    anything changed, else ``density`` itself."""
+    diffusing = transition.applied_variance > 0
+    if np.any(diffusing):
+        density = density.copy()
+        density[diffusing] = diffuse(density[diffusing], transition.applied_variance[diffusing], grid)
+    moved = transition.moved if transition.moved is not None else np.any(transition.moved_steps != 0.0, axis=1)
+    if np.any(moved):
+        density = density.copy()
+        density[moved] = shift(density[moved], transition.moved_steps[moved])
+        # At the new anchor u = theta: the growth rate's decay and random-walk
+        # step leave theta alone.
+        if _decay(params) > 0:
+            density[moved] = contract_growth(density[moved], transition.growth_ratio[moved], grid)
+        if params.growth_drift > 0:
+            density[moved] = diffuse_growth(density[moved], transition.growth_variance[moved], grid)
+    return density
 
 
 def _advance(density: np.ndarray, elapsed: np.ndarray, tau: np.ndarray, pending: np.ndarray,
@@ -212,28 +253,8 @@ def _advance(density: np.ndarray, elapsed: np.ndarray, tau: np.ndarray, pending:
     Returns the new density, tau and pending variance, and the
     :class:`_Transition` applied (for the backward pass, :func:`_advance_transpose`).
     """
-    pending = pending + params.drift * elapsed
-    applied = np.where(pending > DEFERRED_VARIANCE, pending, 0.0)
-    pending = pending - applied
-    diffusing = applied > 0
-    if np.any(diffusing):
-        density = density.copy()
-        density[diffusing] = diffuse(density[diffusing], applied[diffusing], grid)
-    tau = _trend_advance(tau, elapsed, params)
-    moved, ratio, growth_variance = _reanchor_steps(tau, params)
-    steps = np.zeros((tau.size, grid.growth.size))
-    if np.any(moved):
-        steps[moved] = grid.growth[None, :] * tau[moved, None] / grid.spacing
-        density = density.copy()
-        density[moved] = shift(density[moved], steps[moved])
-        # At the new anchor u = theta: the growth rate's decay and random-walk
-        # step leave theta alone.
-        if _decay(params) > 0:
-            density[moved] = contract_growth(density[moved], ratio[moved], grid)
-        if params.growth_drift > 0:
-            density[moved] = diffuse_growth(density[moved], growth_variance[moved], grid)
-        tau = np.where(moved, 0.0, tau)
-    return density, tau, pending, _Transition(applied, steps, ratio, growth_variance)
+    tau, pending, transition = _plan(elapsed, tau, pending, params, grid)
+    return _apply(density, transition, params, grid), tau, pending, transition
 
 
 def _advance_transpose(message: np.ndarray, transition: _Transition, grid: GrowthGrid) -> np.ndarray:

@@ -109,3 +109,80 @@ def test_bad_options_exit_2_naming_the_option(tmp_path, capsys, bank, thetas, op
                    option, value])
     assert status == 2
     assert capsys.readouterr().err.startswith(f"b1engine simulate-cat: {option}")
+
+
+@pytest.fixture
+def labelled_bank(tmp_path):
+    """A bank export with skill and type columns (what ``content export --format bank-csv`` writes)."""
+    from engine.simulate import draw_bank
+
+    bank = draw_bank(np.random.default_rng(SEED + 2), 250)
+    rows = [f"i{j},{a:.3f},{b:.3f},{c:.4f},{s},{t}" for j, (a, b, c, s, t) in
+            enumerate(zip(bank.a, bank.b, bank.c, bank.skill, bank.type))]
+    return write(tmp_path / "labelled.csv", "item_id,a,b,c,skill,type\n" + "\n".join(rows) + "\n"), bank
+
+
+def test_the_placement_design_runs_with_content_balance_from_the_bank_columns(tmp_path, labelled_bank, thetas):
+    path, bank = labelled_bank
+    out = tmp_path / "placement.csv"
+    assert main(["simulate-cat", "--design", "placement", "--bank", path, "--thetas", thetas, "--out", str(out),
+                 "--seed", "6"]) == 0
+    rows = results(out)
+    lengths = np.array([int(r["n_items"]) for r in rows])
+    assert np.all((lengths >= 8) & (lengths <= 40))
+    # It is the engine's placement design on this bank, with these labels.
+    from engine.design import PLACEMENT
+    from engine.simulate import simulate_cat
+
+    values = [float(r["theta_true"]) for r in rows]
+    expected = simulate_cat(values, np.round(bank.a, 3), np.round(bank.b, 3), np.round(bank.c, 4),
+                            np.random.default_rng(6), PLACEMENT, skills=bank.skill, types=bank.type)
+    assert lengths.tolist() == expected.n_items.tolist()
+    assert [int(r["level"]) for r in rows] == expected.level.tolist()
+
+
+def test_a_bank_without_content_columns_runs_the_placement_without_balance_and_says_so(tmp_path, capsys, bank,
+                                                                                       thetas):
+    out = tmp_path / "results.csv"
+    assert main(["simulate-cat", "--design", "placement", "--bank", bank, "--thetas", thetas, "--out", str(out),
+                 "--seed", "7"]) == 0
+    err = capsys.readouterr().err
+    assert "no skill column" in err and "no type column" in err
+    assert len(results(out)) == 150
+
+
+def test_explicit_options_override_the_design(tmp_path, labelled_bank, thetas):
+    path, _ = labelled_bank
+    out = tmp_path / "results.csv"
+    assert main(["simulate-cat", "--design", "placement", "--bank", path, "--thetas", thetas, "--out", str(out),
+                 "--seed", "8", "--min-items", "6", "--max-items", "9", "--indifference", "0.5", "--alpha", "0.2",
+                 "--beta", "0.2", "--rule", "sprt", "--curtail", "none", "--top-k", "1"]) == 0
+    lengths = {int(r["n_items"]) for r in results(out)}
+    assert lengths <= set(range(6, 10)) and len(lengths) > 1
+
+
+def test_classify_without_a_design_is_the_classification_design(tmp_path, bank, thetas):
+    out, again = tmp_path / "a.csv", tmp_path / "b.csv"
+    main(["simulate-cat", "--classify", "--bank", bank, "--thetas", thetas, "--out", str(out), "--seed", "9"])
+    main(["simulate-cat", "--design", "classification", "--bank", bank, "--thetas", thetas, "--out", str(again),
+          "--seed", "9"])
+    assert out.read_text() == again.read_text()
+
+
+@pytest.mark.parametrize("option, value", [("--alpha", "0.5"), ("--beta", "0"), ("--indifference", "-0.1"),
+                                           ("--curtail", "1.2"), ("--curtail", "often"), ("--top-k", "0"),
+                                           ("--max-items", "0")])
+def test_bad_design_options_exit_2_naming_the_option(tmp_path, capsys, bank, thetas, option, value):
+    status = main(["simulate-cat", "--bank", bank, "--thetas", thetas, "--out", str(tmp_path / "o.csv"),
+                   option, value])
+    assert status == 2
+    assert capsys.readouterr().err.startswith(f"b1engine simulate-cat: {option}")
+
+
+def test_an_empty_content_cell_names_its_row_and_column(tmp_path, capsys, thetas):
+    path = write(tmp_path / "bank.csv", "item_id,a,b,c,skill,type\ni1,1.0,0.0,0.0,grammar,word_order\n"
+                                        "i2,1.0,0.5,0.0,,word_order\n")
+    status = main(["simulate-cat", "--design", "placement", "--bank", path, "--thetas", thetas,
+                   "--out", str(tmp_path / "o.csv")])
+    assert status == 2
+    assert "bank.csv, row 3, column 'skill'" in capsys.readouterr().err

@@ -12,10 +12,17 @@ from engine.models import information, probability
 from engine.selection import (
     METHODS,
     PRACTICE_TOLERANCE,
+    WEIGHT_FLOOR,
     Method,
+    balance,
     content_mask,
     deficit_weights,
     exclude_served,
+    information_each,
+    information_peak,
+    item_information,
+    nearest_cut,
+    pick,
     select_item,
     select_practice,
 )
@@ -161,4 +168,84 @@ def test_an_empty_mask_raises_the_named_error_which_is_a_value_error(items, post
 
 
 def test_the_method_type_lists_the_methods():
-    assert METHODS == get_args(Method) == ("mfi", "pwi")
+    assert METHODS == get_args(Method) == ("mfi", "pwi", "cut")
+
+
+def test_cut_selection_takes_the_most_informative_item_at_the_cut_nearest_the_eap(items):
+    a, b, c = items
+    cuts = (-1.0, 0.0, 1.0)
+    for difficulty, right, cut in ((0.5, [1, 1, 1, 1], 1.0), (-0.5, [0, 0, 0, 0], -1.0), (0.0, [1, 0, 1, 0], 0.0)):
+        posterior = update(GridPosterior.prior(), np.full(4, 1.5), np.full(4, difficulty), np.zeros(4), right)
+        assert float(nearest_cut(posterior.estimate().theta, cuts)) == cut
+        expected = int(np.argmax(information(cut, a, b, c)))
+        assert select_item(posterior, a, b, c, np.ones(200, dtype=bool), method="cut", cuts=cuts) == expected
+        np.testing.assert_array_equal(item_information(posterior, a, b, c, "cut", cuts), information(cut, a, b, c))
+    assert nearest_cut(np.array([-3.0, -0.5, 0.4, 0.6, 5.0]), cuts).tolist() == [-1.0, -1.0, 0.0, 1.0, 1.0]
+    with pytest.raises(ValueError, match="cuts"):
+        select_item(GridPosterior.prior(), a, b, c, np.ones(200, bool), method="cut")
+
+
+def test_pick_takes_the_draws_position_among_the_k_best_ties_by_index():
+    priority = np.array([0.5, 0.9, -np.inf, 0.9, 0.7, 0.1])
+    # Best first, ties by index: items 1, 3, 4, 0, 5.
+    assert [pick(priority, 3, draw) for draw in (0.0, 0.33, 0.34, 0.66, 0.67, 0.999)] == [1, 1, 3, 3, 4, 4]
+    assert pick(priority, 1, 0.99) == 1
+    assert pick(np.array([-np.inf, 2.0, -np.inf]), 5, 0.9) == 1  # fewer finite items than k
+    with pytest.raises(ValueError, match="draw"):
+        pick(priority, 3, 1.0)
+
+
+def test_a_draw_makes_randomesque_selection_deterministic_and_uniform(items, posterior):
+    available = np.ones(200, dtype=bool)
+    top = np.argsort(-information(posterior.estimate().theta, *items), kind="stable")[:4]
+    picks = [select_item(posterior, *items, available, top_k=4, draw=d) for d in (0.1, 0.3, 0.6, 0.9)]
+    assert picks == top.tolist()
+
+
+def test_information_peak_and_each_follow_the_3pl_formulas():
+    a, b, c = np.array([0.8, 1.5, 2.0]), np.array([-1.0, 0.0, 1.0]), np.array([0.0, 0.25, 1 / 3])
+    peak = information_peak(a, b, c)
+    np.testing.assert_allclose(peak, b + np.log((1 + np.sqrt(1 + 8 * c)) / 2) / a)
+    grid = np.linspace(-4, 4, 80001)
+    np.testing.assert_allclose(peak, grid[np.argmax(information(grid, a, b, c), axis=0)], atol=1e-4)
+    theta = np.array([0.3, -0.2, 2.0])
+    np.testing.assert_array_equal(information_each(theta, a, b, c),
+                                  [information(t, a[j:j + 1], b[j:j + 1], c[j:j + 1])[0]
+                                   for j, t in enumerate(theta)])
+
+
+def test_posterior_weighted_selection_on_a_large_bank_is_the_full_computations_choice():
+    rng = np.random.default_rng(SEED + 6)
+    m = 3000
+    a, b = rng.lognormal(0.0, 0.3, m), rng.normal(0.0, 1.2, m)
+    c = np.where(rng.random(m) < 0.5, 0.25, 0.0)
+    for k in range(30):
+        answered = rng.choice(m, k % 12, replace=False)
+        posterior = update(GridPosterior.prior(), a[answered], b[answered], c[answered],
+                           (rng.random(answered.size) < 0.6).astype(float))
+        available = np.ones(m, dtype=bool)
+        available[answered] = False
+        weights = posterior.weights()
+        kept = weights >= WEIGHT_FLOOR * weights.max()
+        full = (weights[kept] / weights[kept].sum()) @ information(posterior.nodes[kept], a, b, c)
+        full = np.where(available, full, -np.inf)
+        assert select_item(posterior, a, b, c, available, method="pwi") == int(np.argmax(full))
+        top = set(np.argsort(-full)[:3].tolist())
+        assert {select_item(posterior, a, b, c, available, 3, method="pwi", draw=d) for d in (0.1, 0.5, 0.9)} == top
+
+
+def test_two_content_constraints_multiply_and_each_narrows_only_while_items_remain():
+    skills = np.array(["r", "r", "g", "g", "v"])
+    types = np.array(["mc", "typed", "mc", "typed", "mc"])
+    available = np.ones(5, dtype=bool)
+    allowed, weight = balance(available, ((skills, {"r": 0.5, "g": 0.5}, {"r": 1, "g": 0}),
+                                          (types, {"mc": 0.5, "typed": 0.5}, {"mc": 0, "typed": 1})))
+    # n = 1: skill quotas 1 and 1 -> r 0, g 1; type quotas 1 and 1 -> mc 1, typed 0.
+    assert allowed.tolist() == [False, False, True, False, False]
+    np.testing.assert_allclose(np.broadcast_to(weight, (5,)), [0, 0, 1, 0, 0])
+    # A constraint that would leave nothing is skipped.
+    allowed, _ = balance(np.array([True, False, False, False, False]),
+                         ((skills, {"r": 0.5, "g": 0.5}, {"r": 1, "g": 0}), (types, None, None)))
+    assert allowed.tolist() == [True, False, False, False, False]
+    with pytest.raises(ValueError, match="label"):
+        balance(available, ((None, {"r": 1.0}, {}),))

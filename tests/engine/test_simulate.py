@@ -1,11 +1,15 @@
 """Simulation helpers and whole adaptive tests."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
+from engine import simulate
+from engine.design import CLASSIFICATION, PLACEMENT, PRECISION, REFERENCE
 from engine.models import probability
-from engine.simulate import CATDesign, answer, draw_thetas, run_cat, simulate_cat
+from engine.simulate import CATDesign, answer, draw_bank, draw_thetas, run_cat, simulate_cat
 
 SEED = 20260904
 
@@ -58,3 +62,102 @@ def test_designs_are_checked():
         CATDesign(estimator="ml")
     with pytest.raises(ValueError, match="min_items"):
         CATDesign(min_items=10, max_items=5)
+
+
+@pytest.fixture(scope="module")
+def mixed_bank():
+    """A bank like ours: 2PL and 3PL items over the four bands, with skills and item types."""
+    return draw_bank(np.random.default_rng(SEED + 3), 300, a_log_sd=0.3, spread=0.5, options=(3, 4))
+
+
+@pytest.mark.parametrize("design", [
+    PRECISION, CLASSIFICATION, PLACEMENT, replace(PRECISION, selection="pwi", top_k=2),
+    replace(CLASSIFICATION, rule="sprt", curtail=None, estimator="map", top_k=3),
+    replace(PLACEMENT, selection="mfi", max_items=12), REFERENCE],
+    ids=["precision", "classification", "placement", "pwi-top2", "sprt-map-top3", "placement-mfi", "reference"])
+def test_learners_in_lock_step_take_the_same_tests_as_learners_one_at_a_time(mixed_bank, design):
+    bank = mixed_bank
+    thetas = draw_thetas(np.random.default_rng(SEED + 4), 60)
+    kwargs = {"skills": bank.skill, "types": bank.type}
+    together = simulate_cat(thetas, bank.a, bank.b, bank.c, np.random.default_rng(9), design, **kwargs)
+    alone = simulate_cat(thetas, bank.a, bank.b, bank.c, np.random.default_rng(9), design, vectorised=False, **kwargs)
+    assert [x.tolist() for x in together.items] == [x.tolist() for x in alone.items]
+    assert [x.tolist() for x in together.scores] == [x.tolist() for x in alone.scores]
+    np.testing.assert_array_equal(together.theta_hat, alone.theta_hat)
+    np.testing.assert_array_equal(together.se, alone.se)
+    np.testing.assert_array_equal(together.level, alone.level)
+    first = run_cat(thetas[0], bank.a, bank.b, bank.c, np.random.default_rng(9), design, **kwargs)
+    assert first.items.tolist() == together.items[0].tolist() and first.estimate.theta == together.theta_hat[0]
+
+
+def test_blocks_of_learners_do_not_change_the_results(mixed_bank, monkeypatch):
+    thetas = draw_thetas(np.random.default_rng(SEED + 5), 50)
+    whole = simulate_cat(thetas, mixed_bank.a, mixed_bank.b, mixed_bank.c, np.random.default_rng(3), CLASSIFICATION)
+    monkeypatch.setattr(simulate, "BLOCK_CELLS", 7 * 2 * mixed_bank.a.size)  # blocks of 7 learners
+    blocks = simulate_cat(thetas, mixed_bank.a, mixed_bank.b, mixed_bank.c, np.random.default_rng(3), CLASSIFICATION)
+    assert [x.tolist() for x in whole.items] == [x.tolist() for x in blocks.items]
+    np.testing.assert_array_equal(whole.theta_hat, blocks.theta_hat)
+
+
+def test_a_learner_gives_the_same_answer_to_the_same_item_in_every_design(mixed_bank):
+    thetas = draw_thetas(np.random.default_rng(SEED + 6), 80)
+    runs = [simulate_cat(thetas, mixed_bank.a, mixed_bank.b, mixed_bank.c, np.random.default_rng(4), design,
+                         skills=mixed_bank.skill, types=mixed_bank.type)
+            for design in (PRECISION, PLACEMENT, REFERENCE)]
+    shared = 0
+    for learner in range(thetas.size):
+        answers = [dict(zip(run.items[learner].tolist(), run.scores[learner].tolist())) for run in runs]
+        for item in set(answers[0]) & set(answers[1]) & set(answers[2]):
+            assert answers[0][item] == answers[1][item] == answers[2][item]
+            shared += 1
+    assert shared > 100
+
+
+def test_the_placement_test_balances_skills_and_item_types(mixed_bank):
+    thetas = draw_thetas(np.random.default_rng(SEED + 7), 150)
+    results = simulate_cat(thetas, mixed_bank.a, mixed_bank.b, mixed_bank.c, np.random.default_rng(5), PLACEMENT,
+                           skills=mixed_bank.skill, types=mixed_bank.type)
+    for items in results.items:
+        for labels, targets in ((mixed_bank.skill, PLACEMENT.skill_shares), (mixed_bank.type, PLACEMENT.type_shares)):
+            assert targets is not None
+            counts = {label: int(np.sum(labels[items] == label)) for label in targets}
+            # Every skill and type is asked, within two items of its share of the test.
+            assert all(abs(counts[label] - share * items.size) <= 2 for label, share in targets.items()), counts
+    # Without the labels a balancing design cannot run.
+    with pytest.raises(ValueError, match="skill"):
+        simulate_cat(thetas[:2], mixed_bank.a, mixed_bank.b, mixed_bank.c, np.random.default_rng(5), PLACEMENT)
+
+
+def test_a_simulated_bank_is_shaped_like_ours():
+    bank = draw_bank(np.random.default_rng(SEED + 8), 4000)
+    choice = np.isin(bank.type, ["reading", "cloze_choice", "multiple_choice"])
+    assert np.all(bank.c[choice] == 1 / 3) and np.all(bank.c[~choice] == 0) and np.all(bank.a == 1)
+    assert np.mean(choice) == pytest.approx(0.72, abs=0.03)
+    assert np.all(bank.skill[bank.type == "reading"] == "reading")
+    assert set(bank.skill.tolist()) == {"vocabulary", "grammar", "reading", "functional"}
+    # Four bands in equal numbers, difficulties within 0.4 band widths of the band's centre.
+    centres = np.array([-1.5, -0.5, 0.5, 1.5])
+    nearest = np.argmin(np.abs(bank.b[:, None] - centres), axis=1)
+    assert np.all(np.abs(bank.b - centres[nearest]) <= 0.4)
+    assert np.bincount(nearest) / bank.b.size == pytest.approx([0.25] * 4, abs=0.03)
+
+
+def test_the_classification_cat_is_shorter_than_the_precision_cat_and_places_at_least_as_well():
+    """Issue 18: on a bank like ours, at most 0.85 of the precision CAT's (SE <= 0.3) mean length
+    at equal or better band accuracy, the same learners answering the same items (known truth)."""
+    rng = np.random.default_rng(SEED + 9)
+    bank = draw_bank(rng, 500, a_log_sd=0.3, spread=0.5, options=(3, 4))
+    thetas = draw_thetas(rng, 3000)
+    precision = simulate_cat(thetas, bank.a, bank.b, bank.c, np.random.default_rng(SEED + 10), PRECISION)
+    classification = simulate_cat(thetas, bank.a, bank.b, bank.c, np.random.default_rng(SEED + 10), CLASSIFICATION)
+    ratio = classification.n_items.mean() / precision.n_items.mean()
+    gain = classification.accuracy(CLASSIFICATION.cuts) - precision.accuracy(PRECISION.cuts)
+    assert ratio <= 0.85, ratio
+    assert gain >= 0.0, gain
+    # Both rules end: the precision CAT at SE <= 0.3 (or 40 items), the classification CAT by its decision.
+    assert np.all((precision.se <= 0.3) | (precision.n_items == 40))
+    assert np.all((classification.n_items >= 5) & (classification.n_items <= 40))
+    # Without curtailment the GLR alone at the same error rates is longer.
+    uncurtailed = simulate_cat(thetas[:1000], bank.a, bank.b, bank.c, np.random.default_rng(SEED + 10),
+                               replace(CLASSIFICATION, curtail=None))
+    assert uncurtailed.n_items.mean() > classification.n_items[:1000].mean()

@@ -1,0 +1,182 @@
+"""The classification defaults and the placement design, chosen by simulation (seeded).
+
+Run: ``.venv/bin/python bench/cat_designs.py`` (about a minute and a half of CPU time; ``--quick``
+for a smaller run).
+``docs/model.md`` ("Choosing the defaults") quotes its output.
+
+1. **Classification CAT against a precision CAT.** The engine's classification
+   defaults (:data:`engine.design.CLASSIFICATION`: items at the nearest cut, the
+   GLR at the cuts, stochastically curtailed) and their neighbours, against
+   :data:`engine.design.PRECISION` (MFI, SE <= 0.3, 5 to 40 items) on the same
+   learners answering the same items, on two kinds of bank, three draws each:
+
+   - "like ours": 500 items over the four bands, 2PL and 3PL (types and skills in
+     the bundled bank's proportions, c = 1/k on choice items, k = 3 or 4,
+     a = exp(N(0, 0.3^2)), b = band centre +- 0.5 band width);
+   - the 2PL bank of ``bench/cat_vs_catsim.py`` (500 items, a ~ lognormal(0.2, 0.25),
+     b ~ N(0, 1.2^2)).
+
+   Printed: mean length as a share of the precision CAT's, and the difference in
+   the share of learners placed in their true band (the target: at most 0.85 and
+   at least 0).
+2. **The placement test.** :data:`engine.design.PLACEMENT` on a simulated bank
+   shaped like the bundled one with its prior parameters (250 items, a = 1,
+   c = 1/3 on choice items) and on the bundled bank's B1 track in each language
+   (``b1engine content export --format bank-csv``, when the bank and the command
+   are there): median and mean length, the share of tests at the maximum,
+   agreement with the level the same test reaches when run to 40 items,
+   agreement with an independent 40-item precision test
+   (:data:`engine.design.REFERENCE`) taken by the same learners (same answers to
+   the same items), and the share placed in the true band; beside it, the
+   service's design before this one (precision, SE <= 0.35, 10 to 30 items, top 3
+   randomesque, no content balance) and the placement design at other curtailment levels.
+"""
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench/ scripts import each other
+
+from cat_vs_catsim import draw_bank as draw_2pl_bank
+
+from engine.design import CLASSIFICATION, PLACEMENT, PRECISION, REFERENCE, CATDesign
+from engine.simulate import draw_bank, simulate_cat
+
+SEED = 20261101
+LEARNERS = 4000
+PLACEMENT_LEARNERS = 1500
+LANGUAGES = ("nb", "en", "tr", "it")
+#: The service's placement test before issue 18.
+OLD_PLACEMENT = CATDesign(selection="mfi", top_k=3, se_target=0.35, min_items=10, max_items=30, name="old placement")
+
+
+def like_ours(rng: np.random.Generator):
+    bank = draw_bank(rng, 500, a_log_sd=0.3, spread=0.5, options=(3, 4))
+    return bank.a, bank.b, bank.c
+
+
+def two_pl(rng: np.random.Generator):
+    return draw_2pl_bank(rng, 500)
+
+
+def classification_rows(learners: int, seeds: int) -> None:
+    variants = [("defaults", CLASSIFICATION),
+                ("curtail 0.90", replace(CLASSIFICATION, curtail=0.90)),
+                ("curtail 0.94", replace(CLASSIFICATION, curtail=0.94)),
+                ("curtail_se 0.22", replace(CLASSIFICATION, curtail_se=0.22)),
+                ("curtail at 40 items", replace(CLASSIFICATION, curtail=0.9, curtail_se=None, delta=0.4)),
+                ("GLR alone (delta 0.3, alpha 0.15)", replace(CLASSIFICATION, curtail=None, alpha=0.15, beta=0.15)),
+                ("SPRT alone (delta 0.3, alpha 0.15)", replace(CLASSIFICATION, curtail=None, rule="sprt",
+                                                               alpha=0.15, beta=0.15))]
+    print(f"1. Classification CAT vs precision CAT (SE <= 0.3): {learners} learners ~ N(0, 1) per bank; "
+          "cells: mean length / precision's, band accuracy - precision's")
+    for bank_name, draw in (("like ours", like_ours), ("2PL bench bank", two_pl)):
+        print(f"\n  {bank_name}")
+        header = "".join(f"{'draw ' + str(k + 1):>16}" for k in range(seeds))
+        print(f"  {'':<36}{header}")
+        results: dict[str, list[str]] = {"precision CAT (length, accuracy)": []}
+        for k in range(seeds):
+            rng = np.random.default_rng([SEED, k])
+            a, b, c = draw(rng)
+            thetas = rng.normal(size=learners)
+            base = simulate_cat(thetas, a, b, c, np.random.default_rng([SEED, k, 1]), PRECISION)
+            results["precision CAT (length, accuracy)"].append(
+                f"{base.n_items.mean():.1f}, {base.accuracy(PRECISION.cuts):.3f}")
+            for name, design in variants:
+                run = simulate_cat(thetas, a, b, c, np.random.default_rng([SEED, k, 1]), design)
+                ratio = run.n_items.mean() / base.n_items.mean()
+                gain = run.accuracy(design.cuts) - base.accuracy(PRECISION.cuts)
+                mark = "*" if ratio <= 0.85 and gain >= 0 else " "
+                results.setdefault(name, []).append(f"{ratio:.2f} / {gain:+.3f}{mark}")
+        for name, cells in results.items():
+            print(f"  {name:<36}" + "".join(f"{cell:>16}" for cell in cells))
+    print("  (* meets the target)")
+
+
+def bundled_banks() -> dict[str, tuple]:
+    """The bundled bank's B1 track per language, through one content export (empty if unavailable).
+
+    The export has no language column; an item's id starts with its language (``nb-...``).
+    """
+    from calibration.simulate_cli import read_bank_with_content
+
+    banks = {}
+    b1engine = Path(sys.executable).with_name("b1engine")
+    with tempfile.TemporaryDirectory() as folder:
+        export = Path(folder) / "b1.csv"
+        try:
+            with export.open("w", encoding="utf-8") as handle:
+                subprocess.run([str(b1engine), "content", "export", "--format", "bank-csv", "--track", "b1"],
+                               stdout=handle, check=True, timeout=600)
+        except (OSError, subprocess.SubprocessError) as error:
+            print(f"  (bundled bank not exported: {error})")
+            return banks
+        header, *rows = export.read_text(encoding="utf-8").splitlines()
+        for language in LANGUAGES:
+            path = Path(folder) / f"{language}.csv"
+            path.write_text("\n".join([header, *(r for r in rows if r.startswith(f"{language}-"))]) + "\n",
+                            encoding="utf-8")
+            bank, skills, types = read_bank_with_content(path)
+            banks[f"bundled {language} B1 track ({bank.a.size} items)"] = (bank.a, bank.b, bank.c, skills, types)
+    return banks
+
+
+def placement_rows(learners: int, with_bundled: bool) -> None:
+    print(f"\n2. Placement: {learners} learners ~ N(0, 1) per bank. Columns: median and mean length, share at the "
+          "maximum, agreement with the same test run to 40 items, agreement with an independent 40-item "
+          "precision test on the same answers, share in the true band")
+    simulated = draw_bank(np.random.default_rng([SEED, 99]), 250)
+    banks = {"simulated, shaped like ours (250, a = 1, c = 1/3)":
+             (simulated.a, simulated.b, simulated.c, simulated.skill, simulated.type)}
+    if with_bundled:
+        banks.update(bundled_banks())
+    designs = [("placement (the design)", PLACEMENT),
+               ("  curtail 0.75", replace(PLACEMENT, curtail=0.75)),
+               ("  curtail 0.80", replace(PLACEMENT, curtail=0.80)),
+               ("  curtail 0.85", replace(PLACEMENT, curtail=0.85)),
+               ("  max 30 items", replace(PLACEMENT, max_items=30)),
+               ("  no content balance", replace(PLACEMENT, skill_targets=(), type_targets=())),
+               ("old placement (precision, 10-30)", OLD_PLACEMENT)]
+    for name, (a, b, c, skills, types) in banks.items():
+        print(f"\n  {name}")
+        print(f"  {'':<36}{'median':>8}{'mean':>8}{'at max':>8}{'agree40':>9}{'agreeRef':>9}{'truth':>8}")
+        thetas = np.random.default_rng([SEED, 7]).normal(size=learners)
+        reference = simulate_cat(thetas, a, b, c, np.random.default_rng([SEED, 8]), REFERENCE)
+        for label, design in designs:
+            run = simulate_cat(thetas, a, b, c, np.random.default_rng([SEED, 8]), design, skills=skills, types=types)
+            full = replace(design, classify=False, se_target=None, min_items=40, max_items=40)
+            to_40 = simulate_cat(thetas, a, b, c, np.random.default_rng([SEED, 8]), full, skills=skills, types=types)
+            print(f"  {label:<36}{np.median(run.n_items):>8.0f}{run.n_items.mean():>8.1f}"
+                  f"{np.mean(run.n_items == design.max_items):>8.2f}{np.mean(run.level == to_40.level):>9.3f}"
+                  f"{np.mean(run.level == reference.level):>9.3f}{run.accuracy(design.cuts):>8.3f}")
+            if design is PLACEMENT:
+                print(f"  {'  the same test run to 40 items':<36}{40:>8}{40.0:>8.1f}{1.0:>8.2f}{1.0:>9.3f}"
+                      f"{np.mean(to_40.level == reference.level):>9.3f}{to_40.accuracy(design.cuts):>8.3f}")
+        print(f"  {'reference (40 items, MFI)':<36}{40:>8}{40.0:>8.1f}{1.0:>8.2f}{'':>9}{1.0:>9.3f}"
+              f"{reference.accuracy(REFERENCE.cuts):>8.3f}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer learners and draws")
+    parser.add_argument("--no-bundled", action="store_true", help="skip the bundled bank")
+    parser.add_argument("--part", type=int, choices=(1, 2), help="run one part only")
+    args = parser.parse_args()
+    start = time.perf_counter()
+    if args.part in (None, 1):
+        classification_rows(1000 if args.quick else LEARNERS, 1 if args.quick else 3)
+    if args.part in (None, 2):
+        placement_rows(500 if args.quick else PLACEMENT_LEARNERS, not args.no_bundled)
+    print(f"\n({time.perf_counter() - start:.0f} s)")
+
+
+if __name__ == "__main__":
+    main()
