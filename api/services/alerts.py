@@ -40,15 +40,12 @@ def class_alerts(db: Session, school_class: SchoolClass, settings: Settings,
             alerts.append(Alert(learner_id=learner_id, username=username, kind="inactive",
                                 days_inactive=idle.days, message=f"no answers for {idle.days} days"))
         window_start = now - timedelta(days=settings.alert_progress_days)
-        before = [p for p in points if p["time"] <= window_start]
-        if before:
-            start = before[-1]
+        # Judged once the learner has answered for a whole window.
+        if points[0]["time"] <= window_start:
             # Progress means the gain over the window exceeds the uncertainty of the current
             # estimate; the gain is the growth model's slope (posterior mean growth rate, all
-            # answers) times the window, or the change of the smoothed ability without a slope.
-            slope = last.get("growth")
-            gain = (slope * settings.alert_progress_days if slope is not None
-                    else last["theta"] - start["theta"])
+            # answers; every point of the series carries it) times the window.
+            gain = last["growth"] * settings.alert_progress_days
             if gain < last["se"]:
                 alerts.append(Alert(learner_id=learner_id, username=username, kind="no_progress",
                                     theta_gain=round(gain, 3), se=round(last["se"], 3),

@@ -21,14 +21,15 @@ from sqlmodel import Session, col, select
 
 from api.errors import NotFound
 from api.models import AnonymousResponse, CalibrationRun, ItemRow, ResponseRow, User, utc
-from api.schemas import CalibrationOut
+from api.schemas import CalibrationCreate, CalibrationOut
 from api.services import answer_log
 from api.services import engine_adapter as adapter
 from api.services.rows import id_of
 
 logger = logging.getLogger("b1engine.calibration")
-#: Least answers an item needs to be recalibrated, when a run's options do not say.
-DEFAULT_MIN_RESPONSES = 30
+#: Least answers an item needs to be recalibrated, when a run's options do not say: the
+#: request's own default (one home: the API's contract).
+DEFAULT_MIN_RESPONSES: int = CalibrationCreate.model_fields["min_responses"].default
 
 
 class CalibrationOptions(TypedDict, total=False):

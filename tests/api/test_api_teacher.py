@@ -73,11 +73,13 @@ def test_alerts_inactive_no_progress_and_near_boundary(client, people, clock, mo
 
     learner, learner2 = people["learner"]["id"], people["learner2"]["id"]
 
-    def point(day, theta, se=0.3):
-        return {"time": START + timedelta(days=day), "theta": theta, "se": se, "level": "A2"}
+    def point(day, theta, growth, se=0.3):
+        return {"time": START + timedelta(days=day), "theta": theta, "se": se, "growth": growth,
+                "level": "A2"}
 
-    given = {learner: {"overall": [point(0, -0.5), point(25, 0.1)]},     # +0.6 > SE; 0.1 above A2/B1
-             learner2: {"overall": [point(0, -1.2), point(33, -1.15)]}}  # +0.05 < SE; 0.15 below A1/A2
+    # Growth per day x 21 days: 0.504 > SE; 0.032 < SE. Last points 0.1 above A2/B1, 0.15 below A1/A2.
+    given = {learner: {"overall": [point(0, -0.5, 0.024), point(25, 0.1, 0.024)]},
+             learner2: {"overall": [point(0, -1.2, 0.05 / 33), point(33, -1.15, 0.05 / 33)]}}
     monkeypatch.setattr(ability, "series", lambda session, ids, language: given)
     clock.now = START + timedelta(days=35)
     response = client.get(f"/v1/classes/{people['class_id']}/alerts",
@@ -92,7 +94,7 @@ def test_alerts_inactive_no_progress_and_near_boundary(client, people, clock, mo
     assert alerts[("learner", "near_boundary")]["message"] == "just reached B1"
     assert alerts[("learner2", "near_boundary")]["boundary"] == "A1/A2"
     assert alerts[("learner2", "near_boundary")]["message"] == "just below A2"
-    assert alerts[("learner2", "no_progress")]["theta_gain"] == 0.05
+    assert alerts[("learner2", "no_progress")]["theta_gain"] == 0.032
 
 
 def test_alerts_flag_learners_who_never_answered(client, people):
