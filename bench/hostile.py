@@ -126,9 +126,9 @@ async def slow_bodies(host: str, port: int, until: float, outcomes) -> None:
     for reader, writer in streams:
         try:
             line = await asyncio.wait_for(reader.readline(), timeout=0.2)
-            outcomes[f"slow {line.split(b' ')[1].decode() if line else 'no reply'}"] += 1
+            outcomes[f"slow {line.split(b' ')[1].decode() if line else 'closed or no reply'}"] += 1
         except (asyncio.TimeoutError, ConnectionError, IndexError):
-            outcomes["slow no reply"] += 1
+            outcomes["slow closed or no reply"] += 1
         writer.close()
 
 
