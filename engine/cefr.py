@@ -4,16 +4,20 @@ The cut scores are the one place the default CEFR scale is defined; they can be
 overridden per language and skill (:data:`CUT_OVERRIDES`, or a mapping passed
 to :func:`cuts_for`). The level of :math:`\\theta` is the band between
 consecutive cuts: below the first cut is A1, above the last B2; a theta exactly
-on a cut belongs to the band above it.
+on a cut belongs to the band above it. :func:`skill_levels` gives a level per
+skill, with its probability, from one test's answers.
 """
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from types import MappingProxyType
 
 import numpy as np
 from scipy import special
+
+from engine.estimation import GridPosterior, update
 
 #: The levels the engine reports, lowest first.
 LEVELS = ("A1", "A2", "B1", "B2")
@@ -125,3 +129,69 @@ def normal_level_probabilities(theta: float, se: float,
 def level_probabilities(posterior, cuts: CutScores = DEFAULT_CUTS) -> dict[str, float]:
     """Posterior probability of each CEFR level, e.g. ``{"A1": 0.01, ..., "B1": 0.84, ...}``."""
     return dict(zip(LEVELS, band_probabilities(posterior, _named(cuts)).tolist()))
+
+
+#: Prior SD (logits) of a learner's ability in one skill around their overall ability
+#: (:func:`skill_levels`): a skill a full band (one logit) away from the rest is a two-SD case.
+SKILL_SPREAD = 0.5
+
+
+@dataclass(frozen=True)
+class SkillLevel:
+    """One skill's estimate from a test (:func:`skill_levels`): EAP, posterior SD, the level
+    (a name from :data:`LEVELS`), its posterior probability, and the skill's items answered."""
+
+    theta: float
+    se: float
+    level: str
+    probability: float
+    items: int
+
+
+def skill_levels(a, b, c, scores, skills, cuts: CutScores = DEFAULT_CUTS, *, prior_mean: float = 0.0,
+                 prior_sd: float = 1.0, spread: float = SKILL_SPREAD) -> dict[str, SkillLevel]:
+    """A level per skill with its probability, from one test's answers (an early skills mapping).
+
+    A skill's ability is the learner's overall ability plus a deviation
+    :math:`N(0, \\tau^2)`, :math:`\\tau` = ``spread``. For skill :math:`s` the
+    answers on the other skills give the overall ability's posterior (grid, prior
+    :math:`N(\\mu_0, \\sigma_0^2)`), summarised as :math:`N(\\mu_{-s}, \\sigma_{-s}^2)`;
+    the skill's prior is then :math:`N(\\mu_{-s}, \\sigma_{-s}^2 + \\tau^2)`, updated
+    on the grid with the skill's own answers. A skill with few items borrows
+    strength from the rest of the test (it is shrunk towards it); one with many
+    is measured by its own. The level is the band of the EAP, its probability the
+    posterior mass of that band (:func:`band_probabilities`).
+
+    Parameters
+    ----------
+    a, b, c, scores : array_like, shape (m,)
+        The items answered and their 0/1 scores.
+    skills : sequence of str, shape (m,)
+        Each item's skill; skills without items are left out of the result.
+    cuts : sequence of float
+        The cut scores (four levels need three).
+    prior_mean, prior_sd : float
+        The population prior of the overall ability.
+    spread : float
+        :math:`\\tau > 0`.
+    """
+    if not spread > 0:
+        raise ValueError(f"spread must be > 0, got {spread}")
+    checked = _named(cuts)
+    a, b, c, scores = (np.atleast_1d(np.asarray(x, dtype=float)) for x in (a, b, c, scores))
+    labels = np.asarray(skills, dtype=object).astype(str)
+    if not (a.shape == b.shape == c.shape == scores.shape == labels.shape):
+        raise ValueError("a, b, c, scores and skills must have one shape (m,)")
+    result: dict[str, SkillLevel] = {}
+    for skill in sorted(set(labels.tolist())):
+        own = labels == skill
+        rest = update(GridPosterior.prior(prior_mean, prior_sd), a[~own], b[~own], c[~own], scores[~own]) \
+            if np.any(~own) else GridPosterior.prior(prior_mean, prior_sd)
+        overall = rest.estimate()
+        prior = GridPosterior.prior(overall.theta, float(np.hypot(overall.se, spread)))
+        posterior = update(prior, a[own], b[own], c[own], scores[own])
+        estimate = posterior.estimate()
+        band = int(level_index(estimate.theta, checked))
+        result[skill] = SkillLevel(estimate.theta, estimate.se, LEVELS[band],
+                                   float(band_probabilities(posterior, checked)[band]), int(own.sum()))
+    return result

@@ -26,10 +26,12 @@ simulate-cat --design NAME`` and the benchmarks read:
 
 - :data:`PLACEMENT`, the service's placement test: classification at the
   CEFR cuts by the GLR, items at the nearest cut, content balance over skills
-  and item types, randomesque among the 3 best, 8 to 30 items;
+  and item types, randomesque among the 3 best, 8 to 40 items, curtailed
+  stochastically at 0.82 against the level the test would reach at 40 items;
 - :data:`PRECISION`, a precision CAT: MFI at the EAP until SE <= 0.3 (5 to 40 items);
 - :data:`CLASSIFICATION`, the classification CAT the benchmarks compare with
-  it: items at the nearest cut, the GLR at the cuts (5 to 40 items);
+  it: items at the nearest cut, the GLR at the cuts, curtailed at 0.92 against
+  the level at SE 0.25 (5 to 40 items);
 - :data:`REFERENCE`, a 40-item precision test (MFI, fixed length): the level it
   reaches is what a placement test's level is compared with.
 

@@ -172,7 +172,6 @@ class _Labels:
         self.labels = np.asarray(labels, dtype=object).astype(str)
         names, self.inverse = np.unique(self.labels, return_inverse=True)
         total = sum(targets.values())
-        self.targets = targets
         self.shares = np.array([targets.get(name, 0.0) / total for name in names])
 
     def factor(self, counts: np.ndarray, answered: int) -> np.ndarray:
@@ -192,6 +191,8 @@ class _Bank:
             raise ValueError("the bank needs item parameters of shape (m,), m >= 1")
         m = self.a.size
         self.available = np.ones(m, dtype=bool) if available is None else np.array(available, dtype=bool)
+        if self.available.shape != (m,):
+            raise ValueError(f"available has shape {self.available.shape}, the bank {m} items")
         prior = design.prior()
         self.nodes, self.log_prior = prior.nodes, prior.log_prior
         right, wrong = log_probabilities(self.nodes, self.a, self.b, self.c)

@@ -71,3 +71,37 @@ def test_normal_level_probabilities_are_the_normal_integral_over_each_band(mean,
 def test_band_probabilities_work_for_any_number_of_cuts():
     p = band_probabilities(GridPosterior.prior(), (0.0,))
     np.testing.assert_allclose(p, [0.5, 0.5], atol=1e-12)
+
+
+def test_skill_levels_borrow_strength_from_the_rest_of_the_test():
+    from engine.cefr import skill_levels
+    from engine.estimation import update
+
+    rng = np.random.default_rng(20261103)
+    m = 24
+    a, b, c = rng.lognormal(0, 0.2, m), rng.normal(0, 1, m), np.where(rng.random(m) < 0.5, 1 / 3, 0.0)
+    skills = np.array(["grammar", "reading", "vocabulary"])[np.arange(m) % 3]
+    scores = np.where(skills == "reading", 1.0, np.where(skills == "grammar", 0.0, (rng.random(m) < 0.5) * 1.0))
+    levels = skill_levels(a, b, c, scores, skills)
+    assert set(levels) == {"grammar", "reading", "vocabulary"} and all(x.items == 8 for x in levels.values())
+    assert levels["reading"].theta > levels["vocabulary"].theta > levels["grammar"].theta
+    # Exactly: the other skills' posterior, widened by the spread, updated with the skill's answers.
+    own = skills == "reading"
+    rest = update(GridPosterior.prior(), a[~own], b[~own], c[~own], scores[~own]).estimate()
+    posterior = update(GridPosterior.prior(rest.theta, np.hypot(rest.se, 0.5)), a[own], b[own], c[own], scores[own])
+    estimate = posterior.estimate()
+    band = int(np.searchsorted(DEFAULT_CUTS, estimate.theta, side="right"))
+    assert levels["reading"].theta == estimate.theta and levels["reading"].se == estimate.se
+    assert levels["reading"].level == LEVELS[band]
+    assert levels["reading"].probability == level_probabilities(posterior)[LEVELS[band]]
+    # A tiny spread ties every skill to the whole test (up to the normal summary of the rest,
+    # exact for a pattern without a skill far from the others) ...
+    mixed = (rng.random(m) < 0.6).astype(float)
+    tied = skill_levels(a, b, c, mixed, skills, spread=1e-3)
+    whole = update(GridPosterior.prior(), a, b, c, mixed).estimate().theta
+    assert all(abs(x.theta - whole) < 0.01 for x in tied.values())
+    # ... and a wide one lets each skill stand alone.
+    alone = skill_levels(a, b, c, scores, skills, spread=50.0)
+    assert alone["reading"].theta - alone["grammar"].theta > levels["reading"].theta - levels["grammar"].theta
+    with pytest.raises(ValueError, match="spread"):
+        skill_levels(a, b, c, scores, skills, spread=0.0)
