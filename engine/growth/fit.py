@@ -5,9 +5,11 @@ r"""Learning the growth model's population parameters from logs by marginal like
 The four prior parameters are profiled out exactly at every value of the
 transition parameters (:mod:`engine.growth.marginal`: one backward pass,
 then a small smooth maximisation), so the searches run over the transition
-parameters alone, each a bounded 1-D search on a log scale: first on a
-sample of learners spread over the log's lengths, then, for the values
-kept, a local search on every learner.
+parameters :math:`(q, c, \lambda, q_g)` alone, on a log scale: bounded 1-D
+searches on a sample of learners (which of them to use, and roughly where),
+then Newton steps on every learner for those kept, jointly (they trade off
+against each other: a random walk, a limit on the growth per gap and a
+decaying rate all bend a learner's curve).
 """
 from __future__ import annotations
 
@@ -27,27 +29,32 @@ LOG10_GROWTH_DRIFT_BOUNDS = (-9.0, -4.0)
 LOG10_GAP_DAYS_BOUNDS = (-0.3, 1.95)
 #: Search bounds for the growth rate's decay per day of growth, log10 scale (1/300 to 1/5 per day).
 LOG10_GROWTH_DECAY_BOUNDS = (-2.5, -0.7)
-#: Absolute tolerance of every 1-D search, on the log10 scale (a factor of about 1.05).
-LOG10_SEARCH_TOLERANCE = 0.02
-#: Learners the wide searches run on (spread over the log's lengths); all of them if fewer.
-SEARCH_LEARNERS = 200
-#: Tolerance (log10) of the wide searches; the local searches stop at LOG10_SEARCH_TOLERANCE.
-LOG10_SAMPLE_TOLERANCE = 0.05
-#: Sweeps of local searches: at most MAX_SWEEPS, and another only after one gaining more than
-#: SWEEP_GAIN in log-likelihood.
-MAX_SWEEPS = 3
-SWEEP_GAIN = 0.5
-#: The local search on every learner: first step either side of the sample's value (log10),
-#: and most further evaluations (:func:`_local_search`).
-LOG10_REFINE_STEP = 0.1
-LOCAL_STEPS = 6
+#: Learners the 1-D searches run on (spread over the log's lengths); all of them if fewer.
+SEARCH_LEARNERS = 150
+#: Absolute tolerance of the 1-D searches, log10 scale (a factor of about 1.12).
+LOG10_SEARCH_TOLERANCE = 0.05
+#: Newton steps on every learner: the finite-difference step (log10), the longest step taken
+#: (log10, in each coordinate), and at most NEWTON_STEPS of them, stopping once a step is
+#: shorter than NEWTON_TOLERANCE (log10) or gains less than NEWTON_GAIN in log-likelihood.
+LOG10_NEWTON_DIFFERENCE = 0.1
+SURFACE = False
+SURFACE_ALLOWANCE = 3.0
+LOG10_NEWTON_MAX_STEP = 0.5
+NEWTON_STEPS = 3
+NEWTON_TOLERANCE = 0.03
+NEWTON_GAIN = 1.0
 
-#: Each searched parameter: its bounds and the value that switches it off (None: always on).
-_SEARCHED: dict[str, tuple[tuple[float, float], float | None]] = {
-    "drift": (LOG10_DRIFT_BOUNDS, None),
-    "growth_gap_days": (LOG10_GAP_DAYS_BOUNDS, 0.0),
-    "growth_decay": (LOG10_GROWTH_DECAY_BOUNDS, 0.0),
-    "growth_drift": (LOG10_GROWTH_DRIFT_BOUNDS, 0.0),
+#: Values (log10) of the growth rate's drift tried first: if neither beats none, it stays off
+#: without a search (logs where rates do not wander, the common case, then cost two evaluations).
+LOG10_GROWTH_DRIFT_PROBES = (-6.5, -5.0)
+
+#: Each searched parameter: its bounds, the value that switches it off (None: always on) and the
+#: values (log10) probed before searching (none: search at once).
+_SEARCHED: dict[str, tuple[tuple[float, float], float | None, tuple[float, ...]]] = {
+    "drift": (LOG10_DRIFT_BOUNDS, None, ()),
+    "growth_gap_days": (LOG10_GAP_DAYS_BOUNDS, 0.0, ()),
+    "growth_decay": (LOG10_GROWTH_DECAY_BOUNDS, 0.0, ()),
+    "growth_drift": (LOG10_GROWTH_DRIFT_BOUNDS, 0.0, LOG10_GROWTH_DRIFT_PROBES),
 }
 
 
@@ -71,14 +78,15 @@ def fit_growth(learner: np.ndarray, days: np.ndarray, a: np.ndarray, b: np.ndarr
        (``fit_gap``), the growth rate's decay :math:`\lambda`
        (``fit_growth_decay``) and its drift :math:`q_g` (``fit_growth_drift``),
        in that order, each kept only if it beats the model without it
-       (:math:`c = \infty`, :math:`\lambda = 0`, :math:`q_g = 0`), to
-       :data:`LOG10_SAMPLE_TOLERANCE`;
-    2. sweeps of local searches over the parameters kept, in the same order
-       (successive parabolas from :data:`LOG10_REFINE_STEP` either side of the
-       current value, :func:`_local_search`), since they trade off against each
-       other: on the sample, then on every learner (if that was a sample),
-       each while a sweep gains more than :data:`SWEEP_GAIN` in log-likelihood,
-       at most :data:`MAX_SWEEPS` times.
+       (:math:`c = \infty`, :math:`\lambda = 0`, :math:`q_g = 0`), each to
+       :data:`LOG10_SEARCH_TOLERANCE` (:math:`q_g` only if one of
+       :data:`LOG10_GROWTH_DRIFT_PROBES` beats none);
+    2. Newton steps over the logs of the parameters kept, jointly
+       (:func:`_newton`: gradient and Hessian by finite differences), since
+       they trade off against each other and one at a time would zig-zag: on
+       the sample, then, if that was a sample, on every learner, with the
+       sample's Hessian scaled by the ratio of answers (only gradients are
+       evaluated there).
 
     The item parameters are fixed, so the scale is the bank's.
     """
@@ -94,88 +102,90 @@ def fit_growth(learner: np.ndarray, days: np.ndarray, a: np.ndarray, b: np.ndarr
     objective = MarginalLikelihood(sample, fit_priors)
     best = objective(params)
     for name in names:
-        bounds, off = _SEARCHED[name]
-        best = _search(objective, best, name, bounds, off, LOG10_SAMPLE_TOLERANCE)
-    best = _sweeps(objective, best, names)
+        best = _search(objective, best, name)
+    kept = [name for name in names if getattr(best.params, name) > 0]
+    best, hessian = _newton(objective, best, kept)
     if sample is not everyone:
         objective = MarginalLikelihood(everyone, fit_priors)
-        best = _sweeps(objective, objective(best.params), names)
+        scale = everyone.n_answers / sample.n_answers  # the log-likelihood grows with the answers
+        best, _ = _newton(objective, objective(best.params), kept, None if hessian is None else hessian * scale)
     return best.params
 
 
-def _sweeps(objective: MarginalLikelihood, best: Evaluation, names: list[str]) -> Evaluation:
-    """Local searches (:func:`_local_search`) over each of ``names`` that is on, in turn, repeated
-    while a sweep gains more than :data:`SWEEP_GAIN` (at most :data:`MAX_SWEEPS` sweeps)."""
-    for _ in range(MAX_SWEEPS):
-        before = best.loglik
-        for name in names:
-            if getattr(best.params, name) > 0:
-                best = _local_search(objective, best, name)
-        if best.loglik - before <= SWEEP_GAIN:
-            break
-    return best
-
-
-def _search(objective: MarginalLikelihood, incumbent: Evaluation, name: str, bounds: tuple[float, float],
-            off: float | None, tolerance: float = LOG10_SEARCH_TOLERANCE) -> Evaluation:
-    """The best of ``incumbent``, of a bounded search over ``log10(name)`` in ``bounds`` from its
-    parameters and of ``off`` (the feature switched off, if given); ties go to ``off``, then to the incumbent."""
+def _search(objective: MarginalLikelihood, incumbent: Evaluation, name: str) -> Evaluation:
+    """The best of ``incumbent``, of a bounded search over ``log10(name)`` within its bounds from
+    its parameters and of the feature switched off (if it can be); ties go to off, then to the
+    incumbent. With probes (:data:`_SEARCHED`), the search runs only if a probe beats off."""
+    bounds, off, probes = _SEARCHED[name]
     params = incumbent.params
 
-    def negative(x: float) -> float:
-        return -objective(replace(params, **{name: 10.0 ** float(x)})).loglik
+    def at(x: float) -> Evaluation:
+        return objective(replace(params, **{name: 10.0 ** float(x)}))
 
-    result = optimize.minimize_scalar(negative, bounds=bounds, method="bounded", options={"xatol": tolerance})
     candidates = [] if off is None else [objective(replace(params, **{name: off}))]
-    candidates += [incumbent, objective(replace(params, **{name: 10.0 ** float(result.x)}))]
-    return max(candidates, key=lambda evaluation: evaluation.loglik)
+    candidates.append(incumbent)
+    tried = [at(x) for x in probes]
+    if not probes or max(e.loglik for e in tried) > max(e.loglik for e in candidates):
+        result = optimize.minimize_scalar(lambda x: -at(x).loglik, bounds=bounds, method="bounded",
+                                          options={"xatol": LOG10_SEARCH_TOLERANCE})
+        tried.append(at(result.x))
+    return max(candidates + tried, key=lambda evaluation: evaluation.loglik)
 
 
-def _local_search(objective: MarginalLikelihood, best: Evaluation, name: str) -> Evaluation:
-    """Refine ``name`` (log10) from the current value by successive parabolas.
+def _newton(objective: MarginalLikelihood, best: Evaluation, names: list[str], hessian: np.ndarray | None = None
+            ) -> tuple[Evaluation, np.ndarray | None]:
+    """Newton steps on the log-likelihood over ``log10`` of ``names`` (all > 0), within their bounds;
+    returns the best point evaluated and the Hessian used.
 
-    The log-likelihood is evaluated :data:`LOG10_REFINE_STEP` either side of
-    the current value. Then, up to :data:`LOCAL_STEPS` times: where the best
-    point is the outermost one, a step out beyond it twice as long as the
-    last; otherwise the vertex of the parabola through the best point and its
-    two neighbours, until that is within :data:`LOG10_SEARCH_TOLERANCE` of a
-    point already evaluated.
+    The gradient comes from central differences :data:`LOG10_NEWTON_DIFFERENCE`
+    either side of the current point along each coordinate (``2k``
+    evaluations for ``k`` parameters). Without a ``hessian`` given, the first
+    step also evaluates the pairwise diagonal points for one (``k(k-1)/2``
+    more); later steps reuse it. Where it is not negative definite its
+    eigenvalues are mirrored (the step still climbs); the step is cut to
+    :data:`LOG10_NEWTON_MAX_STEP` in each coordinate and to the bounds. At
+    most :data:`NEWTON_STEPS` steps; stop when one is shorter than
+    :data:`NEWTON_TOLERANCE` or gains less than :data:`NEWTON_GAIN`.
     """
-    (low, high), _ = _SEARCHED[name]
-    params = best.params
-    tried = {float(np.log10(getattr(params, name))): best}
+    if not names:
+        return best, hessian
+    low = np.array([_SEARCHED[name][0][0] for name in names])
+    high = np.array([_SEARCHED[name][0][1] for name in names])
+    h = LOG10_NEWTON_DIFFERENCE
+    unit = np.eye(len(names)) * h
+    for _ in range(NEWTON_STEPS):
+        params = best.params
 
-    def evaluate(x: float) -> bool:
-        """Evaluate at ``x`` (within the bounds) unless a point that near is known; whether it was new."""
-        x = float(np.clip(x, low, high))
-        if any(abs(x - known) < LOG10_SEARCH_TOLERANCE / 2 for known in tried):
-            return False
-        tried[x] = objective(replace(params, **{name: 10.0**x}))
-        return True
+        def at(x: np.ndarray, params: GrowthParameters = params) -> Evaluation:
+            return objective(replace(params, **{name: 10.0 ** float(v) for name, v in zip(names, x)}))
 
-    centre = next(iter(tried))
-    evaluate(centre - LOG10_REFINE_STEP)
-    evaluate(centre + LOG10_REFINE_STEP)
-    for _ in range(LOCAL_STEPS):
-        xs = sorted(tried)
-        top = max(range(len(xs)), key=lambda k: tried[xs[k]].loglik)
-        if top in (0, len(xs) - 1):  # the best is outermost: step further out
-            inner = xs[1] if top == 0 else xs[-2]
-            step = 2.0 * (xs[top] - inner)
-            if not evaluate(xs[top] + step):
+        x0 = np.log10([getattr(params, name) for name in names])
+        centre = np.clip(x0, low + h, high - h)  # differences stay within the bounds
+        f0 = at(centre).loglik
+        up = np.array([at(centre + e).loglik for e in unit])
+        down = np.array([at(centre - e).loglik for e in unit])
+        gradient = (up - down) / (2 * h)
+        if hessian is None:
+            hessian = np.diag((up - 2 * f0 + down) / h**2)
+            for i in range(len(names)):
+                for j in range(i + 1, len(names)):
+                    both = at(centre + unit[i] + unit[j]).loglik
+                    hessian[i, j] = hessian[j, i] = (both - up[i] - up[j] + f0) / h**2
+        values, vectors = np.linalg.eigh(hessian)
+        values = -np.maximum(np.abs(values), 1e-9)  # negative definite: a step that climbs
+        step = -vectors @ ((vectors.T @ gradient) / values)
+        step *= min(1.0, LOG10_NEWTON_MAX_STEP / max(float(np.max(np.abs(step))), 1e-12))
+        target = np.clip(centre + step, low, high)
+        evaluated = [at(target), at(centre), best] + [at(centre + e) for e in unit] + [at(centre - e) for e in unit]
+        previous = best
+        top = max(evaluated, key=lambda evaluation: evaluation.loglik)
+        if SURFACE:
+            candidate = at(target)
+            best = candidate if candidate.loglik > top.loglik - SURFACE_ALLOWANCE else top
+            if np.max(np.abs(target - x0)) < NEWTON_TOLERANCE:
                 break
             continue
-        x1, x2, x3 = xs[top - 1:top + 2]
-        vertex = _parabola_vertex(x1, x2, x3, *(tried[x].loglik for x in (x1, x2, x3)))
-        if min(abs(vertex - x) for x in xs) < LOG10_SEARCH_TOLERANCE or not evaluate(vertex):
+        best = top
+        if np.max(np.abs(target - x0)) < NEWTON_TOLERANCE or best.loglik - previous.loglik < NEWTON_GAIN:
             break
-    return max(tried.values(), key=lambda evaluation: evaluation.loglik)
-
-
-def _parabola_vertex(x1: float, x2: float, x3: float, f1: float, f2: float, f3: float) -> float:
-    """Where the parabola through three points with ``f2`` the highest peaks (within [x1, x3])."""
-    numerator = (x2 - x1) ** 2 * (f2 - f3) - (x2 - x3) ** 2 * (f2 - f1)
-    denominator = (x2 - x1) * (f2 - f3) - (x2 - x3) * (f2 - f1)
-    if denominator == 0:
-        return x2
-    return float(np.clip(x2 - 0.5 * numerator / denominator, x1, x3))
+    return best, hessian

@@ -113,6 +113,10 @@ class FitData:
     def n_learners(self) -> int:
         return len(self.learners)
 
+    @property
+    def n_answers(self) -> int:
+        return sum(rows.size for rows in self.learners)
+
     def sample(self, n_learners: int) -> FitData:
         """``n_learners`` learners evenly spaced in the order of their number of answers (all if fewer)."""
         if n_learners >= self.n_learners:

@@ -38,7 +38,16 @@ DEFERRED_VARIANCE = 1e-5
 
 
 def _diffusion_kernel(variance: np.ndarray, spacing: float) -> np.ndarray:
-    """Symmetric kernels over offsets -K..K (rows: learners) with the given variances."""
+    """Symmetric kernels over offsets -K..K (rows: learners) with the given variances.
+
+    Each learner's sampled Gaussian is cut at its own
+    :data:`KERNEL_HALF_WIDTH_SD` standard deviations (zero beyond, however
+    wide another learner's is) and normalised by a sum taken from the centre
+    outwards in order, so trailing zeros leave it unchanged: a learner's
+    kernel, and so its estimates, do not depend on which learners share the
+    batch (the online :class:`~engine.growth.GrowthState` of one learner and
+    the batch filter agree bit for bit).
+    """
     variance = np.asarray(variance, dtype=float)
     ratio = variance / spacing**2
     half_width = max(1, int(np.ceil(KERNEL_HALF_WIDTH_SD * np.sqrt(ratio.max(initial=0.0)))))
@@ -50,8 +59,12 @@ def _diffusion_kernel(variance: np.ndarray, spacing: float) -> np.ndarray:
     kernel[small, half_width - 1] = ratio[small] / 2
     kernel[small, half_width + 1] = ratio[small] / 2
     if np.any(~small):
-        sampled = np.exp(-0.5 * offsets[None, :] ** 2 / ratio[~small, None])
-        kernel[~small] = sampled / sampled.sum(axis=1, keepdims=True)
+        wide = ratio[~small, None]
+        own = np.ceil(KERNEL_HALF_WIDTH_SD * np.sqrt(wide))
+        sampled = np.where(np.abs(offsets)[None, :] <= own, np.exp(-0.5 * offsets[None, :] ** 2 / wide), 0.0)
+        outward = sampled[:, half_width:]
+        total = outward[:, 0] + 2.0 * np.cumsum(outward[:, 1:], axis=1)[:, -1]
+        kernel[~small] = sampled / total[:, None]
     return kernel
 
 

@@ -117,3 +117,38 @@ def test_an_item_of_one_learner_does_not_stop_a_tiny_fit(tmp_path):
     out = tmp_path / "p.csv"
     assert main(["calibrate", path, "--out", str(out), "--quiet"]) == 0
     assert {r["item_id"]: r["status"] for r in _read(out)}["solo"] == "insufficient_data"
+
+
+def test_the_report_names_the_priors_and_says_what_the_estimates_are(log, tmp_path, capsys):
+    path, _ = log
+    out, report = tmp_path / "params.csv", tmp_path / "report.json"
+    assert main(["calibrate", path, "--out", str(out), "--report", str(report)]) == 0
+    body = json.loads(report.read_text())
+    assert body["estimator"].startswith("posterior mode (Bayes modal estimation")
+    assert body["priors"] == {"a": "lognormal: log a ~ N(0, 0.5^2)", "b": "N(0, 3^2)"}
+    assert body["standard_errors"].startswith("cross-product (XPD) information per item block")
+    assert body["population_se"] == {}
+    assert ("calibrate: estimates are posterior mode (Bayes modal estimation by marginal maximum likelihood EM "
+            "with item priors; Mislevy, 1986); priors a: lognormal: log a ~ N(0, 0.5^2), b: N(0, 3^2)"
+            in capsys.readouterr().err)
+    default_b = [float(r["b"]) for r in _read(out) if r["b"]]
+
+    assert main(["calibrate", path, "--out", str(out), "--report", str(report), "--priors", "none",
+                 "--se", "crossproduct"]) == 0
+    body = json.loads(report.read_text())
+    assert body["estimator"].startswith("maximum likelihood (marginal maximum likelihood by EM, no item priors")
+    assert body["priors"] == {}
+    assert body["standard_errors"].startswith("full cross-product (XPD) information over every free parameter")
+    assert "calibrate: estimates are maximum likelihood" in capsys.readouterr().err
+    plain_b = [float(r["b"]) for r in _read(out) if r["b"]]
+    assert len(plain_b) == len(default_b) and plain_b != default_b
+
+
+def test_se_crossproduct_on_too_large_a_bank_exits_2(log, tmp_path, capsys, monkeypatch):
+    import calibration.em
+
+    monkeypatch.setattr(calibration.em, "MAX_FULL_PARAMETERS", 10)
+    path, _ = log
+    assert main(["calibrate", path, "--out", str(tmp_path / "p.csv"), "--se", "crossproduct", "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("b1engine calibrate: --se: full cross-product standard errors need a 40 x 40 matrix")

@@ -22,6 +22,7 @@ from engine.growth import (
     fit_growth,
     shift,
 )
+from engine.growth.marginal import FitData, MarginalLikelihood
 from engine.models import probability
 
 SEED = 20261122
@@ -375,3 +376,124 @@ def test_stored_state_has_the_documented_keys():
 
 def test_the_package_exports_every_name_it_lists():
     assert all(hasattr(engine.growth, name) for name in engine.growth.__all__)
+
+
+# --- Fitting: the marginal likelihood by the backward pass, the profiled prior, the fast fit. ---
+
+
+def _model_log(rng: np.random.Generator, truth: GrowthParameters, n_learners: int, n_days: int):
+    """A log simulated from the growth model itself: sessions of 8 answers 40 s apart on about half
+    of the days, 3PL items (30 % with c = 0.2) drawn at random; returns the answers and the true theta."""
+    bank_a, bank_b = rng.lognormal(0.0, 0.25, 300), rng.normal(-0.3, 1.3, 300)
+    bank_c = np.where(rng.random(300) < 0.3, 0.2, 0.0)
+    learner, days, item, theta = [], [], [], []
+    for person in range(n_learners):
+        session_days = np.flatnonzero(rng.random(n_days) < 0.5)
+        moments = np.repeat(session_days, 8) + 0.4 + np.tile(np.arange(8) * 40.0 / 86_400, session_days.size)
+        elapsed = np.diff(moments, prepend=moments[0])
+        grown = np.cumsum(np.minimum(elapsed, truth.growth_gap_days) if truth.growth_gap_days else elapsed)
+        trend = -np.expm1(-truth.growth_decay * grown) / truth.growth_decay if truth.growth_decay else grown
+        theta.append(rng.normal(truth.theta_mean, truth.theta_sd)
+                     + rng.normal(truth.growth_mean, truth.growth_sd) * trend
+                     + np.cumsum(rng.normal(0.0, np.sqrt(truth.drift * elapsed))))
+        learner.append(np.full(moments.size, person))
+        days.append(moments)
+        item.append(rng.integers(0, 300, moments.size))
+    learner, days, item, theta = map(np.concatenate, (learner, days, item, theta))
+    a, b, c = bank_a[item], bank_b[item], bank_c[item]
+    score = (rng.random(theta.size) < c + (1 - c) / (1 + np.exp(-a * (theta - b)))).astype(int)
+    return learner, days, a, b, c, score, theta
+
+
+@pytest.mark.parametrize("params", [
+    GrowthParameters(drift=0.004, growth_mean=0.01, growth_sd=0.008, theta_mean=-0.5, theta_sd=0.8),
+    GrowthParameters(drift=0.002, growth_mean=0.03, growth_sd=0.015, theta_mean=-1.0, theta_sd=0.7,
+                     growth_gap_days=3.0, growth_decay=0.03, growth_drift=2e-6),
+    GrowthParameters.static(theta_mean=-0.5, theta_sd=0.9),
+    GrowthParameters(drift=0.05, growth_mean=0.0, growth_sd=0.0),
+])
+def test_the_backward_pass_gives_the_filters_marginal_likelihood(params):
+    rng = np.random.default_rng(SEED + 12)
+    learner, days, a, b, c, score, _ = _model_log(rng, GrowthParameters(drift=0.004, growth_sd=0.01), 40, 70)
+    days = np.where(days > 30, days + 12.0, days)  # a break: long gaps, frame moves
+    exact = filter_abilities(learner, days, a, b, c, score, params).log_marginal
+    for threads in (1, 2):
+        weights, log_scale = MarginalLikelihood(FitData.of(learner, days, a, b, c, score), False,
+                                                threads=threads).weights(params)
+        prior = engine.growth.prior_density(params, GrowthGrid.default(params)).ravel()
+        by_learner = np.log(weights @ prior) + log_scale
+        # Learners come longest first, so compare the sets of values and the totals.
+        np.testing.assert_allclose(np.sort(by_learner), np.sort(exact), rtol=1e-10)
+    assert MarginalLikelihood(FitData.of(learner, days, a, b, c, score), False)(params).loglik == pytest.approx(
+        exact.sum(), rel=1e-12)
+
+
+def test_the_profiled_prior_is_the_maximum_of_the_exact_marginal_likelihood():
+    rng = np.random.default_rng(SEED + 13)
+    truth = GrowthParameters(drift=0.004, growth_mean=0.01, growth_sd=0.008, theta_mean=-0.5, theta_sd=0.8,
+                             growth_gap_days=4.0, growth_decay=0.02)
+    learner, days, a, b, c, score, _ = _model_log(rng, truth, 60, 50)
+    best = MarginalLikelihood(FitData.of(learner, days, a, b, c, score))(replace(truth, theta_mean=0.0,
+                                                                                 theta_sd=1.0, growth_sd=0.02))
+    assert best.params.drift == truth.drift and best.params.growth_decay == truth.growth_decay
+
+    def exact(params: GrowthParameters) -> float:
+        return engine.growth.log_marginal_likelihood(learner, days, a, b, c, score, params)
+
+    assert exact(best.params) == pytest.approx(best.loglik, rel=1e-10)
+    for name in ("theta_mean", "theta_sd", "growth_mean", "growth_sd"):
+        for factor in (0.97, 1.03):
+            moved = replace(best.params, **{name: getattr(best.params, name) * factor})
+            assert exact(moved) < best.loglik
+    assert exact(truth) < best.loglik
+
+
+def test_the_fit_recovers_known_parameters_from_a_simulated_log():
+    # 100 learners, 60 days, about 24,000 answers: a sample of 60 learners for the 1-D searches,
+    # then Newton steps on all of them; a few seconds.
+    rng = np.random.default_rng(SEED + 14)
+    truth = GrowthParameters(drift=0.01, growth_mean=0.01, growth_sd=0.01, theta_mean=-0.5, theta_sd=0.8)
+    learner, days, a, b, c, score, theta = _model_log(rng, truth, 100, 60)
+    fitted = fit_growth(learner, days, a, b, c, score, fit_gap=False, fit_growth_decay=False,
+                        fit_growth_drift=False, search_learners=60)
+
+    def exact(params: GrowthParameters) -> float:
+        return engine.growth.log_marginal_likelihood(learner, days, a, b, c, score, params)
+
+    # The fit is a maximum of the marginal likelihood: at least as likely as the truth.
+    assert exact(fitted) > exact(truth)
+    assert abs(fitted.theta_mean - truth.theta_mean) < 0.1 and abs(fitted.theta_sd - truth.theta_sd) < 0.1
+    assert abs(fitted.growth_mean - truth.growth_mean) < 0.003
+    # A random walk and a spread of growth rates trade off over 60 days (the marginal likelihood is
+    # nearly flat along q T = const - sigma_g^2 T^2); their sum is pinned down: the variance of the
+    # change over 60 days, q T + sigma_g^2 T^2 (0.96 logit^2), within 25 %; each alone within a factor 4.
+    span = 60.0
+    change = fitted.drift * span + (fitted.growth_sd * span) ** 2
+    assert change == pytest.approx(truth.drift * span + (truth.growth_sd * span) ** 2, rel=0.25)
+    assert truth.drift / 4 < fitted.drift < 4 * truth.drift
+    assert truth.growth_sd / 4 < fitted.growth_sd < 4 * truth.growth_sd
+    # Abilities filtered with the fitted parameters are as good as with the true ones.
+    error = {name: np.sqrt(np.mean((filter_abilities(learner, days, a, b, c, score, params).theta - theta) ** 2))
+             for name, params in (("fitted", fitted), ("truth", truth))}
+    assert error["fitted"] < 1.02 * error["truth"]
+
+
+def test_a_learners_estimates_do_not_depend_on_who_else_is_filtered():
+    # Learner 3 comes back after 40 days at the step where the others start a session two days
+    # after their last: both diffusions are wider than a grid step (sampled Gaussian kernels of
+    # different widths). Each learner's kernel is cut at its own 4 SD, so filtering a learner
+    # alone or with the others gives the same numbers bit for bit (before, the batch's widest
+    # kernel set everyone's: up to 4e-7 logit apart).
+    rng = np.random.default_rng(SEED + 15)
+    learner, days, _, a, b, c, score = _rising_cohort(rng, n_learners=6)
+    days = days + np.where((learner == 3) & (days >= 20), 40.0, 0.0)
+    params = GrowthParameters(drift=0.05, growth_mean=0.01, growth_sd=0.015, theta_mean=-1.0, theta_sd=0.7,
+                              growth_drift=2e-6)
+    for smooth in (False, True):
+        batch = filter_abilities(learner, days, a, b, c, score, params, smooth=smooth)
+        for person in range(6):
+            rows = learner == person
+            alone = filter_abilities(learner[rows], days[rows], a[rows], b[rows], c[rows], score[rows], params,
+                                     smooth=smooth)
+            np.testing.assert_array_equal(alone.theta, batch.theta[rows])
+            np.testing.assert_array_equal(alone.se, batch.se[rows])
