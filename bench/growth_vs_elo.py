@@ -26,7 +26,7 @@ prior) are learned on the training seed by marginal likelihood
 (:func:`engine.growth.fit_growth`); so is the static EAP's prior; nothing is
 tuned on the test seed.
 
-Run: ``.venv/bin/python bench/growth_vs_elo.py`` (about 10 minutes on two
+Run: ``.venv/bin/python bench/growth_vs_elo.py`` (about 3 minutes on two
 cores; ``--learners 300 --train-learners 150`` for a quick look).
 Targets: filter >= 15% lower RMSE than tuned Elo and than static EAP so far;
 smoother >= 30% lower than tuned Elo.

@@ -181,13 +181,24 @@ def _padded(values: np.ndarray, rows: np.ndarray, learners: np.ndarray, steps: n
 
 
 def _chunks(batch: _Batch, days: np.ndarray, a: np.ndarray, b: np.ndarray, c: np.ndarray,
-            score: np.ndarray) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray, _Chunk]]:
-    """Yield (rows in sorted order, learner and step of each row, chunk) for groups of CHUNK_LEARNERS learners."""
+            score: np.ndarray) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, _Chunk]]:
+    """Yield (rows in sorted order, learner and step of each row, the chunk's learner codes, chunk) for
+    groups of CHUNK_LEARNERS learners.
+
+    Learners are grouped by their number of answers (longest first), so a
+    chunk pads little; each learner's estimates do not depend on who shares
+    its chunk (:func:`engine.growth.transitions._diffusion_kernel`).
+    """
     sorted_days, sorted_a, sorted_b, sorted_c, sorted_score = (
         np.asarray(v, dtype=float)[batch.order] for v in (days, a, b, c, score))
+    counts = np.bincount(batch.learner_code, minlength=batch.n_learners)
+    by_length = np.argsort(-counts, kind="stable")
+    rank = np.empty(batch.n_learners, dtype=np.int64)
+    rank[by_length] = np.arange(batch.n_learners)
+    rank_of_row = rank[batch.learner_code]
     for first in range(0, batch.n_learners, CHUNK_LEARNERS):
-        rows = np.flatnonzero((batch.learner_code >= first) & (batch.learner_code < first + CHUNK_LEARNERS))
-        learners = batch.learner_code[rows] - first
+        rows = np.flatnonzero((rank_of_row >= first) & (rank_of_row < first + CHUNK_LEARNERS))
+        learners = rank_of_row[rows] - first
         steps = batch.step[rows]
         shape = (int(learners.max()) + 1, int(steps.max()) + 1)
         valid = np.zeros(shape, dtype=bool)
@@ -195,11 +206,10 @@ def _chunks(batch: _Batch, days: np.ndarray, a: np.ndarray, b: np.ndarray, c: np
         day_grid = np.where(valid, _padded(sorted_days, rows, learners, steps, shape, 0.0), -np.inf)
         # Padding after a learner's last answer repeats that time: no elapsed time.
         day_grid = np.maximum.accumulate(day_grid, axis=1)
-        yield rows, learners, steps, _Chunk(valid, day_grid,
-                                            _padded(sorted_a, rows, learners, steps, shape, 1.0),
-                                            _padded(sorted_b, rows, learners, steps, shape, 0.0),
-                                            _padded(sorted_c, rows, learners, steps, shape, 0.0),
-                                            _padded(sorted_score, rows, learners, steps, shape, 0.0))
+        yield rows, learners, steps, by_length[first:first + CHUNK_LEARNERS], _Chunk(
+            valid, day_grid, _padded(sorted_a, rows, learners, steps, shape, 1.0),
+            _padded(sorted_b, rows, learners, steps, shape, 0.0), _padded(sorted_c, rows, learners, steps, shape, 0.0),
+            _padded(sorted_score, rows, learners, steps, shape, 0.0))
 
 
 def filter_abilities(learner: np.ndarray, days: np.ndarray, a: np.ndarray, b: np.ndarray,
@@ -233,21 +243,23 @@ def filter_abilities(learner: np.ndarray, days: np.ndarray, a: np.ndarray, b: np
     batch = _arrange(learner, days)
     results = [np.empty(batch.order.size) for _ in range(3)]
     log_marginal = np.empty(batch.n_learners)
-    first_learner = 0
-    for rows, learners, steps, chunk in _chunks(batch, days, a, b, c, score):
+    for rows, learners, steps, codes, chunk in _chunks(batch, days, a, b, c, score):
         result = _run_chunk(chunk, params, grid, smooth)
         for out, values in zip(results, (result.theta, result.se, result.growth)):
             out[batch.order[rows]] = values[steps, learners]
-        log_marginal[first_learner:first_learner + result.log_marginal.size] = result.log_marginal
-        first_learner += result.log_marginal.size
+        log_marginal[codes] = result.log_marginal
     theta, se, growth = results
     return GrowthTrack(theta, se, growth, log_marginal=log_marginal)
 
 
 def log_marginal_likelihood(learner: np.ndarray, days: np.ndarray, a: np.ndarray, b: np.ndarray,
                             c: np.ndarray, score: np.ndarray, params: GrowthParameters) -> float:
-    r"""Total :math:`\log p(y \mid q, \mu_g, \sigma_g, \mu_\theta, \sigma_\theta)` over learners."""
+    r"""Total :math:`\log p(y \mid q, \mu_g, \sigma_g, \mu_\theta, \sigma_\theta)` over learners
+    (summed in groups of CHUNK_LEARNERS learners in the order of their codes)."""
     grid = GrowthGrid.default(params)
     batch = _arrange(learner, days)
-    return float(sum(_run_chunk(chunk, params, grid, smooth=False, moments=False).log_marginal.sum()
-                     for *_, chunk in _chunks(batch, days, a, b, c, score)))
+    by_learner = np.empty(batch.n_learners)
+    for *_, codes, chunk in _chunks(batch, days, a, b, c, score):
+        by_learner[codes] = _run_chunk(chunk, params, grid, smooth=False, moments=False).log_marginal
+    return float(sum(by_learner[first:first + CHUNK_LEARNERS].sum()
+                     for first in range(0, batch.n_learners, CHUNK_LEARNERS)))

@@ -7,9 +7,9 @@ transition parameters (:mod:`engine.growth.marginal`: one backward pass,
 then a small smooth maximisation), so the searches run over the transition
 parameters :math:`(q, c, \lambda, q_g)` alone, on a log scale: bounded 1-D
 searches on a sample of learners (which of them to use, and roughly where),
-then Newton steps on every learner for those kept, jointly (they trade off
-against each other: a random walk, a limit on the growth per gap and a
-decaying rate all bend a learner's curve).
+then Newton steps for those kept, jointly (they trade off against each
+other: a random walk, a limit on the growth per gap and a decaying rate all
+bend a learner's curve), on the sample and then on every learner.
 """
 from __future__ import annotations
 
@@ -29,24 +29,30 @@ LOG10_GROWTH_DRIFT_BOUNDS = (-9.0, -4.0)
 LOG10_GAP_DAYS_BOUNDS = (-0.3, 1.95)
 #: Search bounds for the growth rate's decay per day of growth, log10 scale (1/300 to 1/5 per day).
 LOG10_GROWTH_DECAY_BOUNDS = (-2.5, -0.7)
-#: Learners the 1-D searches run on (spread over the log's lengths); all of them if fewer.
-SEARCH_LEARNERS = 150
-#: Absolute tolerance of the 1-D searches, log10 scale (a factor of about 1.12).
-LOG10_SEARCH_TOLERANCE = 0.05
-#: Newton steps on every learner: the finite-difference step (log10), the longest step taken
-#: (log10, in each coordinate), and at most NEWTON_STEPS of them, stopping once a step is
-#: shorter than NEWTON_TOLERANCE (log10) or gains less than NEWTON_GAIN in log-likelihood.
-LOG10_NEWTON_DIFFERENCE = 0.1
-SURFACE = False
-SURFACE_ALLOWANCE = 3.0
-LOG10_NEWTON_MAX_STEP = 0.5
-NEWTON_STEPS = 3
-NEWTON_TOLERANCE = 0.03
-NEWTON_GAIN = 1.0
-
 #: Values (log10) of the growth rate's drift tried first: if neither beats none, it stays off
 #: without a search (logs where rates do not wander, the common case, then cost two evaluations).
 LOG10_GROWTH_DRIFT_PROBES = (-6.5, -5.0)
+#: Learners the 1-D searches run on (spread over the log's lengths); all of them if fewer.
+SEARCH_LEARNERS = 150
+#: Absolute tolerance of the 1-D searches, log10 scale (a factor of about 1.6: they find the basin, the
+#: Newton steps refine).
+LOG10_SEARCH_TOLERANCE = 0.2
+#: Newton steps (:func:`_newton`): the half-width of the stencil (log10, a factor 1.78), the
+#: longest step (log10, in each coordinate), at most NEWTON_STEPS of them (NEWTON_STEPS_EVERYONE
+#: on every learner after a sample), stopping once one is
+#: shorter than NEWTON_TOLERANCE (log10); a stencil point better than the step's end by more than
+#: SURFACE_ALLOWANCE (log-likelihood) is taken instead.
+LOG10_NEWTON_DIFFERENCE = 0.25
+LOG10_NEWTON_MAX_STEP = 0.5
+NEWTON_STEPS = 2
+NEWTON_STEPS_EVERYONE = 2
+NEWTON_TOLERANCE = 0.03
+SURFACE_ALLOWANCE = 3.0
+#: Where the Hessian is not negative definite it is shifted so that its largest eigenvalue is
+#: -NEWTON_DAMPING times the largest in size (Levenberg-Marquardt); a step whose end falls more
+#: than SURFACE_ALLOWANCE below the stencil's best is halved, at most NEWTON_HALVINGS times.
+NEWTON_DAMPING = 0.05
+NEWTON_HALVINGS = 2
 
 #: Each searched parameter: its bounds, the value that switches it off (None: always on) and the
 #: values (log10) probed before searching (none: search at once).
@@ -82,11 +88,10 @@ def fit_growth(learner: np.ndarray, days: np.ndarray, a: np.ndarray, b: np.ndarr
        :data:`LOG10_SEARCH_TOLERANCE` (:math:`q_g` only if one of
        :data:`LOG10_GROWTH_DRIFT_PROBES` beats none);
     2. Newton steps over the logs of the parameters kept, jointly
-       (:func:`_newton`: gradient and Hessian by finite differences), since
+       (:func:`_newton`: gradient and Hessian from a wide stencil), since
        they trade off against each other and one at a time would zig-zag: on
-       the sample, then, if that was a sample, on every learner, with the
-       sample's Hessian scaled by the ratio of answers (only gradients are
-       evaluated there).
+       the sample (:data:`NEWTON_STEPS`), then, if that was a sample, on every
+       learner (:data:`NEWTON_STEPS_EVERYONE`).
 
     The item parameters are fixed, so the scale is the bank's.
     """
@@ -104,11 +109,10 @@ def fit_growth(learner: np.ndarray, days: np.ndarray, a: np.ndarray, b: np.ndarr
     for name in names:
         best = _search(objective, best, name)
     kept = [name for name in names if getattr(best.params, name) > 0]
-    best, hessian = _newton(objective, best, kept)
+    best = _newton(objective, best, kept, NEWTON_STEPS)
     if sample is not everyone:
         objective = MarginalLikelihood(everyone, fit_priors)
-        scale = everyone.n_answers / sample.n_answers  # the log-likelihood grows with the answers
-        best, _ = _newton(objective, objective(best.params), kept, None if hessian is None else hessian * scale)
+        best = _newton(objective, objective(best.params), kept, NEWTON_STEPS_EVERYONE)
     return best.params
 
 
@@ -132,60 +136,63 @@ def _search(objective: MarginalLikelihood, incumbent: Evaluation, name: str) -> 
     return max(candidates + tried, key=lambda evaluation: evaluation.loglik)
 
 
-def _newton(objective: MarginalLikelihood, best: Evaluation, names: list[str], hessian: np.ndarray | None = None
-            ) -> tuple[Evaluation, np.ndarray | None]:
-    """Newton steps on the log-likelihood over ``log10`` of ``names`` (all > 0), within their bounds;
-    returns the best point evaluated and the Hessian used.
+def _newton(objective: MarginalLikelihood, best: Evaluation, names: list[str], steps: int = NEWTON_STEPS
+            ) -> Evaluation:
+    """Newton steps on the log-likelihood over ``log10`` of ``names`` (all > 0), within their bounds.
 
-    The gradient comes from central differences :data:`LOG10_NEWTON_DIFFERENCE`
-    either side of the current point along each coordinate (``2k``
-    evaluations for ``k`` parameters). Without a ``hessian`` given, the first
-    step also evaluates the pairwise diagonal points for one (``k(k-1)/2``
-    more); later steps reuse it. Where it is not negative definite its
-    eigenvalues are mirrored (the step still climbs); the step is cut to
-    :data:`LOG10_NEWTON_MAX_STEP` in each coordinate and to the bounds. At
-    most :data:`NEWTON_STEPS` steps; stop when one is shorter than
-    :data:`NEWTON_TOLERANCE` or gains less than :data:`NEWTON_GAIN`.
+    Each step evaluates the log-likelihood on a stencil around the current
+    point: :data:`LOG10_NEWTON_DIFFERENCE` either side along each coordinate
+    and at the pairwise diagonal points (``k(k+3)/2`` evaluations for ``k``
+    parameters, the centre known), for the gradient and the Hessian. The step
+    goes to the maximum of that quadratic (Levenberg-Marquardt where the
+    Hessian is not negative definite, :data:`NEWTON_DAMPING`), cut to
+    :data:`LOG10_NEWTON_MAX_STEP` in each coordinate and to the bounds, halved
+    while its end falls more than :data:`SURFACE_ALLOWANCE` below the
+    stencil's best (at most :data:`NEWTON_HALVINGS` times; then that best
+    point is taken). The stencil is wide on purpose: the likelihood is rough
+    in :math:`c` at the scale of a unit of log-likelihood (where the trend
+    frame moves depends on it), and the quadratic's maximum follows the trend
+    rather than the highest bump (response-surface steps; Box & Wilson, 1951).
+    At most ``steps`` steps; stop when one is shorter than
+    :data:`NEWTON_TOLERANCE`.
     """
     if not names:
-        return best, hessian
+        return best
     low = np.array([_SEARCHED[name][0][0] for name in names])
     high = np.array([_SEARCHED[name][0][1] for name in names])
     h = LOG10_NEWTON_DIFFERENCE
     unit = np.eye(len(names)) * h
-    for _ in range(NEWTON_STEPS):
+    for _ in range(steps):
         params = best.params
 
         def at(x: np.ndarray, params: GrowthParameters = params) -> Evaluation:
             return objective(replace(params, **{name: 10.0 ** float(v) for name, v in zip(names, x)}))
 
         x0 = np.log10([getattr(params, name) for name in names])
-        centre = np.clip(x0, low + h, high - h)  # differences stay within the bounds
-        f0 = at(centre).loglik
-        up = np.array([at(centre + e).loglik for e in unit])
-        down = np.array([at(centre - e).loglik for e in unit])
+        centre = np.clip(x0, low + h, high - h)  # the stencil stays within the bounds
+        stencil = [at(centre)] + [at(centre + e) for e in unit] + [at(centre - e) for e in unit]
+        f0 = stencil[0].loglik
+        up = np.array([e.loglik for e in stencil[1:1 + len(names)]])
+        down = np.array([e.loglik for e in stencil[1 + len(names):]])
         gradient = (up - down) / (2 * h)
-        if hessian is None:
-            hessian = np.diag((up - 2 * f0 + down) / h**2)
-            for i in range(len(names)):
-                for j in range(i + 1, len(names)):
-                    both = at(centre + unit[i] + unit[j]).loglik
-                    hessian[i, j] = hessian[j, i] = (both - up[i] - up[j] + f0) / h**2
+        hessian = np.diag((up - 2 * f0 + down) / h**2)
+        for i in range(len(names)):
+            for j in range(i + 1, len(names)):
+                both = at(centre + unit[i] + unit[j])
+                stencil.append(both)
+                hessian[i, j] = hessian[j, i] = (both.loglik - up[i] - up[j] + f0) / h**2
         values, vectors = np.linalg.eigh(hessian)
-        values = -np.maximum(np.abs(values), 1e-9)  # negative definite: a step that climbs
+        values = values - max(0.0, float(values.max()) + NEWTON_DAMPING * float(np.abs(values).max()))
         step = -vectors @ ((vectors.T @ gradient) / values)
         step *= min(1.0, LOG10_NEWTON_MAX_STEP / max(float(np.max(np.abs(step))), 1e-12))
-        target = np.clip(centre + step, low, high)
-        evaluated = [at(target), at(centre), best] + [at(centre + e) for e in unit] + [at(centre - e) for e in unit]
-        previous = best
-        top = max(evaluated, key=lambda evaluation: evaluation.loglik)
-        if SURFACE:
-            candidate = at(target)
-            best = candidate if candidate.loglik > top.loglik - SURFACE_ALLOWANCE else top
-            if np.max(np.abs(target - x0)) < NEWTON_TOLERANCE:
+        top = max(stencil + [best], key=lambda evaluation: evaluation.loglik)
+        for _ in range(1 + NEWTON_HALVINGS):
+            target = np.clip(centre + step, low, high)
+            reached = at(target)
+            if reached.loglik >= top.loglik - SURFACE_ALLOWANCE:
                 break
-            continue
-        best = top
-        if np.max(np.abs(target - x0)) < NEWTON_TOLERANCE or best.loglik - previous.loglik < NEWTON_GAIN:
+            step /= 2
+        best = reached if reached.loglik >= top.loglik - SURFACE_ALLOWANCE else top
+        if np.max(np.abs(target - x0)) < NEWTON_TOLERANCE:
             break
-    return best, hessian
+    return best
