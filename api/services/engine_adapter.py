@@ -10,8 +10,8 @@ collector (``api.commands.serve``).
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from typing import TypedDict, cast
 
 import numpy as np
@@ -19,7 +19,8 @@ import numpy as np
 from calibration import Calibrator
 from content.catalog import LEVELS as LEVEL_NAMES
 from content.catalog import Level
-from engine import cefr, selection, stopping
+from engine import cefr, selection
+from engine.design import PLACEMENT, CATDesign
 from engine.estimation import AbilityEstimate, GridPosterior, PosteriorDict, update
 from engine.growth import (
     SECONDS_PER_DAY,
@@ -39,6 +40,7 @@ __all__ = [
     "MIN_SE",
     "SECONDS_PER_DAY",
     "AbilityEstimate",
+    "CATDesign",
     "FittedItem",
     "GridPosterior",
     "GrowthParameters",
@@ -50,6 +52,7 @@ __all__ = [
     "LevelEstimate",
     "LevelEstimateDict",
     "PosteriorDict",
+    "SkillLevelDict",
     "cuts_for",
     "estimate_of",
     "filter_abilities",
@@ -58,10 +61,13 @@ __all__ = [
     "level_of",
     "log_marginal_likelihood",
     "normal_estimate",
+    "placement_design",
+    "placement_select",
     "placement_should_stop",
     "prior_posterior",
     "probability",
-    "select_item",
+    "select_practice",
+    "skill_levels",
     "update_posterior",
 ]
 
@@ -144,21 +150,54 @@ def normal_estimate(theta: float, se: float, language: str, skill: str | None = 
                          level_probabilities={str(k): float(v) for k, v in probabilities.items()})
 
 
-def select_item(posterior: GridPosterior, a: np.ndarray, b: np.ndarray, c: np.ndarray,
-                available: np.ndarray, *, practice: bool, target: float, top_k: int,
-                rng: np.random.Generator) -> int:
-    """Index of the next item: nearest ``target`` success (practice) or most informative among
-    the ``top_k`` best (a test)."""
-    if practice:
-        return int(selection.select_practice(posterior, a, b, c, available, target=target, rng=rng))
-    return int(selection.select_item(posterior, a, b, c, available, top_k=top_k, rng=rng))
+def placement_design(language: str) -> CATDesign:
+    """The service's placement test (:data:`engine.design.PLACEMENT`, the design
+    ``b1engine simulate-cat --design placement`` simulates) at the language's cuts."""
+    cuts = cuts_for(language)
+    return PLACEMENT if cuts == PLACEMENT.cuts else replace(PLACEMENT, cuts=cuts)
 
 
-def placement_should_stop(posterior: GridPosterior, answered: int, *, min_items: int,
-                          max_items: int, se_target: float) -> bool:
-    """The engine's precision rule (length bounds and SE target)."""
-    return bool(stopping.should_stop(posterior, answered, min_items=min_items,
-                                     max_items=max_items, se_target=se_target))
+def select_practice(posterior: GridPosterior, a: np.ndarray, b: np.ndarray, c: np.ndarray,
+                    available: np.ndarray, *, target: float, rng: np.random.Generator) -> int:
+    """Index of a drill's next item: the one nearest ``target`` success."""
+    return int(selection.select_practice(posterior, a, b, c, available, target=target, rng=rng))
+
+
+def placement_select(design: CATDesign, posterior: GridPosterior, a: np.ndarray, b: np.ndarray,
+                     c: np.ndarray, available: np.ndarray, rng: np.random.Generator, *,
+                     skills: Sequence[str], types: Sequence[str], skill_counts: Mapping[str, int],
+                     type_counts: Mapping[str, int]) -> int:
+    """Index of a placement test's next item under ``design`` (selection at the nearest cut,
+    content balance over skills and types given the items served so far)."""
+    return int(design.select(posterior, a, b, c, available, rng, skills=skills, types=types,
+                             skill_counts=skill_counts, type_counts=type_counts))
+
+
+def placement_should_stop(design: CATDesign, posterior: GridPosterior, answered: int, a: np.ndarray,
+                          b: np.ndarray, c: np.ndarray, available: np.ndarray) -> bool:
+    """The design's stopping rule: length bounds, classification at the cuts, curtailment
+    against what the items still available could add."""
+    return bool(design.should_stop(posterior, answered, a, b, c, available))
+
+
+class SkillLevelDict(TypedDict):
+    """One skill's level from a placement test (stored in the session's result)."""
+
+    theta: float
+    se: float
+    level: Level
+    probability: float
+    items: int
+
+
+def skill_levels(a: np.ndarray, b: np.ndarray, c: np.ndarray, right: np.ndarray, skills: Sequence[str],
+                 language: str) -> dict[str, SkillLevelDict]:
+    """A level per skill with its probability from one test's answers
+    (:func:`engine.cefr.skill_levels`, the early skills mapping)."""
+    found = cefr.skill_levels(a, b, c, np.asarray(right, dtype=float), list(skills), cuts_for(language))
+    return {skill: {"theta": float(v.theta), "se": float(v.se), "level": as_level(v.level),
+                    "probability": float(v.probability), "items": int(v.items)}
+            for skill, v in found.items()}
 
 
 class FittedItem(TypedDict):

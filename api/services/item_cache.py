@@ -53,6 +53,8 @@ class PoolRow:
     c: float
     vocab_key: str | None
     family: str | None = None
+    #: The item type (``content.schema.ItemType``): the placement test balances types.
+    type: str = ""
 
 
 class Pool:
@@ -67,6 +69,9 @@ class Pool:
         self.c = np.array([r.c for r in rows], dtype=float)
         self.is_trade = np.array([r.track == "trade" for r in rows], dtype=bool)
         self.family = [r.family for r in rows]
+        #: Each item's skill and type, for the placement test's content balance.
+        self.skills = tuple(r.skill for r in rows)
+        self.types = tuple(r.type for r in rows)
         for values in (self.a, self.b, self.c, self.is_trade):
             values.setflags(write=False)
 
@@ -170,7 +175,7 @@ def pool(db: Session, language: str, track: str, trade: str | None) -> Pool:
     # SQLAlchemy's select: SQLModel's is typed for at most four columns.
     statement = (sa_select(col(ItemRow.id), col(ItemRow.track), col(ItemRow.trade), col(ItemRow.skill),
                            col(ItemRow.a), col(ItemRow.b), col(ItemRow.c), col(ItemRow.vocab_key),
-                           col(ItemRow.family))
+                           col(ItemRow.family), col(ItemRow.type))
                  .where(col(ItemRow.language) == language, col(ItemRow.live) == True)  # noqa: E712
                  .order_by(col(ItemRow.id)))
     rows = [PoolRow(*r) for r in db.execute(statement)]

@@ -8,6 +8,7 @@ writes what it returns.
 """
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -22,17 +23,6 @@ SHARE_TOLERANCE = 1e-9
 
 
 @dataclass(frozen=True)
-class PlacementDesign:
-    """The placement test: length bounds, the precision target, randomesque exposure control
-    (pick at random among the ``top_k`` most informative items)."""
-
-    min_items: int = 10
-    max_items: int = 30
-    se_target: float = 0.35
-    top_k: int = 3
-
-
-@dataclass(frozen=True)
 class DrillDesign:
     """A drill: its length, the target success rate, the largest share of due reviews."""
 
@@ -43,10 +33,6 @@ class DrillDesign:
     @property
     def review_cap(self) -> int:
         return int(np.floor(self.review_share * self.length))
-
-
-#: The service's placement test.
-PLACEMENT = PlacementDesign()
 
 
 @dataclass(frozen=True)
@@ -75,41 +61,50 @@ def rng_for(state: SessionState) -> np.random.Generator:
     return np.random.default_rng([state.seed, len(state.served)])
 
 
-def should_stop(mode: Mode, state: SessionState, posterior: GridPosterior,
-                placement: PlacementDesign, drill: DrillDesign) -> bool:
-    if mode == Mode.DRILL:
-        return state.answered >= drill.length
-    return adapter.placement_should_stop(posterior, state.answered, min_items=placement.min_items,
-                                         max_items=placement.max_items, se_target=placement.se_target)
-
-
 def next_step(mode: Mode, track: str, state: SessionState, posterior: GridPosterior, pool: Pool,
-              facts: LearnerFacts, placement: PlacementDesign, drill: DrillDesign) -> Step:
-    """The next item and the state with it served (and the drill's counters moved)."""
-    if should_stop(mode, state, posterior, placement, drill):
-        return Step(None, state)
+              facts: LearnerFacts, placement: adapter.CATDesign, drill: DrillDesign) -> Step:
+    """The next item and the state with it served (and the drill's counters moved).
+
+    ``placement`` is the placement test's design (:func:`api.services.engine_adapter.placement_design`):
+    its stopping rule and its selection, with content balance over the skills and item types
+    served so far.
+    """
     available = pool.unserved(list(state.served))
     if mode == Mode.DRILL:
+        if state.answered >= drill.length:
+            return Step(None, state)
         review = due_review(state, posterior, pool, available, facts, drill)
         if review is not None:
             return Step(review, replace(state, reviews=state.reviews + 1).serving(review.id))
         available = new_items(track, state, pool, available, facts)
     else:
         available = unmet_first(pool, available, facts.met)
+        # The curtailment asks what the items still available could add to the test.
+        if adapter.placement_should_stop(placement, posterior, state.answered, pool.a, pool.b, pool.c, available):
+            return Step(None, state)
     if not available.any():
         return Step(None, state)
-    chosen = select(mode, state, posterior, pool, available, placement, drill)
     if mode == Mode.DRILL:
+        chosen = practice(state, posterior, pool, available, drill)
         state = replace(state, new=state.new + 1, new_trade=state.new_trade + int(chosen.track == "trade"))
+    else:
+        chosen = pool[adapter.placement_select(placement, posterior, pool.a, pool.b, pool.c, available,
+                                               rng_for(state), skills=pool.skills, types=pool.types,
+                                               **served_counts(pool, state.served))]
     return Step(chosen, state.serving(chosen.id))
 
 
-def select(mode: Mode, state: SessionState, posterior: GridPosterior, pool: Pool,
-           available: np.ndarray, placement: PlacementDesign, drill: DrillDesign) -> PoolRow:
-    index = adapter.select_item(posterior, pool.a, pool.b, pool.c, available,
-                                practice=mode == Mode.DRILL, target=drill.target_success,
-                                top_k=placement.top_k, rng=rng_for(state))
-    return pool[index]
+def served_counts(pool: Pool, served: tuple[str, ...]) -> dict[str, dict[str, int]]:
+    """Items served so far per skill and per type (the content balance's counts)."""
+    rows = [pool[pool.index[i]] for i in served if i in pool.index]
+    return {"skill_counts": dict(Counter(r.skill for r in rows)),
+            "type_counts": dict(Counter(r.type for r in rows))}
+
+
+def practice(state: SessionState, posterior: GridPosterior, pool: Pool, available: np.ndarray,
+             drill: DrillDesign) -> PoolRow:
+    return pool[adapter.select_practice(posterior, pool.a, pool.b, pool.c, available,
+                                        target=drill.target_success, rng=rng_for(state))]
 
 
 def due_review(state: SessionState, posterior: GridPosterior, pool: Pool, available: np.ndarray,
@@ -127,7 +122,7 @@ def due_review(state: SessionState, posterior: GridPosterior, pool: Pool, availa
             continue
         candidates = available & np.array([r.vocab_key == key for r in pool], dtype=bool)
         if candidates.any():
-            return select(Mode.DRILL, state, posterior, pool, candidates, PLACEMENT, drill)
+            return practice(state, posterior, pool, candidates, drill)
     return None
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any, NotRequired, Required, TypedDict
 
-from api.services.engine_adapter import Level, LevelEstimateDict, PosteriorDict
+from api.services.engine_adapter import Level, LevelEstimateDict, PosteriorDict, SkillLevelDict
 
 
 class Mode(StrEnum):
@@ -54,6 +54,7 @@ class SessionResultDict(LevelEstimateDict):
     items_answered: int
     mode: str
     correct: NotRequired[int]      # drills: answers with full marks
+    skills: NotRequired[dict[str, SkillLevelDict]]  # placement tests: a level per skill asked
 
 
 class AnswerResultDict(TypedDict, total=False):

@@ -67,6 +67,13 @@ def answer_by_client_id(db: Db, session_id: str, client_response_id: str) -> Res
                    ).first()
 
 
+def session_answers(db: Db, session_id: str) -> list[tuple[str, bool]]:
+    """The session's answers in the order given: (bank item id, full marks)."""
+    statement = (select(ResponseRow.item_id, ResponseRow.correct)
+                 .where(col(ResponseRow.session_id) == session_id).order_by(col(ResponseRow.id)))
+    return [(str(item_id), bool(right)) for item_id, right in db.exec(statement)]
+
+
 def drill_right_answers(db: Db, session_id: str) -> int:
     return sum(db.exec(select(ResponseRow.correct).where(col(ResponseRow.session_id) == session_id)))
 

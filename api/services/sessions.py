@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
+import numpy as np
 from sqlalchemy import Connection, Row
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session as Db
@@ -187,7 +188,8 @@ def _advance(db: Db, connection: Connection, row: Row, state: SessionState, sett
     facts = store.learner_facts(db, mode, row.learner_id, row.language,
                                 store.reviews_open(state.reviews, drill), now)
     pool = item_cache.pool(db, row.language, row.track, row.trade)
-    step = policy.next_step(mode, row.track, state, posterior, pool, facts, policy.PLACEMENT, drill)
+    step = policy.next_step(mode, row.track, state, posterior, pool, facts,
+                            adapter.placement_design(row.language), drill)
     if step.item is None:
         result = _result(db, row, step.state, posterior)
         store.save(connection, row.id, state=dict(step.state.to_dict()), updated_at=now,
@@ -203,7 +205,19 @@ def _result(db: Db, row: Row, state: SessionState, posterior: adapter.GridPoster
                                  "items_answered": state.answered, "mode": row.mode}
     if row.mode == Mode.DRILL:
         result["correct"] = store.drill_right_answers(db, row.id)
+    else:
+        result["skills"] = _skill_levels(db, row)
     return result
+
+
+def _skill_levels(db: Db, row: Row) -> dict[str, adapter.SkillLevelDict]:
+    """The placement test's early skills mapping: a level per skill the test asked, from its
+    answers and the items' parameters (those the test used, unless a calibration came between)."""
+    answers = store.session_answers(db, row.id)
+    items = [item_cache.item(db, item_id) for item_id, _ in answers]
+    return adapter.skill_levels(np.array([i.a for i in items]), np.array([i.b for i in items]),
+                                np.array([i.c for i in items]), np.array([r for _, r in answers]),
+                                [i.skill for i in items], row.language)
 
 
 def record_response(db: Db, learner_id: int, session_id: str, item_id: str, answer: Any,

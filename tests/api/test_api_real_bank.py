@@ -38,7 +38,7 @@ def test_real_bank_loads_idempotently_and_a_placement_ends_with_a_level(make_cli
                              json={"language": "nb", "mode": "placement"}).json()["id"]
     rng = np.random.default_rng(3)
     served = Served(client, session_id)
-    steps = 0
+    steps, types = 0, []
     while True:
         step = client.get(f"/v1/sessions/{session_id}/next", headers=headers).json()
         if step["done"]:
@@ -47,6 +47,7 @@ def test_real_bank_loads_idempotently_and_a_placement_ends_with_a_level(make_cli
         truth = bank[served.bank_id(step["item"])]
         assert_no_answer_key(step, bank, truth["id"])
         assert truth["language"] == "nb" and truth["track"] == "b1"
+        types.append(truth["type"])
         # A learner who knows A1-A2 material and half of B1.
         knows = {"A1": 0.95, "A2": 0.85, "B1": 0.5, "B2": 0.15}[truth["cefr"]]
         value = right_answer(truth) if rng.random() < knows else wrong_answer(truth)
@@ -56,4 +57,12 @@ def test_real_bank_loads_idempotently_and_a_placement_ends_with_a_level(make_cli
                                    "client_response_id": uuid.uuid4().hex})
         assert result.status_code == 200, result.text
         steps += 1
-    assert step["result"]["level"] in LEVELS and step["result"]["items_answered"] == steps
+    result = step["result"]
+    assert result["level"] in LEVELS and result["items_answered"] == steps
+    # The placement design (engine.design.PLACEMENT): classification at the cuts, every item
+    # type asked (content balance), a level per skill with its probability.
+    assert set(types) == {"multiple_choice", "cloze_choice", "cloze_typed", "word_order", "reading"}
+    skills = result["skills"]
+    assert set(skills) == {"functional", "grammar", "reading", "vocabulary"}
+    assert sum(s["items"] for s in skills.values()) == steps
+    assert all(s["level"] in LEVELS and 0.25 < s["probability"] <= 1 for s in skills.values())

@@ -12,14 +12,17 @@ from api.services.item_cache import Pool, PoolRow
 from api.services.session_state import LEGACY_TRADE_SHARE, Mode, SessionState
 
 DRILL = policy.DrillDesign(length=6, target_success=0.75, review_share=0.5)
+PLACEMENT = adapter.placement_design("nb")
+TYPES = ("cloze_choice", "cloze_typed", "multiple_choice", "reading", "word_order")
+SKILLS = ("functional", "grammar", "reading", "vocabulary")
 
 
 def pool(n_b1: int = 12, n_trade: int = 6, families: dict[str, str] | None = None) -> Pool:
     families = families or {}
     rows = [PoolRow(f"nb-b{i:02d}", "b1", None, "grammar", 1.0, -2 + 4 * i / n_b1, 0.0, None,
-                    families.get(f"nb-b{i:02d}")) for i in range(n_b1)]
+                    families.get(f"nb-b{i:02d}"), "cloze_typed") for i in range(n_b1)]
     rows += [PoolRow(f"nb-t{i:02d}", "trade", "kitchen", "vocabulary", 1.0, -1 + 2 * i / n_trade, 0.0,
-                     f"nb:kitchen:w{i // 2}", families.get(f"nb-t{i:02d}")) for i in range(n_trade)]
+                     f"nb:kitchen:w{i // 2}", families.get(f"nb-t{i:02d}"), "cloze_typed") for i in range(n_trade)]
     return Pool(rows)
 
 
@@ -40,7 +43,8 @@ def test_state_round_trips_and_reads_older_forms():
 
 def test_placement_serves_each_item_once_and_stops_at_its_maximum():
     items = pool()
-    design = policy.PlacementDesign(min_items=3, max_items=5, se_target=0.0, top_k=1)
+    # Classification off: only the length bounds stop this test.
+    design = replace(PLACEMENT, classify=False, curtail=None, se_target=None, min_items=3, max_items=5, top_k=1)
     current, posterior, served = state(), adapter.prior_posterior(), []
     for _ in range(10):
         step = policy.next_step(Mode.PLACEMENT, "b1", current, posterior, items, policy.LearnerFacts(),
@@ -57,7 +61,7 @@ def test_placement_asks_unmet_items_first():
     items = pool()
     met = frozenset(r.id for r in items if r.track == "b1" and r.id != "nb-b05")
     step = policy.next_step(Mode.PLACEMENT, "b1", state(), adapter.prior_posterior(), items,
-                            policy.LearnerFacts(met=met), policy.PLACEMENT, DRILL)
+                            policy.LearnerFacts(met=met), PLACEMENT, DRILL)
     # The only unmet B1-track item is asked although trade items are in the pool (b1 track).
     assert step.item.id in {"nb-b05"} | {r.id for r in items if r.track == "trade"}
     assert step.item.id not in met
@@ -77,7 +81,7 @@ def test_drill_serves_due_reviews_first_up_to_their_share():
                                 scheduled=frozenset({"nb:kitchen:w0", "nb:kitchen:w1", "nb:kitchen:w2"}))
     current, posterior, kinds = state(trade_share=0.5), adapter.prior_posterior(), []
     while True:
-        step = policy.next_step(Mode.DRILL, "trade", current, posterior, items, facts, policy.PLACEMENT, DRILL)
+        step = policy.next_step(Mode.DRILL, "trade", current, posterior, items, facts, PLACEMENT, DRILL)
         if step.item is None:
             break
         kinds.append(step.item.vocab_key)
@@ -98,7 +102,7 @@ def test_a_trade_drill_follows_its_share_of_trade_items(share, expected_trade):
     current, posterior, trade = state(trade_share=share), adapter.prior_posterior(), 0
     for _ in range(DRILL.length):
         step = policy.next_step(Mode.DRILL, "trade", current, posterior, items, policy.LearnerFacts(),
-                                policy.PLACEMENT, DRILL)
+                                PLACEMENT, DRILL)
         trade += step.item.track == "trade"
         current = step.state.answered_with(posterior.to_dict())
     assert trade == expected_trade == current.new_trade
@@ -107,9 +111,9 @@ def test_a_trade_drill_follows_its_share_of_trade_items(share, expected_trade):
 def test_the_same_state_draws_the_same_item():
     items, posterior = pool(), adapter.prior_posterior()
     first = policy.next_step(Mode.PLACEMENT, "b1", state(), posterior, items, policy.LearnerFacts(),
-                             policy.PLACEMENT, DRILL)
+                             PLACEMENT, DRILL)
     again = policy.next_step(Mode.PLACEMENT, "b1", state(), posterior, items, policy.LearnerFacts(),
-                             policy.PLACEMENT, DRILL)
+                             PLACEMENT, DRILL)
     assert first == again
     assert np.array_equal(policy.rng_for(state()).random(3), policy.rng_for(state()).random(3))
 
@@ -118,3 +122,48 @@ def test_one_item_per_vocabulary_entry_in_a_session():
     items = pool()  # trade items come in pairs per word: nb-t00 and nb-t01 drill w0
     available = dict(zip(items.ids, items.unserved(["nb-t00"])))
     assert not available["nb-t01"] and available["nb-t02"] and available["nb-t03"]
+
+
+def balanced_pool(rng: np.random.Generator, n: int = 250) -> Pool:
+    """A bank shaped like ours: every skill and type, prior parameters, c = 1/3 on choice items."""
+    rows = []
+    for i in range(n):
+        kind = TYPES[i % len(TYPES)]
+        c = 1 / 3 if kind in ("cloze_choice", "multiple_choice", "reading") else 0.0
+        rows.append(PoolRow(f"nb-x{i:03d}", "b1", None, SKILLS[(i // 5) % len(SKILLS)], 1.0,
+                            float(rng.uniform(-2.4, 2.4)), c, None, None, kind))
+    return Pool(rows)
+
+
+def take_placement(items: Pool, theta: float, rng: np.random.Generator) -> tuple[list[PoolRow], SessionState]:
+    """The service's placement rules, answered by a simulated learner of ability ``theta``."""
+    current, posterior, served = state(), adapter.prior_posterior(), []
+    while (step := policy.next_step(Mode.PLACEMENT, "b1", current, posterior, items, policy.LearnerFacts(),
+                                    PLACEMENT, DRILL)).item is not None:
+        row = step.item
+        right = rng.random() < float(adapter.probability(theta, row.a, row.b, row.c))
+        posterior = adapter.update_posterior(posterior, row.a, row.b, row.c, right)
+        current = step.state.answered_with(posterior.to_dict())
+        served.append(row)
+    return served, current
+
+
+def test_placement_asks_every_skill_and_item_type():
+    # Before the placement design, a precision rule on prior parameters served only word
+    # orders and typed clozes (no guessing: the most information), never reading.
+    rng = np.random.default_rng(20261207)
+    items = balanced_pool(rng)
+    served, _ = take_placement(items, 0.3, rng)
+    assert {r.type for r in served} == set(TYPES)
+    assert {r.skill for r in served} == set(SKILLS)
+    shares = {kind: sum(r.type == kind for r in served) / len(served) for kind in TYPES}
+    assert max(shares.values()) - min(shares.values()) <= 0.25
+
+
+def test_placement_classifies_before_its_maximum():
+    # The old service design (SE <= 0.35 with prior parameters) always ran to 30 items.
+    rng = np.random.default_rng(7)
+    items = balanced_pool(rng)
+    lengths = [len(take_placement(items, theta, rng)[0]) for theta in (-1.6, -0.5, 0.5, 1.6) * 5]
+    assert all(PLACEMENT.min_items <= n <= PLACEMENT.max_items for n in lengths)
+    assert float(np.median(lengths)) < 30
