@@ -20,7 +20,7 @@ import functools
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -127,11 +127,27 @@ def loc_text(loc: Loc) -> str:
 
 
 def bank_files(root: str | Path) -> list[Path]:
-    """Every bank file under ``root`` (or ``root`` itself if it is a file), sorted."""
+    """Every bank file under ``root`` (or ``root`` itself if it is a file), sorted: items and
+    vocabulary sets, not the support-language and gloss files (:mod:`content.support`)."""
+    from content.support import GLOSS_DIR, SUPPORT_DIR
+
     root = Path(root)
     if root.is_file():
         return [root]
-    return sorted(p for p in root.rglob(f"*{BANK_SUFFIX}") if p.is_file())
+    return sorted(p for p in root.rglob(f"*{BANK_SUFFIX}") if p.is_file()
+                  and GLOSS_DIR not in p.relative_to(root).parts[:-1]
+                  and p.relative_to(root).parts[0] != SUPPORT_DIR)
+
+
+def with_glosses(vocabulary_set: VocabularySet, tables: Mapping[str, Any]) -> VocabularySet:
+    """The set with each entry's glosses from the gloss files (:func:`content.support.read_glosses`)
+    added to those it holds itself (its own win: an author's set says what it means)."""
+    entries = []
+    for entry in vocabulary_set.entries:
+        found = {code: table.by_entry[(vocabulary_set.trade, entry.lemma)] for code, table in tables.items()
+                 if (vocabulary_set.trade, entry.lemma) in table.by_entry}
+        entries.append(entry.model_copy(update={"glosses": {**found, **entry.glosses}}) if found else entry)
+    return vocabulary_set.model_copy(update={"entries": tuple(entries)})
 
 
 # ---------------------------------------------------------------- parsing
@@ -262,12 +278,15 @@ def bank_items(parsed: Parsed) -> list[Item]:
 
 def load_bank(root: str | Path = BANK_ROOT) -> Bank:
     """Load and validate the bank under ``root``; the first problem raises ContentError."""
+    from content.support import read_glosses
+
     root = Path(root)
     files = bank_files(root)
     if not files:
         raise ContentError(root, f"no {BANK_SUFFIX} files in the bank")
     items: list[Item] = []
     sets: list[VocabularySet] = []
+    tables: dict[str, Mapping[str, Any]] = {}
     for path in files:
         document = read_document(path)
         parsed = parse_document(document, directory_language(path, root))
@@ -275,9 +294,14 @@ def load_bank(root: str | Path = BANK_ROOT) -> Bank:
             issue = parsed.issues[0]
             raise ContentError(path, issue.message, line=document.line(issue.loc),
                                field=loc_text(issue.loc))
-        items += bank_items(parsed)
         if parsed.vocabulary_set is not None:
-            sets.append(parsed.vocabulary_set)
+            language = parsed.vocabulary_set.language
+            if root.is_dir() and language not in tables:
+                tables[language] = read_glosses(root, language)
+            vocabulary_set = with_glosses(parsed.vocabulary_set, tables.get(language, {}))
+            parsed = replace(parsed, vocabulary_set=vocabulary_set)
+            sets.append(vocabulary_set)
+        items += bank_items(parsed)
     duplicates = duplicate_ids(items)
     if duplicates:
         raise ContentError(root, f"duplicate item ids: {', '.join(duplicates[:20])}", field="id")

@@ -130,7 +130,10 @@ def bank_stats(root: Path) -> dict[str, Any]:
         for key in ("b1_by_level", "trade_items", "trade_entries"):
             lang[key] = dict(sorted(lang[key].items()))
         lang["tokens"] = shares.get(name, {})
-    return {"total": len(bank.items), "languages": dict(sorted(languages.items())), "counts": rows}
+    from content.lint import support_counts
+
+    return {"total": len(bank.items), "languages": dict(sorted(languages.items())), "counts": rows,
+            "support_languages": support_counts(root)}
 
 
 def run_stats(args: argparse.Namespace) -> int:
@@ -149,6 +152,14 @@ def run_stats(args: argparse.Namespace) -> int:
         if tokens:
             print(f"  {tokens['tokens']} word tokens: {tokens['wordfreq_share']:.1%} in wordfreq, "
                   f"{tokens['known_share']:.1%} known to the checker")
+    print("support language (status): per target language, entries glossed and instructions translated")
+    for code, row in stats["support_languages"].items():
+        cells = "; ".join(f"{target} {t['glossed']}/{t['entries']} glossed"
+                          + (f" ({t['gloss_status']})" if t["gloss_status"] else "")
+                          + f", {t['translated']}/{t['instructions']} instructions"
+                          for target, t in row["targets"].items())
+        print(f"  {code} ({row['status']}{', learners may choose it' if row['support'] else ''}): {cells}; "
+              f"{row['levels']}/4 level descriptions")
     print("language track trade/theme level skill type: count")
     for row in stats["counts"]:
         print(f"{row['language']} {row['track']} {row['trade'] or row['theme']} {row['cefr']} "

@@ -63,7 +63,7 @@ from rapidfuzz.distance import Levenshtein
 
 from content import morph, nlp
 from content.prior import with_prior, word_zipf
-from content.schema import GAP_TEXT, Example, Item, Option, VocabularyEntry, VocabularySet
+from content.schema import GAP_TEXT, Example, Item, ItemSupport, Option, VocabularyEntry, VocabularySet
 
 #: Options of a generated choice item: the answer and up to this many distractors.
 DISTRACTORS = 3
@@ -87,13 +87,6 @@ TYPED_INSTRUCTIONS = {
     "tr": ("Eksik kelimeyi yazın", "Boşluğa uygun kelimeyi yazın"),
     "it": ("Scrivi la parola che manca", "Completa la frase"),
 }
-#: The gloss after a typed instruction (left out when it shows an answer).
-GLOSS_NOTE = {
-    "nb": " (engelsk: {gloss})",
-    "en": " (meaning: {gloss})",
-    "tr": " (İngilizcesi: {gloss})",
-    "it": " (in inglese: {gloss})",
-}
 CHOICE_INSTRUCTIONS = {
     "nb": ("Velg ordet som mangler", "Velg riktig ord"),
     "en": ("Choose the missing word", "Choose the right word"),
@@ -106,12 +99,22 @@ GLOSS_INSTRUCTIONS = {
     "tr": "Doğru kelimeyi seçin.",
     "it": "Scegli la parola giusta.",
 }
+#: A gloss item's question, the gloss in a language the learner reads.
 GLOSS_PROMPT = {
     "nb": "Hva heter «{gloss}» på norsk?",
-    "en": "Which word means “{gloss}”?",
+    "en": "What is “{gloss}” in English?",
     "tr": "«{gloss}» Türkçede nasıl söylenir?",
     "it": "Come si dice «{gloss}» in italiano?",
 }
+#: The same item with a definition in the target language itself (for every learner).
+DEFINITION_PROMPT = {
+    "nb": "Hvilket ord betyr «{gloss}»?",
+    "en": "Which word means “{gloss}”?",
+    "tr": "«{gloss}» anlamına gelen kelime hangisi?",
+    "it": "Quale parola significa «{gloss}»?",
+}
+#: A gloss item's feedback: the word and its gloss (in the learner's support language when served).
+GLOSS_FEEDBACK = "{lemma}: {gloss}"
 #: A form cue follows the gap.
 CUE_FORMAT = "{gap} ({cue})"
 #: Verb slots a plain sentence rarely fixes (person, tense); Turkish: every form but the infinitive.
@@ -463,11 +466,22 @@ def instructions(language: str, heads: Sequence[str], note: str, answers: Sequen
     return None
 
 
-def typed_instructions(language: str, entry: VocabularyEntry, accepted: Sequence[str]) -> str | None:
-    """The typed gap's instruction: with the gloss, unless the gloss shows the word or an answer."""
-    note = "" if gloss_leaks(language, entry) or any(is_cognate(language, entry.gloss, text) for text in accepted) \
-        else GLOSS_NOTE[language].format(gloss=entry.gloss)
-    return instructions(language, TYPED_INSTRUCTIONS[language], note, accepted)
+def entry_glosses(entry: VocabularyEntry) -> dict[str, str]:
+    """The entry's glosses by language: English (its ``gloss``) and every other it has."""
+    return {"en": entry.gloss, **entry.glosses}
+
+
+def gloss_shows(language: str, gloss: str, answers: Sequence[str]) -> bool:
+    """A gloss that holds an answer, or is a cognate of one, gives the word away."""
+    return shows_any(language, gloss, answers) or any(is_cognate(language, gloss, text) for text in answers)
+
+
+def hint_support(language: str, entry: VocabularyEntry, accepted: Sequence[str]) -> ItemSupport | None:
+    """A typed gap's hints: every gloss (and the definition) that shows neither the word nor an answer."""
+    answers = [entry.lemma, *accepted]
+    glosses = {code: text for code, text in entry_glosses(entry).items()
+               if not gloss_shows(language, text, answers)}
+    return ItemSupport(kind="hint", glosses=glosses) if glosses else None
 
 
 def gap_items(vocabulary_set: VocabularySet, index: int, stem: str, gap: Gap,
@@ -484,7 +498,8 @@ def gap_items(vocabulary_set: VocabularySet, index: int, stem: str, gap: Gap,
         if gap.example.cue:
             prompt = prompt.replace(GAP_TEXT, CUE_FORMAT.format(gap=GAP_TEXT, cue=gap.example.cue), 1)
         items.append(Item(id=f"{stem}-cloze-{gap.number}", type="cloze_typed", prompt=prompt,
-                          instructions=typed_instructions(language, entry, gap.typed),
+                          instructions=instructions(language, TYPED_INSTRUCTIONS[language], "", gap.typed),
+                          support=hint_support(language, entry, gap.typed),
                           answers=gap.typed, lemma=entry.lemma, feedback=gap.example.text,
                           family=family, **common))
     if gap.choice is not None:
@@ -497,24 +512,39 @@ def gap_items(vocabulary_set: VocabularySet, index: int, stem: str, gap: Gap,
     return items
 
 
+def gloss_prompt(language: str, code: str, gloss: str) -> str:
+    """A gloss item's question: a definition (``code == language``) or a gloss in another language."""
+    return (DEFINITION_PROMPT if code == language else GLOSS_PROMPT)[language].format(gloss=gloss)
+
+
 def gloss_item(vocabulary_set: VocabularySet, index: int, stem: str, common: dict) -> Item | None:
-    """The gloss-to-word item, unless the gloss shows the word or too few distractors exist."""
+    """The gloss-to-word item, unless every gloss shows the word or too few distractors exist.
+
+    It holds the glosses that do not show the word; the service shows the one in
+    the learner's support language, else the definition in the target language
+    itself (under its own code: a question every learner can read, "which word
+    means ..."), and does not serve the item to a learner it has neither for. The
+    stored prompt and feedback show the definition, else the English gloss, else
+    the first (for exports and reviews).
+    """
     language = vocabulary_set.language
     entry = vocabulary_set.entries[index]
-    if gloss_leaks(language, entry):
+    glosses = {code: text for code, text in entry_glosses(entry).items()
+               if not gloss_shows(language, text, [entry.lemma])
+               and not shows_any(language, gloss_prompt(language, code, text), [entry.lemma])}
+    if not glosses:
         return None
     lemmas = [e.lemma for e in vocabulary_set.entries]
     wrong = distractors(vocabulary_set, index, lemmas)
-    if len(wrong) < MIN_DISTRACTORS:
+    if len(wrong) < MIN_DISTRACTORS or shows_any(language, GLOSS_INSTRUCTIONS[language], [entry.lemma]):
         return None
     item_id = f"{stem}-gloss"
-    prompt = GLOSS_PROMPT[language].format(gloss=entry.gloss)
-    if shows_any(language, prompt + " " + GLOSS_INSTRUCTIONS[language], [entry.lemma]):
-        return None
+    code = next((c for c in (language, "en") if c in glosses), next(iter(glosses)))
     options, key = _options(item_id, entry.lemma, wrong)
-    return Item(id=item_id, type="multiple_choice", prompt=prompt,
+    return Item(id=item_id, type="multiple_choice", prompt=gloss_prompt(language, code, glosses[code]),
                 instructions=GLOSS_INSTRUCTIONS[language], options=options, answers=(key,),
-                lemma=entry.lemma, feedback=f"{entry.lemma}: {entry.gloss}", family=item_id, **common)
+                lemma=entry.lemma, feedback=GLOSS_FEEDBACK.format(lemma=entry.lemma, gloss=glosses[code]),
+                family=item_id, support=ItemSupport(kind="gloss", glosses=glosses), **common)
 
 
 def generate_items(vocabulary_set: VocabularySet) -> list[Item]:

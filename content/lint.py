@@ -366,6 +366,7 @@ def check(path: str | Path) -> list[Finding]:
     findings += duplicate_findings(checked + others)
     if root is not None and path.resolve() == root.resolve():
         findings += count_findings(checked, root)
+        findings += support_findings(root, checked)
     return findings
 
 
@@ -413,3 +414,112 @@ def token_shares(path: str | Path) -> dict[str, dict[str, float | int]]:
                          "wordfreq_share": round(in_wordfreq / total, 4) if total else 0.0,
                          "known_share": round(accepted / total, 4) if total else 0.0}
     return out
+
+
+# ---------------------------------------------------------------- support languages
+
+def support_findings(root: Path, checked: Iterable[Checked]) -> list[Finding]:
+    """The support-language and gloss files (:mod:`content.support`) against the bank.
+
+    Always: a file that does not load, a gloss for an entry that does not exist, a gloss
+    that is the word itself (or shows it), right-to-left text in a file that says ``ltr``
+    (or the reverse). Unless the file is ``draft``: an entry without a gloss, an instruction
+    without its translation, a level without its description.
+    """
+    from content.generate import gloss_shows
+    from content.support import GLOSS_DIR, SUPPORT_DIR, read_glosses, read_support, script_direction
+
+    findings: list[Finding] = []
+    try:
+        languages = read_support(root)
+    except ContentError as error:
+        return [Finding(error.path, error.line or 0, error.field or "-", error.message)]
+    results = list(checked)
+    sets = [r.parsed.vocabulary_set for r in results if r.parsed and r.parsed.vocabulary_set]
+    shown = {language: sorted({i.instructions for r in results for i in r.items
+                               if i.language == language and i.instructions})
+             for language in REQUIRED_LANGUAGES}
+    for code, known in sorted(languages.items()):
+        path = root / SUPPORT_DIR / f"{code}.yaml"
+        document = read_document(path)
+        texts = [*known.levels.values(), *(t for by in known.instructions.values() for t in by.values())]
+        direction = script_direction(" ".join(texts))
+        if texts and direction != known.direction:
+            findings.append(Finding(str(path), document.line(("direction",)), "direction",
+                                    f"the texts are written {direction} but the file says '{known.direction}'"))
+        if known.status == "draft":
+            continue
+        for level in LEVELS:
+            if level not in known.levels:
+                findings.append(Finding(str(path), document.line(("levels",)), f"levels.{level}",
+                                        f"no description of {level} in '{code}'"))
+        if not known.support:
+            continue
+        for target in REQUIRED_LANGUAGES:
+            if target == code:
+                continue
+            missing = [text for text in shown[target] if known.instruction(target, text) is None]
+            if missing:
+                findings.append(Finding(str(path), document.line(("instructions",)), f"instructions.{target}",
+                                        f"{len(missing)} instructions of '{target}' items not translated into "
+                                        f"'{code}', e.g. \"{missing[0]}\" (or mark the file draft)"))
+    for target in REQUIRED_LANGUAGES:
+        try:
+            tables = read_glosses(root, target)
+        except ContentError as error:
+            findings.append(Finding(error.path, error.line or 0, error.field or "-", error.message))
+            continue
+        entries = {(vs.trade, e.lemma): e for vs in sets if vs.language == target for e in vs.entries}
+        for code, table in sorted(tables.items()):
+            document = read_document(table.path)
+            for (trade, lemma), gloss in sorted(table.by_entry.items()):
+                loc: Loc = ("glosses", trade, lemma)
+                entry = entries.get((trade, lemma))
+                if entry is None:
+                    findings.append(Finding(str(table.path), document.line(loc), loc_text(loc),
+                                            f"no entry '{lemma}' in the '{trade}' set of '{target}'"))
+                elif gloss_shows(target, gloss, [entry.lemma]):
+                    findings.append(Finding(str(table.path), document.line(loc), loc_text(loc),
+                                            f"the gloss '{gloss}' shows the word '{entry.lemma}' itself"))
+            known = languages.get(code)
+            if code != target and known is not None and script_direction(" ".join(table.by_entry.values())) \
+                    != known.direction:
+                findings.append(Finding(str(table.path), 0, "glosses",
+                                        f"the glosses are not written {known.direction}, as '{code}' is"))
+            if table.status == "draft":
+                continue
+            for (trade, lemma) in sorted(set(entries) - set(table.by_entry)):
+                findings.append(Finding(str(table.path), document.line(("glosses",)), f"glosses.{trade}.{lemma}",
+                                        f"no '{code}' gloss for '{lemma}' ({trade}); add one or mark the file draft"))
+        for code, known in sorted(languages.items()):
+            if known.support and known.status != "draft" and code not in (target, "en") and code not in tables:
+                findings.append(Finding(str(root / target / GLOSS_DIR / f"{code}.yaml"), 0, "glosses",
+                                        f"no '{code}' glosses of the '{target}' vocabulary (the support "
+                                        f"language '{code}' is not draft)"))
+    return findings
+
+
+def support_counts(root: Path) -> dict[str, dict[str, Any]]:
+    """Per support language: its status, entries glossed and instructions translated per target."""
+    from content.bank import load_bank
+    from content.support import read_glosses, read_support
+
+    bank = load_bank(root)
+    entries = Counter(vs.language for vs in bank.vocabulary_sets for _ in vs.entries)
+    shown = {language: {i.instructions for i in bank.items if i.language == language and i.instructions}
+             for language in REQUIRED_LANGUAGES}
+    tables = {target: read_glosses(root, target) for target in REQUIRED_LANGUAGES}
+    counts: dict[str, dict[str, Any]] = {}
+    for code, known in sorted(read_support(root).items()):
+        row: dict[str, Any] = {"status": known.status, "support": known.support, "direction": known.direction,
+                               "levels": len(known.levels), "targets": {}}
+        for target in REQUIRED_LANGUAGES:
+            table = tables[target].get(code)
+            glossed = entries[target] if code == "en" else (len(table.by_entry) if table else 0)
+            translated = len(shown[target]) if code == target else sum(
+                known.instruction(target, text) is not None for text in shown[target])
+            row["targets"][target] = {"entries": entries[target], "glossed": glossed,
+                                      "gloss_status": "reviewed" if code == "en" else (table.status if table else None),
+                                      "instructions": len(shown[target]), "translated": translated}
+        counts[code] = row
+    return counts

@@ -117,6 +117,21 @@ def answer_problems(item_type: str, prompt: str | None, options: tuple[Option, .
     return problems
 
 
+class ItemSupport(BaseModel):
+    """A generated trade item's texts in the languages learners read (:mod:`content.support`).
+
+    ``kind="gloss"``: a gloss item; the service shows the gloss in the learner's
+    support language, and serves the item only to a learner who has one it
+    holds. ``kind="hint"``: a typed cloze's hint, shown in the learner's support
+    language, else as the definition under the target language's own code.
+    ``glosses`` maps a language code to its text; none shows an accepted answer.
+    """
+
+    model_config = _FROZEN
+    kind: Literal["gloss", "hint"]
+    glosses: dict[str, str]
+
+
 class Item(BaseModel):
     """One exercise, as selected by the engine and served by the API.
 
@@ -155,6 +170,7 @@ class Item(BaseModel):
     source: str | None = None
     vocab_key: str | None = None
     family: str | None = Field(default=None, min_length=1, max_length=200)
+    support: ItemSupport | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -313,6 +329,9 @@ class VocabularyEntry(BaseModel):
     cefr: Level
     examples: tuple[Example, ...] = Field(min_length=1)
     near_synonyms: tuple[str, ...] = ()
+    #: Glosses in other languages learners read (code -> gloss; the target language's own code:
+    #: a short definition). The bundled bank keeps them in gloss files (:mod:`content.support`).
+    glosses: dict[str, str] = Field(default_factory=dict)
 
     @field_validator("lemma")
     @classmethod

@@ -190,7 +190,10 @@ def test_no_gloss_item_whose_gloss_shows_the_word():
     assert gloss_items == ["nb-childcare-redd-gloss", "nb-childcare-sint-gloss", "nb-childcare-sulten-gloss"]
     # The typed cloze shows no gloss that gives it away either.
     assert items["nb-childcare-hammer-cloze-1"].instructions == "Skriv ordet som mangler."
-    assert items["nb-childcare-redd-cloze-1"].instructions == "Skriv ordet som mangler (engelsk: afraid)."
+    assert items["nb-childcare-hammer-cloze-1"].support is None
+    # Hints are shown apart from the instructions, in the learner's language (content.support).
+    assert items["nb-childcare-redd-cloze-1"].instructions == "Skriv ordet som mangler."
+    assert items["nb-childcare-redd-cloze-1"].support.glosses == {"en": "afraid"}
 
 
 def test_an_instruction_that_holds_the_answer_gives_way_to_another():
@@ -200,9 +203,10 @@ def test_an_instruction_that_holds_the_answer_gives_way_to_another():
                      entry("eksik", "ADJ", "incomplete", "Teslimatta iki koli eksik çıktı."),
                      entry("ağır", "ADJ", "heavy", "Bu koli çok ağır."),
                      entry("hasarlı", "ADJ", "damaged", "Koli hasarlı geldi."))
-    assert items["tr-logistics-eksik-cloze-1"].instructions == "Boşluğa uygun kelimeyi yazın (İngilizcesi: incomplete)."
+    assert items["tr-logistics-eksik-cloze-1"].instructions == "Boşluğa uygun kelimeyi yazın."
+    assert items["tr-logistics-eksik-cloze-1"].support.glosses == {"en": "incomplete"}
     assert items["tr-logistics-eksik-choice-1"].instructions == "Boşluğa uygun kelimeyi seçin."
-    assert items["tr-logistics-ağır-cloze-1"].instructions == "Eksik kelimeyi yazın (İngilizcesi: heavy)."
+    assert items["tr-logistics-ağır-cloze-1"].instructions == "Eksik kelimeyi yazın."
     english = items_of("en", "childcare",
                        entry("upset", "ADJ", "sad or worried because something unpleasant has happened",
                              {"text": "Omar was upset because another boy took his car.", "accept": ["sad"]}))
