@@ -1,14 +1,32 @@
-# B1 Engine service image. Build: docker build -t b1engine .
-# Run:   docker run -p 8000:8000 -e B1ENGINE_DATABASE_URL=postgresql://... -e B1ENGINE_JWT_SECRET=... b1engine
-# `b1engine serve` applies the Alembic migrations and loads the content bank at start.
-FROM python:3.11-slim
+# B1 Engine service image.
+# Build: docker build -t b1engine .          (or: podman build -t b1engine .)
+# Run:   docker run -p 8000:8000 -v b1engine-data:/var/lib/b1engine b1engine
+#        docker run -p 8000:8000 -e B1ENGINE_DATABASE_URL=postgresql://... -e B1ENGINE_JWT_SECRET=... b1engine
+# `b1engine serve` applies the Alembic migrations and loads the content bank at start; on a
+# database without an admin it prints a one-time setup link (`docker logs`).
+# CI builds and starts this image with podman on a base made from Debian's packages
+# (.ci/run, `container_check`): the same Debian release as the default base below.
+ARG BASE_IMAGE=docker.io/library/debian:bookworm-slim
+FROM ${BASE_IMAGE}
+
+# For builds behind a package mirror or a TLS-inspecting proxy only; unset, pip uses PyPI.
+ARG PIP_INDEX_URL
+ARG PIP_CERT
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    PATH=/opt/b1engine/bin:$PATH \
     B1ENGINE_VAR_DIR=/var/lib/b1engine \
     B1ENGINE_DATABASE_URL=sqlite:////var/lib/b1engine/b1engine.db
+
+# Debian's Python 3.11, in a virtual environment of its own (Debian's system Python takes no
+# pip installs, PEP 668).
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends python3 python3-venv ca-certificates \
+    && rm -rf /var/lib/apt/lists/* \
+    && python3 -m venv /opt/b1engine
 
 WORKDIR /app
 COPY pyproject.toml README.md ./

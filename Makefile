@@ -1,5 +1,7 @@
 # Two commands for a newcomer: `make serve` and `make test`.
 PYTHON ?= python3
+# `make serve PORT=8080` (or PORT in the environment): the demo's port.
+PORT ?= 8000
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
@@ -23,8 +25,10 @@ test: $(STAMP)
 	$(BIN)/mypy engine calibration api/services
 	$(BIN)/pytest -q
 
+# The demo: on an empty database, demo accounts and weeks of simulated answers (passwords
+# printed once). A school starts `b1engine serve` instead (docs/operations.md).
 serve: $(STAMP)
-	$(BIN)/b1engine serve --demo
+	$(BIN)/b1engine serve --demo --port $(PORT)
 
 bench: $(STAMP)
 	$(BIN)/pip install --quiet -e '.[dev,bench]'

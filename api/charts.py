@@ -20,6 +20,9 @@ FONT_SIZE = 16
 BAND_COLOURS = ("#fde0dd", "#fff7bc", "#e5f5e0", "#deebf7")
 #: Theta range shown around the cut scores.
 THETA_MARGIN = 1.5
+#: What the two kinds of line are, under the chart.
+RE_ESTIMATE_NOTE = ("solid: the levels as they were reported to the learner;  "
+                    "dashed: re-estimated today from all the answers (it can move)")
 
 
 def _literal(text: str) -> str:
@@ -40,11 +43,17 @@ def class_chart_svg(chart: ClassChart) -> bytes:
         axes.text(1.005, (edges[index] + edges[index + 1]) / 2, level, transform=axes.get_yaxis_transform(),
                   va="center", fontsize=FONT_SIZE + 2, fontweight="bold")
     for line in chart.lines:
-        theta = [min(max(value, lower), upper) for value in line.theta]
-        axes.plot(line.times, theta, linewidth=3, marker="o", markersize=6, label=_literal(line.username))
+        # What the learner was told: solid, with a marker per day. Today's re-estimate (it
+        # moves with new answers and parameters): dashed, thin, the same colour, unlabelled.
+        told = axes.plot(line.times, [min(max(v, lower), upper) for v in line.theta], linewidth=3,
+                         marker="o", markersize=6, label=_literal(line.username))
+        if line.re_times:
+            axes.plot(line.re_times, [min(max(v, lower), upper) for v in line.re_theta], linewidth=1.5,
+                      linestyle="--", color=told[0].get_color(), alpha=0.8)
     if chart.lines:
         axes.legend(fontsize=FONT_SIZE - 2, loc="upper left", framealpha=0.9)
         axes.xaxis.set_major_formatter(mdates.DateFormatter("%d %b"))
+        axes.text(0.0, -0.1, RE_ESTIMATE_NOTE, transform=axes.transAxes, fontsize=FONT_SIZE - 4, va="top")
     else:
         axes.text(0.5, 0.5, "no answers yet", transform=axes.transAxes, ha="center",
                   fontsize=FONT_SIZE + 4)

@@ -20,6 +20,7 @@ COMMAND_MODULES = (
     "calibration.cli",
     "calibration.track_cli",
     "api.commands.growth",
+    "api.commands.calibrations",
     "content.cli",
     "api.commands.db",
     "api.commands.users",

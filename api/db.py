@@ -36,6 +36,19 @@ def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
+def describe_url(url: str) -> str:
+    """Where the database is, for a person (never its password): ``SQLite file /abs/path``,
+    ``PostgreSQL database school on db.internal:5432 as b1engine``."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        database = parsed.database
+        return "SQLite in memory" if not database or database == ":memory:" else f"SQLite file {database}"
+    where = f"{parsed.host or 'localhost'}{f':{parsed.port}' if parsed.port else ''}"
+    user = f" as {parsed.username}" if parsed.username else ""
+    return f"{parsed.get_backend_name()} database {parsed.database} on {where}{user}".replace(
+        "postgresql database", "PostgreSQL database")
+
+
 def make_engine(url: str, pool_size: int = DEFAULT_POOL_SIZE) -> Engine:
     """An engine for ``url`` keeping ``pool_size`` connections open; creates the directory
     of a SQLite file if needed.

@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from api.errors import Forbidden, NotFound, Unauthorized
 from api.models import LearningSession, SchoolClass, User, utc
-from api.security import TokenClaims, decode_token
+from api.security import REVOKED, TokenClaims, decode_token
 from api.settings import Settings
 
 #: Largest id accepted in a path (the databases' integer columns are 32-bit on PostgreSQL).
@@ -45,19 +45,50 @@ async def get_now() -> datetime:
     return datetime.now(timezone.utc)
 
 
+async def client_address(request: Request) -> str:
+    """The client's address: the peer, or what a trusted proxy said (uvicorn's proxy headers,
+    ``B1ENGINE_TRUSTED_PROXIES``)."""
+    return request.client.host if request.client else "unknown"
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+ClientAddress = Annotated[str, Depends(client_address)]
 DbDep = Annotated[Session, Depends(get_session)]
 NowDep = Annotated[datetime, Depends(get_now)]
 
 
-def get_current_user(db: DbDep, settings: SettingsDep, now: NowDep,
-                     token: Annotated[str | None, Depends(oauth2_scheme)]) -> User:
+#: Any call but the password change and ``me`` while the password is a one-time one.
+CHANGE_PASSWORD_FIRST = ("change your password first (POST /v1/auth/password): it was set by "
+                         "someone else, and only you should know it")
+
+
+def get_account(db: DbDep, settings: SettingsDep, now: NowDep,
+                token: Annotated[str | None, Depends(oauth2_scheme)]) -> User:
+    """The token's account, whether or not its password must be changed first: valid,
+    unexpired, issued under the account's current token version, not disabled."""
     if not token:
         raise Unauthorized("missing bearer token")
     claims = decode_token(token, settings.signing_secret(), settings.jwt_algorithm, now)
     user = db.get(User, claims.user_id)
     if user is None or utc(user.created_at) >= claims.created_before:
         raise Unauthorized("unknown user")
+    if user.disabled_at is not None:
+        from api.services.users import DISABLED
+
+        raise Unauthorized(DISABLED)
+    if user.token_version != claims.version:
+        raise Unauthorized(REVOKED)
+    return user
+
+
+Account = Annotated[User, Depends(get_account)]
+
+
+async def get_current_user(user: Account) -> User:
+    """The token's account, once its own password is set: a one-time password (a reset) opens
+    nothing but the password change (403 saying so)."""
+    if user.must_change_password:
+        raise Forbidden(CHANGE_PASSWORD_FIRST)
     return user
 
 
@@ -84,13 +115,16 @@ async def learner_token(settings: SettingsDep, now: NowDep,
     Only for routes that then lock one of the learner's sessions (``next`` and
     ``responses``, most of the traffic): the lock reads the session row and checks
     it is the token holder's (the session's learner, created before the token was
-    issued), in the route's own transaction. An erased learner has no sessions
-    left, so their token finds nothing there (404). The role is the one signed into
-    the token at login (no route changes a role).
+    issued, under the token's version), in the route's own transaction. An erased
+    learner has no sessions left, so their token finds nothing there (404). The role
+    and the one-time password flag are the ones signed into the token: a new role or
+    a new password raises the account's token version, which revokes the token.
     """
     if not token:
         raise Unauthorized("missing bearer token")
     claims = decode_token(token, settings.signing_secret(), settings.jwt_algorithm, now)
+    if claims.password_change_required:
+        raise Forbidden(CHANGE_PASSWORD_FIRST)
     _check_role(claims.role, ("learner",))
     return claims
 
@@ -141,6 +175,13 @@ def load_taught_learner(db: DbDep, teacher: Teacher, learner_id: IdPath) -> User
     return learner(db, learner_id)
 
 
+def load_any_user(db: DbDep, admin: Admin, user_id: IdPath) -> User:
+    """Any account, for an admin (404 when there is none)."""
+    from api.services.users import get_user
+
+    return get_user(db, user_id)
+
+
 class SessionRef:
     """A learner token's claims and the id of a session it names, not read yet: routes that
     lock the session row read it once, under the lock, and check ownership there (404)."""
@@ -159,5 +200,6 @@ async def learner_session_ref(claims: Annotated[TokenClaims, Depends(learner_tok
 TeacherClass = Annotated[SchoolClass, Depends(load_teacher_class)]
 VisibleLearner = Annotated[User, Depends(load_visible_learner)]
 TaughtLearner = Annotated[User, Depends(load_taught_learner)]
+AnyUser = Annotated[User, Depends(load_any_user)]
 OwnSession = Annotated[LearningSession, Depends(load_learner_session)]
 OwnSessionRef = Annotated[SessionRef, Depends(learner_session_ref)]

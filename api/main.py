@@ -11,24 +11,34 @@ import gc
 import logging
 from collections.abc import Callable, Iterable
 from contextlib import asynccontextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import anyio.to_thread
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi_offline import FastAPIOffline
 from sqlmodel import Session
+from starlette.middleware.gzip import GZipMiddleware
 
 from api import errors
 from api.db import make_engine
-from api.middleware import AdmissionLimit, BodyLimits, SecurityHeaders
+from api.middleware import DOCS_ASSETS, AdmissionLimit, BodyLimits, SecurityHeaders
 from api.settings import Settings
 
 logger = logging.getLogger("b1engine.api")
 
 API_DESCRIPTION = """Adaptive placement tests and drills for learners, ability curves and
 alerts for teachers, vocabulary-set authoring, item calibration. Errors are RFC 9457
-problem details (`application/problem+json`). Authenticate with `POST /v1/auth/token`."""
+problem details (`application/problem+json`); bad input names each field in `errors`
+(`body.entries[4].examples[1]`: list positions count from 1). Authenticate with
+`POST /v1/auth/token`."""
+#: Replies smaller than this are sent as they are: compressing them saves a few bytes and
+#: costs a pass over them. A class's curves (hundreds of kB of JSON) shrink about fivefold.
+GZIP_MINIMUM_BYTES = 1024
+#: zlib's default level. Measured on the demo class's curves (191 kB of JSON): level 6 gives
+#: 35.9 kB in 5 ms, level 9 34.2 kB in 9 ms, level 1 42.5 kB in 1 ms (docs/operations.md).
+GZIP_LEVEL = 6
 
 
 def default_bank_items(settings: Settings) -> Iterable[Any]:
@@ -55,7 +65,7 @@ def create_app(settings: Settings | None = None,
             from api.services.items import load_bank_items
 
             with Session(db_engine) as db:
-                counts = load_bank_items(db, load_items(settings), datetime.now(timezone.utc))
+                counts = load_bank_items(db, load_items(settings), datetime.now(UTC))
             logger.info("content bank: %s", counts)
         if settings.warm_up:
             from api.services.warmup import warm
@@ -70,27 +80,47 @@ def create_app(settings: Settings | None = None,
             db_engine.dispose()
 
     # No trailing-slash redirects: they echoed the request's Host header in Location.
-    app = FastAPI(title="B1 Engine", version="0.1.0", description=API_DESCRIPTION,
-                  lifespan=lifespan, redirect_slashes=False)
+    # /docs and /redoc load Swagger UI and ReDoc from the app itself (fastapi-offline ships
+    # them): a school network without internet still shows the API reference.
+    # No validator badge: Swagger UI would fetch it from validator.swagger.io.
+    app = FastAPIOffline(title="B1 Engine", version="0.1.0", description=API_DESCRIPTION,
+                         lifespan=lifespan, redirect_slashes=False, static_url=DOCS_ASSETS,
+                         swagger_ui_parameters={"validatorUrl": None})
     app.state.settings = settings
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins,
                            allow_methods=["GET", "POST", "PUT", "DELETE"],
                            allow_headers=["Authorization", "Content-Type"])
     # Outermost last: security headers on every reply (refusals included), then the body read
-    # whole (a slow client holds no admission slot), then admission (a request waiting for
-    # it holds no connection and no thread).
+    # whole (a slow client holds no admission slot), then compression of large replies (it
+    # sees only responses: the request body reaches the app as BodyLimits read it), then
+    # admission (a request waiting for it holds no connection and no thread).
     app.add_middleware(AdmissionLimit, limit=settings.db_pool_size)
+    app.add_middleware(GZipMiddleware, minimum_size=GZIP_MINIMUM_BYTES, compresslevel=GZIP_LEVEL)
     app.add_middleware(BodyLimits, max_body=settings.max_body_bytes, max_upload=settings.max_upload_bytes,
                        max_header=settings.max_header_bytes, read_timeout=settings.body_read_timeout_seconds)
     app.add_middleware(SecurityHeaders, hsts_seconds=settings.hsts_seconds)
     errors.install(app)
 
-    from api.routes import (auth, calibrations, classes, health, learners, sessions,
-                            vocabulary_sets)
+    from api.routes import (
+        auth,
+        calibrations,
+        classes,
+        health,
+        languages,
+        learners,
+        pages,
+        previews,
+        sessions,
+        setup,
+        users,
+        vocabulary_sets,
+    )
 
-    for module in (health, auth, classes, sessions, learners, vocabulary_sets, calibrations):
+    for module in (health, setup, auth, users, classes, sessions, previews, learners, languages,
+                   vocabulary_sets, calibrations, pages):
         app.include_router(module.router)
+    app.mount("/static", pages.static_files(), name="static")  # the pages' scripts and styles
     app.openapi = lambda: _openapi_with_problems(app)
     return app
 

@@ -5,10 +5,11 @@ HTTP response headers every reply carries:
 - ``X-Content-Type-Options: nosniff`` — browsers keep the declared media type.
 - ``X-Frame-Options: DENY`` and CSP ``frame-ancestors 'none'`` — no framing (clickjacking).
 - ``Content-Security-Policy: default-src 'none'`` on API replies (JSON and SVG load nothing);
-  the interactive docs (``/docs``, ``/redoc``) keep only ``frame-ancestors``, as they load
-  Swagger UI's scripts.
+  the interactive docs (``/docs``, ``/redoc``) may load scripts, styles and images from this
+  server only (Swagger UI and ReDoc are served from ``/docs/assets``), nothing from elsewhere.
 - ``Referrer-Policy: no-referrer``.
-- ``Cache-Control: no-store`` — learners' data and tokens stay out of shared caches.
+- ``Cache-Control: no-store`` — learners' data and tokens stay out of shared caches (the docs'
+  scripts and styles, the same for everyone, are kept a day).
 - ``Strict-Transport-Security`` when ``B1ENGINE_HSTS_SECONDS`` is set (behind HTTPS only).
 """
 from __future__ import annotations
@@ -17,10 +18,25 @@ from typing import Any
 
 import anyio
 
-#: Paths serving HTML that loads scripts and styles (FastAPI's docs pages).
+#: Paths serving HTML that loads scripts and styles (FastAPI's docs pages), and where their
+#: scripts and styles are served from (the app itself: no CDN).
 DOCS_PATHS = ("/docs", "/redoc")
+DOCS_ASSETS = "/docs/assets"
 API_CSP = b"default-src 'none'; frame-ancestors 'none'"
-DOCS_CSP = b"frame-ancestors 'none'"
+#: The docs pages run one inline script each (Swagger UI's and ReDoc's start-up) and load
+#: everything else from this server: a page that reached for a CDN would be refused.
+DOCS_CSP = (b"default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+            b"img-src 'self' data:; worker-src 'self' blob:; frame-ancestors 'none'")
+#: The app's pages (learner app, later the teacher's and the author's) and their static files.
+#: Scripts, styles and images from this server only, no inline script (the pages' data sits in
+#: ``<script type="application/json">``, which runs nothing); fetch to this server only.
+APP_PATHS = ("/login", "/password", "/practice", "/progress", "/author", "/teach")
+APP_STATIC = "/static"
+APP_CSP = (b"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+           b"connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+#: Swagger UI and ReDoc (2.8 MB, 0.6 MB compressed) change only with the installed package:
+#: a browser keeps them a day instead of loading them again with every visit to /docs.
+ASSETS_CACHE = b"public, max-age=86400"
 
 
 class SecurityHeaders:
@@ -33,13 +49,21 @@ class SecurityHeaders:
                            f"max-age={hsts_seconds}; includeSubDomains".encode()))
         self.api_headers = [*common, (b"content-security-policy", API_CSP)]
         self.docs_headers = [*common, (b"content-security-policy", DOCS_CSP)]
+        self.assets_headers = [(k, ASSETS_CACHE if k == b"cache-control" else v) for k, v in self.docs_headers]
+        self.app_headers = [*common, (b"content-security-policy", APP_CSP)]
+        # Static files are named with their content's hash in the pages (``?v=``): kept a day.
+        self.app_static_headers = [(k, ASSETS_CACHE if k == b"cache-control" else v) for k, v in self.app_headers]
         self.names = {name for name, _ in self.api_headers}
 
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        extra = self.docs_headers if scope["path"].startswith(DOCS_PATHS) else self.api_headers
+        path = scope["path"]
+        extra = (self.assets_headers if path.startswith(DOCS_ASSETS + "/") else
+                 self.docs_headers if path.startswith(DOCS_PATHS) else
+                 self.app_static_headers if path.startswith(APP_STATIC + "/") else
+                 self.app_headers if path == "/" or path in APP_PATHS else self.api_headers)
 
         async def send_with_headers(message: dict) -> None:
             if message["type"] == "http.response.start":
@@ -92,14 +116,17 @@ class AdmissionLimit:
 
 
 #: Routes whose body may be an upload (``max_upload_bytes``), by method and path.
-UPLOAD_ROUTES = {("POST", "/v1/vocabulary-sets")}
+UPLOAD_ROUTES = {("POST", "/v1/vocabulary-sets"), ("POST", "/v1/vocabulary-sets/file")}
+#: Routes under a prefix that take an upload too: a vocabulary set's edit (``PUT .../{id}``).
+UPLOAD_PREFIXES = (("PUT", "/v1/vocabulary-sets/"),)
 
 
-def _problem(status: int, title: str, detail: str) -> tuple[dict, dict]:
+def _problem(status: int, title: str, detail: str, path: str) -> tuple[dict, dict]:
     import json
 
-    body = json.dumps({"type": "about:blank", "title": title, "status": status,
-                       "detail": detail}).encode()
+    from api.errors import problem
+
+    body = json.dumps(problem(status, title, detail, instance=path)).encode()
     start = {"type": "http.response.start", "status": status,
              "headers": [(b"content-type", b"application/problem+json"),
                          (b"content-length", str(len(body)).encode()), (b"connection", b"close")]}
@@ -130,15 +157,21 @@ class BodyLimits:
             return
         header_bytes = len(scope.get("raw_path") or scope["path"].encode()) + len(scope.get("query_string", b""))
         header_bytes += sum(len(k) + len(v) + 4 for k, v in scope.get("headers", ()))
+        path = scope["path"]
         if header_bytes > self.max_header:
-            await self._refuse(send, 431, "Request header fields too large",
-                               f"request line and headers: {header_bytes} bytes, at most {self.max_header}")
+            await self._refuse(send, path, 431, "Request header fields too large",
+                               f"The request line and headers are {header_bytes} bytes; at most "
+                               f"{self.max_header} are accepted: send fewer or shorter headers.")
             return
-        limit = self.max_upload if (scope["method"], scope["path"]) in UPLOAD_ROUTES else self.max_body
+        route = (scope["method"], scope["path"])
+        upload = route in UPLOAD_ROUTES or any(route[0] == method and route[1].startswith(prefix)
+                                               for method, prefix in UPLOAD_PREFIXES)
+        limit = self.max_upload if upload else self.max_body
         declared = dict(scope.get("headers", ())).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
-            await self._refuse(send, 413, "Content too large",
-                               f"request body: {int(declared)} bytes, at most {limit} here")
+            await self._refuse(send, path, 413, "Content too large",
+                               f"The request body is {int(declared)} bytes; at most {limit} are accepted "
+                               f"here: send less (a large vocabulary set as several sets).")
             return
         chunks: list[bytes] = []
         size = 0
@@ -151,15 +184,18 @@ class BodyLimits:
                     chunk = message.get("body", b"")
                     size += len(chunk)
                     if size > limit:
-                        await self._refuse(send, 413, "Content too large",
-                                           f"request body: more than {limit} bytes, at most {limit} here")
+                        await self._refuse(send, path, 413, "Content too large",
+                                           f"The request body is more than {limit} bytes; at most {limit} "
+                                           f"are accepted here: send less (a large vocabulary set as "
+                                           f"several sets).")
                         return
                     chunks.append(chunk)
                     if not message.get("more_body"):
                         break
         except TimeoutError:
-            await self._refuse(send, 408, "Request timeout",
-                               f"the request body did not arrive within {self.read_timeout:g} s")
+            await self._refuse(send, path, 408, "Request timeout",
+                               f"The request body did not arrive within {self.read_timeout:g} s: send "
+                               f"the request again.")
             return
         body, delivered = b"".join(chunks), False
 
@@ -173,7 +209,7 @@ class BodyLimits:
         await self.app(scope, replay, send)
 
     @staticmethod
-    async def _refuse(send: Any, status: int, title: str, detail: str) -> None:
-        start, body = _problem(status, title, detail)
+    async def _refuse(send: Any, path: str, status: int, title: str, detail: str) -> None:
+        start, body = _problem(status, title, detail, path)
         await send(start)
         await send(body)

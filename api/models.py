@@ -46,15 +46,33 @@ def _time(nullable: bool = False, index: bool = False) -> Any:
 
 class User(SQLModel, table=True):
     __tablename__ = "users"
+    __table_args__ = (sa.Index("ix_users_login_key", "login_key", unique=True),)
 
     id: int | None = Field(default=None, primary_key=True)
+    #: The login as it was given (NFC): what the account's owner types, shown to teachers.
     username: str = Field(sa_column=sa.Column(sa.String(64), unique=True, nullable=False))
+    #: The login as it is matched (:func:`api.services.usernames.login_key`): case, width and
+    #: digit forms folded, so "Şükrü", "şükrü" and "ŞÜKRÜ" are one account.
+    login_key: str = Field(sa_column=sa.Column(sa.String(256), nullable=False, server_default=""))
+    #: The name people read, in any script ("Søren Ås", "Şükrü Yılmaz", "مريم").
+    display_name: str = Field(max_length=120, sa_column_kwargs={"server_default": ""})
     password_hash: str
     role: str = Field(max_length=16)
     language: str | None = Field(default=None, max_length=8)
+    #: The language a learner reads best (``content.support``): glosses, hints, instructions and
+    #: level descriptions in it. None: none chosen (no gloss items; hints in the target language).
+    support_language: str | None = Field(default=None, max_length=8)
     created_at: datetime = _time()
     #: Placement tests a teacher allowed before the retake interval is over (0 or 1).
     placement_retakes: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    #: Signed into every token; raised when the password, the role or the account's state
+    #: changes, which revokes every token issued before.
+    token_version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    #: The password was set by someone else (a reset): the owner must choose one before anything else.
+    must_change_password: bool = Field(default=False, sa_column_kwargs={"server_default": "0"})
+    #: Set: the account cannot log in and its tokens are refused (an admin disabled it, or a
+    #: teacher removed the learner from their class).
+    disabled_at: datetime | None = _time(nullable=True)
 
 
 class SchoolClass(SQLModel, table=True):
@@ -193,17 +211,88 @@ class VocabularySetRow(SQLModel, table=True):
 
 
 class CalibrationRun(SQLModel, table=True):
+    """A calibration run; one that changed items is a version of the parameters (its
+    changes in ``calibration_item_changes``, undone by a rollback)."""
+
     __tablename__ = "calibrations"
 
     id: str = Field(primary_key=True, max_length=36)
     requested_by: int = Field(foreign_key="users.id")
-    status: str = Field(default="queued", max_length=16)  # queued | running | done | failed
+    #: queued | running | done | failed | rolled_back
+    status: str = Field(default="queued", max_length=16)
+    #: :class:`api.schemas.CalibrationOptions` (the values the run used, defaults filled in).
     options: dict = _json()
+    #: :class:`api.schemas.CalibrationResult`.
     result: dict | None = _json(nullable=True)
     error: str | None = None
     created_at: datetime = _time()
     started_at: datetime | None = _time(nullable=True)
     finished_at: datetime | None = _time(nullable=True)
+    #: When its new parameters were written (None: a dry run, a run that changed nothing).
+    applied_at: datetime | None = _time(nullable=True)
+    rolled_back_at: datetime | None = _time(nullable=True)
+    #: The admin who rolled it back (None with ``rolled_back_at`` set: the command line).
+    rolled_back_by: int | None = Field(default=None, foreign_key="users.id")
+
+
+class CalibrationItemChange(SQLModel, table=True):
+    """An item's parameters before and after a run: what it changed (a dry run: would change).
+    A rollback writes the ``before`` values back."""
+
+    __tablename__ = "calibration_item_changes"
+
+    run_id: str = Field(foreign_key="calibrations.id", primary_key=True, max_length=36)
+    item_id: str = Field(foreign_key="items.id", primary_key=True, max_length=120)
+    #: Distinct learners whose answers the estimate rests on.
+    learners: int
+    a_before: float
+    b_before: float
+    c_before: float
+    status_before: str = Field(max_length=16)
+    calibration_before: str | None = Field(default=None, max_length=36)
+    a_after: float
+    b_after: float
+    c_after: float
+    se_a: float
+    se_b: float
+    #: Holm-tested p-value of the current values against the estimate (small: they disagree).
+    p_value: float
+
+
+class CalibrationLevelChange(SQLModel, table=True):
+    """A learner whose level a run changed (a dry run: would change), from their answers
+    re-estimated under the parameters before and after."""
+
+    __tablename__ = "calibration_level_changes"
+
+    run_id: str = Field(foreign_key="calibrations.id", primary_key=True, max_length=36)
+    learner_id: int = Field(foreign_key="users.id", primary_key=True, index=True)
+    language: str = Field(primary_key=True, max_length=8)
+    theta_before: float
+    theta_after: float
+    level_before: str = Field(max_length=2)
+    level_after: str = Field(max_length=2)
+
+
+class ReportedEstimate(SQLModel, table=True):
+    """An ability estimate as it was reported to the learner (a drill's answer, a placement
+    test's end), kept as it was: curves show these, whatever later re-estimates say."""
+
+    __tablename__ = "reported_estimates"
+    __table_args__ = (sa.Index("ix_reported_estimates_learner_language", "learner_id", "language",
+                               "reported_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    learner_id: int = Field(foreign_key="users.id")
+    language: str = Field(max_length=8)
+    reported_at: datetime = _time()
+    theta: float
+    se: float
+    level: str = Field(max_length=2)
+    #: The calibration run whose parameters were live (None: the content's own parameters).
+    parameters: str | None = Field(default=None, max_length=36)
+    #: placement | drill
+    source: str = Field(max_length=16)
 
 
 class BankLoad(SQLModel, table=True):
@@ -227,16 +316,24 @@ class RateCount(SQLModel, table=True):
     count: int = 0
 
 
-class LoginFailure(SQLModel, table=True):
-    """A failed login, for rate limiting across workers. ``key`` is a hash of
-    ``user:<username>`` or ``ip:<address>`` (what was typed as a username is not stored)."""
+class LoginThrottle(SQLModel, table=True):
+    """Failed logins of one login from one address, or from one address whatever the login:
+    the back-off of :mod:`api.services.login_limits`, shared by every worker.
 
-    __tablename__ = "login_failures"
-    __table_args__ = (sa.Index("ix_login_failures_key_failed_at", "key", "failed_at"),)
+    ``key`` and ``account_key`` are HMACs with the server's secret (what was typed as a
+    login is not stored in any form a reader could reverse); ``account_key`` lets a
+    teacher lift the locks on a learner's login from every address.
+    """
 
-    id: int | None = Field(default=None, primary_key=True)
-    key: str = Field(max_length=64)
-    failed_at: datetime = _time()
+    __tablename__ = "login_throttles"
+
+    key: str = Field(primary_key=True, max_length=64)
+    account_key: str | None = Field(default=None, max_length=64, index=True)
+    #: Unix time of the last failure.
+    failed_at: float
+    #: Unix time when every failure so far is forgiven (each adds a fixed time: a leaky
+    #: bucket kept as one moment, so one atomic upsert records a failure).
+    forgiven_at: float
 
 
 class AnonymousResponse(SQLModel, table=True):

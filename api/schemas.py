@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from content.catalog import Language, Level, Trade
+from content.support import LocalTextDict  # a text with its language and direction
 
 __all__ = ["Language", "Level", "Text", "Trade"]
 
@@ -18,9 +19,9 @@ def _plain_text(value: str) -> str:
     for ch in value:
         category = unicodedata.category(ch)
         if category == "Cs":
-            raise ValueError("contains a lone surrogate (not valid Unicode)")
+            raise ValueError("Remove the lone surrogate (a broken \\u escape): it is not valid Unicode")
         if category == "Cc":
-            raise ValueError(f"contains the control character U+{ord(ch):04X}")
+            raise ValueError(f"Remove the control character U+{ord(ch):04X}: only printable text is kept")
     return value
 
 
@@ -32,17 +33,70 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+Role = Literal["learner", "teacher", "author", "admin"]
+#: Passwords: any characters; their rules are the policy's (api.services.passwords), this
+#: bound only keeps a body from making the server hash megabytes.
+Password = Annotated[str, Field(max_length=1024)]
+
+
 class Token(BaseModel):
     access_token: str
     token_type: Literal["bearer"] = "bearer"
     expires_in: int = Field(description="seconds until the token expires")
+    password_change_required: bool = Field(
+        default=False, description="the password was set by someone else (a reset): change it "
+        "with POST /v1/auth/password first; every other call answers 403 until then")
 
 
 class UserOut(BaseModel):
     id: int
-    username: str
+    username: str = Field(description="the login, as given (logins match whatever their case)")
+    display_name: str = Field(description="the name people read, in any script")
     role: str
     language: str | None = None
+    disabled: bool = Field(default=False, description="cannot log in (an admin disabled it, or a "
+                                                      "teacher removed the learner from their class)")
+    password_change_required: bool = False
+    created_at: datetime | None = None
+
+
+class UserCreate(Strict):
+    """A new account of any role (admins): the login exactly as given, or 409 when taken."""
+
+    username: Text = Field(max_length=200, description="letters of one alphabet, digits and . _ - @; "
+                                                       "3 to 64 characters")
+    display_name: Text | None = Field(default=None, max_length=200,
+                                      description="in any script; the username when omitted")
+    role: Role
+    language: Language | None = None
+    password: Password | None = Field(default=None, description="omitted: a one-time password is made "
+                                      "and returned once, to be changed at the first login")
+
+
+class UserUpdate(Strict):
+    """An admin's changes to an account: only the fields given."""
+
+    role: Role | None = None
+    disabled: bool | None = None
+    display_name: Text | None = Field(default=None, max_length=200)
+    language: Language | None = None
+
+
+class UserCreated(UserOut):
+    one_time_password: str | None = Field(default=None, description="shown only now: hand it to the "
+                                          "person; they choose their own at their first login")
+
+
+class OneTimePasswordOut(BaseModel):
+    user_id: int
+    username: str
+    one_time_password: str = Field(description="shown only now: hand it to the person; they must "
+                                               "choose their own at their next login")
+
+
+class PasswordChange(Strict):
+    current_password: Password
+    new_password: Password
 
 
 class ClassCreate(Strict):
@@ -60,13 +114,52 @@ class ClassOut(BaseModel):
 
 
 class LearnerCreate(Strict):
-    username: str = Field(min_length=3, max_length=64, pattern=r"^[A-Za-z0-9._@-]+$")
-    password: str = Field(min_length=8, max_length=256)
+    """A learner account in the class. The login is the first part given (or the display name's
+    first word) followed by digits the server draws, so it never collides with anyone's."""
+
+    display_name: Text | None = Field(default=None, max_length=200,
+                                      description="in any script (\"Şükrü Yılmaz\"); the username "
+                                                  "when omitted")
+    username: Text | None = Field(default=None, max_length=200,
+                                  description="the login's first part (\"sukru\" -> \"sukru48\"); the "
+                                              "display name's first word when omitted")
+    password: Password | None = Field(default=None, description="omitted: a one-time password is made "
+                                      "and returned once, to be changed at the first login")
+    support_language: str | None = Field(default=None, max_length=8,
+                                         description="the language the learner reads best (a code of "
+                                                     "`GET /v1/support-languages`); the learner can change it")
+
+
+class LearnerSettingsIn(Strict):
+    """What a learner sets themself."""
+
+    support_language: str | None = Field(
+        max_length=8, description="a code of `GET /v1/support-languages`, or null for none")
+
+
+class SupportLanguageOut(BaseModel):
+    code: str
+    name: str = Field(description="the language's name in itself")
+    english_name: str
+    direction: Literal["ltr", "rtl"]
+    status: Literal["draft", "reviewed"] = Field(description="draft: its texts await a native reviewer")
 
 
 class LearnerOut(BaseModel):
     id: int
-    username: str
+    username: str = Field(description="the login")
+    display_name: str
+    disabled: bool = Field(default=False, description="cannot log in (an admin disabled the account)")
+    support_language: str | None = Field(default=None, description="the language the learner reads best")
+
+
+class LearnerCreated(LearnerOut):
+    one_time_password: str | None = Field(default=None, description="shown only now (when no "
+                                          "password was given)")
+
+
+class ClassTeacherIn(Strict):
+    teacher_id: int = Field(ge=1, le=2**31 - 1, description="an account with the role teacher or admin")
 
 
 class SessionCreate(Strict):
@@ -117,13 +210,44 @@ class ResponseOut(BaseModel):
     max_score: int | None = Field(default=None, description="drills only")
     correct: bool | None = Field(default=None, description="drills only")
     feedback: str | None = Field(default=None, description="drills only")
+    right_answer: str | None = Field(default=None, description="drills only, after a mistake or partial "
+                                     "credit: the accepted answer as the learner reads it (the option's "
+                                     "text, the sentence in order, the spelling)")
     theta: float | None = Field(default=None, description="drills only")
     se: float | None = Field(default=None, description="drills only")
     level: Level | None = Field(default=None, description="drills only")
     level_probabilities: dict[str, float] | None = Field(default=None, description="drills only")
+    level_description: list[LocalTextDict] | None = Field(
+        default=None, description="drills only: what the level means, in the target language and the "
+                                  "learner's support language")
     done: bool = Field(description="the session is over (the result is in `next`)")
     next: NextOut = Field(description="what comes next, as `GET /v1/sessions/{id}/next` "
                                       "would answer: the next exercise, or the result")
+
+
+class PreviewOut(BaseModel):
+    """A test as a learner takes it, that records nothing (a teacher's preview)."""
+
+    state: str = Field(description="the preview so far, signed by the server (it is not stored "
+                                   "anywhere): send it back with the answer")
+    language: str
+    mode: str
+    track: str
+    trade: str | None
+    next: NextOut = Field(description="the first exercise")
+
+
+class PreviewAnswerIn(Strict):
+    state: str = Field(min_length=1, max_length=32_768, description="the `state` of the last reply")
+    item_id: Text = Field(min_length=1, max_length=120)
+    answer: Text | list[Text] = Field(description="option id, typed text, or list of token ids")
+
+
+class PreviewAnswerOut(ResponseOut):
+    """The reply a learner would get (placement: nothing per answer), with the next `state`."""
+
+    state: str = Field(description="send it with the next answer; sending an earlier one again "
+                                   "answers as it did then (nothing is stored either way)")
 
 
 class AbilityOut(BaseModel):
@@ -134,11 +258,26 @@ class AbilityOut(BaseModel):
     updated_at: datetime | None = None
 
 
+#: An estimate as it was reported to the learner then, or one computed again since (a smoothing
+#: over later answers, a growth fit, a calibration): curves draw and label them apart.
+EstimateKind = Literal["reported", "re-estimated"]
+
+
 class HistoryPoint(BaseModel):
     time: datetime
     theta: float
     se: float
     level: Level
+    kind: EstimateKind = Field(default="re-estimated",
+                               description="reported: as the learner was told then (kept as it was); "
+                                           "re-estimated: computed again with all the answers and "
+                                           "today's item and growth parameters (it can move)")
+    parameters: str | None = Field(default=None,
+                                   description="the item-parameter version it was computed with: a "
+                                               "calibration run's id (null: the content's own "
+                                               "parameters)")
+    source: Literal["placement", "drill"] | None = Field(default=None,
+                                                         description="reported points: what reported it")
 
 
 class ReviewOut(BaseModel):
@@ -157,9 +296,28 @@ class LearnerProgress(BaseModel):
     id: int
     username: str
     language: str | None
+    support_language: str | None = Field(default=None, description="the language the learner reads best "
+                                                                    "(glosses, hints, instructions)")
     overall: AbilityOut | None
+    level_description: list[LocalTextDict] = Field(
+        default_factory=list, description="what the overall level means, in the target language and "
+                                          "the learner's support language")
     skills: dict[str, AbilityOut]
-    history: list[HistoryPoint]
+    history: list[HistoryPoint] = Field(description="one page of the estimate after each answer, "
+                                                    "oldest first: the latest `history_limit` points "
+                                                    "before `history_before`; re-estimated (smoothed "
+                                                    "over all the answers with today's parameters), "
+                                                    "so past points can move: what the learner was "
+                                                    "told is in `reported`")
+    reported: list[HistoryPoint] = Field(default_factory=list,
+                                         description="the estimates as they were reported then (a "
+                                                     "placement test's end, each drill answer), in "
+                                                     "the time span of this page of `history`, "
+                                                     "oldest first; they never change")
+    history_total: int = Field(default=0, description="points in the whole history")
+    history_older: int | None = Field(default=None, description="more points are older than this "
+                                                                 "page: pass this as `history_before` "
+                                                                 "for the page before it (null: none)")
     sessions: list[SessionOut]
     placement_in_progress: bool = Field(
         default=False, description="the learner is taking a placement test in this language: "
@@ -174,15 +332,22 @@ class CurvePoint(BaseModel):
     time: datetime
     theta: float
     se: float
-    growth: float = Field(description="posterior mean growth rate at that point (logit/day)")
+    growth: float | None = Field(default=None, description="re-estimated points: posterior mean growth "
+                                                           "rate at that point (logit/day)")
     level: Level
+    kind: EstimateKind = Field(default="re-estimated", description="see `HistoryPoint.kind`")
+    parameters: str | None = Field(default=None, description="see `HistoryPoint.parameters`")
 
 
 class LearnerCurves(BaseModel):
     id: int
     username: str
-    overall: list[CurvePoint]
-    skills: dict[str, list[CurvePoint]]
+    overall: list[CurvePoint] = Field(description="re-estimated: smoothed over all the answers with "
+                                                  "today's parameters (past points can move)")
+    skills: dict[str, list[CurvePoint]] = Field(description="re-estimated, per skill")
+    reported: list[CurvePoint] = Field(default_factory=list,
+                                       description="the overall estimates as they were reported to "
+                                                   "the learner then; they never change")
 
 
 class ClassRef(BaseModel):
@@ -200,43 +365,117 @@ class CurvesSummary(BaseModel):
 
 
 class ClassCurves(BaseModel):
-    """Every learner's ability over time, overall and per skill (smoothed over all answers)."""
+    """Every learner's ability over time: as it was reported (``reported``), and re-estimated
+    overall and per skill (smoothed over all answers with today's parameters)."""
 
     model_config = ConfigDict(populate_by_name=True)
 
     class_: ClassRef = Field(alias="class")
     cuts: list[float]
     levels: list[Level]
-    learners: list[LearnerCurves]
-    summary: CurvesSummary
+    learners: list[LearnerCurves] = Field(description="one page of the class's learners, by id")
+    summary: CurvesSummary = Field(description="the whole class, whatever the page")
+    next_cursor: int | None = Field(default=None, description="more learners follow: pass this as "
+                                                               "`cursor` for the next page (null: none)")
+
+
+#: The alert rules, most urgent first (the engine's ``engine.triage.KINDS``; a test checks they agree).
+AlertKind = Literal["inactive", "stalled", "slow", "fast"]
 
 
 class Alert(BaseModel):
+    """One learner to follow up (or, for ``fast``, to tell): why, in plain words, and what to do."""
+
     learner_id: int
     username: str
-    kind: Literal["inactive", "no_progress", "near_boundary"]
-    message: str
-    days_inactive: int | None = None
-    theta_gain: float | None = None
-    se: float | None = None
-    days: int | None = None
-    boundary: str | None = None
-    theta: float | None = None
-    distance: float | None = None
-    probability_above: float | None = None
+    display_name: str
+    kind: AlertKind
+    rank: int = Field(description="1 is the most urgent alert of the class")
+    tone: Literal["follow_up", "positive"] = Field(description="positive: good news (fast progress)")
+    message: str = Field(description="the reason, in plain words")
+    action: str = Field(description="a suggested next step for the teacher")
+    days_inactive: int | None = Field(default=None, description="days since the last answer (or since the "
+                                                                "account was made, if none)")
+    usual_per_week: float | None = Field(default=None, description="practice days per week in the four "
+                                                                   "weeks before the last one")
+    gain: float | None = Field(default=None, description="ability gained over the window (logits)")
+    gain_se: float | None = Field(default=None, description="its posterior SD (logits)")
+    gain_levels: float | None = Field(default=None, description="the gain in CEFR levels (one level is "
+                                                                "the width of a band between two cuts)")
+    window_days: int | None = Field(default=None, description="days the gain is measured over")
+    probability: float | None = Field(default=None, description="the probability the rule compares: of a "
+                                      "rate below the stalled or slow threshold, or above the fast one")
 
 
-class AlertSettings(BaseModel):
-    inactive_days: int
-    progress_days: int
-    boundary_margin: float
+class AlertRules(BaseModel):
+    """The rules' thresholds in force (docs/growth.md, "Alerts"); rates in logits per day."""
+
+    inactive_min_days: float
+    inactive_gaps: float
+    window_days: float
+    min_span_days: float
+    min_window_answers: int
+    stalled_rate: float
+    stalled_probability: float
+    slow_rate: float
+    slow_probability: float
+    fast_rate: float
+    fast_probability: float
 
 
 class ClassAlerts(BaseModel):
+    """The class's alerts, most urgent first."""
+
     class_id: int
     generated_at: datetime
-    settings: AlertSettings
+    rules: AlertRules
     alerts: list[Alert]
+
+
+class Trend(BaseModel):
+    """The ability gained over the last weeks (the growth model's smoothed curve) and how sure it is."""
+
+    since: datetime = Field(description="the answer that opens the window (the last one at or before "
+                                        "`window_days` ago, or the first)")
+    days: float = Field(description="days from `since` to the last answer")
+    answers: int = Field(description="answers after `since`")
+    gain: float = Field(description="ability gained (logits), posterior mean")
+    gain_se: float = Field(description="its posterior SD (logits), from the joint posterior of both ends")
+    gain_levels: float = Field(description="the gain in CEFR levels")
+    low: float = Field(description="lower end of the 90 % interval of the gain (logits)")
+    high: float = Field(description="upper end of the 90 % interval of the gain (logits)")
+
+
+class RosterLearner(BaseModel):
+    """One row of the teacher's roster."""
+
+    id: int
+    username: str
+    display_name: str
+    answers: int
+    first_activity: datetime | None
+    last_activity: datetime | None
+    days_inactive: int | None = Field(description="whole days since the last answer")
+    practice_days_per_week: float | None = Field(description="in the four weeks before the last answer")
+    theta: float | None = Field(description="ability at the last answer (logits)")
+    se: float | None
+    level: Level | None
+    level_probability: float | None = Field(description="the probability of `level`")
+    level_probabilities: dict[str, float]
+    trend: Trend | None = Field(description="null without answers in the window (none, one, or none "
+                                            "in the last `window_days`)")
+    alerts: list[Alert] = Field(description="the learner's open alerts, most urgent first")
+
+
+class ClassRoster(BaseModel):
+    """Every learner of the class with what a dashboard shows (the class's learner order)."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    class_: ClassRef = Field(alias="class")
+    generated_at: datetime
+    window_days: float = Field(description="the trend's window")
+    learners: list[RosterLearner]
 
 
 class ExportClass(ClassRef):
@@ -253,6 +492,17 @@ class LearnerExport(BaseModel):
     account: dict[str, Any]
     class_: ExportClass | None = Field(alias="class", default=None)
     tables: dict[str, list[dict[str, Any]]]
+    ability_history: list[AbilityHistory] = Field(
+        default_factory=list, description="per language: the estimates as they were reported, and "
+                                          "as they are re-estimated today")
+
+
+class AbilityHistory(BaseModel):
+    """A learner's ability over time in one language, both ways."""
+
+    language: str
+    reported: list[HistoryPoint]
+    re_estimated: list[HistoryPoint]
 
 
 class PlacementRetakesOut(BaseModel):
@@ -292,22 +542,213 @@ class VocabularySetOut(BaseModel):
     items: list[dict[str, Any]]
     created_at: datetime
     published_at: datetime | None = None
+    data: dict[str, Any] | None = Field(default=None, description="the set as it was last sent "
+                                                                  "(what an edit starts from)")
+
+
+#: A vocabulary set's state: a draft (previewed, nothing served), published (its items
+#: served), retired (withdrawn for good: nothing served, answers kept, no more edits).
+SetStatus = Literal["draft", "published", "retired"]
+
+
+class VocabularySetSummary(BaseModel):
+    """One set in the author's list."""
+
+    id: str
+    title: str | None
+    language: str
+    trade: str | None
+    status: SetStatus
+    entries: int = Field(description="entries (words) in the set")
+    items: int = Field(description="exercises generated from them")
+    updated: datetime = Field(description="the latest of created, edited, published")
+
+
+class VocabularySetList(BaseModel):
+    sets: list[VocabularySetSummary]
+
+
+class VocabularySetFile(Strict):
+    """A set's file as text: YAML (the whole set), or CSV (columns lemma, pos, gloss, example,
+    cefr; one row per example) with ``language``, ``trade`` and ``title`` given here."""
+
+    filename: str = Field(max_length=200, description="its name: .yaml, .yml or .csv")
+    text: str = Field(max_length=500_000)
+    language: str | None = Field(default=None, max_length=8)
+    trade: str | None = Field(default=None, max_length=32)
+    title: str | None = Field(default=None, max_length=200)
+
+
+class VocabularySetDraft(BaseModel):
+    """A file read as a set (not checked yet: send it to ``POST /v1/vocabulary-sets``)."""
+
+    data: dict[str, Any]
+
+
+class SetItemStatistics(BaseModel):
+    """One item of a set after its answers: null parameters until it was published."""
+
+    id: str
+    type: str
+    lemma: str | None
+    answers: int
+    share_right: float | None = Field(description="answers with full marks / answers (null: none)")
+    a: float | None
+    b: float | None
+    status: str | None = Field(description="prior (the content's guess) or calibrated")
+    calibration_id: str | None
+    fit: bool | None = Field(default=None, description="the calibrator's fit flag (null: it gives none)")
+
+
+class SetStatistics(BaseModel):
+    id: str
+    items: list[SetItemStatistics]
 
 
 class CalibrationCreate(Strict):
-    language: Language | None = Field(default=None, description="restrict to one language")
-    min_responses: int = Field(default=30, ge=1, description="least answers an item needs to be recalibrated")
+    """A calibration run. ``min_learners`` and ``max_se`` default to the server's settings
+    (``B1ENGINE_CALIBRATION_MIN_LEARNERS``, ``B1ENGINE_CALIBRATION_MAX_SE``); a run may be
+    stricter than the server, never looser."""
+
+    language: Language | None = Field(default=None, description="one language (default: every "
+                                                                "language with answers, each on its own)")
+    min_learners: int | None = Field(default=None, ge=2, le=1_000_000,
+                                     description="least distinct learners an item needs before its "
+                                                 "parameters may change")
+    max_se: float | None = Field(default=None, gt=0, le=5,
+                                 description="largest standard error of b (logits) new parameters "
+                                             "may have")
+    dry_run: bool = Field(default=False, description="report what would change (items, learners' "
+                                                     "levels) and change nothing")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _renamed(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "min_responses" in data:
+            raise ValueError("min_responses was replaced by min_learners: the least number of "
+                             "distinct learners an item needs (answers from one learner count once)")
+        return data
 
 
-class CalibrationOut(BaseModel):
+class CalibrationOptions(BaseModel):
+    """What a run used (the request's values, the server's defaults filled in)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    language: str | None = None
+    min_learners: int | None = Field(default=None, description="null: a run from before these rules")
+    max_se: float | None = None
+    alpha: float | None = Field(default=None, description="family-wise error rate of the test that "
+                                                          "the answers contradict an item's values")
+    dry_run: bool = False
+
+
+class ItemParameters(BaseModel):
+    a: float
+    b: float
+    c: float
+
+
+class CalibrationItemOut(BaseModel):
+    """An item a run changed (a dry run: would change)."""
+
+    item_id: str
+    language: str
+    learners: int = Field(description="distinct learners the estimate rests on")
+    before: ItemParameters
+    after: ItemParameters
+    se_a: float
+    se_b: float
+    p_value: float = Field(description="chance of answers this far from the old values if they were "
+                                       "right (Holm-tested over the run's items)")
+
+
+class CalibrationLearnerOut(BaseModel):
+    """A learner whose level a run changed (a dry run: would change): the estimate after their
+    last answer, from all their answers, under the parameters before and after."""
+
+    learner_id: int
+    username: str
+    language: str
+    theta_before: float
+    theta_after: float
+    level_before: Level
+    level_after: Level
+
+
+class MostAnswered(BaseModel):
+    item_id: str
+    answers: int = Field(description="answers stored, retakes and reviews included")
+    learners: int = Field(description="distinct learners (each counts once)")
+
+
+class CalibrationLanguage(BaseModel):
+    """One language of a run."""
+
+    language: str
+    answers: int = Field(description="answers stored")
+    learners: int
+    items_answered: int
+    population: Literal["held", "estimated"] | None = Field(
+        description="held: no calibrated item was answered, so the ability distribution was held "
+                    "where the current parameters put it; estimated: with the calibrated items "
+                    "as anchors; null: nothing was fitted")
+    population_mean: float | None
+    population_sd: float | None
+    decisions: dict[str, int] = Field(description="items per decision: anchor, too_few_learners, "
+                                                  "se_too_large, consistent, changed")
+    most_answered: MostAnswered | None
+    items_changed: int
+    learners_evaluated: int
+    levels_changed: int
+    through_answer: int = Field(default=0, description="the newest stored answer the run read (its id)")
+    through_anonymous: int = Field(default=0, description="the newest anonymised answer the run read")
+    mean_theta_change: float = Field(description="mean change of the learners' estimates (logits)")
+    largest_theta_change: float = Field(description="largest change of a learner's estimate, either way")
+    reason: str | None = Field(default=None, description="why no item changed")
+
+
+class CalibrationResult(BaseModel):
+    applied: bool = Field(description="parameters were written: the run is a version that can be "
+                                      "rolled back")
+    items_changed: int
+    levels_changed: int
+    message: str
+    method: str = ""
+    languages: list[CalibrationLanguage] = Field(default_factory=list)
+
+
+#: A calibration run's state.
+RunStatus = Literal["queued", "running", "done", "failed", "rolled_back"]
+
+
+class CalibrationSummary(BaseModel):
+    """A run in the list of runs."""
+
     id: str
-    status: str
-    options: dict[str, Any]
-    result: dict[str, Any] | None
-    error: str | None
+    status: RunStatus
+    dry_run: bool
+    requested_by: str | None = Field(description="the admin's username (null: the account is gone)")
+    options: CalibrationOptions
     created_at: datetime
-    started_at: datetime | None
     finished_at: datetime | None
+    applied_at: datetime | None
+    rolled_back_at: datetime | None
+    rolled_back_by: str | None = Field(description="the admin's username; null when rolled back from "
+                                                   "the command line")
+    items_changed: int | None
+    levels_changed: int | None
+    message: str | None
+
+
+class CalibrationOut(CalibrationSummary):
+    """A run in full: what it changed (or would change), item by item and learner by learner."""
+
+    started_at: datetime | None
+    error: str | None
+    result: CalibrationResult | None
+    items: list[CalibrationItemOut]
+    learners: list[CalibrationLearnerOut]
 
 
 class Health(BaseModel):
@@ -317,9 +758,10 @@ class Health(BaseModel):
 
 
 class FieldError(BaseModel):
-    field: str = Field(description="where, e.g. body.language or query.limit")
-    message: str
-    type: str
+    field: str = Field(description="where the value was sent: body.entries[4].examples[1], query.limit, "
+                                   "path.class_id, or body for the body as a whole; list positions "
+                                   "count from 1")
+    message: str = Field(description="what is wrong and what to send instead, in plain words")
 
 
 class Problem(BaseModel):
@@ -332,4 +774,4 @@ class Problem(BaseModel):
     status: int
     detail: str | None = None
     instance: str | None = None
-    errors: list[FieldError] | None = Field(default=None, description="422: one entry per bad field")
+    errors: list[FieldError] | None = Field(default=None, description="bad input (422): one entry per bad field")

@@ -1,6 +1,7 @@
 """Password hashing (pwdlib, Argon2) and access tokens (PyJWT, HS256)."""
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache
@@ -16,12 +17,21 @@ def _hasher() -> PasswordHash:
     return PasswordHash.recommended()
 
 
+def _normalised(password: str) -> str:
+    """NFKC, as NIST SP 800-63B §5.1.1.2 asks: "ø" typed as one character or as o + a
+    combining stroke, full-width digits from an Asian keyboard, are the same password."""
+    return unicodedata.normalize("NFKC", password)
+
+
 def hash_password(password: str) -> str:
-    return _hasher().hash(password)
+    return _hasher().hash(_normalised(password))
 
 
 def verify_password(password: str, password_hash: str) -> bool:
-    return _hasher().verify(password, password_hash)
+    if _hasher().verify(_normalised(password), password_hash):
+        return True
+    # Hashes made before passwords were normalised hold the text as typed.
+    return _normalised(password) != password and _hasher().verify(password, password_hash)
 
 
 @lru_cache(maxsize=1)
@@ -31,10 +41,16 @@ def dummy_hash() -> str:
 
 
 def create_token(user_id: int, role: str, secret: str, algorithm: str, expires_in: timedelta,
-                 now: datetime) -> str:
-    claims = {"sub": str(user_id), "role": role, "iat": now, "exp": now + expires_in}
+                 now: datetime, version: int = 0, password_change_required: bool = False) -> str:
+    """A signed access token. ``ver``: the account's token version (a token of an earlier
+    version is refused); ``pwc``: the password must be changed before anything else."""
+    claims = {"sub": str(user_id), "role": role, "iat": now, "exp": now + expires_in,
+              "ver": version, "pwc": password_change_required}
     return jwt.encode(claims, secret, algorithm=algorithm)
 
+
+#: Why a token issued under an earlier token version (``users.token_version``) is refused.
+REVOKED = "this token is no longer valid (the password, the role or the account changed): log in again"
 
 #: JWT times are whole seconds: an account created in the second its token was issued
 #: has ``created_at`` up to this much after ``iat``.
@@ -43,11 +59,14 @@ IAT_RESOLUTION = timedelta(seconds=1)
 
 @dataclass(frozen=True)
 class TokenClaims:
-    """What a valid token says: whose it is, the role signed into it at login, and when."""
+    """What a valid token says: whose it is, the role signed into it at login, when, the
+    account's token version then, and whether the password must be changed first."""
 
     user_id: int
     role: str
     issued_at: datetime
+    version: int = 0
+    password_change_required: bool = False
 
     @property
     def created_before(self) -> datetime:
@@ -88,6 +107,9 @@ def _verified(token: str, secret: str, algorithm: str) -> tuple[TokenClaims, flo
         expires = float(claims["exp"])
         role = str(claims["role"])
         issued_at = datetime.fromtimestamp(float(claims["iat"]), timezone.utc)
+        # Tokens issued before versions existed carry none: version 0, every account's first.
+        version = int(claims.get("ver", 0))
+        change_first = claims.get("pwc", False) is True
     except (jwt.InvalidTokenError, ValueError, TypeError, OverflowError, OSError):
         raise Unauthorized("invalid token") from None
-    return TokenClaims(user_id, role, issued_at), expires
+    return TokenClaims(user_id, role, issued_at, version, change_first), expires

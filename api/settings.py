@@ -1,9 +1,10 @@
 """Service configuration: one settings class, read from ``B1ENGINE_*`` variables.
 
-Every option has a safe default for one school on one machine (SQLite under
-``./var``); a national deployment sets ``B1ENGINE_DATABASE_URL`` to PostgreSQL
-and ``B1ENGINE_JWT_SECRET`` to a shared secret so several workers and hosts
-accept each other's tokens.
+Every option has a safe default for one school on one machine (SQLite in the
+user's data folder, ``~/.local/share/b1engine`` on Linux: the same file from
+whatever folder a command is run); a national deployment sets
+``B1ENGINE_DATABASE_URL`` to PostgreSQL and ``B1ENGINE_JWT_SECRET`` to a shared
+secret so several workers and hosts accept each other's tokens.
 """
 from __future__ import annotations
 
@@ -12,12 +13,42 @@ import secrets
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 #: Bytes of randomness in a generated signing secret (256 bits, as HS256 wants).
 SECRET_BYTES = 32
 SECRET_FILE_NAME = "jwt-secret"
+#: The SQLite file's name in ``var_dir`` when no database URL is set.
+DATABASE_FILE_NAME = "b1engine.db"
+
+
+def default_var_dir() -> Path:
+    """The user's data folder for b1engine (``$XDG_DATA_HOME/b1engine``, by default
+    ``~/.local/share/b1engine`` on Linux): absolute, so every command finds the same
+    database whatever the current folder (a relative default made a new, empty one
+    wherever ``users create`` was run)."""
+    from platformdirs import user_data_path
+
+    return user_data_path("b1engine", appauthor=False)
+
+
+def sqlite_url(path: Path) -> str:
+    return f"sqlite:///{path}"
+
+
+def absolute_database_url(url: str) -> str:
+    """``url`` with a relative SQLite path made absolute (against the current folder, once,
+    here): what every command prints and uses is then one file."""
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    database = parsed.database
+    if parsed.get_backend_name() != "sqlite" or not database or database == ":memory:" \
+            or database.startswith("file:") or Path(database).is_absolute():
+        return url
+    return parsed.set(database=str(Path(database).expanduser().resolve())).render_as_string(
+        hide_password=False)
 
 
 class Settings(BaseSettings):
@@ -25,9 +56,11 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="B1ENGINE_", extra="ignore")
 
-    database_url: str = "sqlite:///./var/b1engine.db"
-    #: Where generated files live (the persisted JWT secret).
-    var_dir: Path = Path("./var")
+    #: Where generated files live (the persisted JWT secret) and, unless ``database_url`` says
+    #: otherwise, the SQLite database. Absolute (a relative value is taken from the current folder).
+    var_dir: Path = Field(default_factory=default_var_dir)
+    #: Default: SQLite, ``var_dir/b1engine.db``.
+    database_url: str = Field(default_factory=lambda data: sqlite_url(data["var_dir"] / DATABASE_FILE_NAME))
     #: HS256 signing key; when unset a random one is generated once and kept in ``var_dir``.
     jwt_secret: str | None = Field(default=None, repr=False)
     jwt_algorithm: str = "HS256"
@@ -40,11 +73,15 @@ class Settings(BaseSettings):
     trusted_proxies: list[str] = Field(default_factory=list)
     #: ``Strict-Transport-Security`` max-age in seconds; 0 sends no HSTS (set it behind HTTPS).
     hsts_seconds: int = Field(default=0, ge=0)
-    #: Failed logins allowed per username, and per client IP, within ``login_window_minutes``;
-    #: then 429 until the window has passed. Counted in the database: holds across workers.
-    login_max_failures_per_username: int = Field(default=10, gt=0)
-    login_max_failures_per_ip: int = Field(default=100, gt=0)
-    login_window_minutes: int = Field(default=15, gt=0)
+    #: Failed logins cost nothing up to these counts, then each one doubles the wait before
+    #: the next attempt, up to the longest wait (``api.services.login_limits``): per login and
+    #: client address (the owner elsewhere is not slowed; their teacher can lift it), and per
+    #: address whatever the login (a school's classes share one address: a high count, a short
+    #: wait). Counted in the database: holds across workers.
+    login_free_failures_per_account: int = Field(default=3, ge=0)
+    login_longest_wait_per_account_seconds: int = Field(default=15 * 60, gt=0)
+    login_free_failures_per_address: int = Field(default=30, ge=0)
+    login_longest_wait_per_address_seconds: int = Field(default=60, gt=0)
     #: Largest request body (bytes): an answer, a login, a new session are small; a vocabulary
     #: set upload (``POST /v1/vocabulary-sets``) may be larger. Larger: 413, unread.
     max_body_bytes: int = Field(default=64 * 1024, gt=0)
@@ -72,12 +109,8 @@ class Settings(BaseSettings):
     warm_up: bool = True
     #: Load the content bank into the items table at start-up.
     load_bank: bool = True
-    #: Learners with no answer for this many days are flagged to their teacher.
-    alert_inactive_days: int = Field(default=7, gt=0)
-    #: Window, in days, over which "no progress" is judged.
-    alert_progress_days: int = Field(default=21, gt=0)
-    #: Theta distance to a cut score considered "close to a level boundary".
-    alert_boundary_margin: float = Field(default=0.2, gt=0)
+    # The teachers' alert rules are not settings: their thresholds were tuned together on
+    # simulated classes (engine.triage.TriageRules, bench/alerts.py).
     #: Target probability of success for drills.
     drill_target_success: float = Field(default=0.75, gt=0, lt=1)
     #: Items in one drill session.
@@ -89,6 +122,22 @@ class Settings(BaseSettings):
     placement_retake_days: int = Field(default=14, ge=0)
     #: Run calibrations in a background thread (False: caller runs them; used by tests).
     calibration_in_background: bool = True
+    #: A calibration changes an item's parameters only with answers from at least this many
+    #: distinct learners, and a standard error of b (logits) at most this large; a run may ask
+    #: for stricter values, never looser. None: the calibrator's defaults, chosen by simulation
+    #: (``calibration/defaults.py``: 50 learners, 0.3; docs/calibration.md).
+    calibration_min_learners: int | None = Field(default=None, ge=2)
+    calibration_max_se: float | None = Field(default=None, gt=0)
+
+    @field_validator("var_dir")
+    @classmethod
+    def _absolute_dir(cls, value: Path) -> Path:
+        return value.expanduser().resolve()
+
+    @field_validator("database_url")
+    @classmethod
+    def _absolute_url(cls, value: str) -> str:
+        return absolute_database_url(value)
 
     def signing_secret(self) -> str:
         """The JWT secret: configured, or generated once and persisted under ``var_dir``."""

@@ -125,6 +125,17 @@ class Calibrator:
         the full matrix over every free parameter, items and the estimated
         population, inverted whole (``"crossproduct"``; for short tests, see
         :func:`calibration.em.xpd_full_covariance`).
+    guessing : mapping item_id -> c, optional
+        A fixed lower asymptote for items that are not anchors (models without
+        a ``c`` of their own: 2PL, Rasch), so a choice item with ``k`` options
+        keeps :math:`c = 1/k` while its ``a`` and ``b`` are estimated (the 3PL
+        with ``c`` known). Items not named have ``c = 0``.
+    population : Population, optional
+        Hold the ability distribution at this mean and SD instead of
+        estimating it (or fixing it at N(0, 1)): the scale is then where this
+        population is, with or without anchors. A recalibration holds the
+        population as the current parameters measure it
+        (:mod:`calibration.recalibrate`).
 
     Attributes
     ----------
@@ -156,7 +167,7 @@ class Calibrator:
     n_responses_ : ndarray of int, (m,)
     population_ : Population
         Mean and SD of ability on the scale (estimated when anchored, and the
-        SD for Rasch).
+        SD for Rasch; ``population`` itself when one was given).
     population_se_ : dict of str to float
         With ``se="crossproduct"``, the SEs of the estimated population
         parameters (``mean``, ``sd``); empty otherwise.
@@ -164,14 +175,22 @@ class Calibrator:
         The priors used (``priors_.enabled`` False: maximum likelihood).
     learner_ids_, theta_, theta_se_ : ndarray, (n,)
         Learners used in the fit, their EAP abilities and posterior SDs.
+    nodes_ : ndarray, (Q,)
+        The quadrature grid.
+    posterior_ : ndarray, (n, Q)
+        Each learner's posterior weights on the nodes at the estimates (rows in the order of
+        ``learner_ids_``): what a test of one item's values against the fit integrates over.
     """
 
     def __init__(self, model: Model = "2pl", anchors: Mapping[str, Sequence[float]] | None = None,
                  priors: Priors | None = None, quadrature_points: int = DEFAULT_POINTS,
                  quadrature_half_width: float = DEFAULT_HALF_WIDTH, max_iter: int = DEFAULT_MAX_ITER,
                  tol: float = DEFAULT_TOL, progress: Progress | None = None, verbose: bool = False,
-                 se: StandardErrors = "blocks"):
+                 se: StandardErrors = "blocks", guessing: Mapping[str, float] | None = None,
+                 population: Population | None = None):
         self.model = model
+        self.guessing = guessing
+        self.population = population
         self.se = se
         self.anchors = anchors
         self.priors = priors
@@ -199,6 +218,12 @@ class Calibrator:
             raise ValueError("max_iter must be >= 1 and tol >= 0")
         if self.se not in STANDARD_ERRORS:
             raise ValueError(f"se must be one of {', '.join(STANDARD_ERRORS)}, got {self.se!r}")
+        if self.guessing and self.model not in ("2pl", "rasch"):
+            raise ValueError(f"guessing fixes c in the 2pl and rasch models, not in {self.model}")
+        if any(not 0.0 <= float(c) < 1.0 for c in (self.guessing or {}).values()):
+            raise ValueError("guessing: every c must be in [0, 1)")
+        if self.population is not None and not (np.isfinite(self.population.mean) and self.population.sd > 0):
+            raise ValueError("population: need a finite mean and sd > 0")
         priors = self.priors or Priors()
         responses = encode(learners, item_ids, scores)
         if self.model != "gpcm" and responses.score.max() > 1:
@@ -214,10 +239,12 @@ class Calibrator:
 
         nodes = grid(self.quadrature_points, self.quadrature_half_width)
         anchored = bool(np.any(status == ANCHORED))
+        held = self.population is not None
         problem = _EMProblem(indicator(usable, layout.stride), nodes, layout, c_fixed, free, priors,
-                             estimate_mean=anchored, estimate_sd=anchored or self.model == "rasch", start=psi)
-        run = squarem(problem, (psi, Population()), self.max_iter, self.tol * len(usable.item),
-                      progress=self._progress())
+                             estimate_mean=anchored and not held,
+                             estimate_sd=(anchored or self.model == "rasch") and not held, start=psi)
+        run = squarem(problem, (psi, self.population or Population()), self.max_iter,
+                      self.tol * len(usable.item), progress=self._progress())
         psi, population = run.state
 
         if self.se == "crossproduct":
@@ -289,6 +316,8 @@ class Calibrator:
             psi[:, LOG_A_COLUMN] = 0.0
             free[:, LOG_A_COLUMN] = False
         c_fixed = np.zeros(m)
+        if self.guessing:
+            c_fixed = np.array([float(self.guessing.get(str(i), 0.0)) for i in usable.item_ids])
         for code in np.flatnonzero(status == ANCHORED):
             psi[code], c_fixed[code] = self._anchor_row(str(usable.item_ids[code]), anchors, layout)
             free[code] = False
@@ -339,6 +368,7 @@ class Calibrator:
         self.se_b_ = np.where(step_free, np.sqrt(np.maximum(location_var, 0.0)), np.nan)
         posterior = step.posterior
         self.learner_ids_ = usable.learner_ids
+        self.nodes_, self.posterior_ = nodes, posterior
         self.theta_ = posterior @ nodes
         self.theta_se_ = np.sqrt(np.maximum(posterior @ nodes**2 - self.theta_**2, 0.0))
 

@@ -14,3 +14,10 @@ StandardErrors = Literal["blocks", "crossproduct"]
 STANDARD_ERRORS: tuple[StandardErrors, ...] = get_args(StandardErrors)
 #: The item priors of the command line: the defaults of ``calibration.Priors``, or none (maximum likelihood).
 PRIOR_CHOICES = ("default", "none")
+#: Recalibrating a live bank (calibration.recalibrate.Rules; chosen by bench/calibration_safety.py):
+#: least distinct learners an item needs before its parameters may change,
+DEFAULT_MIN_LEARNERS = 50
+#: the largest standard error of b (logits) its new parameters may have,
+DEFAULT_MAX_SE = 0.3
+#: and the family-wise error rate of the test that the answers contradict its current values.
+DEFAULT_ALPHA = 0.05

@@ -522,8 +522,8 @@ def gloss_item(vocabulary_set: VocabularySet, index: int, stem: str, common: dic
 
     It holds the glosses that do not show the word; the service shows the one in
     the learner's support language, else the definition in the target language
-    itself (under its own code: a question every learner can read, "which word
-    means ..."), and does not serve the item to a learner it has neither for. The
+    itself (under its own code: "which word means ..."), and serves the item only to
+    a learner with a support language (:func:`content.support.gloss_code`). The
     stored prompt and feedback show the definition, else the English gloss, else
     the first (for exports and reviews).
     """

@@ -230,11 +230,13 @@ def _text(text: str, code: str, languages: Mapping[str, SupportLanguage]) -> Sup
 
 def gloss_code(item: Item, support: str | None) -> str | None:
     """Which gloss a gloss item shows a learner: their support language's, else the definition
-    in the target language; None when it has neither (the item is not for this learner)."""
-    if item.support is None or item.support.kind != "gloss":
+    in the target language; None when it has neither, or when the learner has no support
+    language (gloss items are for learners who read another language: the item is not for
+    this learner)."""
+    if item.support is None or item.support.kind != "gloss" or support is None:
         return None
     for code in (support, item.language):
-        if code is not None and code in item.support.glosses:
+        if code in item.support.glosses:
             return code
     return None
 

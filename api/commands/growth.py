@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from datetime import UTC
 
 from content.catalog import LANGUAGES
 
@@ -15,21 +16,24 @@ def register(subparsers) -> None:
                     "likelihood on the stored answers (run after calibrating the items)")
     fit.add_argument("--language", choices=LANGUAGES, action="append",
                      help="a language to fit (repeatable); default: every language with answers")
-    fit.add_argument("--database-url", help="default: B1ENGINE_DATABASE_URL or sqlite:///./var/b1engine.db")
+    fit.add_argument("--database-url", help="default: B1ENGINE_DATABASE_URL, else SQLite in the data "
+                                            "folder (B1ENGINE_VAR_DIR, ~/.local/share/b1engine)")
     fit.set_defaults(func=run_fit)
 
 
 def run_fit(args: argparse.Namespace) -> int:
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from sqlmodel import Session
 
+    from api.commands import announce_database
     from api.db import make_engine, upgrade
     from api.errors import DomainError
     from api.services.growth_fits import fit_language
-    from api.settings import Settings
+    from api.settings import Settings, absolute_database_url
 
-    url = args.database_url or Settings().database_url
+    url = absolute_database_url(args.database_url) if args.database_url else Settings().database_url
+    announce_database(url)
     upgrade(url)
     db_engine = make_engine(url)
     status = 0
@@ -37,7 +41,7 @@ def run_fit(args: argparse.Namespace) -> int:
         for language in args.language or LANGUAGES:
             with Session(db_engine) as db:
                 try:
-                    fitted = fit_language(db, language, datetime.now(timezone.utc))
+                    fitted = fit_language(db, language, datetime.now(UTC))
                 except DomainError as error:
                     if args.language:
                         print(f"b1engine growth fit: {error.detail}", file=sys.stderr)

@@ -1,36 +1,40 @@
-from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends
 from fastapi.security import OAuth2PasswordRequestForm
 
-from api.deps import CurrentUser, DbDep, NowDep, SettingsDep
+from api.deps import Account, ClientAddress, DbDep, NowDep, SettingsDep
 from api.routes import problems
-from api.schemas import Token, UserOut
-from api.security import create_token
-from api.services import users
-from api.services.login_limits import authenticate
-from api.services.rows import id_of
+from api.schemas import PasswordChange, Token, UserOut
+from api.services import login_limits, users
 
 router = APIRouter(prefix="/v1/auth", tags=["auth"])
 
 
-@router.post("/token", response_model=Token, responses=problems(401, 422, 429))
-def login(form: Annotated[OAuth2PasswordRequestForm, Depends()], request: Request,
+@router.post("/token", response_model=Token, responses=problems(401, 403, 422, 429))
+def login(form: Annotated[OAuth2PasswordRequestForm, Depends()], client_ip: ClientAddress,
           db: DbDep, settings: SettingsDep, now: NowDep) -> Token:
-    """OAuth2 password flow: form fields `username` and `password`.
+    """OAuth2 password flow: form fields `username` and `password` (the username in any case).
 
-    Failed attempts are limited per username and per client address (429 with `Retry-After`).
+    Failed attempts slow further ones for that username from that address, and for that
+    address (429 with `Retry-After`); a teacher can lift a learner's. A disabled account
+    gets 403. `password_change_required`: the password was a one-time one, to be changed
+    (`POST /v1/auth/password`) before anything else.
     """
-    client_ip = request.client.host if request.client else "unknown"
-    user = authenticate(db, form.username, form.password, client_ip, settings, now)
-    expires = timedelta(minutes=settings.token_expiry_minutes)
-    token = create_token(id_of(user), user.role, settings.signing_secret(), settings.jwt_algorithm,
-                         expires, now)
-    return Token(access_token=token, expires_in=int(expires.total_seconds()))
+    return login_limits.login(db, form.username, form.password, client_ip, settings, now)
 
 
 @router.get("/me", response_model=UserOut, responses=problems(401))
-def me(user: CurrentUser) -> UserOut:
-    """The account the token belongs to."""
+def me(user: Account) -> UserOut:
+    """The account the token belongs to (also while its password must be changed)."""
     return users.describe(user)
+
+
+@router.post("/password", response_model=Token, responses=problems(401, 422, 429))
+def change_password(body: PasswordChange, user: Account, client_ip: ClientAddress, db: DbDep,
+                    settings: SettingsDep, now: NowDep) -> Token:
+    """Change your own password (the current one proves it is you). Every token issued
+    before stops working; the reply is a new token. A wrong current password counts as a
+    failed login."""
+    return login_limits.change_password(db, user, body.current_password, body.new_password,
+                                        client_ip, settings, now)

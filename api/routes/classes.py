@@ -1,21 +1,24 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Response
+from fastapi import APIRouter, Path, Query, Response
 
 from api import charts
-from api.deps import DbDep, NowDep, SettingsDep, Teacher, TeacherClass
+from api.deps import Admin, DbDep, IdPath, NowDep, TaughtLearner, Teacher, TeacherClass
 from api.routes import problems
 from api.schemas import (
     ClassAlerts,
     ClassCreate,
     ClassCurves,
     ClassOut,
+    ClassRoster,
+    ClassTeacherIn,
     LearnerCreate,
+    LearnerCreated,
     LearnerOut,
     PathwayIn,
     PathwayOut,
 )
-from api.services import alerts, classes, curves, pathways
+from api.services import alerts, classes, curves, pathways, roster
 
 router = APIRouter(prefix="/v1/classes", tags=["classes"])
 
@@ -28,7 +31,7 @@ def create_class(body: ClassCreate, teacher: Teacher, db: DbDep, now: NowDep) ->
 
 @router.get("", response_model=list[ClassOut], responses=problems(401, 403))
 def list_classes(teacher: Teacher, db: DbDep) -> list[ClassOut]:
-    """The teacher's own classes."""
+    """The teacher's own classes (an admin: every class)."""
     return [classes.describe(db, c) for c in classes.classes_of(db, teacher)]
 
 
@@ -37,12 +40,40 @@ def get_class(school_class: TeacherClass, db: DbDep) -> ClassOut:
     return classes.describe(db, school_class)
 
 
-@router.post("/{class_id}/learners", status_code=201, response_model=LearnerOut,
+@router.post("/{class_id}/learners", status_code=201, response_model=LearnerCreated,
              responses=problems(401, 403, 404, 409, 422))
 def add_learner(body: LearnerCreate, school_class: TeacherClass, db: DbDep,
-                now: NowDep) -> LearnerOut:
-    learner = classes.add_learner(db, school_class, body.username, body.password, now)
-    return classes.describe_learner(learner)
+                now: NowDep) -> LearnerCreated:
+    """A learner account in the class: the login is `username` (or the display name's first
+    word) followed by digits the server draws (`amina` -> `amina48`), so it is no one else's
+    and says nothing about other accounts. Without a password a one-time one is returned
+    (only now), to be changed at the first login. 409 only for a learner of the same
+    display name already in this class."""
+    return classes.create_learner(db, school_class, body.display_name, body.username, body.password, now,
+                                  body.support_language)
+
+
+@router.put("/{class_id}/learners/{learner_id}", response_model=LearnerOut,
+            responses=problems(401, 403, 404, 422))
+def move_learner(school_class: TeacherClass, learner: TaughtLearner, db: DbDep) -> LearnerOut:
+    """Move a learner of one of your classes into this one (an admin: any learner into any
+    class). Their language becomes the class's; their history stays theirs."""
+    return classes.move_learner(db, school_class, learner)
+
+
+@router.delete("/{class_id}/learners/{learner_id}", status_code=204,
+               responses=problems(401, 403, 404, 422))
+def remove_learner(learner_id: IdPath, school_class: TeacherClass, db: DbDep, now: NowDep) -> None:
+    """Remove a learner from the class: their account is disabled (no login, tokens refused)
+    and no teacher sees them. Nothing is erased; an admin can enable the account again or
+    erase it (`DELETE /v1/learners/{id}`)."""
+    classes.remove_learner(db, school_class, learner_id, now)
+
+
+@router.put("/{class_id}/teacher", response_model=ClassOut, responses=problems(401, 403, 404, 422))
+def hand_over(body: ClassTeacherIn, admin: Admin, school_class: TeacherClass, db: DbDep) -> ClassOut:
+    """Give the class, with its learners, to another teacher (admins)."""
+    return classes.hand_over(db, school_class, body.teacher_id)
 
 
 @router.get("/{class_id}/learners", response_model=list[LearnerOut], responses=problems(401, 403, 404))
@@ -65,10 +96,17 @@ def set_pathway(learner_id: Annotated[int, Path(ge=1)], body: PathwayIn, school_
 
 
 @router.get("/{class_id}/ability-curves", response_model=ClassCurves, response_model_by_alias=True,
-            responses=problems(401, 403, 404))
-def ability_curves(school_class: TeacherClass, db: DbDep, now: NowDep) -> ClassCurves:
-    """Per learner a time series (time, theta, SE, level) overall and per skill, and a class summary."""
-    return curves.class_curves(db, school_class, now)
+            responses=problems(401, 403, 404, 422))
+def ability_curves(school_class: TeacherClass, db: DbDep, now: NowDep,
+                   limit: Annotated[int, Query(ge=1, le=curves.CURVES_PAGE_MAX, description=(
+                       f"learners in this page (default {curves.CURVES_PAGE_DEFAULT}, at most "
+                       f"{curves.CURVES_PAGE_MAX})"))] = curves.CURVES_PAGE_DEFAULT,
+                   cursor: Annotated[int | None, Query(ge=0, le=2**31 - 1, description=(
+                       "`next_cursor` of the page before; default: the first page"))] = None) -> ClassCurves:
+    """Per learner a time series (time, theta, SE, level) overall and per skill, and a class summary.
+
+    In pages of learners (by id); the summary is always the whole class's."""
+    return curves.class_curves(db, school_class, now, limit=limit, after=cursor)
 
 
 @router.get("/{class_id}/ability-curves.svg", response_class=Response,
@@ -81,7 +119,15 @@ def ability_curves_svg(school_class: TeacherClass, db: DbDep) -> Response:
 
 @router.get("/{class_id}/alerts", response_model=ClassAlerts, response_model_exclude_none=True,
             responses=problems(401, 403, 404))
-def class_alerts(school_class: TeacherClass, db: DbDep, settings: SettingsDep,
-                 now: NowDep) -> ClassAlerts:
-    """Learners to follow up: inactive, no progress, close to a level boundary."""
-    return alerts.class_alerts(db, school_class, settings, now)
+def class_alerts(school_class: TeacherClass, db: DbDep, now: NowDep) -> ClassAlerts:
+    """The few learners to follow up, most urgent first, each with the reason in plain words and
+    a suggested action: inactive (dropping out), stalled, slow; and fast progress, a positive note."""
+    return alerts.class_alerts(db, school_class, now)
+
+
+@router.get("/{class_id}/roster", response_model=ClassRoster, response_model_by_alias=True,
+            responses=problems(401, 403, 404))
+def class_roster(school_class: TeacherClass, db: DbDep, now: NowDep) -> ClassRoster:
+    """Every learner of the class for a dashboard: level and its probability, the trend over the
+    last weeks with its uncertainty, last activity, open alerts. Only the class's teacher."""
+    return roster.class_roster(db, school_class, now)

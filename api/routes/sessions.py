@@ -27,7 +27,8 @@ def get(row: OwnSession) -> SessionOut:
 def next_item(ref: OwnSessionRef, db: DbDep, settings: SettingsDep, now: NowDep) -> Response:
     """The next exercise (never its answers, feedback or parameters), or the result when done."""
     step = sessions.next_item(db, ref.claims.user_id, ref.session_id, settings, now,
-                              created_before=ref.claims.created_before)
+                              created_before=ref.claims.created_before,
+                              token_version=ref.claims.version)
     return reply(NextOut.model_validate(step, from_attributes=True))
 
 
@@ -41,6 +42,7 @@ def respond(body: ResponseIn, ref: OwnSessionRef, db: DbDep, settings: SettingsD
     first result, with `next` as it is now."""
     result = sessions.record_response(db, ref.claims.user_id, ref.session_id, body.item_id,
                                       body.answer, body.response_ms, body.client_response_id,
-                                      settings, now, created_before=ref.claims.created_before)
+                                      settings, now, created_before=ref.claims.created_before,
+                                      token_version=ref.claims.version)
     return reply(ResponseOut(**result.result, done=result.done,
                              next=NextOut.model_validate(result.next, from_attributes=True)))

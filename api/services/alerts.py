@@ -1,74 +1,180 @@
-"""Follow-up list for a teacher: inactive learners, no progress, close to a level boundary."""
+"""Alerts that triage: the few learners of a class to follow up, ranked, each with a reason and an action.
+
+The rules are the engine's (:mod:`engine.triage`, tuned on simulated classes
+with ``bench/alerts.py``); this module gathers what they read from the
+database — the class's answers, through the growth model's gain over the
+last weeks (:func:`engine.growth.window_gains`) and the days each learner
+practised — and puts their verdicts in words a teacher reads. The roster
+(:mod:`api.services.roster`) shows the same assessment learner by learner.
+"""
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from typing import get_args
 
+import numpy as np
 from sqlmodel import Session
 
-from api.models import SchoolClass
-from api.schemas import Alert, AlertSettings, ClassAlerts
-from api.services import ability
+from api.models import SchoolClass, User, utc
+from api.schemas import Alert, AlertKind, AlertRules, ClassAlerts
+from api.services import ability, answer_log
 from api.services import engine_adapter as adapter
+from api.services.answer_log import days_of
 from api.services.classes import learners_of
 from api.services.rows import id_of
-from api.settings import Settings
 
-#: Probability of being above a cut score, from the level probabilities, that counts as
-#: "about to cross" (either side is still open).
-BOUNDARY_PROBABILITY = (0.2, 0.8)
+#: The rules in force (their home and their tuning: :mod:`engine.triage`).
+RULES = adapter.TriageRules()
+#: The trend's interval: 90 % (z = 1.645) of a normal posterior.
+INTERVAL_Z = 1.645
+
+#: The rules whose alerts are good news, not a call to follow up.
+POSITIVE = frozenset({"fast"})
+#: The engine's rule names as the API's type (the same names: checked here, at import).
+_KINDS: dict[str, AlertKind] = {kind: kind for kind in get_args(AlertKind)}
+if tuple(_KINDS) != adapter.TRIAGE_KINDS:
+    raise RuntimeError(f"api.schemas.AlertKind {tuple(_KINDS)} is not the engine's {adapter.TRIAGE_KINDS}")
+_ACTIONS: dict[str, str] = {
+    "inactive": "Contact them this week: ask what keeps them away (time, phone, login); "
+                "a drill together in class can restart the habit.",
+    "stalled": "Look at their recent answers together; check the drills suit their level "
+               "(allow a new placement test if unsure) and talk about how they practise.",
+    "slow": "Encourage a short drill most days, and check their pathway suits them.",
+    "fast": "Tell them; if the drills feel easy, allow a new placement test so they move up.",
+}
 
 
-def class_alerts(db: Session, school_class: SchoolClass, settings: Settings,
-                 now: datetime) -> ClassAlerts:
-    cuts = adapter.cuts_for(school_class.language)
-    LEVELS = adapter.LEVELS
+@dataclass(frozen=True)
+class ClassAssessment:
+    """What the rules read (``evidence``) and what they found (``triage``) for every learner of a
+    class, rows in ``learners`` order (by id); ``level_width`` is the mean width of a CEFR band
+    in logits, to say gains in levels."""
 
-    alerts: list[Alert] = []
-    learners = learners_of(db, school_class)
-    ids = [id_of(learner) for learner in learners]
-    by_learner = ability.series(db, ids, school_class.language)
-    for learner_id, learner in zip(ids, learners):
-        points = by_learner.get(learner_id, {}).get(ability.OVERALL, [])
-        username = learner.username
-        if not points:
-            alerts.append(Alert(learner_id=learner_id, username=username, kind="inactive",
-                                days_inactive=None, message="has not answered any exercise yet"))
-            continue
-        last = points[-1]
-        idle = now - last["time"]
-        if idle >= timedelta(days=settings.alert_inactive_days):
-            alerts.append(Alert(learner_id=learner_id, username=username, kind="inactive",
-                                days_inactive=idle.days, message=f"no answers for {idle.days} days"))
-        window_start = now - timedelta(days=settings.alert_progress_days)
-        # Judged once the learner has answered for a whole window.
-        if points[0]["time"] <= window_start:
-            # Progress means the gain over the window exceeds the uncertainty of the current
-            # estimate; the gain is the growth model's slope (posterior mean growth rate, all
-            # answers; every point of the series carries it) times the window.
-            gain = last["growth"] * settings.alert_progress_days
-            if gain < last["se"]:
-                alerts.append(Alert(learner_id=learner_id, username=username, kind="no_progress",
-                                    theta_gain=round(gain, 3), se=round(last["se"], 3),
-                                    days=settings.alert_progress_days,
-                                    message=f"ability changed by {gain:+.2f} over the last "
-                                            f"{settings.alert_progress_days} days"))
-        nearest = min(range(len(cuts)), key=lambda i: abs(last["theta"] - cuts[i]))
-        distance = last["theta"] - cuts[nearest]
-        # About to cross (or just crossed): the level probabilities leave it open which side of
-        # the cut the learner is on, or the estimate is within the margin of the cut.
-        probabilities = adapter.normal_estimate(last["theta"], last["se"],
-                                                school_class.language).level_probabilities
-        above = sum(probabilities.get(level, 0.0) for level in LEVELS[nearest + 1:])
-        undecided = BOUNDARY_PROBABILITY[0] <= above <= BOUNDARY_PROBABILITY[1]
-        if undecided or abs(distance) <= settings.alert_boundary_margin:
-            lower, upper = LEVELS[nearest], LEVELS[nearest + 1]
-            alerts.append(Alert(learner_id=learner_id, username=username, kind="near_boundary",
-                                boundary=f"{lower}/{upper}", theta=round(last["theta"], 3),
-                                distance=round(distance, 3), probability_above=round(above, 3),
-                                message=(f"just below {upper}" if distance < 0
-                                         else f"just reached {upper}")))
+    school_class: SchoolClass
+    learners: tuple[User, ...]
+    now: datetime
+    rules: adapter.TriageRules
+    evidence: adapter.Evidence
+    triage: adapter.Triage
+    level_width: float
+
+    @property
+    def practice(self) -> adapter.Practice:
+        return self.evidence.practice
+
+    @property
+    def window(self) -> adapter.WindowGains:
+        return self.evidence.window
+
+
+@dataclass(frozen=True)
+class _Facts:
+    """The numbers behind an alert (the optional fields of :class:`api.schemas.Alert`)."""
+
+    days_inactive: int | None = None
+    usual_per_week: float | None = None
+    gain: float | None = None
+    gain_se: float | None = None
+    gain_levels: float | None = None
+    window_days: int | None = None
+    probability: float | None = None
+
+
+def moment(days: float) -> datetime | None:
+    """A time on the growth model's axis (:func:`answer_log.days_of`) as a datetime; None for NaN."""
+    if not np.isfinite(days):
+        return None
+    return datetime.fromtimestamp(float(days) * adapter.SECONDS_PER_DAY, tz=UTC)
+
+
+def assess(db: Session, school_class: SchoolClass, now: datetime,
+           rules: adapter.TriageRules = RULES) -> ClassAssessment:
+    """Every learner's practice and gain over ``rules.window_days``, and the rules' verdicts."""
+    learners = tuple(sorted(learners_of(db, school_class), key=id_of))  # the engine reads sorted ids
+    language = school_class.language
+    log = answer_log.answers(db, language, [id_of(learner) for learner in learners])
+    evidence = adapter.gather(log.learner, log.days, log.a, log.b, log.c, log.right,
+                              np.array([id_of(learner) for learner in learners], dtype=int),
+                              np.array([days_of(utc(learner.created_at)) for learner in learners]),
+                              days_of(now), ability.growth_parameters(db, language), rules)
+    cuts = adapter.cuts_for(language)
+    width = (cuts[-1] - cuts[0]) / (len(cuts) - 1) if len(cuts) > 1 else 1.0
+    return ClassAssessment(school_class=school_class, learners=learners, now=now, rules=rules,
+                           evidence=evidence, triage=adapter.triage(evidence, rules), level_width=width)
+
+
+def alerts_of(assessment: ClassAssessment) -> list[Alert]:
+    """Every alert of the class, most urgent first (ranks 1, 2, ...)."""
+    return [_alert(assessment, row, kind, rank)
+            for rank, (row, kind) in enumerate(assessment.triage.ranked(), start=1)]
+
+
+def class_alerts(db: Session, school_class: SchoolClass, now: datetime) -> ClassAlerts:
+    assessment = assess(db, school_class, now)
     return ClassAlerts(class_id=id_of(school_class), generated_at=now,
-                       settings=AlertSettings(inactive_days=settings.alert_inactive_days,
-                                              progress_days=settings.alert_progress_days,
-                                              boundary_margin=settings.alert_boundary_margin),
-                       alerts=alerts)
+                       rules=AlertRules(**vars(assessment.rules)), alerts=alerts_of(assessment))
+
+
+def _alert(assessment: ClassAssessment, row: int, kind: str, rank: int) -> Alert:
+    learner = assessment.learners[row]
+    p, found = assessment.practice, assessment.triage
+    idle = int(found.idle_days[row])
+    if kind == "inactive":
+        usual = _number(p.usual_per_week[row])
+        facts = _Facts(days_inactive=idle, usual_per_week=usual)
+        practised = int(p.practice_days[row])
+        if usual is not None:
+            message = f"no drill for {idle} days; before that {_per_week(usual)}"
+        elif practised:
+            message = (f"no drill for {idle} days; {practised} day{'s' if practised != 1 else ''} "
+                       "of practice so far")
+        else:
+            message = f"has not started: no exercise in the {idle} days since the account was made"
+    else:
+        facts, message = _progress(assessment, row, kind)
+    return Alert(learner_id=id_of(learner), username=learner.username, display_name=learner.display_name,
+                 kind=_KINDS[kind], rank=rank, tone="positive" if kind in POSITIVE else "follow_up",
+                 message=message, action=_ACTIONS[kind], **asdict(facts))
+
+
+def _progress(assessment: ClassAssessment, row: int, kind: str) -> tuple[_Facts, str]:
+    """The facts and the reason of a stalled, slow or fast alert (the learner has a window)."""
+    window = assessment.window
+    gain, se, span = float(window.gain[row]), float(window.gain_se[row]), float(window.span_days[row])
+    width = assessment.level_width
+    found = assessment.triage
+    probability = {"stalled": found.probability_below_stalled, "slow": found.probability_below_slow,
+                   "fast": found.probability_above_fast}[kind][row]
+    weeks = max(1, round(span / 7))
+    days = int(assessment.practice.days_since[row])
+    levels = gain / width
+    low, high = (gain - INTERVAL_Z * se) / width, (gain + INTERVAL_Z * se) / width
+    facts = _Facts(gain=round(gain, 3), gain_se=round(se, 3), gain_levels=round(levels, 2),
+                   window_days=round(span), probability=round(float(probability), 3))
+    if kind == "stalled":
+        message = (f"no clear progress in {weeks} weeks of practice ({days} days with drills): "
+                   f"{_signed(levels)} of a level, likely between {_signed(low)} and {_signed(high)}")
+    elif kind == "slow":
+        message = (f"slow progress: {_signed(levels)} of a level in {weeks} weeks ({days} days with drills), "
+                   f"likely between {_signed(low)} and {_signed(high)}")
+    else:
+        message = f"fast progress: {_signed(levels)} of a level in {weeks} weeks, likely at least {_signed(low)}"
+    return facts, message
+
+
+def _signed(levels: float) -> str:
+    """A share of a level with its sign, one decimal ("+0.0", never "-0.0")."""
+    text = f"{levels:+.1f}"
+    return "+0.0" if text == "-0.0" else text
+
+
+def _number(value: float) -> float | None:
+    return round(float(value), 1) if np.isfinite(value) else None
+
+
+def _per_week(per_week: float | None) -> str:
+    if per_week is None or per_week < 0.75:
+        return "less than once a week"
+    return f"{round(per_week)} a week"
+

@@ -34,7 +34,7 @@ def days_of(moment: datetime) -> float:
 
 @dataclass(frozen=True)
 class AnswerArrays:
-    """Answers in answer order: ``learner[i]`` answered an item with parameters
+    """Answers in answer order: ``learner[i]`` answered item ``item[i]`` with parameters
     ``(a[i], b[i], c[i])`` and skill ``skill[i]`` at ``times[i]`` (``days[i]`` on the growth
     model's axis), right (``right[i]`` = 1) or not."""
 
@@ -46,6 +46,8 @@ class AnswerArrays:
     b: np.ndarray
     c: np.ndarray
     skill: np.ndarray
+    #: The answered item's id (what a calibration's new parameters are looked up by).
+    item: np.ndarray
 
     def __len__(self) -> int:
         return len(self.times)
@@ -56,7 +58,7 @@ def answers(db: Db, language: str, learner_ids: Sequence[int] | None = None) -> 
     # SQLAlchemy's select: SQLModel's is typed for at most four columns.
     statement = (sa.select(col(ResponseRow.learner_id), col(ResponseRow.answered_at), col(ResponseRow.score),
                            col(ResponseRow.max_score), col(ItemRow.a), col(ItemRow.b), col(ItemRow.c),
-                           col(ItemRow.skill))
+                           col(ItemRow.skill), col(ResponseRow.item_id))
                  .join(ItemRow, col(ItemRow.id) == col(ResponseRow.item_id))
                  .where(col(ItemRow.language) == language)
                  .order_by(col(ResponseRow.answered_at), col(ResponseRow.id)))
@@ -70,4 +72,5 @@ def answers(db: Db, language: str, learner_ids: Sequence[int] | None = None) -> 
         right=np.array([int(right(row.score, row.max_score)) for row in rows], dtype=int),
         a=np.array([row.a for row in rows], dtype=float), b=np.array([row.b for row in rows], dtype=float),
         c=np.array([row.c for row in rows], dtype=float),
-        skill=np.array([row.skill for row in rows], dtype=object))
+        skill=np.array([row.skill for row in rows], dtype=object),
+        item=np.array([row.item_id for row in rows], dtype=object))

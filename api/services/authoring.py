@@ -1,84 +1,207 @@
-"""Vocabulary sets written through the API: check, preview, publish as pretest items."""
+"""Vocabulary sets written through the API: check, preview, edit, publish as pretest items,
+unpublish, retire, and each item's answers and parameters.
+
+A set's items have ids of their own: the generator's id (``nb-construction-hammer-cloze-1``)
+and a digest of the set's id and the item's content (``...-cloze-1-v3f9c0a1b2e``). So two
+sets, any authors', never share an item, and publishing one never touches another's items
+(before, republishing the same lemmas replaced the live items of an earlier set); an edit
+that changes an exercise makes a new item (the old one's answers stay with the text they
+answered), while an unchanged exercise keeps its id, its answers and its parameters.
+Unpublishing or retiring takes the items out of service (``live`` false), answers kept.
+"""
 from __future__ import annotations
 
+import tempfile
 import uuid
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, TypedDict
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
 
-from sqlmodel import Session, col, select
+from sqlalchemy import case
+from sqlmodel import Session, col, func, select
 
-from api.errors import Conflict, InvalidInput, NotFound
-from api.models import ItemRow, User, VocabularySetRow, utc
-from api.schemas import VocabularySetOut
+from api.errors import Conflict, FieldProblem, InvalidInput, NotFound, field_path, plain_errors
+from api.models import AnonymousResponse, ItemRow, ResponseRow, User, VocabularySetRow, utc
+from api.schemas import (
+    SetItemStatistics,
+    SetStatistics,
+    SetStatus,
+    VocabularySetDraft,
+    VocabularySetFile,
+    VocabularySetList,
+    VocabularySetOut,
+    VocabularySetSummary,
+)
 from api.services import items as item_store
 from api.services import rate_limits
+from api.services.items import ItemContent
 from api.services.rows import id_of
 from api.settings import Settings
 
 if TYPE_CHECKING:  # content's authoring modules are imported when first used
-    from content.authoring import Problem
     from content.schema import Item, VocabularySet
 
 
-class ProblemDict(TypedDict):
-    """One problem of a submitted set, as the 422 lists it."""
-
-    entry: int | None
-    field: str
-    message: str
+def _invalid(problems: list[FieldProblem]) -> InvalidInput:
+    count = f"{len(problems)} problem{'s' if len(problems) != 1 else ''}"
+    return InvalidInput(f"{count} in the vocabulary set: fix each field listed in errors and send "
+                        "the whole set again", errors=problems)
 
 
-def _problem_dict(problem: Problem) -> ProblemDict:
-    return {"entry": problem.entry, "field": problem.field, "message": problem.message}
+def _checked(db: Session, author: User, data: dict[str, Any], settings: Settings, now: datetime,
+             set_id: str) -> tuple[VocabularySet, list[ItemContent]]:
+    """The set validated and its items generated (with the set's own ids); 422 listing every
+    problem by entry and field (entries counted from 1)."""
+    # Counted and committed first: a rejected upload costs the checks too.
+    rate_limits.hit(db, settings, "upload", id_of(author), now)
+    db.commit()
+    from pydantic import ValidationError
+
+    from content.authoring import set_issues
+    from content.generate import generate_items
+    from content.schema import VocabularySet
+
+    try:
+        # The schema's errors in plain words (pydantic's own texts stay here).
+        VocabularySet.model_validate(data)
+    except ValidationError as error:
+        raise _invalid(plain_errors(error.errors(), data)) from None
+    vocabulary_set, issues = set_issues(data)
+    if issues or vocabulary_set is None:
+        raise _invalid([FieldProblem(field_path(issue.loc), issue.message) for issue in issues])
+    generated = generate_items(vocabulary_set)
+    if not generated:
+        raise InvalidInput("the vocabulary set generates no exercises: give each entry an example "
+                           "sentence that uses the word", errors=[FieldProblem("entries", "No exercise "
+                           "could be made from these entries.")])
+    in_bank = _bank_clashes(db, vocabulary_set, generated)
+    if in_bank:
+        raise _invalid(in_bank)
+    return vocabulary_set, [_own_id(set_id, item_store.item_content(item)) for item in generated]
+
+
+def _own_id(set_id: str, content: ItemContent) -> ItemContent:
+    """The item with an id of the set's own: the generator's id, then a digest of the set and
+    the content (ids are at most 120 characters: the generator's part is cut at 100)."""
+    digest = item_store.content_hash({"set": set_id, "item": {**content, "id": ""}})[:10]
+    return item_store.stored_content({**content, "id": f"{content['id'][:100]}-v{digest}"})
 
 
 def submit(db: Session, author: User, data: dict[str, Any], settings: Settings,
            now: datetime) -> VocabularySetOut:
-    """Validate and generate; 422 listing every problem by entry and field."""
-    # Counted and committed first: a rejected upload costs the checks too.
-    rate_limits.hit(db, settings, "upload", id_of(author), now)
-    db.commit()
-    from content.authoring import validate_vocabulary_set
-    from content.generate import generate_items
-
-    vocabulary_set, problems = validate_vocabulary_set(data)
-    if problems or vocabulary_set is None:
-        listed = [_problem_dict(p) for p in problems]
-        raise InvalidInput(f"{len(listed)} problem(s) in the vocabulary set", problems=listed)
-    generated = generate_items(vocabulary_set)
-    if not generated:
-        raise InvalidInput("the vocabulary set generates no exercises", problems=[])
-    in_bank = _bank_clashes(db, vocabulary_set, generated)
-    if in_bank:
-        raise InvalidInput(f"{len(in_bank)} problem(s) in the vocabulary set", problems=in_bank)
-    row = VocabularySetRow(id=uuid.uuid4().hex, author_id=id_of(author),
-                           language=vocabulary_set.language, trade=getattr(vocabulary_set, "trade", None),
+    """A new draft: validated and previewed; 422 listing every problem by entry and field."""
+    set_id = uuid.uuid4().hex
+    vocabulary_set, items = _checked(db, author, data, settings, now, set_id)
+    row = VocabularySetRow(id=set_id, author_id=id_of(author), language=vocabulary_set.language,
+                           trade=getattr(vocabulary_set, "trade", None),
                            title=getattr(vocabulary_set, "title", None), status="draft", data=data,
-                           items=[item_store.item_content(item) for item in generated], created_at=now)
+                           items=list(items), created_at=now)
     db.add(row)
     db.commit()
     db.refresh(row)
     return describe(row)
 
 
-def _bank_clashes(db: Session, vocabulary_set: VocabularySet, generated: list[Item]) -> list[ProblemDict]:
+def update(db: Session, author: User, set_id: str, data: dict[str, Any], settings: Settings,
+           now: datetime) -> VocabularySetOut:
+    """The set replaced by ``data``, re-validated and re-previewed. A published set stays
+    published: its changed exercises go live as new items, removed ones stop being served."""
+    row = set_for_author(db, author, set_id)
+    _not_retired(row, "edited")
+    vocabulary_set, items = _checked(db, author, data, settings, now, row.id)
+    row.language = vocabulary_set.language
+    row.trade = getattr(vocabulary_set, "trade", None)
+    row.title = getattr(vocabulary_set, "title", None)
+    row.data = data
+    row.items = list(items)
+    if row.status == "published":
+        _serve(db, row, now)
+    db.add(row)
+    db.commit()
+    db.refresh(row)
+    return describe(row)
+
+
+def _not_retired(row: VocabularySetRow, what: str) -> None:
+    if row.status == "retired":
+        raise Conflict(f"vocabulary set '{row.id}' is retired and cannot be {what}: submit its entries "
+                       "as a new set")
+
+
+def list_sets(db: Session, author: User) -> VocabularySetList:
+    """The author's own sets (an admin: everyone's), the latest changed first."""
+    query = select(VocabularySetRow)
+    if author.role != "admin":
+        query = query.where(col(VocabularySetRow.author_id) == id_of(author))
+    rows = list(db.exec(query))
+    served = dict(db.exec(select(ItemRow.vocabulary_set_id, func.max(ItemRow.updated_at))
+                          .where(col(ItemRow.vocabulary_set_id).in_([r.id for r in rows]))
+                          .group_by(col(ItemRow.vocabulary_set_id))).all()) if rows else {}
+    summaries = []
+    for row in rows:
+        times = [utc(t) for t in (row.created_at, row.published_at, served.get(row.id)) if t is not None]
+        entries = row.data.get("entries") if isinstance(row.data, dict) else None
+        summaries.append(VocabularySetSummary(
+            id=row.id, title=row.title, language=row.language, trade=row.trade, status=cast(SetStatus, row.status),
+            entries=len(entries) if isinstance(entries, list) else 0, items=len(row.items),
+            updated=max(times)))
+    summaries.sort(key=lambda s: (s.updated, s.id), reverse=True)
+    return VocabularySetList(sets=summaries)
+
+
+def read_file(upload: VocabularySetFile) -> VocabularySetDraft:
+    """A set's file read as it is written (YAML, or CSV rows with the language, trade and
+    title given), not yet checked: 422 at the line that cannot be read."""
+    from content.bank import parse_yaml
+    from content.cli import read_csv_set
+    from content.errors import ContentError
+
+    suffix = Path(upload.filename).suffix.lower()
+    try:
+        if suffix in (".yaml", ".yml"):
+            data = parse_yaml(Path(upload.filename).name, upload.text).data
+            if not isinstance(data, dict):
+                raise ContentError(upload.filename, "a vocabulary set is a mapping with language, trade, "
+                                                    "title, entries", line=1)
+            data.setdefault("track", "trade")
+            for name in ("language", "trade", "title"):
+                if getattr(upload, name) and not data.get(name):
+                    data[name] = getattr(upload, name)
+        elif suffix == ".csv":
+            # The command line's reader (one home for the CSV format) reads a file.
+            with tempfile.TemporaryDirectory() as folder:
+                path = Path(folder) / "set.csv"
+                path.write_text(upload.text, encoding="utf-8")
+                data = read_csv_set(path, upload.language, upload.trade, upload.title).data
+        else:
+            raise InvalidInput("a vocabulary set's file is .yaml, .yml or .csv", field="filename")
+    except ContentError as error:
+        # The problem at its line, never the server's own file name.
+        where = f"line {error.line}: " if error.line else ""
+        column = f"{error.field}: " if error.field else ""
+        raise InvalidInput(f"the file cannot be read: {where}{column}{error.message}",
+                           field="text") from None
+    return VocabularySetDraft(data=data)
+
+
+def _bank_clashes(db: Session, vocabulary_set: VocabularySet, generated: list[Item]) -> list[FieldProblem]:
     """Entries whose exercises already exist in the content bank (publishing them would be a 409).
 
-    Items of other authored sets do not count: publishing replaces those (a newer version).
+    Items of other authored sets do not count: each set's items have ids of their own.
     """
     ids = [item.id for item in generated]
     taken = set(db.exec(select(ItemRow.id).where(col(ItemRow.id).in_(ids), col(ItemRow.origin) != "authored")))
-    problems: list[ProblemDict] = []
+    problems: list[FieldProblem] = []
     for index, entry in enumerate(vocabulary_set.entries):
         clashing = sorted(item.id for item in generated if item.id in taken and item.lemma == entry.lemma)
         if clashing:
-            problems.append({"entry": index, "field": "lemma",
-                             "message": f"'{entry.lemma}' is already in the {vocabulary_set.language} "
-                                        f"{vocabulary_set.trade} bank ({', '.join(clashing)})"})
+            problems.append(FieldProblem(
+                field_path(("entries", index, "lemma")),
+                f"'{entry.lemma}' is already in the {vocabulary_set.language} {vocabulary_set.trade} "
+                f"bank ({', '.join(clashing)}): remove this entry or choose another word."))
             taken -= set(clashing)
     if taken:
-        problems.append({"entry": None, "field": "entries",
-                         "message": f"already in the bank: {', '.join(sorted(taken))}"})
+        problems.append(FieldProblem("entries", f"Already in the bank: {', '.join(sorted(taken))}."))
     return problems
 
 
@@ -91,35 +214,114 @@ def set_for_author(db: Session, author: User, set_id: str) -> VocabularySetRow:
 
 def publish(db: Session, author: User, set_id: str, now: datetime) -> VocabularySetOut:
     """Make the items live (one transaction), as pretest items with their prior parameters."""
-    from content.schema import Item
-
     row = set_for_author(db, author, set_id)
+    _not_retired(row, "published")
     if row.status == "published":
         return describe(row)
-    generated = [Item.model_validate(content) for content in row.items]
-    ids = [item.id for item in generated]
-    existing = {r.id: r for r in db.exec(select(ItemRow).where(col(ItemRow.id).in_(ids)))}
-    clashes = sorted(i for i, r in existing.items()
-                     if r.origin != "authored" or r.vocabulary_set_id == row.id)
-    if clashes:
-        raise Conflict(f"{len(clashes)} item id(s) already exist in the bank", item_ids=clashes[:50])
-    for item in generated:
-        values = item_store.row_values(item, "authored", now, live=True, vocabulary_set_id=row.id)
-        values.update(status="prior")
-        old = existing.get(item.id)
-        if old is not None:
-            # A newer version of an authored set replaces the text; parameters restart as prior.
-            for key, value in values.items():
-                setattr(old, key, value)
-            db.add(old)
-        else:
-            db.add(ItemRow(**values))
+    _serve(db, row, now)
     row.status = "published"
     row.published_at = now
     db.add(row)
     db.commit()
     db.refresh(row)
     return describe(row)
+
+
+def _serve(db: Session, row: VocabularySetRow, now: datetime) -> None:
+    """The set's items live, its items no longer in it not; 409 if an id is anyone else's."""
+    from content.schema import Item
+
+    generated = [Item.model_validate(content) for content in row.items]
+    ids = [item.id for item in generated]
+    existing = {r.id: r for r in db.exec(select(ItemRow).where(col(ItemRow.id).in_(ids)))}
+    clashes = sorted(i for i, r in existing.items() if r.origin != "authored" or r.vocabulary_set_id != row.id)
+    if clashes:
+        raise Conflict(f"{len(clashes)} item id(s) already belong to the bank or another set: nothing "
+                       "was published", item_ids=clashes[:50])
+    for item in generated:
+        old = existing.get(item.id)
+        if old is None:
+            values = item_store.row_values(item, "authored", now, live=True, vocabulary_set_id=row.id)
+            values.update(status="prior")
+            db.add(ItemRow(**values))
+        elif not old.live:
+            # The same content (the id says so): its answers and parameters still hold.
+            old.live = True
+            old.updated_at = now
+            db.add(old)
+    _withdraw(db, row, now, keep=set(ids))
+
+
+def _withdraw(db: Session, row: VocabularySetRow, now: datetime, keep: set[str] | None = None) -> int:
+    """The set's live items not in ``keep`` out of service (answers and parameters kept)."""
+    withdrawn = 0
+    for item in db.exec(select(ItemRow).where(col(ItemRow.vocabulary_set_id) == row.id,
+                                              col(ItemRow.live).is_(True))):
+        if keep is None or item.id not in keep:
+            item.live = False
+            item.updated_at = now
+            db.add(item)
+            withdrawn += 1
+    return withdrawn
+
+
+def unpublish(db: Session, author: User, set_id: str, now: datetime) -> VocabularySetOut:
+    """A published set back to a draft: its items no longer served, their answers kept."""
+    row = set_for_author(db, author, set_id)
+    _not_retired(row, "unpublished")
+    if row.status == "published":
+        _withdraw(db, row, now)
+        row.status = "draft"
+        row.published_at = None
+        db.add(row)
+        db.commit()
+        db.refresh(row)
+    return describe(row)
+
+
+def retire(db: Session, author: User, set_id: str, now: datetime) -> VocabularySetOut:
+    """The set withdrawn for good: its items no longer served, answers kept, no more edits."""
+    row = set_for_author(db, author, set_id)
+    if row.status != "retired":
+        _withdraw(db, row, now)
+        row.status = "retired"
+        db.add(row)
+        db.commit()
+        db.refresh(row)
+    return describe(row)
+
+
+def statistics(db: Session, author: User, set_id: str) -> SetStatistics:
+    """Each item's answers (learners' and the anonymised answers of deleted accounts), the
+    share with full marks, and the parameters it is served with."""
+    row = set_for_author(db, author, set_id)
+    ids = [content["id"] for content in row.items]
+    counts: dict[str, list[int]] = {item_id: [0, 0] for item_id in ids}
+    for item_id, answers, right in db.exec(
+            select(ResponseRow.item_id, func.count(), func.sum(case((col(ResponseRow.correct), 1), else_=0)))
+            .where(col(ResponseRow.item_id).in_(ids)).group_by(col(ResponseRow.item_id))).all():
+        counts[item_id] = [int(answers), int(right or 0)]
+    full = col(AnonymousResponse.score) >= col(AnonymousResponse.max_score)
+    for item_id, answers, right in db.exec(
+            select(AnonymousResponse.item_id, func.count(), func.sum(case((full, 1), else_=0)))
+            .where(col(AnonymousResponse.item_id).in_(ids)).group_by(col(AnonymousResponse.item_id))).all():
+        counts[item_id][0] += int(answers)
+        counts[item_id][1] += int(right or 0)
+    rows = {r.id: r for r in db.exec(select(ItemRow).where(col(ItemRow.id).in_(ids)))}
+    result = []
+    for content in row.items:
+        item_id = content["id"]
+        answers, right = counts[item_id]
+        served = rows.get(item_id)
+        result.append(SetItemStatistics(
+            id=item_id, type=content.get("type", ""), lemma=content.get("lemma"), answers=answers,
+            share_right=right / answers if answers else None,
+            a=served.a if served else None, b=served.b if served else None,
+            status=served.status if served else None,
+            calibration_id=served.calibration_id if served else None,
+            # The calibrator reports no per-item fit statistic yet.
+            fit=None))
+    return SetStatistics(id=row.id, items=result)
 
 
 def describe(row: VocabularySetRow) -> VocabularySetOut:
@@ -135,4 +337,4 @@ def describe(row: VocabularySetRow) -> VocabularySetOut:
                          "b": content.get("b"), "status": content.get("status")})
     return VocabularySetOut(id=row.id, status=row.status, language=row.language, trade=row.trade,
                             title=row.title, items=previews, created_at=utc(row.created_at),
-                            published_at=utc(row.published_at))
+                            published_at=utc(row.published_at), data=row.data)

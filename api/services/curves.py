@@ -8,7 +8,7 @@ from sqlmodel import Session
 
 from api.models import SchoolClass
 from api.schemas import ClassCurves, ClassRef, CurvePoint, CurvesSummary, LearnerCurves
-from api.services import ability
+from api.services import ability, parameter_versions, reported
 from api.services import engine_adapter as adapter
 from api.services.ability import AbilityPoint
 from api.services.classes import learners_of
@@ -17,11 +17,14 @@ from api.services.rows import id_of
 
 @dataclass(frozen=True)
 class LearnerLine:
-    """One learner's overall ability, one point per day (the day's last estimate)."""
+    """One learner's overall ability, one point per day (the day's last estimate): as it was
+    reported (``times``, ``theta``) and as it is re-estimated today (``re_times``, ``re_theta``)."""
 
     username: str
     times: tuple[datetime, ...]
     theta: tuple[float, ...]
+    re_times: tuple[datetime, ...] = ()
+    re_theta: tuple[float, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -34,22 +37,45 @@ class ClassChart:
     lines: tuple[LearnerLine, ...]
 
 
-def class_curves(db: Session, school_class: SchoolClass, now: datetime) -> ClassCurves:
+#: Learners in one page of a class's curves, unless the client asks otherwise (at most
+#: ``CURVES_PAGE_MAX``): a class of 20-25 is one page, as before pages existed.
+CURVES_PAGE_DEFAULT = 50
+CURVES_PAGE_MAX = 200
+
+
+def class_curves(db: Session, school_class: SchoolClass, now: datetime,
+                 limit: int = CURVES_PAGE_DEFAULT, after: int | None = None) -> ClassCurves:
+    """The curves of ``limit`` learners of the class with ids above ``after`` (by id), and the
+    summary of the whole class; ``next_cursor`` is the ``after`` of the next page."""
     learners = learners_of(db, school_class)
     ids = [id_of(learner) for learner in learners]
-    by_learner = ability.series(db, ids, school_class.language)
-    out_learners: list[LearnerCurves] = []
+    following = [(i, learner) for i, learner in zip(ids, learners) if after is None or i > after]
+    page = following[:limit]
+    on_page = {i for i, _ in page}
+    detailed = ability.series(db, sorted(on_page), school_class.language)
+    # The summary is the class's, whatever the page: the others' overall series too (a
+    # learner's series does not depend on who else is in the call).
+    rest = [i for i in ids if i not in on_page]
+    others = ability.series(db, rest, school_class.language, per_skill=False) if rest else {}
     current_levels: dict[str, int] = {level: 0 for level in _levels()}
     thetas: list[float] = []
-    for learner_id, learner in zip(ids, learners):
-        series = by_learner.get(learner_id, {})
-        overall = series.get(ability.OVERALL, [])
+    for learner_id in ids:
+        overall = (detailed if learner_id in on_page else others).get(learner_id, {}).get(ability.OVERALL, [])
         if overall:
             current_levels[overall[-1]["level"]] += 1
             thetas.append(overall[-1]["theta"])
-        out_learners.append(LearnerCurves(id=learner_id, username=learner.username, overall=_points(overall),
-                                          skills={k: _points(v) for k, v in sorted(series.items())
-                                                  if k != ability.OVERALL}))
+    out_learners: list[LearnerCurves] = []
+    version = parameter_versions.current(db, school_class.language)
+    told = reported.series(db, [i for i, _ in page], school_class.language)
+    for learner_id, learner in page:
+        series = detailed.get(learner_id, {})
+        out_learners.append(LearnerCurves(id=learner_id, username=learner.username,
+                                          overall=_points(series.get(ability.OVERALL, []), version),
+                                          skills={k: _points(v, version) for k, v in sorted(series.items())
+                                                  if k != ability.OVERALL},
+                                          reported=[CurvePoint(time=p.time, theta=p.theta, se=p.se, level=p.level,
+                                                               kind="reported", parameters=p.parameters)
+                                                    for p in told.get(learner_id, [])]))
     summary = CurvesSummary(learners=len(learners), assessed=len(thetas),
                             mean_theta=sum(thetas) / len(thetas) if thetas else None,
                             levels=current_levels, generated_at=now)
@@ -57,12 +83,13 @@ def class_curves(db: Session, school_class: SchoolClass, now: datetime) -> Class
     return ClassCurves.model_validate(
         {"class": ClassRef(id=id_of(school_class), name=school_class.name, language=school_class.language),
          "cuts": list(adapter.cuts_for(school_class.language)), "levels": list(_levels()),
-         "learners": out_learners, "summary": summary})
+         "learners": out_learners, "summary": summary,
+         "next_cursor": page[-1][0] if len(following) > limit else None})
 
 
-def _points(points: list[AbilityPoint]) -> list[CurvePoint]:
-    return [CurvePoint(time=p["time"], theta=p["theta"], se=p["se"], growth=p["growth"], level=p["level"])
-            for p in points]
+def _points(points: list[AbilityPoint], version: str | None) -> list[CurvePoint]:
+    return [CurvePoint(time=p["time"], theta=p["theta"], se=p["se"], growth=p["growth"], level=p["level"],
+                       kind="re-estimated", parameters=version) for p in points]
 
 
 def _levels() -> tuple[adapter.Level, ...]:
@@ -70,17 +97,22 @@ def _levels() -> tuple[adapter.Level, ...]:
 
 
 def class_chart(db: Session, school_class: SchoolClass) -> ClassChart:
-    """The overall curves only (the per-skill ones are not drawn, so not computed)."""
+    """The overall curves only (the per-skill ones are not drawn, so not computed): what each
+    learner was told, and today's re-estimate beside it."""
     learners = learners_of(db, school_class)
     ids = [id_of(learner) for learner in learners]
     by_learner = ability.series(db, ids, school_class.language, per_skill=False)
+    told = reported.series(db, ids, school_class.language)
     lines = []
     for learner_id, learner in zip(ids, learners):
         points = by_learner.get(learner_id, {}).get(ability.OVERALL, [])
         # One point per day (the day's last estimate): answer-by-answer steps clutter a projector.
         daily = {point["time"].date(): point for point in points}
-        if daily:
-            lines.append(LearnerLine(learner.username, tuple(p["time"] for p in daily.values()),
+        said = {point.time.date(): point for point in told.get(learner_id, [])}
+        if daily or said:
+            lines.append(LearnerLine(learner.username, tuple(p.time for p in said.values()),
+                                     tuple(p.theta for p in said.values()),
+                                     tuple(p["time"] for p in daily.values()),
                                      tuple(p["theta"] for p in daily.values())))
     return ClassChart(school_class.name, tuple(adapter.cuts_for(school_class.language)), _levels(),
                       tuple(lines))

@@ -16,7 +16,9 @@ from typing import TypedDict, cast
 
 import numpy as np
 
-from calibration import Calibrator
+from calibration.recalibrate import CurrentItem, ItemOutcome, Parameters, Recalibration
+from calibration.recalibrate import Rules as RecalibrationRules
+from calibration.recalibrate import recalibrate as _recalibrate
 from content.catalog import LEVELS as LEVEL_NAMES
 from content.catalog import Level
 from engine import cefr, selection
@@ -29,35 +31,51 @@ from engine.growth import (
     GrowthState,
     GrowthStateDict,
     GrowthTrack,
+    WindowGains,
     filter_abilities,
     fit_growth,
     log_marginal_likelihood,
+    window_gains,
 )
 from engine.models import probability
+from engine.triage import KINDS as TRIAGE_KINDS
+from engine.triage import Evidence, Practice, Triage, TriageRules, gather, triage
 
 __all__ = [
+    "DEFAULT_RECALIBRATION_RULES",
     "LEVELS",
     "MIN_SE",
     "SECONDS_PER_DAY",
+    "TRIAGE_KINDS",
     "AbilityEstimate",
     "CATDesign",
-    "FittedItem",
+    "CurrentItem",
+    "Evidence",
     "GridPosterior",
     "GrowthParameters",
     "GrowthParametersDict",
     "GrowthState",
     "GrowthStateDict",
     "GrowthTrack",
+    "ItemOutcome",
     "Level",
     "LevelEstimate",
     "LevelEstimateDict",
+    "Parameters",
     "PosteriorDict",
+    "Practice",
+    "Recalibration",
+    "RecalibrationRules",
     "SkillLevelDict",
+    "Triage",
+    "TriageRules",
+    "WindowGains",
+    "as_level",
     "cuts_for",
     "estimate_of",
     "filter_abilities",
     "fit_growth",
-    "fit_items",
+    "gather",
     "level_of",
     "log_marginal_likelihood",
     "normal_estimate",
@@ -66,9 +84,12 @@ __all__ = [
     "placement_should_stop",
     "prior_posterior",
     "probability",
+    "recalibrate",
     "select_practice",
     "skill_levels",
+    "triage",
     "update_posterior",
+    "window_gains",
 ]
 
 #: Smallest SD used when an estimate is turned back into a grid posterior or a normal.
@@ -200,24 +221,12 @@ def skill_levels(a: np.ndarray, b: np.ndarray, c: np.ndarray, right: np.ndarray,
             for skill, v in found.items()}
 
 
-class FittedItem(TypedDict):
-    """One item's fitted parameters (:func:`fit_items`)."""
-
-    a: float
-    b: float
-    c: float
-    se_b: float
+#: The recalibration rules' defaults (``calibration/defaults.py``), for settings left unset.
+DEFAULT_RECALIBRATION_RULES = RecalibrationRules()
 
 
-def fit_items(learners: np.ndarray, item_ids: np.ndarray, scores: np.ndarray,
-              anchors: Mapping[str, tuple[float, float, float]]) -> dict[str, FittedItem]:
-    """Item parameters (2PL) fitted on long-format responses, anchored items held fixed.
-
-    Items answered by fewer than two learners are left out (the calibrator
-    reports them as ``insufficient_data`` with no parameters).
-    """
-    fitted = Calibrator(anchors=dict(anchors)).fit(learners, item_ids, scores)
-    return {str(i): {"a": float(a), "b": float(b), "c": float(c), "se_b": float(se)}
-            for i, a, b, c, se, status in zip(fitted.item_ids_, fitted.a_, fitted.b_, fitted.c_,
-                                               fitted.se_b_, fitted.status_)
-            if status != "insufficient_data"}
+def recalibrate(learners: np.ndarray, item_ids: np.ndarray, scores: np.ndarray,
+                current: Mapping[str, CurrentItem], rules: RecalibrationRules) -> Recalibration:
+    """One language's items refitted on its answers, on the current scale, and the rules'
+    decision for each (:func:`calibration.recalibrate.recalibrate`)."""
+    return _recalibrate(learners, item_ids, scores, current, rules)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import threading
 import weakref
 from collections.abc import Callable, Hashable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
@@ -55,13 +55,17 @@ class PoolRow:
     family: str | None = None
     #: The item type (``content.schema.ItemType``): the placement test balances types.
     type: str = ""
+    #: A gloss item's languages (support languages and the target language's definition), None
+    #: for every other item: it is served only to a learner it has a gloss for.
+    glosses: frozenset[str] | None = None
 
 
 class Pool:
     """Items a session may serve, in id order, with their parameters as arrays."""
 
-    def __init__(self, rows: list[PoolRow]) -> None:
+    def __init__(self, rows: list[PoolRow], language: str = "") -> None:
         self.rows = rows
+        self.language = language
         self.ids = [r.id for r in rows]
         self.index = {r.id: i for i, r in enumerate(rows)}
         self.a = np.array([r.a for r in rows], dtype=float)
@@ -72,6 +76,7 @@ class Pool:
         #: Each item's skill and type, for the placement test's content balance.
         self.skills = tuple(r.skill for r in rows)
         self.types = tuple(r.type for r in rows)
+        self._servable: dict[str | None, np.ndarray] = {}
         for values in (self.a, self.b, self.c, self.is_trade):
             values.setflags(write=False)
 
@@ -83,6 +88,18 @@ class Pool:
 
     def __getitem__(self, index: int) -> PoolRow:
         return self.rows[index]
+
+    def servable(self, support: str | None) -> np.ndarray:
+        """Mask of the items a learner with this support language can be served (a gloss item
+        needs a gloss they read: :func:`content.support.servable`)."""
+        found = self._servable.get(support)
+        if found is None:
+            # No support language: no gloss items. Else the learner's gloss, or the definition.
+            codes = {self.language, support} if support else set()
+            found = np.array([r.glosses is None or bool(r.glosses & codes) for r in self.rows], dtype=bool)
+            found.setflags(write=False)
+            self._servable[support] = found
+        return found
 
     def unserved(self, served: list[str]) -> np.ndarray:
         """Mask of the items neither in ``served`` nor siblings of one in it: the same
@@ -179,11 +196,19 @@ def pool(db: Session, language: str, track: str, trade: str | None) -> Pool:
                  .where(col(ItemRow.language) == language, col(ItemRow.live) == True)  # noqa: E712
                  .order_by(col(ItemRow.id)))
     rows = [PoolRow(*r) for r in db.execute(statement)]
+    # Gloss items (generated multiple choice) carry the languages of their glosses in their content.
+    glossed = (sa_select(col(ItemRow.id), col(ItemRow.content))
+               .where(col(ItemRow.language) == language, col(ItemRow.live) == True,  # noqa: E712
+                      col(ItemRow.track) == "trade", col(ItemRow.type) == "multiple_choice"))
+    languages = {item_id: frozenset(content["support"].get("glosses") or ())
+                 for item_id, content in db.execute(glossed)
+                 if isinstance(content, dict) and (content.get("support") or {}).get("kind") == "gloss"}
+    rows = [replace(r, glosses=languages[r.id]) if r.id in languages else r for r in rows]
     if track == "trade":
         rows = [r for r in rows if r.track == "b1" or (r.track == "trade" and r.trade == trade)]
     else:
         rows = [r for r in rows if r.track == "b1"]
-    found = Pool(rows)
+    found = Pool(rows, language)
     entry.pools[key] = found
     return found
 

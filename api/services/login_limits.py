@@ -1,82 +1,198 @@
-"""Login rate limits: failed attempts per username and per client IP, counted in the database.
+"""Login limits that slow an attacker without locking out the owner.
 
-The counts live in ``login_failures`` (not in process memory), so every worker
-and every host behind a load balancer sees the same numbers. Keys are hashes
-(``user:<name>``, ``ip:<address>``): people type passwords into the username
-field, and that must not end up stored in clear (HMACs with the server's secret,
-pruned when the window has passed). Every attempt is first counted by the atomic
-per-minute limits of :mod:`api.services.rate_limits` (per username and per
-address), committed before the password is checked, so parallel guesses cannot
-slip past those; the failure counts here add the longer window.
+Two back-offs, counted in ``login_throttles`` (in the database: every worker
+and every host sees the same numbers):
+
+- **per login and address**: the first failures cost nothing
+  (``login_free_failures_per_account``), then each failure doubles the wait
+  before the next attempt from that address for that login: 5 s, 10 s, 20 s, ...
+  up to ``login_longest_wait_per_account_seconds``. The owner on another
+  network is not slowed at all; on the same one, their teacher can lift it
+  (:func:`api.services.users.lift_login_lock`), and a success clears it;
+- **per address, whatever the login**: the same with many more free failures
+  (``login_free_failures_per_address``) and a short longest wait, against one
+  address trying many logins. A school's classes share one address: a class
+  logging in at once, a few of them mistyping, never comes near it.
+
+Failures are forgiven as time passes (a leaky bucket): one an hour per login and
+address, one every two minutes per address, so a school's everyday typing
+mistakes drain away and never add up to a lock. The bucket is kept as one
+moment, ``forgiven_at`` (when every failure so far is forgiven): a failure moves
+it to ``max(forgiven_at, now) + interval`` in one atomic upsert, so parallel
+failures all count. The failures outstanding at the last one are
+``(forgiven_at - failed_at) / interval``.
+
+Every attempt is first counted by the per-minute limits of
+:mod:`api.services.rate_limits` (per login and per address), committed before
+the password is checked: parallel guesses cannot slip past those, and they bound
+the Argon2 work one login or one address can cause.
+
+Keys are HMACs with the server's secret, of ``<login key>`` and ``<address>``:
+what was typed as a login (people type passwords into that field) is not
+stored in any form a reader could reverse. Rows are deleted once every failure
+in them is forgiven.
 """
 from __future__ import annotations
 
 import math
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import datetime
 
-from sqlmodel import Session, col, delete, func, select
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, col, delete
 
-from api.errors import TooManyRequests, Unauthorized
-from api.models import LoginFailure, User, utc
+from api.errors import InvalidInput, TooManyRequests, Unauthorized
+from api.models import LoginThrottle, User
+from api.schemas import Token
 from api.services import rate_limits, users
+from api.services.rows import table_of
+from api.services.usernames import login_key
 from api.settings import Settings
 
-
-def _key(kind: str, value: str, settings: Settings) -> str:
-    # Salted with the server's secret: an unsalted hash of a username or an address is
-    # reversed by hashing the candidates.
-    return rate_limits.key(settings.signing_secret(), f"login-failure:{kind}", value)
-
-
-def _limits(username: str, client_ip: str, settings: Settings) -> list[tuple[str, int, str]]:
-    return [(_key("user", username, settings), settings.login_max_failures_per_username, "this username"),
-            (_key("ip", client_ip, settings), settings.login_max_failures_per_ip, "this address")]
+#: The wait after the first failure past the free ones (then doubled with each failure).
+FIRST_WAIT_PER_ACCOUNT_SECONDS = 5.0
+FIRST_WAIT_PER_ADDRESS_SECONDS = 1.0
+#: One failure forgiven per this many seconds.
+FORGIVE_PER_ACCOUNT_SECONDS = 3600.0
+FORGIVE_PER_ADDRESS_SECONDS = 120.0
+#: Slack when counting the failures outstanding (the bucket drains between two failures).
+COUNT_TOLERANCE = 1e-6
 
 
-def _check(db: Session, username: str, client_ip: str, settings: Settings,
-           now: datetime) -> None:
-    window = timedelta(minutes=settings.login_window_minutes)
-    since = now - window
-    for key, limit, what in _limits(username, client_ip, settings):
-        count, oldest = db.exec(select(func.count(), func.min(LoginFailure.failed_at))
-                                .where(col(LoginFailure.key) == key,
-                                       col(LoginFailure.failed_at) > since)).one()
-        if count >= limit:
-            wait = (utc(oldest) + window - now).total_seconds()
-            raise TooManyRequests(f"too many failed logins for {what}; try again later",
-                                  retry_after=max(1, math.ceil(wait)))
+@dataclass(frozen=True)
+class Backoff:
+    """Free failures, then waits doubling from ``first_wait`` up to ``longest_wait`` seconds;
+    one failure forgiven every ``forgive_every`` seconds."""
+
+    free: int
+    first_wait: float
+    longest_wait: float
+    forgive_every: float
+
+    def wait_after(self, outstanding: float) -> float:
+        """Seconds before the next attempt, after a failure left ``outstanding`` failures:
+        0 up to ``free``, then ``first_wait * 2**(n - free - 1)``, at most ``longest_wait``."""
+        over = math.ceil(outstanding - COUNT_TOLERANCE) - self.free
+        if over <= 0:
+            return 0.0
+        # min() before the power would overflow: 2**1100 is past a float.
+        return min(self.longest_wait, self.first_wait * 2.0 ** min(over - 1, 64))
+
+    def locked_until(self, row: LoginThrottle) -> float:
+        """Unix time before which no attempt is checked."""
+        outstanding = (row.forgiven_at - row.failed_at) / self.forgive_every
+        return row.failed_at + self.wait_after(outstanding)
 
 
-def _record_failure(db: Session, username: str, client_ip: str, settings: Settings,
-                    now: datetime) -> None:
-    keys = [key for key, _, _ in _limits(username, client_ip, settings)]
-    db.add_all([LoginFailure(key=key, failed_at=now) for key in keys])
-    db.commit()
+@dataclass(frozen=True)
+class Throttle:
+    """One back-off as it applies to one attempt: its row's key and what to tell the caller."""
+
+    key: str
+    account_key: str | None
+    backoff: Backoff
+    what: str
 
 
-def authenticate(db: Session, username: str, password: str, client_ip: str,
-                 settings: Settings, now: datetime) -> User:
-    """The user for these credentials; 429 once the limits are reached, 401 for wrong ones.
+def per_account(settings: Settings) -> Backoff:
+    return Backoff(settings.login_free_failures_per_account, FIRST_WAIT_PER_ACCOUNT_SECONDS,
+                   settings.login_longest_wait_per_account_seconds, FORGIVE_PER_ACCOUNT_SECONDS)
 
-    A success clears the username's failures (not the address's: one learner
-    logging in must not reset an attacker's count on a shared network).
-    """
-    # Every attempt counts first, atomically, and is committed before the password is checked:
-    # parallel attempts see each other (the failure counts below could be raced past).
+
+def per_address(settings: Settings) -> Backoff:
+    return Backoff(settings.login_free_failures_per_address, FIRST_WAIT_PER_ADDRESS_SECONDS,
+                   settings.login_longest_wait_per_address_seconds, FORGIVE_PER_ADDRESS_SECONDS)
+
+
+def _throttles(login: str, client_ip: str, settings: Settings) -> tuple[Throttle, Throttle]:
+    secret, key = settings.signing_secret(), login_key(login)
+    return (Throttle(rate_limits.key(secret, "login-throttle:account-address", f"{key}\x1f{client_ip}"),
+                     users.account_key(login, settings), per_account(settings),
+                     "for this username from this address (your teacher can lift this)"),
+            Throttle(rate_limits.key(secret, "login-throttle:address", client_ip), None,
+                     per_address(settings), "from this address"))
+
+
+def _check(db: Session, throttles: tuple[Throttle, ...], now: datetime) -> None:
+    moment = now.timestamp()
+    for throttle in throttles:
+        row = db.get(LoginThrottle, throttle.key)
+        if row is None:
+            continue
+        locked_until = throttle.backoff.locked_until(row)
+        if moment < locked_until:
+            wait = max(1, math.ceil(locked_until - moment))
+            raise TooManyRequests(f"too many failed logins {throttle.what}; try again in {wait} s",
+                                  retry_after=wait)
+
+
+def _record_failure(db: Session, throttles: tuple[Throttle, ...], now: datetime) -> None:
+    moment = now.timestamp()
+    table = table_of(LoginThrottle)
+    postgres = db.get_bind().dialect.name == "postgresql"
+    insert = postgresql.insert if postgres else sqlite.insert
+    later = sa.func.greatest if postgres else sa.func.max
+    for throttle in throttles:
+        interval = throttle.backoff.forgive_every
+        statement = (insert(table).values(key=throttle.key, account_key=throttle.account_key,
+                                          failed_at=moment, forgiven_at=moment + interval)
+                     .on_conflict_do_update(index_elements=["key"], set_={
+                         "failed_at": moment,
+                         "forgiven_at": later(table.c.forgiven_at, moment) + interval}))
+        db.execute(statement)
+
+
+def _prune(db: Session, settings: Settings, now: datetime) -> None:
+    """Rows whose every failure is forgiven and whose wait is over say nothing any more."""
+    longest = max(settings.login_longest_wait_per_account_seconds,
+                  settings.login_longest_wait_per_address_seconds)
+    db.exec(delete(LoginThrottle).where(col(LoginThrottle.forgiven_at) < now.timestamp() - longest))
+
+
+def _count_attempt(db: Session, login: str, client_ip: str, settings: Settings, now: datetime) -> None:
+    # Counted first, atomically, and committed before the password is checked: parallel
+    # attempts see each other.
     rate_limits.hit(db, settings, "login_address", client_ip, now)
-    rate_limits.hit(db, settings, "login_user", username.casefold(), now)
-    # Failures older than the window count for nothing and are kept no longer than it
-    # (docs/privacy.md): pruned at every attempt.
-    db.exec(delete(LoginFailure).where(
-        col(LoginFailure.failed_at) <= now - timedelta(minutes=settings.login_window_minutes)))
+    rate_limits.hit(db, settings, "login_user", login_key(login), now)
+    _prune(db, settings, now)
     db.commit()
-    _check(db, username, client_ip, settings, now)
+
+
+def login(db: Session, username: str, password: str, client_ip: str, settings: Settings,
+          now: datetime) -> Token:
+    """A token for these credentials; 429 while a back-off holds, 401 for wrong ones, 403 for
+    a disabled account.
+
+    A success clears the login's back-off from this address (not the address's own: one
+    learner logging in must not reset an attacker's count on a shared network).
+    """
+    throttles = _throttles(username, client_ip, settings)
+    _count_attempt(db, username, client_ip, settings, now)
+    _check(db, throttles, now)
     try:
         user = users.authenticate(db, username, password)
     except Unauthorized:
         db.rollback()
-        _record_failure(db, username, client_ip, settings, now)
+        _record_failure(db, throttles, now)
+        db.commit()
         raise
-    db.exec(delete(LoginFailure).where(col(LoginFailure.key) == _key("user", username, settings)))
+    db.exec(delete(LoginThrottle).where(col(LoginThrottle.key) == throttles[0].key))
     db.commit()
-    return user
+    return users.token_for(user, settings, now)
+
+
+def change_password(db: Session, user: User, current_password: str, new_password: str,
+                    client_ip: str, settings: Settings, now: datetime) -> Token:
+    """The owner's new password, proven by the current one under the same limits as a login
+    (a stolen token must not become a way to guess it); a new token, every earlier one revoked."""
+    throttles = _throttles(user.username, client_ip, settings)
+    _count_attempt(db, user.username, client_ip, settings, now)
+    _check(db, throttles, now)
+    if not users.password_matches(user, current_password):
+        _record_failure(db, throttles, now)
+        db.commit()
+        raise InvalidInput("current_password: this is not your current password",
+                           field="current_password")
+    users.change_password(db, user, new_password)
+    return users.token_for(user, settings, now)

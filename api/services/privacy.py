@@ -22,11 +22,12 @@ from sqlmodel import Session, SQLModel, col, delete, select
 from api.errors import NotFound
 from api.models import AnonymousResponse, ClassLearner, ItemRow, LearningSession, ResponseRow, SchoolClass, User, utc
 from api.schemas import ExportClass, LearnerExport
+from api.services import history
 from api.services.items import ItemContent, stored_content
 from api.services.rows import id_of
 
 #: Account fields in the export (never the password hash).
-USER_FIELDS = ("id", "username", "role", "language", "created_at")
+USER_FIELDS = ("id", "username", "display_name", "role", "language", "created_at")
 
 
 def _plain(value: Any) -> Any:
@@ -72,8 +73,8 @@ def export(db: Session, user: User, now: datetime) -> LearnerExport:
     not our item ids or parameters; see ``INTERNAL_COLUMNS``.
     """
     tables: dict[str, list[dict[str, Any]]] = {}
-    modes = {row.id: row.mode for row in db.exec(
-        select(LearningSession).where(col(LearningSession.learner_id) == user.id))}
+    own_sessions = list(db.exec(select(LearningSession).where(col(LearningSession.learner_id) == user.id)))
+    modes = {row.id: row.mode for row in own_sessions}
     for table, column in _learner_columns():
         rows = db.execute(sa.select(table).where(column == user.id)).mappings().all()
         hidden = INTERNAL_COLUMNS.get(table.name, set())
@@ -95,7 +96,10 @@ def export(db: Session, user: User, now: datetime) -> LearnerExport:
         "class": (ExportClass(id=id_of(school_class), name=school_class.name, language=school_class.language,
                               teacher=teacher.username if teacher else None)
                   if school_class else None),
-        "tables": dict(sorted(tables.items()))})
+        "tables": dict(sorted(tables.items())),
+        # The learner's ability over time as they were told it and as it is re-estimated today.
+        "ability_history": [history.both(db, id_of(user), language)
+                            for language in sorted({row.language for row in own_sessions})]})
 
 
 def _answer_record(db: Session, row: RowMapping) -> dict[str, Any]:

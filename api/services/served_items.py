@@ -93,9 +93,16 @@ def display_order(key: str, item_id: str, count: int) -> list[int]:
     return [int(i) for i in np.random.default_rng(seed).permutation(count)]
 
 
-def view(item: Item, key: str) -> dict[str, Any]:
-    """The item as the learner sees it: served ids, options in the drawn order, no key."""
-    shown = item.public_view()
+def view(item: Item, key: str, support: str | None = None) -> dict[str, Any]:
+    """The item as the learner sees it: served ids, options in the drawn order, no key; in the
+    learner's support language (``content.support``): a gloss item's question, the typed hint,
+    the instructions beside the target language's, each with its text direction."""
+    from content import support as languages
+
+    shown = languages.localised(item, support).public_view()
+    hint, translated = languages.hint(item, support), languages.instructions(item, support)
+    shown["hint"] = hint.to_dict() if hint else None
+    shown["instructions_support"] = translated.to_dict() if translated else None
     shown["id"] = served_item_id(key, item.id)
     options = item.options
     if options:
@@ -103,6 +110,19 @@ def view(item: Item, key: str) -> dict[str, Any]:
         shown["options"] = [{"id": ids[options[i].id], "text": options[i].text}
                             for i in display_order(key, item.id, len(options))]
     return shown
+
+
+def right_answer(item: Item, expected: str | None = None) -> str:
+    """The accepted answer as the learner reads it, shown after a mistake in a drill: the right
+    option's text, the sentence in the accepted order, or the accepted spelling (``expected``,
+    the one a typed answer was measured against, else the first accepted)."""
+    texts = {option.id: option.text for option in item.options}
+    first = item.answers[0]
+    if item.type in CHOICE_TYPES:
+        return texts[str(first)]
+    if item.type == ORDER_TYPE:
+        return " ".join(texts[token] for token in first)
+    return expected or str(first)
 
 
 def bank_item_id(key: str, candidates: Sequence[str], served_id: str) -> str | None:

@@ -69,7 +69,7 @@ def next_step(mode: Mode, track: str, state: SessionState, posterior: GridPoster
     its stopping rule and its selection, with content balance over the skills and item types
     served so far.
     """
-    available = pool.unserved(list(state.served))
+    available = pool.unserved(list(state.served)) & pool.servable(state.support)
     if mode == Mode.DRILL:
         if state.answered >= drill.length:
             return Step(None, state)

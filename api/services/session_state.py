@@ -13,6 +13,7 @@ from enum import StrEnum
 from typing import Any, NotRequired, Required, TypedDict
 
 from api.services.engine_adapter import Level, LevelEstimateDict, PosteriorDict, SkillLevelDict
+from content.support import LocalTextDict
 
 
 class Mode(StrEnum):
@@ -45,6 +46,7 @@ class SessionStateDict(TypedDict, total=False):
     reviews: int                   # drills: reviews served so far
     new: int                       # drills: new items served so far
     new_trade: int                 # drills: of which from the trade
+    support: str | None            # the learner's support language at the start (or None)
 
 
 class SessionResultDict(LevelEstimateDict):
@@ -55,6 +57,7 @@ class SessionResultDict(LevelEstimateDict):
     mode: str
     correct: NotRequired[int]      # drills: answers with full marks
     skills: NotRequired[dict[str, SkillLevelDict]]  # placement tests: a level per skill asked
+    level_description: NotRequired[list[LocalTextDict]]  # what the level means (target, support)
 
 
 class AnswerResultDict(TypedDict, total=False):
@@ -66,10 +69,12 @@ class AnswerResultDict(TypedDict, total=False):
     max_score: int
     correct: bool
     feedback: str | None
+    right_answer: str | None  # the accepted answer as text, after a mistake (None when right)
     theta: float
     se: float
     level: Level
     level_probabilities: dict[str, float]
+    level_description: list[LocalTextDict]
 
 
 @dataclass(frozen=True)
@@ -86,12 +91,14 @@ class SessionState:
     reviews: int = 0
     new: int = 0
     new_trade: int = 0
+    #: The learner's support language when the session started (gloss items, hints, instructions).
+    support: str | None = None
 
     def to_dict(self) -> SessionStateDict:
         return {"posterior": self.posterior, "served": list(self.served), "pending": self.pending,
                 "answered": self.answered, "seed": self.seed, "key": self.key,
                 "trade_share": self.trade_share, "reviews": self.reviews, "new": self.new,
-                "new_trade": self.new_trade}
+                "new_trade": self.new_trade, "support": self.support}
 
     @classmethod
     def from_dict(cls, data: SessionStateDict | dict[str, Any], track: str) -> SessionState:
@@ -104,7 +111,7 @@ class SessionState:
                    trade_share=float(data.get("trade_share",
                                               LEGACY_TRADE_SHARE if track == "trade" else 0.0)),
                    reviews=int(data.get("reviews", 0)), new=int(data.get("new", 0)),
-                   new_trade=int(data.get("new_trade", 0)))
+                   new_trade=int(data.get("new_trade", 0)), support=data.get("support"))
 
     def serving(self, item_id: str) -> SessionState:
         """The state once ``item_id`` is served and waits for its answer."""

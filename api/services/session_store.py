@@ -30,7 +30,8 @@ _USERS = table_of(User)
 # session (see ability.catch_up). The item cache's version comes with the row (one round
 # trip for both).
 _LOCK = (sa.select(_SESSIONS, item_cache.VERSION_COLUMN.label("cache_version"),
-                   _USERS.c.created_at.label("learner_created_at"))
+                   _USERS.c.created_at.label("learner_created_at"),
+                   _USERS.c.token_version.label("learner_token_version"))
          .join_from(_SESSIONS, _USERS, _USERS.c.id == _SESSIONS.c.learner_id)
          .where(_SESSIONS.c.id == sa.bindparam("session_id"))
          .with_for_update(of=_USERS, key_share=True))
@@ -72,10 +73,6 @@ def session_answers(db: Db, session_id: str) -> list[tuple[str, bool]]:
     statement = (select(ResponseRow.item_id, ResponseRow.correct)
                  .where(col(ResponseRow.session_id) == session_id).order_by(col(ResponseRow.id)))
     return [(str(item_id), bool(right)) for item_id, right in db.exec(statement)]
-
-
-def drill_right_answers(db: Db, session_id: str) -> int:
-    return sum(db.exec(select(ResponseRow.correct).where(col(ResponseRow.session_id) == session_id)))
 
 
 def learner_facts(db: Db, mode: Mode, learner_id: int, language: str, reviews_open: bool,

@@ -23,16 +23,18 @@ from sqlalchemy import Connection, Row
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session as Db
 
-from api.errors import Conflict, InvalidInput, NotFound
+from api.errors import Conflict, InvalidInput, NotFound, Unauthorized
 from api.models import LearningSession, ResponseRow, User, utc
 from api.schemas import SessionOut
-from api.services import ability, item_cache, pathways, rate_limits, reviews, served_items
+from api.security import REVOKED
+from api.services import ability, item_cache, pathways, rate_limits, reported, reviews, served_items
 from api.services import engine_adapter as adapter
 from api.services import session_policy as policy
 from api.services import session_store as store
 from api.services.rows import id_of
 from api.services.session_state import AnswerResultDict, Mode, SessionResultDict, SessionState, Status
 from api.settings import Settings
+from content import support as content_support
 from content.scoring import AnswerCheck, check_answer
 
 #: Bits of the session's random seed (selection's randomesque draws; never sent).
@@ -91,7 +93,8 @@ def start_session(db: Db, learner: User, language: str, mode: str, track: str, t
     # The key and the seed are random and stay on the server: nothing the learner knows
     # (the session id, the items' ids) predicts the ids and order served or the items drawn.
     state = SessionState(posterior=posterior.to_dict(), key=served_items.new_key(),
-                         seed=secrets.randbits(SEED_BITS), trade_share=trade_share)
+                         seed=secrets.randbits(SEED_BITS), trade_share=trade_share,
+                         support=learner.support_language)
     row = LearningSession(id=uuid.uuid4().hex, learner_id=id_of(learner), language=language, mode=mode,
                           track=track, trade=trade, state=dict(state.to_dict()), created_at=now,
                           updated_at=now)
@@ -149,26 +152,31 @@ def sessions_of(db: Db, learner_id: int) -> list[LearningSession]:
     return store.sessions_of(db, learner_id)
 
 
-def _locked(db: Db, learner_id: int, session_id: str,
-            created_before: datetime | None) -> tuple[Row, Connection]:
+def _locked(db: Db, learner_id: int, session_id: str, created_before: datetime | None,
+            token_version: int | None = None) -> tuple[Row, Connection]:
     """The learner's session row under the write lock; 404 for a session that is not theirs
     (read once, under the lock). ``created_before``: the learner's account must be older
     (the caller authorised an account by id at a moment; an erased account's id may since
-    belong to someone else)."""
+    belong to someone else). ``token_version``: the version the caller's token was issued
+    under, which must still be the account's (401 otherwise: a new password, role or a
+    disabled account revoked it); read with the lock, so the check costs no query."""
     row, connection = store.lock(db, session_id)
     if (row is None or row.learner_id != learner_id
             or (created_before is not None and utc(row.learner_created_at) >= created_before)):
         db.rollback()
         raise NotFound(f"session '{session_id}' not found")
+    if token_version is not None and row.learner_token_version != token_version:
+        db.rollback()
+        raise Unauthorized(REVOKED)
     item_cache.use_version(db, row.cache_version)
     return row, connection
 
 
 def next_item(db: Db, learner_id: int, session_id: str, settings: Settings, now: datetime,
-              created_before: datetime | None = None) -> NextStep:
+              created_before: datetime | None = None, token_version: int | None = None) -> NextStep:
     """The exercise waiting for an answer (served again on a repeated call: a phone that lost
     the reply gets the same exercise), a new one, or the result when done."""
-    row, connection = _locked(db, learner_id, session_id, created_before)
+    row, connection = _locked(db, learner_id, session_id, created_before, token_version)
     step = _advance(db, connection, row, SessionState.from_dict(row.state, row.track), settings, now)
     db.commit()
     return step
@@ -182,7 +190,7 @@ def _advance(db: Db, connection: Connection, row: Row, state: SessionState, sett
         return NextStep(done=True, result=row.result)
     if state.pending is not None:
         return NextStep(done=False, item=served_items.view(item_cache.item(db, state.pending).item,
-                                                           state.key))
+                                                           state.key, state.support))
     mode, drill = Mode(row.mode), drill_design(settings)
     posterior = posterior or adapter.GridPosterior.from_dict(state.posterior)
     facts = store.learner_facts(db, mode, row.learner_id, row.language,
@@ -194,35 +202,51 @@ def _advance(db: Db, connection: Connection, row: Row, state: SessionState, sett
         result = _result(db, row, step.state, posterior)
         store.save(connection, row.id, state=dict(step.state.to_dict()), updated_at=now,
                    status=Status.DONE.value, result=result, finished_at=now)
+        if mode == Mode.PLACEMENT:
+            # The level a placement test tells, kept as told (a drill's were kept answer by answer).
+            reported.record(db, connection, row.learner_id, row.language, "placement", result["theta"],
+                            result["se"], result["level"], now)
         return NextStep(done=True, result=result)
     store.save(connection, row.id, state=dict(step.state.to_dict()), updated_at=now)
-    return NextStep(done=False, item=served_items.view(item_cache.item(db, step.item.id).item, step.state.key))
+    return NextStep(done=False, item=served_items.view(item_cache.item(db, step.item.id).item, step.state.key,
+                                                       step.state.support))
 
 
 def _result(db: Db, row: Row, state: SessionState, posterior: adapter.GridPosterior) -> SessionResultDict:
-    """A finished session's result: the final estimate, the answers, for a drill the right ones."""
-    result: SessionResultDict = {**adapter.estimate_of(posterior, row.language).to_dict(),
-                                 "items_answered": state.answered, "mode": row.mode}
-    if row.mode == Mode.DRILL:
-        result["correct"] = store.drill_right_answers(db, row.id)
-    else:
-        result["skills"] = _skill_levels(db, row)
+    """A finished session's result (:func:`result_of`), from its stored answers, with what its
+    level means in the learner's languages."""
+    result = result_of(db, Mode(row.mode), row.language, state.answered, posterior,
+                       store.session_answers(db, row.id))
+    result["level_description"] = level_texts(result["level"], row.language, state.support)
     return result
 
 
-def _skill_levels(db: Db, row: Row) -> dict[str, adapter.SkillLevelDict]:
+def result_of(db: Db, mode: Mode, language: str, answered: int, posterior: adapter.GridPosterior,
+              answers: list[tuple[str, bool]]) -> SessionResultDict:
+    """A finished test's result: the final estimate, the answers, for a drill the right ones,
+    for a placement test a level per skill. ``answers``: (bank item id, full marks), in order."""
+    result: SessionResultDict = {**adapter.estimate_of(posterior, language).to_dict(),
+                                 "items_answered": answered, "mode": mode.value}
+    if mode == Mode.DRILL:
+        result["correct"] = sum(right for _, right in answers)
+    else:
+        result["skills"] = _skill_levels(db, language, answers)
+    return result
+
+
+def _skill_levels(db: Db, language: str, answers: list[tuple[str, bool]]) -> dict[str, adapter.SkillLevelDict]:
     """The placement test's early skills mapping: a level per skill the test asked, from its
     answers and the items' parameters (those the test used, unless a calibration came between)."""
-    answers = store.session_answers(db, row.id)
     items = [item_cache.item(db, item_id) for item_id, _ in answers]
     return adapter.skill_levels(np.array([i.a for i in items]), np.array([i.b for i in items]),
                                 np.array([i.c for i in items]), np.array([r for _, r in answers]),
-                                [i.skill for i in items], row.language)
+                                [i.skill for i in items], language)
 
 
 def record_response(db: Db, learner_id: int, session_id: str, item_id: str, answer: Any,
                     response_ms: int | None, client_response_id: str, settings: Settings,
-                    now: datetime, created_before: datetime | None = None) -> AnswerReply:
+                    now: datetime, created_before: datetime | None = None,
+                    token_version: int | None = None) -> AnswerReply:
     """Score an answer to the served ``item_id``, update the estimate, and return the reply with
     what comes next (as :func:`next_item` would answer, the next item already chosen).
 
@@ -231,7 +255,7 @@ def record_response(db: Db, learner_id: int, session_id: str, item_id: str, answ
     it is now. Serving the next item in the same reply saves a phone a round trip per
     exercise; ``GET .../next`` then returns that same item.
     """
-    row, connection = _locked(db, learner_id, session_id, created_before)
+    row, connection = _locked(db, learner_id, session_id, created_before, token_version)
     state = SessionState.from_dict(row.state, row.track)
     bank_id = served_items.bank_item_id(state.key, state.served, item_id)
     if bank_id is None or bank_id != state.pending:
@@ -249,13 +273,16 @@ def record_response(db: Db, learner_id: int, session_id: str, item_id: str, answ
     rate_limits.hit(db, settings, "answer", learner_id, now)
     cached = item_cache.item(db, bank_id)
     # In bank ids from here on (served ids mean nothing outside the session): scored and stored.
-    answer = served_items.bank_answer(cached.item, state.key, _answer_shape(cached.type, answer))
-    checked = check_answer(cached.item, answer)
+    answer = served_items.bank_answer(cached.item, state.key, answer_shape(cached.type, answer))
+    # A gloss item's feedback shows the gloss in the learner's language (the score does not change).
+    shown = content_support.localised(cached.item, state.support)
+    checked = check_answer(shown, answer)
     posterior = adapter.update_posterior(adapter.GridPosterior.from_dict(state.posterior),
                                          cached.a, cached.b, cached.c, checked.correct)
     state = state.answered_with(posterior.to_dict())
     estimate = adapter.estimate_of(posterior, row.language)
-    result = _answer_result(Mode(row.mode), checked, estimate, state.answered)
+    result = answer_result(Mode(row.mode), checked, estimate, state.answered, row.language, state.support,
+                           right=None if checked.correct else served_items.right_answer(shown, checked.expected))
     try:
         store.record_answer(connection, {
             "session_id": row.id, "learner_id": row.learner_id, "item_id": bank_id,
@@ -272,6 +299,10 @@ def record_response(db: Db, learner_id: int, session_id: str, item_id: str, answ
                            created_before)
         raise Conflict(f"item '{item_id}' was already answered in this session",
                        item_id=item_id) from None
+    if row.mode == Mode.DRILL:
+        # The estimate this reply tells the learner, kept as told (curves show it as reported).
+        reported.record(db, connection, row.learner_id, row.language, "drill", estimate.theta, estimate.se,
+                        estimate.level, now)
     if cached.vocab_key and row.mode == Mode.DRILL:
         # Placement answers schedule no reviews: the review list would name the words a
         # placement test asked, and their lemmas are the keys of its typed items.
@@ -290,12 +321,13 @@ def _stored_result(answer: ResponseRow) -> AnswerResultDict:
 
 def _replay(db: Db, result: AnswerResultDict, learner_id: int, session_id: str, settings: Settings,
             now: datetime, created_before: datetime | None) -> AnswerReply:
-    """A retried answer: its first result, with the session's next step as it is now."""
+    """A retried answer: its first result, with the session's next step as it is now (the
+    token was checked when the session was first locked in this request)."""
     return AnswerReply(result=result, next=next_item(db, learner_id, session_id, settings, now,
                                                      created_before))
 
 
-def _answer_shape(item_type: str, answer: Any) -> Any:
+def answer_shape(item_type: str, answer: Any) -> Any:
     """A list of token ids for word order, one string otherwise (422 before any scoring)."""
     if item_type == "word_order":
         if not isinstance(answer, list):
@@ -305,13 +337,20 @@ def _answer_shape(item_type: str, answer: Any) -> Any:
     return answer
 
 
-def _answer_result(mode: Mode, checked: AnswerCheck, estimate: adapter.LevelEstimate,
-                   answered: int) -> AnswerResultDict:
-    """What an answer's reply says (and a retry repeats). A drill teaches: score, feedback
-    and the new estimate. A placement test says nothing per answer, not even the
+def answer_result(mode: Mode, checked: AnswerCheck, estimate: adapter.LevelEstimate,
+                   answered: int, language: str, support: str | None = None,
+                   right: str | None = None) -> AnswerResultDict:
+    """What an answer's reply says (and a retry repeats). A drill teaches: score, feedback,
+    the right answer after a mistake (``right``) and the new estimate. A placement test says nothing per answer, not even the
     estimate (its rise or fall would tell right from wrong): the level comes at the end."""
     if mode != Mode.DRILL:
         return {"items_answered": answered}
     return {"score": int(checked.score), "max_score": int(checked.max_score),
-            "correct": bool(checked.correct), "feedback": checked.feedback,
-            "items_answered": answered, **estimate.to_dict()}
+            "correct": bool(checked.correct), "feedback": checked.feedback, "right_answer": right,
+            "items_answered": answered, **estimate.to_dict(),
+            "level_description": level_texts(estimate.level, language, support)}
+
+
+def level_texts(level: str, language: str, support: str | None) -> list[content_support.LocalTextDict]:
+    """What the level means, in the target language and the learner's support language."""
+    return [text.to_dict() for text in content_support.level_descriptions(level, language, support)]

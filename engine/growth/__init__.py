@@ -35,7 +35,10 @@ Where things are (read them in this order):
 - :mod:`~engine.growth.fit` -- learning the population parameters from logs
   (:func:`fit_growth`);
 - :mod:`~engine.growth.state` -- one learner's state updated answer by answer
-  as the service does (:class:`GrowthState`), and its stored JSON form.
+  as the service does (:class:`GrowthState`), and its stored JSON form;
+- :mod:`~engine.growth.window` -- the gain over a recent window with its
+  uncertainty, from the smoother's joint posterior of two points
+  (:func:`window_gains`).
 
 Everything public is importable from ``engine.growth`` itself.
 """
@@ -84,6 +87,7 @@ from engine.growth.transitions import (
     shift,
 )
 from engine.growth.transitions import _advance as _advance  # internal; tests/engine/test_growth.py checks one step
+from engine.growth.window import WindowGains, window_gains
 
 __all__ = [
     "CHUNK_LEARNERS",
@@ -121,6 +125,7 @@ __all__ = [
     "GrowthState",
     "GrowthStateDict",
     "GrowthTrack",
+    "WindowGains",
     "contract_growth",
     "diffuse",
     "diffuse_growth",
@@ -129,4 +134,5 @@ __all__ = [
     "log_marginal_likelihood",
     "prior_density",
     "shift",
+    "window_gains",
 ]

@@ -76,6 +76,19 @@ def create_user(client: TestClient, username: str, role: str, password: str = "p
         return {"id": user.id, "username": username, "password": password, "role": role}
 
 
+def add_learner(client: TestClient, class_id: int, username: str, password: str = "password-123") -> dict:
+    """A learner with exactly this login in the class (the service's way for the server's own
+    callers; a teacher's request gets drawn digits after the name)."""
+    from sqlmodel import Session
+
+    from api.models import SchoolClass
+    from api.services.classes import add_learner as service_add
+
+    with Session(client.app.state.db_engine) as session:
+        learner = service_add(session, session.get(SchoolClass, class_id), username, password, START)
+        return {"id": learner.id, "username": learner.username, "display_name": learner.display_name}
+
+
 def login(client: TestClient, username: str, password: str = "password-123") -> dict[str, str]:
     response = client.post("/v1/auth/token", data={"username": username, "password": password})
     assert response.status_code == 200, response.text

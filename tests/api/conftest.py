@@ -21,7 +21,7 @@ from sqlalchemy.engine import make_url
 from api.db import normalise_url, upgrade
 from api.settings import Settings
 
-from api_helpers import START, create_user, login, small_bank
+from api_helpers import START, add_learner, create_user, login, small_bank
 
 PG_URL = os.environ.get("B1ENGINE_TEST_DATABASE_URL", "")
 #: The test clock stands still, so every request of a test falls in one rate-limit minute:
@@ -155,9 +155,7 @@ def people(client) -> dict[str, dict]:
     assert created.status_code == 201, created.text
     out["class_id"] = created.json()["id"]
     for name in ("learner", "learner2"):
-        made = client.post(f"/v1/classes/{out['class_id']}/learners",
-                           json={"username": name, "password": "password-123"},
-                           headers=out["teacher"]["headers"])
-        assert made.status_code == 201, made.text
-        out[name] = {**made.json(), "headers": login(client, name)}
+        # Logins exactly "learner" and "learner2" (a teacher's POST .../learners adds drawn
+        # digits to the login: tests/api/test_api_accounts.py).
+        out[name] = {**add_learner(client, out["class_id"], name), "headers": login(client, name)}
     return out

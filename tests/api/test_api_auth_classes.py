@@ -10,7 +10,9 @@ def test_token_for_right_password_and_problem_for_wrong(client):
     assert good.status_code == 200
     assert good.json()["token_type"] == "bearer"
     me = client.get("/v1/auth/me", headers={"Authorization": f"Bearer {good.json()['access_token']}"})
-    assert me.json() == {"id": me.json()["id"], "username": "maria", "role": "teacher", "language": "nb"}
+    assert me.json() == {"id": me.json()["id"], "username": "maria", "display_name": "maria", "role": "teacher",
+                         "language": "nb", "disabled": False, "password_change_required": False,
+                         "created_at": "2026-09-01T08:00:00Z"}
     for username, password in (("maria", "wrong-password"), ("nobody", "password-123")):
         bad = client.post("/v1/auth/token", data={"username": username, "password": password})
         assert bad.status_code == 401
@@ -49,7 +51,7 @@ def test_teacher_creates_class_and_learners_and_lists_only_own(client, people):
     assert client.get("/v1/classes", headers=other).json() == []
     learners = client.get(f"/v1/classes/{people['class_id']}/learners", headers=teacher).json()
     assert [learner["username"] for learner in learners] == ["learner", "learner2"]
-    for path in ("", "/learners", "/ability-curves", "/ability-curves.svg", "/alerts"):
+    for path in ("", "/learners", "/ability-curves", "/ability-curves.svg", "/alerts", "/roster"):
         response = client.get(f"/v1/classes/{people['class_id']}{path}", headers=other)
         assert response.status_code == 404, path
     added = client.post(f"/v1/classes/{people['class_id']}/learners", headers=other,
@@ -62,9 +64,10 @@ def test_class_validation_and_conflicts(client, people):
     bad = client.post("/v1/classes", json={"name": "", "language": "de"}, headers=teacher)
     assert bad.status_code == 422
     assert sorted(e["field"] for e in bad.json()["errors"]) == ["body.language", "body.name"]
+    # The same name again in the class: 409 naming the learner already there.
     taken = client.post(f"/v1/classes/{people['class_id']}/learners", headers=teacher,
                         json={"username": "learner", "password": "password-123"})
-    assert taken.status_code == 409 and "already taken" in taken.json()["detail"]
+    assert taken.status_code == 409 and "already in this class (login learner)" in taken.json()["detail"]
     short = client.post(f"/v1/classes/{people['class_id']}/learners", headers=teacher,
                         json={"username": "ok-name", "password": "short"})
     assert short.status_code == 422 and short.json()["errors"][0]["field"] == "body.password"
@@ -106,5 +109,7 @@ def test_openapi_documents_every_error_as_problem_details(client):
         assert list(response["content"]) == ["application/problem+json"], (path, method, status)
     secured = [(path, method) for path, operations in schema["paths"].items()
                for method, operation in operations.items()
-               if path not in ("/healthz", "/v1/auth/token") and "401" not in operation["responses"]]
+               # Public: health, login, and the languages a login page offers.
+               if path not in ("/healthz", "/v1/auth/token", "/v1/support-languages")
+               and "401" not in operation["responses"]]
     assert secured == []

@@ -53,11 +53,12 @@ def test_bad_set_is_422_listing_every_problem_by_entry_and_field(client, people)
     response = client.post("/v1/vocabulary-sets", json=bad, headers=people["author"]["headers"])
     assert response.status_code == 422
     assert response.headers["content-type"] == "application/problem+json"
-    problems = response.json()["problems"]
-    located = {(p["entry"], p["field"]) for p in problems}
-    assert (1, "lemma") in located and (2, "cefr") in located
-    assert all(p["message"] for p in problems)
-    assert response.json()["detail"].startswith(f"{len(problems)} problem(s)")
+    problems = response.json()["errors"]
+    located = {p["field"] for p in problems}
+    # Entries count from 1: the second entry's lemma, the third's level.
+    assert {"body.entries[2].lemma", "body.entries[3].cefr"} <= located
+    assert all(p["message"] and set(p) == {"field", "message"} for p in problems)
+    assert response.json()["detail"].startswith(f"{len(problems)} problems in the vocabulary set")
 
 
 def test_only_authors_author_and_only_their_own_sets(client, people):
@@ -108,8 +109,8 @@ def test_words_already_in_the_bank_are_422_at_preview_and_the_doc_set_publishes(
     ]}
     response = client.post("/v1/vocabulary-sets", json=clash, headers=headers)
     assert response.status_code == 422, response.text
-    problems = response.json()["problems"]
-    assert [(p["entry"], p["field"]) for p in problems] == [(1, "lemma")]
+    problems = response.json()["errors"]
+    assert [p["field"] for p in problems] == ["body.entries[2].lemma"]
     assert "nb-construction-hammer-cloze-1" in problems[0]["message"]
 
     created = client.post("/v1/vocabulary-sets", json=DOC_SET, headers=headers)

@@ -1,105 +1,208 @@
-"""Calibration runs: queued by an admin, executed after the reply, applied in one transaction."""
+"""Calibration runs: safe by default, dry runs, versions, rollback, the list of runs (seeded)."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 import numpy as np
+import pytest
 from sqlmodel import select
 
 from api.models import CalibrationRun, ItemRow, LearningSession, ResponseRow, User
 from api_helpers import START
-
-N_LEARNERS = 400
-#: The prior difficulties of the non-anchor items are this far from the truth.
-PRIOR_OFFSET = 0.7
+from simulated_answers import ITEM_IDS, N_LEARNERS, PRIOR_OFFSET, simulate_responses
 
 
-def simulate_responses(db, item_ids, rng):
-    """Learners with known abilities answer items with known difficulties (2PL)."""
-    from engine.models import probability
+def calibrated_anchors(db):
+    return {row.id: (row.a, row.b) for row in db.exec(select(ItemRow).where(ItemRow.id.in_(ITEM_IDS)))
+            if row.status == "calibrated"}
 
-    rows = {row.id: row for row in db.exec(select(ItemRow).where(ItemRow.id.in_(item_ids)))}
-    truth = {}
-    for item_id in item_ids:
-        row = rows[item_id]
-        truth[item_id] = (row.a, row.b)
-        if row.status != "calibrated":
-            row.b = row.b - PRIOR_OFFSET  # the stored prior is wrong; the truth is row.b + offset
-            db.add(row)
-    theta = rng.normal(0.0, 1.0, N_LEARNERS)
-    a = np.array([truth[i][0] for i in item_ids])
-    b = np.array([truth[i][1] for i in item_ids])
-    right = rng.random((N_LEARNERS, len(item_ids))) < probability(theta, a, b)
-    for learner in range(N_LEARNERS):
-        user = User(username=f"sim{learner}", password_hash="-", role="learner", created_at=START)
-        db.add(user)
-        db.flush()
-        session_id = f"sim-session-{learner}"
-        db.add(LearningSession(id=session_id, learner_id=user.id, language="nb", mode="placement",
-                               track="b1", state={}, created_at=START, updated_at=START))
-        db.flush()
-        for column, item_id in enumerate(item_ids):
-            score = int(right[learner, column])
-            db.add(ResponseRow(session_id=session_id, learner_id=user.id, item_id=item_id,
-                               client_response_id=f"{learner}-{column}", answer=None, score=score,
-                               max_score=1, correct=bool(score), answered_at=START, theta=0.0,
-                               se=1.0, level="A2", result={}))
-    db.commit()
-    return truth
+
+def start(client, admin, **body):
+    response = client.post("/v1/calibrations", json=body, headers=admin)
+    assert response.status_code == 202, response.text
+    assert response.json()["status"] == "queued"
+    done = client.get(f"/v1/calibrations/{response.json()['id']}", headers=admin).json()
+    assert done["status"] == "done", done["error"]
+    return done
+
+
+def levels_of(db, learner_ids, now):
+    """What each learner's progress shows now: their growth state's estimate and level."""
+    from api.services.learners import progress
+
+    out = {}
+    for learner_id in learner_ids:
+        shown = progress(db, db.get(User, learner_id), now)
+        out[learner_id] = (shown.overall.theta, shown.overall.se, shown.overall.level,
+                           [(p.theta, p.level) for p in shown.history])
+    return out
 
 
 def test_calibration_recovers_difficulties_anchored_on_calibrated_items(client, people, db):
-    item_ids = [f"nb-test-b1-{i:03d}" for i in range(6, 42, 3)] + [f"nb-test-b1-{i:03d}" for i in (7, 8)]
-    anchors = {row.id: (row.a, row.b) for row in db.exec(select(ItemRow).where(ItemRow.id.in_(item_ids)))
-               if row.status == "calibrated"}
-    assert len(anchors) >= 8
-    truth = simulate_responses(db, item_ids, np.random.default_rng(5))
-    response = client.post("/v1/calibrations", json={"language": "nb", "min_responses": 30},
-                           headers=people["admin"]["headers"])
-    assert response.status_code == 202
-    assert response.json()["status"] == "queued"
-    status = client.get(f"/v1/calibrations/{response.json()['id']}", headers=people["admin"]["headers"])
-    assert status.status_code == 200
-    body = status.json()
-    assert body["status"] == "done", body["error"]
-    assert body["result"]["responses"] == N_LEARNERS * len(item_ids)
-    assert body["result"]["anchors"] == len(anchors)
-    updated = {entry["item_id"]: entry for entry in body["result"]["items"]}
-    assert set(updated) == set(item_ids) - set(anchors)
+    anchors = calibrated_anchors(db)
+    assert len(anchors) == 12
+    truth, _ = simulate_responses(db, ITEM_IDS, np.random.default_rng(5))
+    body = start(client, people["admin"]["headers"], language="nb")
+    assert body["options"] == {"language": "nb", "min_learners": 50, "max_se": 0.3, "alpha": 0.05,
+                               "dry_run": False}
+    result = body["result"]
+    assert result["applied"] and body["applied_at"] is not None
+    (nb,) = result["languages"]
+    assert (nb["answers"], nb["learners"], nb["population"]) == (N_LEARNERS * 20, N_LEARNERS, "estimated")
+    # The easiest prior item (b = -1.76 for learners from N(0, 1)) is not precise enough yet.
+    assert nb["decisions"] == {"anchor": 12, "too_few_learners": 0, "se_too_large": 1, "consistent": 0,
+                               "changed": 7}
+    changed = {entry["item_id"]: entry for entry in body["items"]}
+    assert set(changed) == set(ITEM_IDS) - set(anchors) - {"nb-test-b1-007"}
     db.expire_all()
-    for item_id in item_ids:
+    for item_id in ITEM_IDS:
         row = db.get(ItemRow, item_id)
-        if item_id in anchors:
-            assert (row.a, row.b, row.calibration_id) == (*anchors[item_id], None)
-        else:
-            assert row.status == "calibrated" and row.calibration_id == body["id"]
-            se_b = updated[item_id]["se_b"]
-            assert 0 < se_b < 0.5, (item_id, se_b)
-            # within 3 of the calibrator's own standard errors (an easy item's b is loosely determined)
-            assert abs(row.b - truth[item_id][1]) < 3 * se_b, (item_id, row.b, se_b, truth[item_id])
-            assert abs(row.b - truth[item_id][1]) < PRIOR_OFFSET, "no better than the wrong prior"
+        if item_id in anchors or item_id not in changed:
+            assert row.calibration_id is None and row.b == (anchors[item_id][1] if item_id in anchors
+                                                           else pytest.approx(truth[item_id][1] - PRIOR_OFFSET))
+            continue
+        entry = changed[item_id]
+        assert row.status == "calibrated" and row.calibration_id == body["id"]
+        assert (row.a, row.b, row.c) == (entry["after"]["a"], entry["after"]["b"], entry["after"]["c"])
+        assert entry["before"]["b"] == pytest.approx(truth[item_id][1] - PRIOR_OFFSET)
+        assert 0 < entry["se_b"] < 0.3 and entry["p_value"] < 1e-4 and entry["learners"] == N_LEARNERS
+        # within 3 of the calibrator's own standard errors, and better than the wrong prior
+        assert abs(row.b - truth[item_id][1]) < 3 * entry["se_b"], (item_id, row.b, entry["se_b"])
 
 
-def test_calibration_roles_and_unknown_run(client, people):
+def test_a_dry_run_says_what_would_change_and_changes_nothing(client, people, db):
+    simulate_responses(db, ITEM_IDS, np.random.default_rng(5))
+    before = {row.id: (row.a, row.b, row.c, row.status) for row in db.exec(select(ItemRow))}
+    admin = people["admin"]["headers"]
+    dry = start(client, admin, language="nb", dry_run=True)
+    assert dry["dry_run"] and not dry["result"]["applied"] and dry["applied_at"] is None
+    assert dry["result"]["items_changed"] == 7 and len(dry["items"]) == 7
+    assert dry["result"]["message"].startswith("7 items would change (nb: 7);")
+    assert all(entry["before"] != entry["after"] for entry in dry["items"])
+    db.expire_all()
+    assert {row.id: (row.a, row.b, row.c, row.status) for row in db.exec(select(ItemRow))} == before
+    refused = client.post(f"/v1/calibrations/{dry['id']}/rollback", headers=admin)
+    assert refused.status_code == 409 and "dry run" in refused.json()["detail"]
+    # The real run then changes what the dry run said it would.
+    real = start(client, admin, language="nb")
+    assert [(i["item_id"], i["after"]) for i in real["items"]] == [(i["item_id"], i["after"]) for i in dry["items"]]
+
+
+def test_a_rollback_restores_every_parameter_and_every_level_exactly(client, people, db, clock):
+    _, learners = simulate_responses(db, ITEM_IDS, np.random.default_rng(7))
+    watched = learners[::40]  # ten learners' progress, as their teacher would read it
+    items_before = {row.id: (row.a, row.b, row.c, row.status, row.calibration_id) for row in db.exec(select(ItemRow))}
+    levels_before = levels_of(db, watched, clock.now)
+    admin = people["admin"]["headers"]
+    run = start(client, admin, language="nb")
+    assert run["result"]["items_changed"] == 8
+    db.expire_all()
+    levels_after = levels_of(db, watched, clock.now)
+    assert levels_after != levels_before  # the items moved by 0.7: so do the estimates
+    assert run["result"]["levels_changed"] == len(run["learners"])
+    assert {entry["learner_id"] for entry in run["learners"]} <= set(learners)
+    back = client.post(f"/v1/calibrations/{run['id']}/rollback", headers=admin)
+    assert back.status_code == 200, back.text
+    assert (back.json()["status"], back.json()["rolled_back_by"]) == ("rolled_back", "admin")
+    db.expire_all()
+    assert {row.id: (row.a, row.b, row.c, row.status, row.calibration_id)
+            for row in db.exec(select(ItemRow))} == items_before
+    assert levels_of(db, watched, clock.now) == levels_before  # exactly: the same floats
+    again = client.post(f"/v1/calibrations/{run['id']}/rollback", headers=admin)
+    assert again.status_code == 409 and "rolled back already" in again.json()["detail"]
+
+
+def test_answers_that_agree_with_the_parameters_move_no_item_and_no_level(client, people, db, clock):
+    _, learners = simulate_responses(db, ITEM_IDS, np.random.default_rng(11), offset=0.0)
+    watched = learners[::40]
+    levels_before = levels_of(db, watched, clock.now)
+    run = start(client, people["admin"]["headers"], language="nb")
+    (nb,) = run["result"]["languages"]
+    assert (run["result"]["items_changed"], run["result"]["levels_changed"], run["learners"]) == (0, 0, [])
+    assert nb["decisions"]["consistent"] == 8 and nb["reason"].startswith(
+        "the answers agree with the current parameters of the 8 items precise enough to test")
+    db.expire_all()
+    assert levels_of(db, watched, clock.now) == levels_before
+
+
+def test_the_same_answers_are_not_tested_twice(client, people, db, clock):
+    simulate_responses(db, ITEM_IDS, np.random.default_rng(5))
+    admin = people["admin"]["headers"]
+    first = start(client, admin, language="nb")
+    assert first["result"]["items_changed"] == 7
+    second = start(client, admin, language="nb")
+    assert (second["result"]["items_changed"], second["items"], second["result"]["applied"]) == (0, [], False)
+    assert second["result"]["languages"][0]["reason"].startswith(f"no answers since calibration {first['id']}")
+    # Once rolled back, the same answers may be fitted again: the same items change, the same way.
+    assert client.post(f"/v1/calibrations/{first['id']}/rollback", headers=admin).status_code == 200
+    third = start(client, admin, language="nb")
+    assert [(i["item_id"], i["after"]) for i in third["items"]] == [(i["item_id"], i["after"]) for i in first["items"]]
+    # A later run stands on the third: rolling back the first again is refused, the third is not.
+    later = client.post(f"/v1/calibrations/{first['id']}/rollback", headers=admin)
+    assert later.status_code == 409
+    assert client.post(f"/v1/calibrations/{third['id']}/rollback", headers=admin).status_code == 200
+
+
+def test_runs_are_listed_newest_first_with_who_and_what(client, people, db, clock):
+    admin = people["admin"]["headers"]
+    first = start(client, admin)
+    clock.advance(minutes=5)
+    second = start(client, admin, language="nb", dry_run=True, min_learners=200, max_se=0.2)
+    listed = client.get("/v1/calibrations", headers=admin)
+    assert listed.status_code == 200
+    runs = listed.json()
+    assert [r["id"] for r in runs] == [second["id"], first["id"]]
+    assert runs[0]["options"] == {"language": "nb", "min_learners": 200, "max_se": 0.2, "alpha": 0.05,
+                                  "dry_run": True}
+    assert runs[0]["requested_by"] == "admin" and runs[0]["dry_run"] and runs[1]["items_changed"] == 0
+    assert runs[1]["message"] == "no answers yet: nothing to calibrate"
+    assert [r["id"] for r in client.get("/v1/calibrations", params={"limit": 1}, headers=admin).json()] == [
+        second["id"]]
+    assert client.get("/v1/calibrations", params={"limit": 0}, headers=admin).status_code == 422
+
+
+def test_a_run_on_too_few_learners_says_which_item_came_closest(client, people, db):
+    simulate_responses(db, ITEM_IDS, np.random.default_rng(3), learners=12)
+    run = start(client, people["admin"]["headers"], language="nb")
+    assert run["result"]["items_changed"] == 0
+    (nb,) = run["result"]["languages"]
+    assert nb["most_answered"] == {"item_id": "nb-test-b1-039", "answers": 12, "learners": 12}
+    assert nb["reason"] == ("no item has answers from 50 learners yet; the item with the most has 12 answers "
+                            "from 12 learners (nb-test-b1-039); 12 calibrated items were held as anchors")
+    assert run["result"]["message"] == f"no item changed: nb: {nb['reason']}"
+
+
+def test_calibration_roles_options_and_unknown_runs(client, people):
+    admin = people["admin"]["headers"]
     for role in ("teacher", "author", "learner"):
         assert client.post("/v1/calibrations", json={}, headers=people[role]["headers"]).status_code == 403
-    assert client.get("/v1/calibrations/nope", headers=people["admin"]["headers"]).status_code == 404
-    bad = client.post("/v1/calibrations", json={"min_responses": 0}, headers=people["admin"]["headers"])
-    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "body.min_responses"
+        assert client.get("/v1/calibrations", headers=people[role]["headers"]).status_code == 403
+        assert client.post("/v1/calibrations/x/rollback", headers=people[role]["headers"]).status_code == 403
+    assert client.get("/v1/calibrations/nope", headers=admin).status_code == 404
+    assert client.post("/v1/calibrations/nope/rollback", headers=admin).status_code == 404
+    cases = [({"min_responses": 5}, "body", "min_responses was replaced by min_learners"),
+             ({"min_learners": 1}, "body.min_learners", "at least 2"),
+             ({"min_learners": 20}, "body.min_learners", "at least 50 on this server"),
+             ({"max_se": 1.0}, "body.max_se", "at most 0.3 on this server")]
+    for body, field, words in cases:
+        bad = client.post("/v1/calibrations", json=body, headers=admin)
+        assert bad.status_code == 422, body
+        (error,) = bad.json()["errors"]
+        assert error["field"] == field and words in error["message"], (body, error)
 
 
-def test_calibration_with_no_responses_finishes_and_changes_nothing(client, people, db):
-    before = {row.id: (row.a, row.b) for row in db.exec(select(ItemRow))}
-    run = client.post("/v1/calibrations", json={}, headers=people["admin"]["headers"]).json()
-    done = client.get(f"/v1/calibrations/{run['id']}", headers=people["admin"]["headers"]).json()
-    assert done["status"] == "done" and done["result"]["items_updated"] == 0
-    db.expire_all()
-    assert {row.id: (row.a, row.b) for row in db.exec(select(ItemRow))} == before
-    assert db.get(CalibrationRun, run["id"]).finished_at is not None
+def test_the_server_sets_the_floor_of_the_rules(make_client, people):
+    lenient = make_client(calibration_min_learners=10, calibration_max_se=0.5)
+    from api_helpers import create_user, login
+
+    create_user(lenient, "root2", "admin")
+    headers = login(lenient, "root2")
+    run = lenient.post("/v1/calibrations", json={"min_learners": 10, "max_se": 0.5}, headers=headers)
+    assert run.status_code == 202 and run.json()["options"]["min_learners"] == 10
 
 
 def test_calibration_counts_one_answer_per_learner_and_item_the_first(client, people, db):
-    from datetime import timedelta
-
-    from api.services.calibrations import calibration_responses
+    from api.services.calibrations import calibration_answers
 
     learner = people["learner"]["id"]
     for number, (score, hours) in enumerate(((0, 0), (1, 24), (1, 48))):  # a test, then retakes
@@ -112,5 +215,87 @@ def test_calibration_counts_one_answer_per_learner_and_item_the_first(client, pe
                            correct=bool(score), answered_at=START + timedelta(hours=hours), theta=0.0,
                            se=1.0, level="A2", result={}))
     db.commit()
-    rows = [r for r in calibration_responses(db, "nb") if r[1] == "nb-test-b1-010"]
-    assert rows == [(f"u{learner}", "nb-test-b1-010", 0, 1)]
+    answers = calibration_answers(db, "nb")
+    assert (answers.learners.tolist(), answers.items.tolist(), answers.scores.tolist()) == (
+        [f"u{learner}"], ["nb-test-b1-010"], [0])
+    assert answers.per_item == {"nb-test-b1-010": (3, 1)}  # three answers, one learner
+
+
+def test_a_run_from_before_versions_is_listed_and_cannot_be_rolled_back(client, people, db):
+    db.add(CalibrationRun(id="old-run", requested_by=people["admin"]["id"], status="done",
+                          options={"language": "nb", "min_responses": 5},
+                          result={"responses": 795, "anchors": 0, "items_updated": 133, "items": []},
+                          created_at=START, finished_at=START))
+    db.commit()
+    admin = people["admin"]["headers"]
+    (old,) = client.get("/v1/calibrations", headers=admin).json()
+    assert old["items_changed"] == 133 and "cannot be rolled back" in old["message"]
+    assert old["options"]["min_learners"] is None
+    refused = client.post("/v1/calibrations/old-run/rollback", headers=admin)
+    assert refused.status_code == 409 and "nothing to roll back" in refused.json()["detail"]
+
+
+def test_the_demo_class_keeps_every_level_through_a_default_calibration(make_client, clock):
+    """The issue's case: the 5-learner demo, a calibration with the defaults: nothing moves, and
+    the result says why (docs/calibration.md has the figures)."""
+    from sqlalchemy import event
+    from sqlmodel import Session
+
+    from api.services.demo import create_demo
+    from api_helpers import create_user, login
+
+    client = make_client(bank="real")
+    db_engine = client.app.state.db_engine
+    if db_engine.dialect.name == "sqlite":
+        # The demo commits each of its ~700 answers: without waiting for the disk each time
+        # (the file is thrown away after the test), it takes a third of the time.
+        event.listen(db_engine, "connect", lambda connection, _: connection.execute("PRAGMA synchronous=OFF"))
+        db_engine.dispose()
+    with Session(db_engine) as session:
+        demo = create_demo(session, clock.now)
+    assert demo is not None
+    create_user(client, "root", "admin")
+    admin = login(client, "root")
+    token = client.post("/v1/auth/token", data={"username": demo.teacher[0], "password": demo.teacher[1]})
+    teacher = {"Authorization": f"Bearer {token.json()['access_token']}"}
+
+    def shown():
+        curves = client.get(f"/v1/classes/{demo.class_id}/ability-curves", headers=teacher).json()
+        progress = [client.get(f"/v1/learners/{c['id']}", headers=teacher).json() for c in curves["learners"]]
+        return ([(p["username"], p["overall"]["theta"], p["overall"]["level"]) for p in progress],
+                curves["summary"]["levels"], [(c["overall"], c["reported"]) for c in curves["learners"]])
+
+    before = shown()
+    assert len(before[0]) == 5 and sum(before[1].values()) == 5
+    assert client.post("/v1/calibrations", json={"min_learners": 5}, headers=admin).status_code == 422
+    for dry_run in (True, False):
+        run = start(client, admin, dry_run=dry_run)
+        assert (run["result"]["items_changed"], run["result"]["levels_changed"], run["items"]) == (0, 0, [])
+        (nb,) = run["result"]["languages"]
+        assert nb["learners"] == 5 and nb["most_answered"]["learners"] <= 5
+        assert nb["reason"].startswith("no item has answers from 50 learners yet; the item with the most has ")
+        assert nb["learners_evaluated"] == 5 and nb["largest_theta_change"] == 0.0
+    assert shown() == before
+
+
+def test_the_command_line_lists_shows_and_rolls_back_a_run(client, people, db, settings, capsys):
+    from api.cli import main
+
+    simulate_responses(db, ITEM_IDS, np.random.default_rng(5))
+    before = {row.id: (row.a, row.b, row.c, row.status) for row in db.exec(select(ItemRow))}
+    run = start(client, people["admin"]["headers"], language="nb")
+    url = ["--database-url", settings.database_url]
+    assert main(["calibrations", "list", *url]) == 0
+    listed = capsys.readouterr().out
+    assert run["id"] in listed and "by admin" in listed and "7 items changed (nb: 7)" in listed
+    assert main(["calibrations", "show", run["id"], *url]) == 0
+    assert f'"id": "{run["id"]}"' in capsys.readouterr().out
+    assert main(["calibrations", "rollback", run["id"], *url]) == 0
+    assert capsys.readouterr().out == f"rolled back {run['id']}: 7 items restored to their values before it\n"
+    db.expire_all()
+    assert {row.id: (row.a, row.b, row.c, row.status) for row in db.exec(select(ItemRow))} == before
+    rolled = client.get(f"/v1/calibrations/{run['id']}", headers=people["admin"]["headers"]).json()
+    assert (rolled["status"], rolled["rolled_back_by"]) == ("rolled_back", None)
+    assert main(["calibrations", "rollback", run["id"], *url]) == 2
+    assert "rolled back already" in capsys.readouterr().err
+    assert main(["calibrations", "show", "nope", *url]) == 2

@@ -18,8 +18,9 @@ def test_db_upgrade_creates_every_table(tmp_path, monkeypatch, capsys):
     engine = make_engine(url)
     assert set(inspect(engine).get_table_names()) == {
         "alembic_version", "users", "classes", "class_learners", "items", "sessions", "responses",
-        "learner_abilities", "vocabulary_sets", "calibrations", "bank_loads",
-        "growth_fits", "review_states", "learner_pathways", "login_failures", "rate_counts", "anonymous_responses",
+        "learner_abilities", "vocabulary_sets", "calibrations", "calibration_item_changes",
+        "calibration_level_changes", "reported_estimates", "bank_loads",
+        "growth_fits", "review_states", "learner_pathways", "login_throttles", "rate_counts", "anonymous_responses",
         "items_version"}
     with engine.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
@@ -27,20 +28,71 @@ def test_db_upgrade_creates_every_table(tmp_path, monkeypatch, capsys):
 
 
 def test_users_create_makes_a_working_account(database_url, monkeypatch, capsys):
+    """The password from standard input or the terminal, never from the command line."""
+    import io
+
     monkeypatch.setenv("B1ENGINE_DATABASE_URL", database_url)
-    assert main(["users", "create", "--username", "ola", "--password", "hemmelig-123",
-                 "--role", "author", "--language", "nb"]) == 0
-    assert "created author 'ola'" in capsys.readouterr().out
+    monkeypatch.setattr("sys.stdin", io.StringIO("hemmelig-123\n"))
+    assert main(["users", "create", "--username", "Ola", "--display-name", "Ola Nordmann",
+                 "--password-stdin", "--role", "author", "--language", "nb"]) == 0
+    assert "created author 'Ola'" in capsys.readouterr().out
     engine = make_engine(database_url)
     with Session(engine) as session:
-        user = session.exec(select(User).where(User.username == "ola")).one()
-        assert (user.role, user.language) == ("author", "nb")
+        user = session.exec(select(User).where(User.username == "Ola")).one()
+        assert (user.role, user.language, user.display_name, user.login_key) == (
+            "author", "nb", "Ola Nordmann", "ola")
         assert user.password_hash != "hemmelig-123"
         assert verify_password("hemmelig-123", user.password_hash)
     engine.dispose()
-    assert main(["users", "create", "--username", "ola", "--password", "hemmelig-123",
-                 "--role", "author"]) == 2
+    monkeypatch.setattr("sys.stdin", io.StringIO("hemmelig-123\n"))
+    assert main(["users", "create", "--username", "OLA", "--password-stdin", "--role", "author"]) == 2
     assert "already taken" in capsys.readouterr().err
-    assert main(["users", "create", "--username", "kari", "--password", "short",
-                 "--role", "teacher"]) == 2
-    assert "password: at least 8 characters" in capsys.readouterr().err
+    monkeypatch.setattr("sys.stdin", io.StringIO("12345678\n"))
+    assert main(["users", "create", "--username", "kari", "--password-stdin", "--role", "teacher"]) == 2
+    assert "leaked passwords" in capsys.readouterr().err
+
+
+def test_users_create_refuses_a_password_on_the_command_line_and_asks_at_a_terminal(database_url, monkeypatch,
+                                                                                   capsys):
+    import argparse
+    import io
+
+    import pytest
+
+    from api.commands import users as command
+
+    monkeypatch.setenv("B1ENGINE_DATABASE_URL", database_url)
+    with pytest.raises(SystemExit) as refused:
+        main(["users", "create", "--username", "kari", "--password", "hemmelig-123", "--role", "teacher"])
+    assert refused.value.code == 2 and "not taken on the command line" in capsys.readouterr().err
+    # No terminal and no --password-stdin: nothing is created, and it says how.
+    monkeypatch.setattr("sys.stdin", io.StringIO(""))
+    assert main(["users", "create", "--username", "kari", "--role", "teacher"]) == 2
+    assert "--password-stdin" in capsys.readouterr().err
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    asked = iter(["Kari-sitt-passord", "Kari-sitt-passord"])
+    args = argparse.Namespace(password_stdin=False)
+    assert command.read_password(args, stdin=Terminal(), ask=lambda prompt: next(asked)) == "Kari-sitt-passord"
+    mismatch = iter(["one-password-1", "another-one-2"])
+    with pytest.raises(command._Stop):
+        command.read_password(args, stdin=Terminal(), ask=lambda prompt: next(mismatch))
+    # A one-time password, printed once, to be changed at the first login.
+    assert main(["users", "create", "--username", "kari", "--role", "teacher", "--one-time-password"]) == 0
+    printed = capsys.readouterr().out
+    one_time = printed.rsplit(": ", 1)[1].strip()
+    engine = make_engine(database_url)
+    with Session(engine) as session:
+        kari = session.exec(select(User).where(User.username == "kari")).one()
+        assert kari.must_change_password and verify_password(one_time, kari.password_hash)
+    engine.dispose()
+    assert main(["users", "reset-password", "--username", "KARI"]) == 0
+    again = capsys.readouterr().out.rsplit(": ", 1)[1].strip()
+    engine = make_engine(database_url)
+    with Session(engine) as session:
+        kari = session.exec(select(User).where(User.username == "kari")).one()
+        assert verify_password(again, kari.password_hash) and not verify_password(one_time, kari.password_hash)
+    engine.dispose()

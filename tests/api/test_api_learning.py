@@ -76,7 +76,7 @@ def test_a_word_answered_wrong_comes_back_sooner_than_one_answered_right(make_cl
                            headers=t_headers).json()["id"]
     learner = client.post(f"/v1/classes/{class_id}/learners", headers=t_headers,
                           json={"username": "kokk", "password": "password-123"}).json()
-    headers = login(client, "kokk")
+    headers = login(client, learner["username"])
     assert client.put(f"/v1/classes/{class_id}/learners/{learner['id']}/pathway", headers=t_headers,
                       json={"trade": "kitchen", "trade_share": 1.0}).status_code == 200
     assert teacher["role"] == "teacher"
@@ -162,19 +162,20 @@ def test_review_dates_are_shown_only_to_the_learner_themself(make_client, clock)
     create_user(client, "teacher", "teacher")
     t_headers = login(client, "teacher")
     class_id = client.post("/v1/classes", json={"name": "K", "language": "nb"}, headers=t_headers).json()["id"]
-    ids = {}
+    ids, logins = {}, {}
     for name in ("ali", "bea"):
-        ids[name] = client.post(f"/v1/classes/{class_id}/learners", headers=t_headers,
-                                json={"username": name, "password": "password-123"}).json()["id"]
+        made = client.post(f"/v1/classes/{class_id}/learners", headers=t_headers,
+                           json={"username": name, "password": "password-123"}).json()
+        ids[name], logins[name] = made["id"], made["username"]
     client.put(f"/v1/classes/{class_id}/learners/{ids['ali']}/pathway", headers=t_headers,
                json={"trade": "kitchen", "trade_share": 1.0})
-    ali = login(client, "ali")
+    ali = login(client, logins["ali"])
     served = _drill(client, ali, right_answer)
     mine = client.get("/v1/learners/me", headers=ali).json()["reviews"]
     assert {r["vocab_key"] for r in mine} == {BANK[i]["vocab_key"] for i in served}
     assert all(r["state"] in ("learning", "review", "relearning") for r in mine)
     assert [r["due"] for r in mine] == sorted(r["due"] for r in mine)
-    assert client.get("/v1/learners/me", headers=login(client, "bea")).json()["reviews"] == []
+    assert client.get("/v1/learners/me", headers=login(client, logins["bea"])).json()["reviews"] == []
     # Other views of the learner carry no review list.
     assert client.get(f"/v1/learners/{ids['ali']}", headers=t_headers).json()["reviews"] == []
 
@@ -235,33 +236,6 @@ def test_per_language_growth_parameters_are_used_after_a_fit(client, people, set
     # Too few learners for a language: the fit is refused, naming why.
     assert main(["growth", "fit", "--language", "en", "--database-url", settings.database_url]) == 2
     assert "at least 3 needed" in capsys.readouterr().err
-
-
-def test_alerts_use_the_growth_slope_and_the_level_probabilities(client, people, clock, monkeypatch):
-    from api.services import ability
-
-    learner, learner2 = people["learner"]["id"], people["learner2"]["id"]
-
-    def point(day, theta, growth, se=0.2):
-        return {"time": START + timedelta(days=day), "theta": theta, "se": se, "growth": growth,
-                "level": "A2"}
-
-    # learner: the smoothed ability moved little in the window, but the slope says 0.02/day;
-    # learner2: the ability moved, but the slope says flat. Both sit where the level
-    # probabilities leave the A2/B1 side open.
-    given = {learner: {"overall": [point(0, -0.2, 0.02), point(30, -0.1, 0.02)]},
-             learner2: {"overall": [point(0, -0.8, 0.001), point(30, 0.15, 0.001)]}}
-    monkeypatch.setattr(ability, "series", lambda session, ids, language: given)
-    clock.now = START + timedelta(days=31)
-    alerts = client.get(f"/v1/classes/{people['class_id']}/alerts",
-                        headers=people["teacher"]["headers"]).json()["alerts"]
-    found = {(a["username"], a["kind"]): a for a in alerts}
-    assert set(found) == {("learner", "near_boundary"), ("learner2", "near_boundary"),
-                          ("learner2", "no_progress")}
-    days = client.app.state.settings.alert_progress_days
-    assert found[("learner2", "no_progress")]["theta_gain"] == round(0.001 * days, 3)
-    assert 0.2 <= found[("learner", "near_boundary")]["probability_above"] < 0.5
-    assert 0.5 < found[("learner2", "near_boundary")]["probability_above"] <= 0.8
 
 
 def _fold(db, learner_id, language):

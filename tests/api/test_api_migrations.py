@@ -79,3 +79,115 @@ def test_open_sessions_get_a_random_key_and_users_a_retake_count(tmp_path):
     assert [len(state["key"]) for state in states] == [32, 32] and states[0]["key"] != states[1]["key"]
     assert all(state["seed"] != 12345 and state["served"] == ["nb-1"] for state in states)
     assert [tuple(row) for row in retakes] == [(0,)]
+
+
+def test_the_models_and_the_migrations_agree(tmp_path):
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+    from sqlmodel import SQLModel
+
+    url = f"sqlite:///{tmp_path / 'fresh.db'}"
+    upgrade(url)
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            differences = compare_metadata(MigrationContext.configure(connection, opts={"compare_type": True}),
+                                           SQLModel.metadata)
+    finally:
+        engine.dispose()
+    # items_version is the triggers' counter (migration 0004), not a model.
+    assert [d for d in differences if not (d[0] == "remove_table" and d[1].name == "items_version")] == []
+
+
+def _accounts_before_0012(tmp_path, usernames: list[str]) -> str:
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    upgrade(url, "0009_rate_counts")
+    engine = make_engine(url)
+    try:
+        with engine.begin() as connection:
+            for number, username in enumerate(usernames, start=1):
+                connection.execute(text("INSERT INTO users (id, username, password_hash, role, created_at)"
+                                        " VALUES (:id, :name, 'x', 'learner', :at)"),
+                                   {"id": number, "name": username, "at": START})
+            connection.execute(text("INSERT INTO login_failures (key, failed_at) VALUES ('k', :at)"), {"at": START})
+    finally:
+        engine.dispose()
+    return url
+
+
+def test_logins_are_keyed_case_blind_and_named_by_their_login(tmp_path):
+    from api.services.users import by_login
+
+    url = _accounts_before_0012(tmp_path, ["Ada", "bob.berg"])
+    upgrade(url)
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(text(
+                "SELECT username, login_key, display_name, token_version, must_change_password, disabled_at"
+                " FROM users ORDER BY id")).all()
+            tables = {row[0] for row in connection.execute(text("SELECT name FROM sqlite_master"))}
+        with Session(engine) as db:
+            found = by_login(db, "ADA")
+            assert found is not None and found.username == "Ada"
+    finally:
+        engine.dispose()
+    assert [tuple(row) for row in rows] == [("Ada", "ada", "Ada", 0, 0, None),
+                                            ("bob.berg", "bob.berg", "bob.berg", 0, 0, None)]
+    assert "login_throttles" in tables and "login_failures" not in tables
+
+
+def test_logins_that_differ_only_in_case_stop_the_upgrade_before_it_changes_anything(tmp_path):
+    import pytest
+
+    url = _accounts_before_0012(tmp_path, ["Ada", "ada", "carl"])
+    with pytest.raises(RuntimeError) as stopped:
+        upgrade(url)
+    assert "'Ada' (id 1) and 'ada' (id 2)" in str(stopped.value) and "nothing was changed" in str(stopped.value)
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            version = connection.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
+            columns = {row[1] for row in connection.execute(text("PRAGMA table_info('users')"))}
+    finally:
+        engine.dispose()
+    assert version == "0009_rate_counts" and "login_key" not in columns
+
+
+def test_the_models_and_the_migrations_describe_the_same_tables(tmp_path):
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+    from sqlmodel import SQLModel
+
+    import api.models  # noqa: F401 - the tables
+
+    url = f"sqlite:///{tmp_path / 'head.db'}"
+    upgrade(url)
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            differences = compare_metadata(MigrationContext.configure(connection), SQLModel.metadata)
+    finally:
+        engine.dispose()
+    # items_version is the migrations' own (a counter kept by triggers, no model).
+    assert [d for d in differences if not (d[0] == "remove_table" and d[1].name == "items_version")] == []
+
+
+def test_calibration_runs_from_before_versions_are_kept(tmp_path):
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    upgrade(url, "0011_support_language")
+    engine = make_engine(url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(text("INSERT INTO users (id, username, login_key, display_name, password_hash,"
+                                    " role, created_at) VALUES (1, 'root', 'root', 'root', 'x', 'admin', :at)"),
+                               {"at": START})
+            connection.execute(text(
+                "INSERT INTO calibrations (id, requested_by, status, options, result, created_at) VALUES"
+                " ('old', 1, 'done', '{\"min_responses\": 5}', '{\"items_updated\": 133}', :at)"), {"at": START})
+        upgrade(url)
+        with engine.connect() as connection:
+            row = connection.execute(text("SELECT status, applied_at, rolled_back_at, result FROM calibrations")).one()
+    finally:
+        engine.dispose()
+    assert tuple(row) == ("done", None, None, '{"items_updated": 133}')

@@ -49,6 +49,9 @@ def test_serve_migrates_loads_the_bank_and_answers(tmp_path):
             process.kill()
             output, _ = process.communicate()
     assert "content bank:" in output and "Application startup complete" in output
+    assert f"database: SQLite file {tmp_path / 'serve.db'}" in output
+    # A new installation: no account made, a one-time link for the first admin instead.
+    assert f"http://127.0.0.1:{port}/setup?token=" in output and "demo accounts" not in output
 
 
 def _listening_sockets(port: int) -> int:

@@ -1,4 +1,4 @@
-"""Teacher views: learner progress, ability curves (JSON and SVG), alerts."""
+"""Teacher views: learner progress, ability curves (JSON and SVG), alerts, the roster."""
 from __future__ import annotations
 
 import uuid
@@ -7,7 +7,7 @@ from xml.etree import ElementTree
 
 import pytest
 
-from api_helpers import START, Served, right_answer, small_bank_data
+from api_helpers import Served, right_answer, small_bank_data
 
 BANK = {item["id"]: item for item in small_bank_data()}
 
@@ -67,41 +67,154 @@ def test_curves_svg_is_a_chart_with_cefr_bands(client, people):
     assert float(root.attrib["width"].removesuffix("pt")) >= 900  # projector-sized
 
 
-def test_alerts_inactive_no_progress_and_near_boundary(client, people, clock, monkeypatch):
-    """The alert rules on given ability series (the series themselves are tested above)."""
-    from api.services import ability
-
-    learner, learner2 = people["learner"]["id"], people["learner2"]["id"]
-
-    def point(day, theta, growth, se=0.3):
-        return {"time": START + timedelta(days=day), "theta": theta, "se": se, "growth": growth,
-                "level": "A2"}
-
-    # Growth per day x 21 days: 0.504 > SE; 0.032 < SE. Last points 0.1 above A2/B1, 0.15 below A1/A2.
-    given = {learner: {"overall": [point(0, -0.5, 0.024), point(25, 0.1, 0.024)]},
-             learner2: {"overall": [point(0, -1.2, 0.05 / 33), point(33, -1.15, 0.05 / 33)]}}
-    monkeypatch.setattr(ability, "series", lambda session, ids, language: given)
-    clock.now = START + timedelta(days=35)
-    response = client.get(f"/v1/classes/{people['class_id']}/alerts",
-                          headers=people["teacher"]["headers"])
-    assert response.status_code == 200
-    found = sorted((a["username"], a["kind"]) for a in response.json()["alerts"])
-    assert found == [("learner", "inactive"), ("learner", "near_boundary"),
-                     ("learner2", "near_boundary"), ("learner2", "no_progress")]
-    alerts = {(a["username"], a["kind"]): a for a in response.json()["alerts"]}
-    assert alerts[("learner", "inactive")]["days_inactive"] == 10
-    assert alerts[("learner", "near_boundary")]["boundary"] == "A2/B1"
-    assert alerts[("learner", "near_boundary")]["message"] == "just reached B1"
-    assert alerts[("learner2", "near_boundary")]["boundary"] == "A1/A2"
-    assert alerts[("learner2", "near_boundary")]["message"] == "just below A2"
-    assert alerts[("learner2", "no_progress")]["theta_gain"] == 0.032
+def _alerts(client, people):
+    response = client.get(f"/v1/classes/{people['class_id']}/alerts", headers=people["teacher"]["headers"])
+    assert response.status_code == 200, response.text
+    return response.json()
 
 
-def test_alerts_flag_learners_who_never_answered(client, people):
-    alerts = client.get(f"/v1/classes/{people['class_id']}/alerts",
-                        headers=people["teacher"]["headers"]).json()["alerts"]
-    assert sorted((a["username"], a["kind"]) for a in alerts) == [("learner", "inactive"),
-                                                                  ("learner2", "inactive")]
+def test_a_new_class_has_no_alerts_and_learners_who_never_start_are_flagged_after_ten_days(client, people, clock):
+    assert _alerts(client, people)["alerts"] == []
+    clock.advance(days=10)
+    alerts = _alerts(client, people)["alerts"]
+    assert [(a["username"], a["kind"], a["rank"], a["days_inactive"]) for a in alerts] == [
+        ("learner", "inactive", 1, 10), ("learner2", "inactive", 2, 10)]
+    assert alerts[0]["message"] == "has not started: no exercise in the 10 days since the account was made"
+    assert alerts[0]["action"].startswith("Contact them this week")
+    assert alerts[0]["tone"] == "follow_up" and alerts[0]["display_name"] == "learner"
+
+
+def test_inactive_is_judged_against_the_learners_own_rhythm_and_ranked(client, people, clock):
+    headers = people["learner"]["headers"]
+    play(client, headers, answers=4)
+    for _ in range(2):
+        clock.advance(days=2)
+        play(client, headers, mode="drill", answers=3)
+    # three days of practice in four: a rhythm of 3 a week (over at least a week); silent 9 days, then 11
+    clock.advance(days=9)
+    assert [a["username"] for a in _alerts(client, people)["alerts"]] == ["learner2"]
+    clock.advance(days=2)
+    body = _alerts(client, people)
+    assert body["rules"]["inactive_min_days"] == 10 and body["rules"]["window_days"] == 42
+    first, second = body["alerts"]
+    # 11 days away from a learner who came every 2.3 days comes before 15 days of never starting
+    assert (first["username"], first["kind"], first["days_inactive"], first["usual_per_week"]) == (
+        "learner", "inactive", 11, 3.0)
+    assert first["message"] == "no drill for 11 days; before that 3 a week"
+    assert (second["username"], second["rank"], second["days_inactive"]) == ("learner2", 2, 15)
+
+
+def _window(learners, gain, gain_se, span, answers, last, theta_end):
+    """Window gains for ``learners`` as the engine would report them (tests choose the numbers)."""
+    import numpy as np
+
+    from engine.growth import WindowGains
+
+    last = np.asarray(last, dtype=float)
+    return WindowGains(learner=np.asarray(learners), answers=np.asarray(answers) + 1, start_days=last - span,
+                       end_days=last, window_answers=np.asarray(answers), theta_start=np.asarray(theta_end) - gain,
+                       se_start=np.full(len(learners), 0.3), theta_end=np.asarray(theta_end, dtype=float),
+                       se_end=np.full(len(learners), 0.25), growth_end=np.zeros(len(learners)),
+                       gain=np.asarray(gain, dtype=float), gain_se=np.asarray(gain_se, dtype=float))
+
+
+def test_progress_alerts_say_the_gain_in_levels_with_its_range(client, people, clock, monkeypatch):
+    """The wording and the numbers of stalled and fast alerts, on gains the test chooses (the
+    rules on real answers: tests/engine/test_triage.py, and the demo's in test_api_demo.py)."""
+    import numpy as np
+
+    from api.services import engine_adapter
+    from api.services.answer_log import days_of
+    from engine.triage import Practice
+
+    ids = np.array([people["learner"]["id"], people["learner2"]["id"]])
+    clock.advance(days=50)
+    now = days_of(clock.now)
+
+    def gather(learner, days, a, b, c, score, learners, joined, at, params, rules):
+        assert learners.tolist() == ids.tolist() and at == now
+        practice = Practice(first=np.full(2, now - 49), last=np.full(2, now - 1), usual_per_week=np.full(2, 3.0),
+                            practice_days=np.full(2, 20.0), days_since=np.array([18.0, 17.0]))
+        return engine_adapter.Evidence(now=now, learners=ids, joined=joined, practice=practice,
+                                       window=_window(ids, [0.02, 1.5], [0.1, 0.2], 42.0, [180, 170],
+                                                      [now - 1] * 2, [-0.4, 0.3]))
+
+    monkeypatch.setattr(engine_adapter, "gather", gather)
+    alerts = _alerts(client, people)["alerts"]
+    assert [(a["username"], a["kind"], a["tone"]) for a in alerts] == [
+        ("learner", "stalled", "follow_up"), ("learner2", "fast", "positive")]
+    stalled, fast = alerts
+    assert stalled["message"] == ("no clear progress in 6 weeks of practice (18 days with drills): +0.0 of a "
+                                  "level, likely between -0.1 and +0.2")
+    assert (stalled["gain"], stalled["gain_se"], stalled["window_days"]) == (0.02, 0.1, 42)
+    assert stalled["probability"] == 0.931  # P(rate < 0.004/day) = Phi((0.168 - 0.02) / 0.1)
+    assert fast["message"] == "fast progress: +1.5 of a level in 6 weeks, likely at least +1.2"
+    roster = client.get(f"/v1/classes/{people['class_id']}/roster", headers=people["teacher"]["headers"]).json()
+    rows = {row["username"]: row for row in roster["learners"]}
+
+    def given(alert):  # the alerts route leaves out the fields that do not apply (null in the roster)
+        return {key: value for key, value in alert.items() if value is not None}
+
+    assert [given(a) for a in rows["learner"]["alerts"]] == [stalled]
+    assert [given(a) for a in rows["learner2"]["alerts"]] == [fast]
+    assert rows["learner2"]["trend"] == {"since": (clock.now - timedelta(days=43)).isoformat().replace("+00:00", "Z"),
+                                         "days": 42.0, "answers": 170, "gain": 1.5, "gain_se": 0.2,
+                                         "gain_levels": 1.5, "low": 1.171, "high": 1.829}
+
+
+def test_roster_gives_each_learner_level_trend_activity_and_alerts(client, people, clock):
+    headers = people["teacher"]["headers"]
+    path = f"/v1/classes/{people['class_id']}/roster"
+    play(client, people["learner"]["headers"], answers=4)
+    clock.advance(days=3)
+    play(client, people["learner"]["headers"], mode="drill", answers=3)
+    clock.advance(hours=30)
+    response = client.get(path, headers=headers)
+    assert response.status_code == 200, response.text
+    roster = response.json()
+    assert roster["class"] == {"id": people["class_id"], "name": "Kveldsklasse", "language": "nb"}
+    assert roster["window_days"] == 42
+    active, silent = roster["learners"]
+    assert (active["username"], silent["username"]) == ("learner", "learner2")
+    assert (active["answers"], active["days_inactive"]) == (7, 1)
+    assert active["first_activity"].startswith("2026-09-01") and active["last_activity"].startswith("2026-09-04")
+    # the level and its probability are those of the level probabilities
+    assert active["level"] in active["level_probabilities"]
+    assert active["level_probability"] == active["level_probabilities"][active["level"]]
+    assert sum(active["level_probabilities"].values()) == pytest.approx(1.0, abs=2e-3)
+    # the trend: from the first answer (the window reaches back further), all right answers
+    trend = active["trend"]
+    assert (trend["answers"], trend["since"][:10]) == (6, "2026-09-01") and 3.0 <= trend["days"] < 3.1
+    assert trend["gain_se"] > 0 and trend["low"] < trend["gain"] < trend["high"]
+    assert active["practice_days_per_week"] is None  # two days of practice are no rhythm yet
+    assert active["alerts"] == []
+    # the roster's level is the learner's estimate at the last answer (the curves' last point)
+    curves = client.get(f"/v1/classes/{people['class_id']}/ability-curves", headers=headers).json()
+    last_point = curves["learners"][0]["overall"][-1]
+    assert active["theta"] == round(last_point["theta"], 3) and active["level"] == last_point["level"]
+    assert silent == {"id": people["learner2"]["id"], "username": "learner2", "display_name": "learner2",
+                      "answers": 0, "first_activity": None, "last_activity": None, "days_inactive": None,
+                      "practice_days_per_week": None, "theta": None, "se": None, "level": None,
+                      "level_probability": None, "level_probabilities": {}, "trend": None, "alerts": []}
+
+
+def test_roster_is_only_for_the_classs_teacher(client, people):
+    path = f"/v1/classes/{people['class_id']}/roster"
+    assert client.get(path, headers=people["teacher2"]["headers"]).status_code == 404
+    assert client.get(path, headers=people["learner"]["headers"]).status_code == 403
+    assert client.get(path, headers=people["author"]["headers"]).status_code == 403
+    assert client.get(path, headers=people["admin"]["headers"]).status_code == 200
+    assert client.get("/v1/classes/9999/roster", headers=people["teacher"]["headers"]).status_code == 404
+    assert client.get(path).status_code == 401
+
+
+def test_the_apis_alert_kinds_are_the_engines_rules():
+    from typing import get_args
+
+    from api.schemas import AlertKind
+    from engine.triage import KINDS
+
+    assert get_args(AlertKind) == KINDS
 
 
 def test_teacher_reads_progress_of_own_learners_only(client, people):

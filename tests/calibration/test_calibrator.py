@@ -6,6 +6,7 @@ import pytest
 
 from calibration import Calibrator, Priors
 from calibration.calibrator import ANCHORED, CALIBRATED, INSUFFICIENT
+from calibration.quadrature import Population
 from calibration_helpers import dichotomous, gpcm, item_names, rmse
 
 
@@ -129,16 +130,34 @@ def test_invalid_settings_and_scores_are_rejected(kwargs, scores, message):
         Calibrator(**kwargs).fit(np.array([1, 2]), np.array(["x", "x"]), np.array(scores))
 
 
-def test_service_fit_items_returns_fitted_items_with_se_of_b():
-    from api.services.engine_adapter import fit_items
+def test_guessing_holds_c_of_choice_items_while_a_and_b_are_estimated():
+    sim = dichotomous(3000, 30, np.random.default_rng(1), c_range=(0.25, 0.25))
+    known = {name: 0.25 for name in item_names(30)}
+    fitted = Calibrator(guessing=known).fit(sim.learners, sim.item_ids, sim.scores)
+    assert np.all(fitted.c_ == 0.25) and fitted.param_names_ == ("a", "b")  # c held, not estimated
+    assert np.sqrt(np.mean((fitted.b_ - sim.b) ** 2)) == pytest.approx(0.0673, abs=1e-3)
+    assert np.sqrt(np.mean((fitted.a_ - sim.a) ** 2)) == pytest.approx(0.0721, abs=1e-3)
+    # Dropping the guessing (what calibrating choice items as 2PL did) biases both.
+    plain = Calibrator().fit(sim.learners, sim.item_ids, sim.scores)
+    assert np.sqrt(np.mean((plain.b_ - sim.b) ** 2)) > 0.8 and np.all(plain.c_ == 0.0)
 
-    sim = dichotomous(600, 12, np.random.default_rng(20))
-    ids = item_names(12)
-    anchors = {ids[j]: (sim.a[j], sim.b[j], 0.0) for j in range(6)}
-    learners = np.append(sim.learners, 5)
-    items = np.append(sim.item_ids, "once")
-    scores = np.append(sim.scores, 1)
-    fitted = fit_items(learners, items, scores, anchors)
-    assert "once" not in fitted and set(fitted) == set(ids)
-    assert fitted[ids[0]]["b"] == sim.b[0]
-    assert all(abs(fitted[i]["b"] - b) < 0.4 and fitted[i]["se_b"] > 0 for i, b in zip(ids[6:], sim.b[6:]))
+
+def test_a_held_population_puts_the_scale_where_it_is_and_is_not_estimated():
+    sim = dichotomous(3000, 30, np.random.default_rng(1))
+    held = Calibrator(population=Population(0.5, 1.0)).fit(sim.learners, sim.item_ids, sim.scores)
+    assert held.population_ == Population(0.5, 1.0)
+    assert np.mean(held.b_ - sim.b) == pytest.approx(0.5, abs=0.05)  # the truth is N(0, 1)
+    anchors = {name: (a, b) for name, a, b in zip(item_names(30)[:5], sim.a, sim.b)}
+    both = Calibrator(anchors=anchors, population=Population(0.5, 1.0)).fit(sim.learners, sim.item_ids,
+                                                                           sim.scores)
+    assert both.population_ == Population(0.5, 1.0)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"model": "3pl", "guessing": {"x": 0.25}}, "guessing fixes c"),
+    ({"guessing": {"x": 1.0}}, "every c must be in"),
+    ({"population": Population(0.0, 0.0)}, "sd > 0"),
+])
+def test_invalid_guessing_and_population_are_rejected(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        Calibrator(**kwargs).fit(np.array([1, 2]), np.array(["x", "x"]), np.array([0, 1]))

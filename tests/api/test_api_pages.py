@@ -1,0 +1,79 @@
+"""The pages as the server renders them (the browser tests are in tests/apps): the language
+and direction, the words with their English fallback, the security policy, static files;
+and the drill reply's right answer the pages show after a mistake."""
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from api.services import interface
+from api.services.served_items import right_answer
+from content.schema import Item
+
+I18N = interface.I18N_DIR
+PAGES = ["/", "/login", "/password", "/practice", "/progress"]
+
+
+def test_every_interface_file_names_only_english_keys_and_english_has_every_word_the_pages_use():
+    english = json.loads((I18N / "en.json").read_text(encoding="utf-8"))
+    for path in I18N.glob("*.json"):
+        assert set(json.loads(path.read_text(encoding="utf-8"))) <= set(english), path.name
+    root = I18N.parent
+    used = set()
+    for script in (root / "static").glob("*.js"):
+        used |= set(re.findall(r'\bt\("(\w+)"', script.read_text(encoding="utf-8")))
+    for template in (root / "templates").glob("*.html"):
+        used |= set(re.findall(r"\bt\.(\w+)", template.read_text(encoding="utf-8")))
+    prefixes = {key for key in used if key.endswith("_")}  # t("skill_" + skill): one per skill
+    assert used - prefixes - set(english) == set()
+    assert {f"skill_{skill}" for skill in ("vocabulary", "grammar", "reading", "functional")} <= set(english)
+
+
+def test_a_missing_word_falls_back_to_english_one_word_at_a_time():
+    dari = interface.interface("fa")
+    assert (dari.language, dari.direction) == ("fa", "rtl")
+    assert dari.texts["log_in"] == "ورود"
+    assert dari.texts["password_rule"] == interface.interface("en").texts["password_rule"]
+    unknown = interface.interface("xx")
+    assert (unknown.language, unknown.direction) == ("en", "ltr")
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_a_page_is_rendered_in_the_cookies_language_under_a_strict_policy(client, path):
+    page = client.get(path, headers={"Cookie": "b1lang=ar"})
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert '<html lang="ar" dir="rtl">' in page.text
+    policy = page.headers["content-security-policy"]
+    assert "script-src 'self';" in policy and "unsafe-inline" not in policy
+    assert page.headers["cache-control"] == "no-store"
+    english = client.get(path)
+    assert '<html lang="en" dir="ltr">' in english.text
+    script = re.search(r'src="(/static/app\.js\?v=\w{10})"', english.text).group(1)
+    static = client.get(script)
+    assert static.status_code == 200 and static.headers["cache-control"] == "public, max-age=86400"
+
+
+def test_the_words_for_the_scripts_cannot_close_their_script_element(client):
+    page = client.get("/login")
+    data = re.search(r'<script type="application/json" id="texts">(.*?)</script>', page.text, re.DOTALL).group(1)
+    assert "<" not in data and json.loads(data)["log_in"] == "Log in"
+
+
+def _item(**fields) -> Item:
+    base = {"id": "nb-x-1", "language": "nb", "track": "b1", "theme": "work", "skill": "grammar",
+            "cefr": "A2", "instructions": "Velg.", "prompt": "Jeg ___ her."}
+    return Item.model_validate({**base, **fields})
+
+
+def test_the_right_answer_reads_as_the_learner_would_write_it():
+    choice = _item(type="multiple_choice", answers=["b"],
+                   options=[{"id": "a", "text": "bor"}, {"id": "b", "text": "jobber"}])
+    order = _item(type="word_order", prompt=None, answers=[["t2", "t1", "t3"]],
+                  options=[{"id": "t1", "text": "jobber"}, {"id": "t2", "text": "jeg"}, {"id": "t3", "text": "her"}])
+    typed = _item(type="cloze_typed", answers=["jobber", "arbeider"], lemma="jobbe")
+    assert right_answer(choice) == "jobber"
+    assert right_answer(order) == "jeg jobber her"
+    assert right_answer(typed) == "jobber"
+    assert right_answer(typed, expected="arbeider") == "arbeider"

@@ -1,0 +1,167 @@
+"""Vocabulary sets after the preview: list, read a file, edit, publish without touching
+another set's items, unpublish, retire, item statistics."""
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from api_helpers import create_user, login
+from sqlmodel import Session, select
+from test_api_authoring import GOOD_SET
+
+from api.models import AnonymousResponse, ItemRow, LearningSession, ResponseRow
+from api.services import item_cache
+
+CSV = ("lemma,pos,gloss,example,cefr\n"
+       "hammer,NOUN,hammer,Kan du gi meg hammeren?,A2\n"
+       "stige,NOUN,ladder,Stigen står ved veggen.,Z9\n")
+
+
+def _served(client, set_id: str) -> list[str]:
+    """The set's items in the pool a drill of its trade selects from."""
+    with Session(client.app.state.db_engine) as db:
+        pool = item_cache.pool(db, "nb", "trade", "construction")
+        items = {r.id for r in db.exec(select(ItemRow).where(ItemRow.vocabulary_set_id == set_id))}
+        return sorted(set(pool.ids) & items)
+
+
+def test_the_list_holds_the_authors_own_sets_and_an_admin_sees_all(client, people):
+    author = people["author"]["headers"]
+    first = client.post("/v1/vocabulary-sets", json=GOOD_SET, headers=author).json()
+    create_user(client, "author2", "author")
+    other = login(client, "author2")
+    second = client.post("/v1/vocabulary-sets", json={**GOOD_SET, "title": "Mine"}, headers=other).json()
+
+    mine = client.get("/v1/vocabulary-sets", headers=author)
+    assert mine.status_code == 200
+    [row] = mine.json()["sets"]
+    assert row == {"id": first["id"], "title": "Verktøy", "language": "nb", "trade": "construction",
+                   "status": "draft", "entries": 4, "items": len(first["items"]),
+                   "updated": first["created_at"]}
+    assert [s["id"] for s in client.get("/v1/vocabulary-sets", headers=other).json()["sets"]] == [second["id"]]
+    everyone = client.get("/v1/vocabulary-sets", headers=people["admin"]["headers"]).json()["sets"]
+    assert {s["id"] for s in everyone} == {first["id"], second["id"]}
+    assert client.get("/v1/vocabulary-sets", headers=people["teacher"]["headers"]).status_code == 403
+    # Another author's set is not found, whatever the operation.
+    for method, path in (("put", ""), ("post", "/unpublish"), ("post", "/retire"), ("get", "/statistics")):
+        kwargs = {"json": GOOD_SET} if method == "put" else {}
+        reply = getattr(client, method)(f"/v1/vocabulary-sets/{first['id']}{path}", headers=other, **kwargs)
+        assert reply.status_code == 404, (method, path)
+
+
+def test_a_csv_file_is_read_as_a_set_and_its_problems_are_at_entry_and_field(client, people):
+    author = people["author"]["headers"]
+    read = client.post("/v1/vocabulary-sets/file", headers=author, json={
+        "filename": "tools.csv", "text": CSV, "language": "nb", "trade": "construction", "title": "Verktøy"})
+    assert read.status_code == 200, read.text
+    data = read.json()["data"]
+    assert [e["lemma"] for e in data["entries"]] == ["hammer", "stige"]
+    assert data["entries"][1]["examples"] == ["Stigen står ved veggen."]
+    checked = client.post("/v1/vocabulary-sets", json=data, headers=author)
+    assert checked.status_code == 422
+    assert [p["field"] for p in checked.json()["errors"]] == ["body.entries[2].cefr"]
+
+    no_title = client.post("/v1/vocabulary-sets/file", headers=author, json={
+        "filename": "tools.csv", "text": CSV, "language": "nb", "trade": "construction"})
+    assert no_title.status_code == 422 and "--title" in no_title.json()["errors"][0]["message"]
+    broken = client.post("/v1/vocabulary-sets/file", headers=author,
+                         json={"filename": "tools.yaml", "text": "language: nb\nentries: [\n"})
+    assert broken.status_code == 422
+    message = broken.json()["detail"]
+    assert message.startswith("the file cannot be read: line ") and "/" not in message.split("read:")[1]
+    assert client.post("/v1/vocabulary-sets/file", headers=author,
+                       json={"filename": "tools.txt", "text": "x"}).status_code == 422
+    # Files and edits over the 64 kB of an ordinary request are uploads (up to 2 MB), not a 413.
+    long_file = client.post("/v1/vocabulary-sets/file", headers=author, json={
+        "filename": "tools.yml", "text": "# " + "x" * 70_000 + "\nlanguage: nb\ntitle: T\nentries: []\n"})
+    assert long_file.status_code == 200 and long_file.json()["data"]["track"] == "trade"
+    set_id = client.post("/v1/vocabulary-sets", json=GOOD_SET, headers=author).json()["id"]
+    long_edit = client.put(f"/v1/vocabulary-sets/{set_id}", headers=author,
+                           json={**GOOD_SET, "notes": "x" * 70_000})
+    assert long_edit.status_code == 422, long_edit.text
+
+
+def test_publishing_never_touches_another_sets_items(client, people, db):
+    author = people["author"]["headers"]
+    create_user(client, "author2", "author")
+    other = login(client, "author2")
+    first = client.post("/v1/vocabulary-sets", json=GOOD_SET, headers=author).json()
+    assert client.post(f"/v1/vocabulary-sets/{first['id']}/publish", headers=author).status_code == 200
+    before = {r.id: (r.content_hash, r.live) for r in db.exec(
+        select(ItemRow).where(ItemRow.vocabulary_set_id == first["id"]))}
+    # The same lemmas and sentences, another author, another gloss: items of its own.
+    same = {**GOOD_SET, "entries": [{**e, "gloss": e["gloss"] + " (tool)"} for e in GOOD_SET["entries"]]}
+    second = client.post("/v1/vocabulary-sets", json=same, headers=other).json()
+    assert not {i["id"] for i in second["items"]} & set(before)
+    assert client.post(f"/v1/vocabulary-sets/{second['id']}/publish", headers=other).status_code == 200
+    db.expire_all()
+    after = {r.id: (r.content_hash, r.live) for r in db.exec(
+        select(ItemRow).where(ItemRow.vocabulary_set_id == first["id"]))}
+    assert after == before and all(live for _, live in after.values())
+    assert len(_served(client, first["id"])) == len(first["items"])
+    assert len(_served(client, second["id"])) == len(second["items"])
+
+
+def test_edit_unpublish_retire_and_statistics(client, people, db):
+    author = people["author"]["headers"]
+    created = client.post("/v1/vocabulary-sets", json=GOOD_SET, headers=author).json()
+    set_id = created["id"]
+    url = f"/v1/vocabulary-sets/{set_id}"
+    # A draft edited: re-validated (422 at the entry), then re-previewed.
+    bad = {**GOOD_SET, "entries": [*GOOD_SET["entries"][:3], {**GOOD_SET["entries"][3], "pos": "VERBY"}]}
+    refused = client.put(url, json=bad, headers=author)
+    assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "body.entries[4].pos"
+    fewer = {**GOOD_SET, "title": "Verktøy 2", "entries": GOOD_SET["entries"][:3]}
+    edited = client.put(url, json=fewer, headers=author)
+    assert edited.status_code == 200 and edited.json()["title"] == "Verktøy 2"
+    kept = {i["id"] for i in edited.json()["items"]}
+    assert kept < {i["id"] for i in created["items"]}  # unchanged exercises keep their ids
+
+    assert client.post(f"{url}/publish", headers=author).json()["status"] == "published"
+    assert _served(client, set_id) == sorted(kept)
+    # A published set edited: the new entry's items go live at once, the others stay as they were.
+    republished = client.put(url, json=GOOD_SET, headers=author).json()
+    assert republished["status"] == "published"
+    assert _served(client, set_id) == sorted(i["id"] for i in republished["items"])
+
+    # An answer, then a statistics row for it.
+    learner = people["learner"]
+    answered = republished["items"][0]["id"]
+    with Session(client.app.state.db_engine) as session:
+        now = datetime(2026, 1, 5, tzinfo=UTC)
+        session.add(LearningSession(id="s1", learner_id=learner["id"], language="nb", mode="drill",
+                                    track="trade", trade="construction", state={}, created_at=now,
+                                    updated_at=now))
+        session.add(ResponseRow(session_id="s1", learner_id=learner["id"], item_id=answered,
+                                client_response_id="c1", answer="x", score=1, max_score=1, correct=True,
+                                answered_at=now, theta=0.0, se=1.0, level="A2"))
+        # An erased learner's answer (kept without the person) counts too: half marks, not right.
+        session.add(AnonymousResponse(learner_key="k1", item_id=answered, score=1, max_score=2,
+                                      answered_on=now.date()))
+        # What a calibration run leaves on an item (tests/api/test_api_calibration* run one for real).
+        row = session.get(ItemRow, answered)
+        row.a, row.b, row.status, row.calibration_id = 1.25, -0.5, "calibrated", "run-1"
+        session.add(row)
+        session.commit()
+    stats = client.get(f"{url}/statistics", headers=author)
+    assert stats.status_code == 200
+    rows = {r["id"]: r for r in stats.json()["items"]}
+    assert {k: rows[answered][k] for k in ("answers", "share_right", "a", "b", "status", "calibration_id", "fit")} == {
+        "answers": 2, "share_right": 0.5, "a": 1.25, "b": -0.5, "status": "calibrated",
+        "calibration_id": "run-1", "fit": None}
+    assert all(r["answers"] == 0 and r["share_right"] is None for i, r in rows.items() if i != answered)
+
+    unpublished = client.post(f"{url}/unpublish", headers=author).json()
+    assert (unpublished["status"], unpublished["published_at"]) == ("draft", None)
+    assert _served(client, set_id) == []
+    assert client.post(f"{url}/publish", headers=author).json()["status"] == "published"
+    assert _served(client, set_id) == sorted(rows)
+    retired = client.post(f"{url}/retire", headers=author)
+    assert retired.status_code == 200 and retired.json()["status"] == "retired"
+    assert _served(client, set_id) == []
+    db.expire_all()
+    assert db.exec(select(ResponseRow).where(ResponseRow.item_id == answered)).one().correct  # answers kept
+    for method, path in (("put", ""), ("post", "/publish"), ("post", "/unpublish")):
+        kwargs = {"json": GOOD_SET} if method == "put" else {}
+        reply = getattr(client, method)(f"{url}{path}", headers=author, **kwargs)
+        assert reply.status_code == 409 and "retired" in reply.json()["detail"], (method, path)
+    assert client.get("/v1/vocabulary-sets", headers=author).json()["sets"][0]["status"] == "retired"
