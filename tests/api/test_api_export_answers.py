@@ -62,6 +62,9 @@ def test_every_exported_answer_is_accepted_as_right(make_client, capsys):
     for language in sorted(trades):
         create_user(client, f"learner-{language}", "learner", language=language)
         headers = login(client, f"learner-{language}")
+        # Gloss items are served only to a learner who reads a support language.
+        assert client.patch("/v1/learners/me", json={"support_language": "ar"},
+                            headers=headers).status_code == 204
         for trade in sorted(trades[language]):
             pool = [i for i in picked if i["language"] == language
                     and (i["track"] == "b1" or i["trade"] == trade)]
