@@ -133,7 +133,7 @@ def bank_stats(root: Path) -> dict[str, Any]:
     from content.lint import support_counts
 
     return {"total": len(bank.items), "languages": dict(sorted(languages.items())), "counts": rows,
-            "support_languages": support_counts(root)}
+            "support_languages": support_counts(root, bank)}
 
 
 def run_stats(args: argparse.Namespace) -> int:

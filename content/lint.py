@@ -51,7 +51,7 @@ from pydantic import ValidationError
 from content import nlp
 from content.audit import KINDS, gap_flaws, item_flaws
 from content.audit import gloss_flaws as entry_gloss_flaws
-from content.bank import (Document, Parsed, bank_files, bank_items, directory_language, loc_text,
+from content.bank import (Bank, Document, Parsed, bank_files, bank_items, directory_language, loc_text,
                           parse_document, read_document)
 from content.errors import ContentError, format_problem
 from content.generate import entry_ids, read_gaps, vocab_key
@@ -499,12 +499,11 @@ def support_findings(root: Path, checked: Iterable[Checked]) -> list[Finding]:
     return findings
 
 
-def support_counts(root: Path) -> dict[str, dict[str, Any]]:
-    """Per support language: its status, entries glossed and instructions translated per target."""
-    from content.bank import load_bank
+def support_counts(root: Path, bank: Bank) -> dict[str, dict[str, Any]]:
+    """Per support language: its status, entries glossed and instructions translated per target
+    (``bank``: the bank loaded from ``root``)."""
     from content.support import read_glosses, read_support
 
-    bank = load_bank(root)
     entries = Counter(vs.language for vs in bank.vocabulary_sets for _ in vs.entries)
     shown = {language: {i.instructions for i in bank.items if i.language == language and i.instructions}
              for language in REQUIRED_LANGUAGES}

@@ -134,8 +134,11 @@ def script_direction(text: str) -> Direction:
     return "rtl" if rtl / len(letters) >= RTL_SHARE else "ltr"
 
 
-def _read(path: Path) -> dict:
-    from content.bank import read_document  # the bank's YAML reader: YAML 1.2 booleans, lines
+def _validated(model: type[BaseModel], path: Path) -> BaseModel:
+    """The file, read once with the bank's YAML reader (YAML 1.2 booleans, lines), as ``model``;
+    the first problem is a ContentError at its line and field."""
+    from content.bank import loc_text, read_document
+    from content.schema import validation_issues
 
     document = read_document(path)
     if document.issues:
@@ -143,19 +146,11 @@ def _read(path: Path) -> dict:
         raise ContentError(path, issue.message, line=document.line(issue.loc))
     if not isinstance(document.data, dict):
         raise ContentError(path, "a support or gloss file is a mapping")
-    return document.data
-
-
-def _validated(model: type[BaseModel], path: Path) -> BaseModel:
-    from content.bank import loc_text, read_document
-    from content.schema import validation_issues
-
-    data = _read(path)
     try:
-        return model.model_validate(data)
+        return model.model_validate(document.data)
     except ValidationError as error:
         issue = validation_issues(error)[0]
-        raise ContentError(path, issue.message, line=read_document(path).line(issue.loc),
+        raise ContentError(path, issue.message, line=document.line(issue.loc),
                            field=loc_text(issue.loc)) from None
 
 

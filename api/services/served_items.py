@@ -25,14 +25,13 @@ import hmac
 import math
 import secrets
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from api.errors import InvalidInput
-
-if TYPE_CHECKING:  # content.schema is imported when first used
-    from content.schema import Item
+from content import support as languages
+from content.schema import Item
 
 #: Bytes of the per-session key (128 bits).
 KEY_BYTES = 16
@@ -97,8 +96,6 @@ def view(item: Item, key: str, support: str | None = None) -> dict[str, Any]:
     """The item as the learner sees it: served ids, options in the drawn order, no key; in the
     learner's support language (``content.support``): a gloss item's question, the typed hint,
     the instructions beside the target language's, each with its text direction."""
-    from content import support as languages
-
     shown = languages.localised(item, support).public_view()
     hint, translated = languages.hint(item, support), languages.instructions(item, support)
     shown["hint"] = hint.to_dict() if hint else None
