@@ -1,70 +1,408 @@
-"""Charts drawn for pages and downloads (presentation: services compute, this draws).
+"""Every chart of the app, described once and drawn once, on the server (presentation: the
+services compute the values, this module says what a chart shows and draws it).
 
-matplotlib draws on a :class:`~matplotlib.figure.Figure` directly, so no backend
-is chosen (no process-wide ``matplotlib.use`` in a request); it is imported
-with this module, when the app is created, not in a worker's first request.
+Two steps, one home each:
+
+- the specification (:class:`ChartSpec`, frozen dataclasses): what a chart shows — the
+  panels (one per learner: the name, the level now in words, what the learner was told and
+  today's re-estimate with their 90% bands, the idle stretch of an inactive learner), the
+  CEFR bands in words, the B1 goal, the title, a description naming the levels and a data
+  table for screen readers. Built by :func:`curves_spec` from the services'
+  :class:`~api.services.curves.ClassChart` (a class's curves, or one learner's: a class of
+  one).
+- the renderer (:func:`svg`): matplotlib, on a :class:`~matplotlib.figure.Figure` directly
+  (no process-wide backend), text kept as text (``svg.fonttype: none``: searchable, sharp on a
+  projector, shaped by the browser in any script, a few kB), ids salted with a constant so the
+  same chart is the same bytes.
+
+The pages show these SVGs inline (``GET .../ability-chart`` of a class or a learner: the SVG
+with its title, description and table as JSON) and downloads get them as files (``.svg``):
+one drawing, so the pages, the download and the printed report never disagree. matplotlib is
+imported with this module when the app is created, and :func:`warm` draws a chart once at
+start-up (fonts, text layout) so the first teacher does not wait for it.
 """
 from __future__ import annotations
 
+import bisect
 import io
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import lru_cache
+from xml.sax.saxutils import escape, quoteattr
 
 import matplotlib
-import matplotlib.dates as mdates
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
 
-from api.services.curves import ClassChart
+from api.schemas import ChartOut, ChartTable
+from api.services.curves import ClassChart, LearnerLine
 
-#: Chart size in inches at 100 dpi: 1280 x 720, the shape of a projector.
-FIGURE_SIZE = (12.8, 7.2)
-FONT_SIZE = 16
-BAND_COLOURS = ("#fde0dd", "#fff7bc", "#e5f5e0", "#deebf7")
-#: Theta range shown around the cut scores.
-THETA_MARGIN = 1.5
-#: What the two kinds of line are, under the chart.
-RE_ESTIMATE_NOTE = ("solid: the levels as they were reported to the learner;  "
-                    "dashed: re-estimated today from all the answers (it can move)")
+# Set once, not per drawing (an rc_context in a request would race with another thread's): text
+# stays text, and the SVG's ids are salted with a constant, so the same chart is the same bytes.
+matplotlib.rcParams["svg.fonttype"] = "none"
+matplotlib.rcParams["svg.hashsalt"] = "b1engine"
+
+#: Drawings kept (about 250 kB each for a class of 30).
+CACHED_CHARTS = 32
+#: Drawing units: matplotlib works in inches; a chart is laid out in CSS pixels at this density.
+DPI = 100
+#: The width a chart is drawn at unless the page says its own (a projector's).
+DEFAULT_WIDTH = 1280
+MIN_WIDTH, MAX_WIDTH = 320, 2560
+#: A class's panels are at least this wide (px): 5 across a projector, 1 on a 360-px phone.
+PANEL_MIN_WIDTH = 240
+PANEL_HEIGHT = 200
+#: One learner's chart: height for its width, within these bounds (px).
+SINGLE_HEIGHT = (230, 380)
+#: z of the 90% band: a normal estimate's 5% and 95% quantiles (the roster's ``INTERVAL_Z``).
+BAND_Z = 1.645
+#: Logits shown beyond the lowest and the highest cut.
+THETA_MARGIN = 1.0
+GOAL_LEVEL = "B1"
+#: Colours: the told line (the estimate as reported), today's re-estimate, the 90% band, the
+#: goal, the idle stretch; alternating light bands behind the levels. Text on the bands keeps a
+#: contrast above 7:1.
+TOLD, RE_ESTIMATE, GOAL, IDLE, FOLLOW_UP, POSITIVE, INK = (
+    "#0b5cad", "#6a3d9a", "#17663a", "#8a8a8a", "#a4262c", "#17663a", "#1a1a1a")
+BAND_COLOURS = ("#f4f4ef", "#e7e7df")
+FONT = {"title": 13, "name": 10, "note": 8.5, "tick": 8.5, "key": 9}
+#: The words of the key (they explain the lines without a legend over the data).
+KEY_TOLD = "solid: as reported to the learner"
+KEY_RE_ESTIMATE = "dashed: re-estimated today"
+KEY_BAND = "shaded: 90% sure"
+KEY_GOAL = f"{GOAL_LEVEL} goal"
+KEY_IDLE = "grey: no answers since"
+ALERT_WORDS = {"inactive": "inactive", "stalled": "stalled", "slow": "slow progress", "fast": "fast progress"}
+NO_ANSWERS = "no answers yet"
+TABLE_CAPTION = "The chart as a table"
+#: Characters of a name shown per pixel of a panel (the full name is in the data table).
+NAME_CHARS_PER_PX = 1 / 7.5
+NOTE_CHARS_PER_NAME_CHAR = 1.5
+
+
+@dataclass(frozen=True)
+class Band:
+    """One CEFR level's stretch of the ability scale (drawn, never labelled in θ)."""
+
+    level: str
+    low: float
+    high: float
+
+
+@dataclass(frozen=True)
+class Series:
+    """One line and its 90% band, one point per day."""
+
+    times: tuple[datetime, ...]
+    theta: tuple[float, ...]
+    low: tuple[float, ...]
+    high: tuple[float, ...]
+
+
+@dataclass(frozen=True)
+class Panel:
+    """One learner's small chart."""
+
+    name: str
+    note: str
+    told: Series | None
+    re_estimate: Series | None
+    #: The last answer of a learner flagged inactive: shaded from there to now.
+    idle_from: datetime | None
+    tone: str | None  # "follow_up", "positive" or None: the name's colour
+
+
+@dataclass(frozen=True)
+class ChartSpec:
+    """A whole chart: what :func:`svg` draws and what the page says beside it."""
+
+    key: str  # prefix of the SVG's ids
+    title: str
+    description: str
+    bands: tuple[Band, ...]
+    goal: float | None
+    start: datetime
+    end: datetime
+    panels: tuple[Panel, ...]
+    panel_titles: bool  # False for one learner's chart: the chart's title names them
+    empty: str  # drawn when there is no panel
+    width: int
+    table_columns: tuple[str, ...]
+    table_rows: tuple[tuple[str, ...], ...]
+
+
+# ---------------------------------------------------------------------------- specification
+
+
+def _level(theta: float, chart: ClassChart) -> str:
+    return chart.levels[bisect.bisect_right(chart.cuts, theta)]
+
+
+def _series(times: Sequence[datetime], theta: Sequence[float], se: Sequence[float]) -> Series | None:
+    if not times:
+        return None
+    # Older rows may lack an SE: then no band (a zero-width one), never a guessed width.
+    spread = [BAND_Z * s for s in se] if len(se) == len(theta) else [0.0] * len(theta)
+    return Series(tuple(times), tuple(theta), tuple(t - s for t, s in zip(theta, spread)),
+                  tuple(t + s for t, s in zip(theta, spread)))
+
+
+def _day(moment: datetime | None) -> str:
+    return moment.strftime("%d %b").lstrip("0") if moment else "never"
+
+
+def _now_estimate(line: LearnerLine) -> tuple[float, float] | None:
+    """The latest estimate (today's re-estimate, else the last told) and its SE."""
+    if line.re_theta:
+        return line.re_theta[-1], line.re_se[-1] if line.re_se else 0.0
+    if line.theta:
+        return line.theta[-1], line.se[-1] if line.se else 0.0
+    return None
+
+
+def _order(line: LearnerLine, chart: ClassChart) -> tuple[int, float, str]:
+    # Follow-ups first (most urgent first), then the good news, then the rest; lowest level first.
+    rank = line.alert_rank if line.alert_rank is not None and line.alert != "fast" else 10_000
+    rank = 20_000 if line.alert is None else rank + (10_000 if line.alert == "fast" else 0)
+    estimate = _now_estimate(line)
+    return rank, estimate[0] if estimate else -math.inf, (line.name or line.username).casefold()
+
+
+def curves_spec(chart: ClassChart, width: int = DEFAULT_WIDTH, key: str = "chart",
+                single: bool = False) -> ChartSpec:
+    """The chart of ``chart``'s curves drawn ``width`` px wide: small multiples of a class, one
+    panel per learner sorted by alert then level (``single``: one learner's chart, their name in
+    the title)."""
+    lines = sorted(chart.lines, key=lambda line: _order(line, chart))
+    edges = [chart.cuts[0] - THETA_MARGIN, *chart.cuts, chart.cuts[-1] + THETA_MARGIN] if chart.cuts else []
+    bands = tuple(Band(level, edges[i], edges[i + 1]) for i, level in enumerate(chart.levels)) if edges else ()
+    goal = chart.cuts[chart.levels.index(GOAL_LEVEL) - 1] if GOAL_LEVEL in chart.levels[1:] else None
+    now = chart.now or max((t for line in lines for t in (*line.times, *line.re_times)), default=datetime.min)
+    if chart.now is not None:  # the next full hour: the same chart (and drawing) for an hour
+        now = now.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+    times = [t for line in lines for t in (*line.times, *line.re_times)]
+    start = min(times, default=now - timedelta(days=7))
+    if (now - start) < timedelta(days=7):
+        start = now - timedelta(days=7)  # a first week: days, not hours, along the axis
+    panels, rows = [], []
+    for line in lines:
+        estimate = _now_estimate(line)
+        level = _level(estimate[0], chart) if estimate else None
+        note_parts = [f"{level} now" if level and not line.alert else level or NO_ANSWERS]
+        if line.alert:
+            note_parts.insert(0, ALERT_WORDS.get(line.alert, line.alert))
+        if line.last_active:
+            note_parts.append(f"last answer {_day(line.last_active)}" if not line.alert
+                              else f"last {_day(line.last_active)}")
+        tone = None if line.alert is None else "positive" if line.alert == "fast" else "follow_up"
+        panels.append(Panel(name=line.name or line.username, note=" · ".join(note_parts),
+                            told=_series(line.times, line.theta, line.se),
+                            re_estimate=_series(line.re_times, line.re_theta, line.re_se),
+                            idle_from=line.last_active if line.alert == "inactive" else None, tone=tone))
+        if estimate:
+            low, high = (_level(estimate[0] - BAND_Z * estimate[1], chart),
+                         _level(estimate[0] + BAND_Z * estimate[1], chart))
+            likely = low if low == high else f"{low} to {high}"
+        else:
+            likely = ""
+        told_level = _level(line.theta[-1], chart) if line.theta else ""
+        rows.append((line.name or line.username, level or NO_ANSWERS, likely, told_level,
+                     _day(line.last_active), ALERT_WORDS.get(line.alert, line.alert) if line.alert else ""))
+    levels = ", ".join(chart.levels)
+    if single:
+        title = f"{chart.class_name}: level over time"
+        description = (f"{chart.class_name}'s level over time on the CEFR levels {levels}, one point a day: "
+                       "the level as it was reported then (solid line) and as it is re-estimated today from "
+                       f"all the answers (dashed line), each with the range it is 90% sure to be in; the "
+                       f"{GOAL_LEVEL} goal is marked.")
+    else:
+        title = f"{chart.class_name}: levels over time"
+        description = (f"One small chart per learner ({len(panels)}), follow-ups first, then by level: the level "
+                       f"over time on the CEFR levels {levels}, as it was reported then (solid line) and as it "
+                       "is re-estimated today from all the answers (dashed line), each with the range it is 90% "
+                       f"sure to be in; the {GOAL_LEVEL} goal is marked, and the time since the last answer is "
+                       "shaded grey for an inactive learner.")
+    return ChartSpec(key=key, title=title, description=description, bands=bands, goal=goal, start=start,
+                     end=now, panels=tuple(panels), panel_titles=not single,
+                     empty="no learners in this class yet" if not single else NO_ANSWERS,
+                     width=max(MIN_WIDTH, min(width, MAX_WIDTH)),
+                     table_columns=("learner", "level now", "90% sure between", "last reported",
+                                    "last answer", "follow-up"),
+                     table_rows=tuple(rows))
+
+
+# ---------------------------------------------------------------------------- renderer
+
+
+def _printable(text: str) -> str:
+    """Control characters dropped (XML has no place for most of them)."""
+    return "".join(ch for ch in text if ch.isprintable())
 
 
 def _literal(text: str) -> str:
     """``text`` drawn as written: a ``$`` would start matplotlib's math mode (a class named
     ``$\\frac{$`` made the chart fail), so it is escaped; control characters are dropped."""
-    return "".join(ch for ch in text if ch.isprintable()).replace("$", r"\$")
+    return _printable(text).replace("$", r"\$")
 
 
-def class_chart_svg(chart: ClassChart) -> bytes:
-    """Overall ability of each learner over time, on CEFR bands, as SVG."""
-    lower, upper = chart.cuts[0] - THETA_MARGIN, chart.cuts[-1] + THETA_MARGIN
-    figure = Figure(figsize=FIGURE_SIZE)
-    axes = figure.add_subplot()
-    edges = [lower, *chart.cuts, upper]
-    for index, level in enumerate(chart.levels):
-        axes.axhspan(edges[index], edges[index + 1], color=BAND_COLOURS[index % len(BAND_COLOURS)],
-                     zorder=0)
-        axes.text(1.005, (edges[index] + edges[index + 1]) / 2, level, transform=axes.get_yaxis_transform(),
-                  va="center", fontsize=FONT_SIZE + 2, fontweight="bold")
-    for line in chart.lines:
-        # What the learner was told: solid, with a marker per day. Today's re-estimate (it
-        # moves with new answers and parameters): dashed, thin, the same colour, unlabelled.
-        told = axes.plot(line.times, [min(max(v, lower), upper) for v in line.theta], linewidth=3,
-                         marker="o", markersize=6, label=_literal(line.username))
-        if line.re_times:
-            axes.plot(line.re_times, [min(max(v, lower), upper) for v in line.re_theta], linewidth=1.5,
-                      linestyle="--", color=told[0].get_color(), alpha=0.8)
-    if chart.lines:
-        axes.legend(fontsize=FONT_SIZE - 2, loc="upper left", framealpha=0.9)
-        axes.xaxis.set_major_formatter(mdates.DateFormatter("%d %b"))
-        axes.text(0.0, -0.1, RE_ESTIMATE_NOTE, transform=axes.transAxes, fontsize=FONT_SIZE - 4, va="top")
-    else:
-        axes.text(0.5, 0.5, "no answers yet", transform=axes.transAxes, ha="center",
-                  fontsize=FONT_SIZE + 4)
+def _shorten(text: str, chars: int) -> str:
+    return text if len(text) <= chars else text[:max(chars - 1, 1)].rstrip() + "…"
+
+
+def _key(figure: Figure, spec: ChartSpec, top_px: float, height_px: float) -> int:
+    """The key under the title, in its own strip (never over the data); returns its rows."""
+    handles = [Line2D([], [], color=TOLD, linewidth=2.5, marker="o", markersize=4, label=KEY_TOLD),
+               Line2D([], [], color=RE_ESTIMATE, linewidth=1.6, linestyle="--", label=KEY_RE_ESTIMATE),
+               Patch(facecolor=TOLD, alpha=0.18, label=KEY_BAND)]
+    if spec.goal is not None:
+        handles.append(Line2D([], [], color=GOAL, linewidth=1.6, linestyle=(0, (4, 3)), label=KEY_GOAL))
+    if spec.panel_titles:
+        handles.append(Patch(facecolor=IDLE, alpha=0.35, label=KEY_IDLE))
+    columns = max(1, min(len(handles), int(spec.width // 250)))
+    legend = figure.legend(handles=handles, loc="upper left", ncols=columns, frameon=False,
+                           fontsize=FONT["key"], bbox_to_anchor=(8 / spec.width, 1 - top_px / height_px),
+                           handlelength=2.4, columnspacing=1.2, borderaxespad=0)
+    legend.set_gid(f"{spec.key}-key")
+    return math.ceil(len(handles) / columns)
+
+
+def _panel(axes, spec: ChartSpec, panel: Panel, compact: bool) -> None:
+    lower, upper = spec.bands[0].low, spec.bands[-1].high
+    for index, band in enumerate(spec.bands):
+        axes.axhspan(band.low, band.high, color=BAND_COLOURS[index % 2], zorder=0, linewidth=0)
+    if spec.goal is not None:
+        axes.axhline(spec.goal, color=GOAL, linewidth=1.4, linestyle=(0, (4, 3)), zorder=1)
+        if not compact:
+            axes.text(0.995, spec.goal, f" {KEY_GOAL}", transform=axes.get_yaxis_transform(), ha="right",
+                      va="bottom", fontsize=FONT["tick"], color=GOAL)
+    if panel.idle_from is not None:
+        axes.axvspan(panel.idle_from, spec.end, color=IDLE, alpha=0.35, zorder=1, linewidth=0)
+
+    def clip(values: Sequence[float]) -> list[float]:
+        return [min(max(v, lower), upper) for v in values]
+
+    # One band, around what the learner was told (around the re-estimate when nothing was
+    # reported): two overlapping bands muddy a small panel.
+    banded = panel.told or panel.re_estimate
+    if banded is not None:
+        axes.fill_between(banded.times, clip(banded.low), clip(banded.high), color=TOLD, alpha=0.16,
+                          linewidth=0, zorder=2)
+    for series, colour, style, width, marker in ((panel.re_estimate, RE_ESTIMATE, "--", 1.6, None),
+                                                 (panel.told, TOLD, "-", 2.5, "o")):
+        if series is None:
+            continue
+        axes.plot(series.times, clip(series.theta), color=colour, linestyle=style, linewidth=width,
+                  marker=marker, markersize=3.5 if compact else 5, zorder=3)
+    if panel.told is None and panel.re_estimate is None:
+        axes.text(0.5, 0.5, NO_ANSWERS, transform=axes.transAxes, ha="center", va="center",
+                  fontsize=FONT["note"], color=INK,
+                  bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.85, "pad": 2})
     axes.set_ylim(lower, upper)
-    axes.set_ylabel("ability (θ)", fontsize=FONT_SIZE)
-    axes.set_title(f"{_literal(chart.class_name)}: ability over time", fontsize=FONT_SIZE + 4)
-    axes.tick_params(labelsize=FONT_SIZE - 2)
-    axes.grid(alpha=0.3)
-    figure.tight_layout()
+    axes.set_xlim(spec.start, spec.end)
+    axes.set_yticks([(band.low + band.high) / 2 for band in spec.bands], [band.level for band in spec.bands])
+    # Evenly spaced whole days (a date locator mixes month starts with days and crowds them).
+    ticks = 3 if compact or spec.width < 560 else 5
+    span = (spec.end - spec.start) / (ticks - 1)
+    moments = [spec.start + k * span for k in range(ticks)]
+    axes.set_xticks(moments, [f"{m.day} {m:%b}" for m in moments])
+    # The first and last dates inside the panel, never cut by its edge or a neighbour's.
+    labels = axes.get_xticklabels()
+    labels[0].set_horizontalalignment("left")
+    labels[-1].set_horizontalalignment("right")
+    axes.tick_params(labelsize=FONT["tick"], length=2, pad=2, colors=INK)
+    for side in ("top", "right"):
+        axes.spines[side].set_visible(False)
+
+
+@lru_cache(maxsize=CACHED_CHARTS)
+def svg(spec: ChartSpec) -> bytes:
+    """``spec`` drawn as an SVG document (``role="img"``, its title and description inside).
+
+    Kept for the next request with the same spec (same answers, same hour, same width): a class
+    of 25 takes matplotlib a second or two, and a teacher reloads the page more often than the
+    class answers."""
+    count = len(spec.panels)
+    single = not spec.panel_titles
+    columns = 1 if single else max(1, min(count or 1, spec.width // PANEL_MIN_WIDTH))
+    rows = max(1, math.ceil(count / columns))
+    cell_w = spec.width / columns
+    if single:
+        cell_h = max(SINGLE_HEIGHT[0], min(SINGLE_HEIGHT[1], spec.width * 0.45))
+    else:
+        cell_h = PANEL_HEIGHT
+    key_columns = max(1, min(5, spec.width // 250))
+    key_rows = math.ceil((5 if spec.panel_titles else 4) / key_columns)
+    header = 34 + 20 * key_rows + 8
+    height = header + rows * cell_h + 6
+    figure = Figure(figsize=(spec.width / DPI, height / DPI), dpi=DPI)
+    figure.text(8 / spec.width, 1 - 8 / height, _literal(spec.title), ha="left", va="top",
+                fontsize=FONT["title"], fontweight="bold", color=INK)
+    _key(figure, spec, 34, height)
+    # Margins inside a panel (px): the level words left, the name and its note above, dates below.
+    left, right, top, bottom = 34, 12, (40 if not single else 10), 22
+    if not spec.panels or not spec.bands:
+        figure.text(0.5, (height - header) / 2 / height, spec.empty, ha="center", va="center",
+                    fontsize=FONT["title"], color=INK)
+    for index, panel in enumerate(spec.panels):
+        row, column = divmod(index, columns)
+        x0 = column * cell_w + left
+        y0 = height - header - (row + 1) * cell_h + bottom
+        axes = figure.add_axes((x0 / spec.width, y0 / height, (cell_w - left - right) / spec.width,
+                                (cell_h - top - bottom) / height))
+        axes.set_gid(f"{spec.key}-panel-{index + 1}")
+        _panel(axes, spec, panel, compact=not single)
+        if spec.panel_titles:
+            tone = {"follow_up": FOLLOW_UP, "positive": POSITIVE}.get(panel.tone or "", INK)
+            chars = int((cell_w - left - right) * NAME_CHARS_PER_PX)
+            above = cell_h - top - bottom  # the axes' height in px: the name and note sit above it
+            axes.text(0, 1 + 18 / above, _literal(_shorten(panel.name, chars)), transform=axes.transAxes,
+                      ha="left", va="bottom", fontsize=FONT["name"], fontweight="bold", color=tone)
+            axes.text(0, 1 + 4 / above, _literal(_shorten(panel.note, int(chars * NOTE_CHARS_PER_NAME_CHAR))),
+                      transform=axes.transAxes, ha="left", va="bottom", fontsize=FONT["note"], color=tone)
     buffer = io.BytesIO()
-    # Text stays text (searchable, sharp on any projector) instead of glyph outlines.
-    with matplotlib.rc_context({"svg.fonttype": "none"}):
-        figure.savefig(buffer, format="svg")
-    return buffer.getvalue()
+    figure.savefig(buffer, format="svg", metadata={"Date": None})  # no date: same chart, same bytes
+    return _accessible(buffer.getvalue().decode("utf-8"), spec).encode("utf-8")
+
+
+def _accessible(document: str, spec: ChartSpec) -> str:
+    """``role="img"`` with the chart's title and description as its accessible name and
+    description, first children of the root (matplotlib writes neither)."""
+    start = document.index("<svg")
+    end = document.index(">", start)
+    ids = f"{spec.key}-title", f"{spec.key}-desc"
+    root = (document[start:end] + f' role="img" aria-labelledby={quoteattr(ids[0])}'
+            f' aria-describedby={quoteattr(ids[1])}>')
+    inner = (f'<title id={quoteattr(ids[0])}>{escape(_printable(spec.title))}</title>'
+             f'<desc id={quoteattr(ids[1])}>{escape(_printable(spec.description))}</desc>')
+    return document[:start] + root + inner + document[end + 1:]
+
+
+def class_chart_svg(chart: ClassChart, width: int = DEFAULT_WIDTH) -> bytes:
+    """A class's curves as small multiples (the download, and what the class page shows)."""
+    return svg(class_spec(chart, width))
+
+
+def class_spec(chart: ClassChart, width: int = DEFAULT_WIDTH) -> ChartSpec:
+    return curves_spec(chart, width, key="class-curves")
+
+
+def learner_spec(chart: ClassChart, width: int = DEFAULT_WIDTH) -> ChartSpec:
+    """One learner's curve: the teacher's learner page, the learner's progress page, the report."""
+    return curves_spec(chart, width, key="learner-curve", single=True)
+
+
+def chart_out(spec: ChartSpec) -> ChartOut:
+    """``spec`` as a page shows it: its SVG with its title, description and table."""
+    return ChartOut(title=_printable(spec.title), description=_printable(spec.description),
+                    svg=svg(spec).decode("utf-8"),
+                    table=ChartTable(caption=TABLE_CAPTION, columns=list(spec.table_columns),
+                                     rows=[list(r) for r in spec.table_rows]))
+
+
+def warm() -> None:
+    """Draw one small chart: loads the fonts and the text layout before the first request."""
+    class_chart_svg(ClassChart("warm-up", (-1.0, 0.0, 1.0), ("A1", "A2", "B1", "B2"), (), datetime(2026, 1, 1)),
+                    width=MIN_WIDTH)

@@ -24,6 +24,7 @@ COMMAND_MODULES = (
     "content.cli",
     "api.commands.db",
     "api.commands.users",
+    "api.commands.lti",
     "api.commands.serve",
 )
 

@@ -12,6 +12,7 @@ from sqlmodel import Session
 from api.errors import Forbidden, NotFound, Unauthorized
 from api.models import LearningSession, SchoolClass, User, utc
 from api.security import REVOKED, TokenClaims, decode_token
+from api.services.lti.platform import PlatformClient
 from api.settings import Settings
 
 #: Largest id accepted in a path (the databases' integer columns are 32-bit on PostgreSQL).
@@ -51,11 +52,24 @@ async def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
+async def get_lti_platforms(request: Request) -> PlatformClient:
+    """The process's HTTP client to the LTI platforms (made by the app's lifespan)."""
+    return request.app.state.lti_platforms
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+LtiPlatforms = Annotated[PlatformClient, Depends(get_lti_platforms)]
 ClientAddress = Annotated[str, Depends(client_address)]
 DbDep = Annotated[Session, Depends(get_session)]
 NowDep = Annotated[datetime, Depends(get_now)]
 
+
+#: Requests without a token.
+NO_TOKEN = ("log in first: send the token from POST /v1/auth/token as "
+            "'Authorization: Bearer <token>'")
+#: A learner the caller may not see, or that does not exist (the same words: ids reveal nothing).
+LEARNER_NOT_FOUND = ("learner {learner_id} not found: check the id in your class's list of learners "
+                     "(GET /v1/classes/{{class_id}}/learners)")
 
 #: Any call but the password change and ``me`` while the password is a one-time one.
 CHANGE_PASSWORD_FIRST = ("change your password first (POST /v1/auth/password): it was set by "
@@ -67,11 +81,11 @@ def get_account(db: DbDep, settings: SettingsDep, now: NowDep,
     """The token's account, whether or not its password must be changed first: valid,
     unexpired, issued under the account's current token version, not disabled."""
     if not token:
-        raise Unauthorized("missing bearer token")
+        raise Unauthorized(NO_TOKEN)
     claims = decode_token(token, settings.signing_secret(), settings.jwt_algorithm, now)
     user = db.get(User, claims.user_id)
     if user is None or utc(user.created_at) >= claims.created_before:
-        raise Unauthorized("unknown user")
+        raise Unauthorized("this token's account no longer exists: log in again (POST /v1/auth/token)")
     if user.disabled_at is not None:
         from api.services.users import DISABLED
 
@@ -97,7 +111,8 @@ CurrentUser = Annotated[User, Depends(get_current_user)]
 
 def _check_role(role: str, roles: tuple[str, ...]) -> None:
     if role not in roles:
-        raise Forbidden(f"this needs the role {' or '.join(roles)}")
+        raise Forbidden(f"this needs the role {' or '.join(roles)}, and your account is a {role}: "
+                        "ask the school's administrator if you need it")
 
 
 def require_role(*roles: str):
@@ -121,7 +136,7 @@ async def learner_token(settings: SettingsDep, now: NowDep,
     a new password raises the account's token version, which revokes the token.
     """
     if not token:
-        raise Unauthorized("missing bearer token")
+        raise Unauthorized(NO_TOKEN)
     claims = decode_token(token, settings.signing_secret(), settings.jwt_algorithm, now)
     if claims.password_change_required:
         raise Forbidden(CHANGE_PASSWORD_FIRST)
@@ -157,11 +172,11 @@ def load_visible_learner(db: DbDep, user: CurrentUser,
     from api.services.privacy import learner
 
     if user.role == "author":
-        raise Forbidden("authors cannot read learners' data")
+        raise Forbidden("authors cannot read learners' data: a teacher of the learner's class can")
     allowed = (user.id == learner_id if user.role == "learner"
                else teacher_can_see(db, user, learner_id))
     if not allowed:
-        raise NotFound(f"learner {learner_id} not found")
+        raise NotFound(LEARNER_NOT_FOUND.format(learner_id=learner_id))
     return learner(db, learner_id)
 
 
@@ -171,7 +186,7 @@ def load_taught_learner(db: DbDep, teacher: Teacher, learner_id: IdPath) -> User
     from api.services.privacy import learner
 
     if not teacher_can_see(db, teacher, learner_id):
-        raise NotFound(f"learner {learner_id} not found")
+        raise NotFound(LEARNER_NOT_FOUND.format(learner_id=learner_id))
     return learner(db, learner_id)
 
 

@@ -7,10 +7,11 @@ per process, idempotently. Routes are thin: one module per resource in
 """
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
 from collections.abc import Callable, Iterable
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from datetime import UTC, datetime
 from typing import Any
 
@@ -72,11 +73,25 @@ def create_app(settings: Settings | None = None,
 
             with Session(db_engine) as db:
                 await anyio.to_thread.run_sync(warm, db)
+            from api.charts import warm as warm_charts
+
+            warm_charts()  # fonts and text layout, before the first teacher's chart
             # What was loaded lives as long as the worker: out of the cycle collector's view.
             gc.freeze()
+        from api.services.lti.platform import PlatformClient
+
+        # Tests put a transport to their fake platform in app.state.lti_transport.
+        app.state.lti_platforms = PlatformClient(getattr(app.state, "lti_transport", None))
+        outbox = (asyncio.get_running_loop().create_task(_grade_outbox(app, settings))
+                  if settings.lti_outbox_interval_seconds > 0 else None)
         try:
             yield
         finally:
+            if outbox is not None:
+                outbox.cancel()
+                with suppress(asyncio.CancelledError):
+                    await outbox
+            app.state.lti_platforms.close()
             db_engine.dispose()
 
     # No trailing-slash redirects: they echoed the request's Host header in Location.
@@ -105,10 +120,12 @@ def create_app(settings: Settings | None = None,
     from api.routes import (
         auth,
         calibrations,
+        charts,
         classes,
         health,
         languages,
         learners,
+        lti,
         pages,
         previews,
         sessions,
@@ -118,11 +135,30 @@ def create_app(settings: Settings | None = None,
     )
 
     for module in (health, setup, auth, users, classes, sessions, previews, learners, languages,
-                   vocabulary_sets, calibrations, pages):
+                   vocabulary_sets, calibrations, charts, lti, pages):
         app.include_router(module.router)
     app.mount("/static", pages.static_files(), name="static")  # the pages' scripts and styles
     app.openapi = lambda: _openapi_with_problems(app)
     return app
+
+
+async def _grade_outbox(app: FastAPI, settings: Settings) -> None:
+    """Send the LTI grades that are due, every ``lti_outbox_interval_seconds``, until shutdown
+    (:mod:`api.services.lti.grades`): after a restart, what was left is sent on the first pass."""
+    from api.services.lti.grades import flush
+
+    def one_pass() -> None:
+        with Session(app.state.db_engine) as db:
+            report = flush(db, app.state.lti_platforms, datetime.now(UTC))
+        if report.delivered or report.failed:
+            logger.info("LTI grades: %s", report)
+
+    while True:
+        await anyio.sleep(settings.lti_outbox_interval_seconds)
+        try:
+            await anyio.to_thread.run_sync(one_pass)
+        except Exception:  # a database hiccup: the next pass tries again
+            logger.exception("LTI grade outbox pass failed")
 
 
 def _openapi_with_problems(app: FastAPI) -> dict[str, Any]:

@@ -30,10 +30,15 @@ DOCS_CSP = (b"default-src 'self'; script-src 'self' 'unsafe-inline'; style-src '
 #: The app's pages (learner app, later the teacher's and the author's) and their static files.
 #: Scripts, styles and images from this server only, no inline script (the pages' data sits in
 #: ``<script type="application/json">``, which runs nothing); fetch to this server only.
-APP_PATHS = ("/login", "/password", "/practice", "/progress", "/author", "/teach")
+APP_PATHS = ("/login", "/password", "/practice", "/progress", "/author", "/teach", "/teach/report",
+             "/admin")
 APP_STATIC = "/static"
 APP_CSP = (b"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
            b"connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+#: LTI's pages (``api/routes/lti.py``) open inside the learning platform's frame: they carry
+#: their own CSP, whose ``frame-ancestors`` names the registered platforms, and no
+#: ``X-Frame-Options`` (which cannot name them). A reply there without a CSP gets the API's.
+LTI_PATHS = "/lti/"
 #: Swagger UI and ReDoc (2.8 MB, 0.6 MB compressed) change only with the installed package:
 #: a browser keeps them a day instead of loading them again with every visit to /docs.
 ASSETS_CACHE = b"public, max-age=86400"
@@ -54,6 +59,7 @@ class SecurityHeaders:
         # Static files are named with their content's hash in the pages (``?v=``): kept a day.
         self.app_static_headers = [(k, ASSETS_CACHE if k == b"cache-control" else v) for k, v in self.app_headers]
         self.names = {name for name, _ in self.api_headers}
+        self.lti_headers = [(k, v) for k, v in common if k != b"x-frame-options"]
 
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
@@ -65,10 +71,19 @@ class SecurityHeaders:
                  self.app_static_headers if path.startswith(APP_STATIC + "/") else
                  self.app_headers if path == "/" or path in APP_PATHS else self.api_headers)
 
+        lti = path.startswith(LTI_PATHS)
+
         async def send_with_headers(message: dict) -> None:
             if message["type"] == "http.response.start":
-                headers = [(k, v) for k, v in message.get("headers", []) if k.lower() not in self.names]
-                message = {**message, "headers": headers + extra}
+                given = message.get("headers", [])
+                if lti:
+                    own = [(k, v) for k, v in given if k.lower() == b"content-security-policy"]
+                    headers = [(k, v) for k, v in given if k.lower() not in self.names]
+                    message = {**message, "headers": headers + self.lti_headers
+                               + (own or [(b"content-security-policy", API_CSP)])}
+                else:
+                    headers = [(k, v) for k, v in given if k.lower() not in self.names]
+                    message = {**message, "headers": headers + extra}
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

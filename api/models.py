@@ -399,3 +399,135 @@ class LearnerPathway(SQLModel, table=True):
     trade_share: float = 0.0
     set_by: int = Field(foreign_key="users.id")
     updated_at: datetime = _time()
+
+
+class LtiRegistration(SQLModel, table=True):
+    """A learning platform (Moodle, Canvas, ...) registered for LTI 1.3 (``b1engine lti register``):
+    its issuer, our client id there and its endpoints (:mod:`api.services.lti`)."""
+
+    __tablename__ = "lti_registrations"
+    __table_args__ = (sa.UniqueConstraint("issuer", "client_id", name="uq_lti_registrations_issuer_client"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    issuer: str = Field(max_length=255)
+    client_id: str = Field(max_length=255)
+    auth_login_url: str = Field(max_length=1000)
+    auth_token_url: str = Field(max_length=1000)
+    jwks_url: str = Field(max_length=1000)
+    created_at: datetime = _time()
+
+
+class LtiDeployment(SQLModel, table=True):
+    """A deployment of the tool on a registered platform (launches name one; unknown: refused)."""
+
+    __tablename__ = "lti_deployments"
+
+    registration_id: int = Field(foreign_key="lti_registrations.id", primary_key=True)
+    deployment_id: str = Field(primary_key=True, max_length=255)
+
+
+class LtiKey(SQLModel, table=True):
+    """The tool's RSA key pairs (RS256), named by ``kid``: the newest unretired one signs; a
+    retired one stays published for a grace period (``b1engine lti rotate-key``)."""
+
+    __tablename__ = "lti_keys"
+
+    kid: str = Field(primary_key=True, max_length=64)
+    #: PKCS#8 PEM. In the database (not the data folder): every worker on every host signs
+    #: with the same key and publishes the same set.
+    private_pem: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
+    public_jwk: dict = _json()
+    created_at: datetime = _time()
+    retired_at: datetime | None = _time(nullable=True)
+
+
+class LtiLaunchState(SQLModel, table=True):
+    """An OIDC login in flight: its ``state`` (also in the browser's cookie) and ``nonce`` (in the
+    platform's id_token), used once and deleted by the launch, or dropped once expired."""
+
+    __tablename__ = "lti_launch_states"
+
+    state: str = Field(primary_key=True, max_length=64)
+    nonce: str = Field(max_length=64)
+    registration_id: int = Field(foreign_key="lti_registrations.id", index=True)
+    expires_at: datetime = _time(index=True)
+
+
+class LtiAccount(SQLModel, table=True):
+    """A platform's user (issuer, ``sub``) and the account they launch into."""
+
+    __tablename__ = "lti_accounts"
+
+    issuer: str = Field(primary_key=True, max_length=255)
+    subject: str = Field(primary_key=True, max_length=255)
+    user_id: int = Field(foreign_key="users.id", index=True)
+
+
+class LtiContext(SQLModel, table=True):
+    """A platform's course (issuer, deployment, context id) and the class it is here."""
+
+    __tablename__ = "lti_contexts"
+
+    registration_id: int = Field(foreign_key="lti_registrations.id", primary_key=True)
+    deployment_id: str = Field(primary_key=True, max_length=255)
+    context_id: str = Field(primary_key=True, max_length=255)
+    class_id: int = Field(foreign_key="classes.id", index=True)
+    #: The platform's Names and Role Provisioning Services endpoint (None: not offered).
+    memberships_url: str | None = Field(default=None, max_length=1000)
+
+
+class LtiResourceLink(SQLModel, table=True):
+    """An activity placed in a course (a resource link) and what it opens: its language, mode
+    (placement, drill), track and trade; where its grades go (AGS)."""
+
+    __tablename__ = "lti_resource_links"
+    __table_args__ = (sa.UniqueConstraint("registration_id", "deployment_id", "resource_link_id",
+                                          name="uq_lti_resource_links_link"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    registration_id: int = Field(foreign_key="lti_registrations.id")
+    deployment_id: str = Field(max_length=255)
+    resource_link_id: str = Field(max_length=255)
+    class_id: int = Field(foreign_key="classes.id", index=True)
+    language: str = Field(max_length=8)
+    mode: str = Field(max_length=16)  # placement | drill
+    track: str = Field(max_length=8)
+    trade: str | None = Field(default=None, max_length=32)
+    #: The gradebook column (AGS ``lineitem``); None: found or created in ``lineitems`` when
+    #: the first grade is sent.
+    lineitem_url: str | None = Field(default=None, max_length=1000)
+    lineitems_url: str | None = Field(default=None, max_length=1000)
+
+
+class LtiLinkLearner(SQLModel, table=True):
+    """A learner who launched a resource link: their results are sent to its line item."""
+
+    __tablename__ = "lti_link_learners"
+
+    link_id: int = Field(foreign_key="lti_resource_links.id", primary_key=True)
+    user_id: int = Field(foreign_key="users.id", primary_key=True, index=True)
+
+
+class LtiGradeOutbox(SQLModel, table=True):
+    """A score to send to a platform's gradebook (AGS), kept until the platform accepts it:
+    retried with back-off, by any worker and after a restart (``b1engine lti flush``)."""
+
+    __tablename__ = "lti_grade_outbox"
+    __table_args__ = (sa.UniqueConstraint("link_id", "session_id", name="uq_lti_grade_outbox_session"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    link_id: int = Field(foreign_key="lti_resource_links.id", index=True)
+    user_id: int = Field(foreign_key="users.id", index=True)
+    #: The session whose result this is (one score per session and link).
+    session_id: str = Field(max_length=36)
+    score_given: float
+    score_maximum: float
+    comment: str = Field(max_length=500)
+    activity_progress: str = Field(max_length=16)
+    grading_progress: str = Field(max_length=16)
+    scored_at: datetime = _time()
+    created_at: datetime = _time()
+    attempts: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    next_attempt_at: datetime = _time(index=True)
+    delivered_at: datetime | None = _time(nullable=True)
+    last_error: str | None = Field(default=None, max_length=500)

@@ -328,6 +328,33 @@ class LearnerProgress(BaseModel):
                                                  "(only in GET /v1/learners/me)")
 
 
+class RecentAnswer(BaseModel):
+    """One of a learner's recent answers, in words: the exercise as the learner saw it and what
+    they answered (``GET /v1/learners/{id}/activity``)."""
+
+    answered_at: datetime
+    mode: Literal["placement", "drill"]
+    instructions: str | None
+    prompt: str | None
+    passage: str | None
+    options: list[str] = Field(description="the options' texts, in alphabetical order (none for typed answers)")
+    answer: str | None = Field(description="the answer given, in words (a word order: its tokens in order)")
+    correct: bool | None = Field(description="full marks; null in a placement test, which marks no answer "
+                                             "right or wrong to anyone")
+    partial: bool = Field(default=False, description="some credit, not full marks (drills)")
+
+
+class LearnerActivity(BaseModel):
+    """What a learner did lately and what is due: for the learner and the teacher of their class."""
+
+    learner_id: int
+    language: str | None
+    days: int = Field(description="the answers of this many days before now")
+    answers: list[RecentAnswer] = Field(description="newest first, at most `limit`")
+    answers_total: int = Field(description="answers in those days (may exceed the list)")
+    due_reviews: list[ReviewOut] = Field(description="vocabulary due for review now, most overdue first")
+
+
 class CurvePoint(BaseModel):
     time: datetime
     theta: float
@@ -775,3 +802,39 @@ class Problem(BaseModel):
     detail: str | None = None
     instance: str | None = None
     errors: list[FieldError] | None = Field(default=None, description="bad input (422): one entry per bad field")
+
+
+class ChartTable(BaseModel):
+    """A chart's values as a table: what a screen reader reads instead of the drawing."""
+
+    caption: str
+    columns: list[str]
+    rows: list[list[str]]
+
+
+class ChartOut(BaseModel):
+    """A chart as the pages show it: the SVG (the same bytes as the `.svg` download), its title,
+    its description (naming the levels) and its values as a table."""
+
+    title: str
+    description: str
+    svg: str = Field(description="an SVG document: role=img, with its title and description inside")
+    table: ChartTable
+
+
+class Jwks(BaseModel):
+    """The tool's public keys (RFC 7517 JWK Set): platforms verify its signatures with them
+    (client assertions, deep-linking responses)."""
+
+    keys: list[dict[str, Any]]
+
+
+class LtiRosterSyncOut(BaseModel):
+    """A class's roster brought in line with its LTI course (NRPS): learners given an account,
+    put in the class, already there, and members left aside (instructors, inactive, or in
+    another class)."""
+
+    created: int
+    enrolled: int
+    present: int
+    skipped: int

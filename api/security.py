@@ -27,7 +27,16 @@ def hash_password(password: str) -> str:
     return _hasher().hash(_normalised(password))
 
 
+#: The password hash of an account that has no password (one made by an LTI launch or roster:
+#: its owner signs in through their learning platform). No password matches it.
+NO_PASSWORD = "!no-password"
+
+
 def verify_password(password: str, password_hash: str) -> bool:
+    if password_hash == NO_PASSWORD:
+        # The same Argon2 work as a real check: timing does not tell such accounts apart.
+        _hasher().verify(_normalised(password), dummy_hash())
+        return False
     if _hasher().verify(_normalised(password), password_hash):
         return True
     # Hashes made before passwords were normalised hold the text as typed.
@@ -92,7 +101,7 @@ def decode_token(token: str, secret: str, algorithm: str, now: datetime) -> Toke
     """
     claims, expires = _verified(token, secret, algorithm)
     if now.timestamp() >= expires:
-        raise Unauthorized("token expired")
+        raise Unauthorized("your login has expired: log in again (POST /v1/auth/token)")
     return claims
 
 
@@ -111,5 +120,6 @@ def _verified(token: str, secret: str, algorithm: str) -> tuple[TokenClaims, flo
         version = int(claims.get("ver", 0))
         change_first = claims.get("pwc", False) is True
     except (jwt.InvalidTokenError, ValueError, TypeError, OverflowError, OSError):
-        raise Unauthorized("invalid token") from None
+        raise Unauthorized("this token is not valid here: log in again (POST /v1/auth/token) and "
+                           "send the whole token") from None
     return TokenClaims(user_id, role, issued_at, version, change_first), expires

@@ -129,6 +129,15 @@ class Settings(BaseSettings):
     calibration_min_learners: int | None = Field(default=None, ge=2)
     calibration_max_se: float | None = Field(default=None, gt=0)
 
+    #: LTI 1.3 (docs/lti.md): minutes a login may take from the tool's redirect to the launch;
+    #: days a rotated key stays published (platforms cache key sets); the language of a class an
+    #: LTI course makes when its activity names none; seconds between two passes of the grade
+    #: outbox (0: none in the app, ``b1engine lti flush`` only).
+    lti_state_minutes: int = Field(default=10, gt=0)
+    lti_key_grace_days: int = Field(default=7, ge=0)
+    lti_default_language: str = "nb"
+    lti_outbox_interval_seconds: float = Field(default=30.0, ge=0)
+
     @field_validator("var_dir")
     @classmethod
     def _absolute_dir(cls, value: Path) -> Path:

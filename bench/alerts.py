@@ -21,6 +21,18 @@ the true cases flagged. Also shown: how many follow-up alerts (all but "fast")
 a class gets, and the rule the service had before (``no_progress``: the
 slope at the last answer times 21 days below the SE of the estimate).
 
+``--ceiling`` measures what no rule reading the answers can beat: the
+Bayes classifier that knows the simulator's own profiles
+(:func:`engine.simulate_class.profile_posterior`: the exact 3PL likelihood
+of every answer, the design's distributions of start ability, rates and
+stall days, and its share of each profile), its threshold chosen on the
+training classes.
+
+``--change-point`` (with ``--fitted``) measures an alternative "stalled"
+rule that reads the learner's whole history (:func:`change_point`): growth
+that stopped some weeks ago against growth at one pace all along. It was
+tried for issue 17 and not kept (``docs/growth.md``, "Alerts").
+
 ``--tune`` searches the thresholds on separate training classes (another
 seed) and prints the best of each rule; the defaults in
 :class:`engine.triage.TriageRules` were set from it. ``--fitted`` also runs
@@ -39,10 +51,21 @@ import time
 from dataclasses import dataclass, replace
 
 import numpy as np
+from scipy.special import logsumexp
 
 from engine.growth import GrowthParameters, fit_growth
 from engine.simulate import draw_bank
-from engine.simulate_class import PROFILES, ClassDesign, ClassLog, simulate_classes
+from engine.simulate_class import (
+    PROFILES,
+    STALL_NODES,
+    START_SDS,
+    ClassDesign,
+    ClassLog,
+    CurveFamily,
+    curve_evidence,
+    profile_posterior,
+    simulate_classes,
+)
 from engine.triage import KINDS, Evidence, Triage, TriageRules, gather, triage
 
 BANK_ITEMS = 600
@@ -145,6 +168,88 @@ def tune(sim: Simulated, params: GrowthParameters) -> None:
             print(f"  {kind:15s} precision {precision:.2f} recall {recall:.2f} ({flagged} flags) {change}")
 
 
+def change_point(sim: Simulated, params: GrowthParameters, flat_days: float = 42.0,
+                 rate_sds: int = 21) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    r"""The whole-history evidence that a learner's growth stopped: per learner, the log marginal
+    likelihood of "one pace all along", :math:`\theta_0 + g t`, and of "growth that stopped at a
+    day :math:`u` at least ``flat_days`` before now", :math:`\theta_0 + g \min(t, u)`, :math:`u`
+    uniform from the first answer; :math:`\theta_0` and :math:`g` from the growth model's
+    population prior (``params``); and, under the first, the posterior of :math:`g` on its nodes
+    (returned as ``(constant, stopped, weights (n, nodes))`` with the nodes
+    ``params.growth_mean + params.growth_sd * linspace(-3, 3, rate_sds)``)."""
+    z = np.linspace(-3.0, 3.0, rate_sds)
+    rates, rate_weights = params.growth_mean + params.growth_sd * z, -0.5 * z**2
+    rate_weights -= logsumexp(rate_weights)
+    start = params.theta_mean + params.theta_sd * START_SDS
+    start_weights = -0.5 * START_SDS**2
+    start_weights -= logsumexp(start_weights)
+    log = sim.log
+    stops = np.linspace(0.0, max(log.now - flat_days, 0.0), STALL_NODES)
+    never = np.array([np.inf])
+    families = [CurveFamily(rates, rate_weights, never), CurveFamily(rates, rate_weights, stops)]
+    families += [CurveFamily(rates[i:i + 1], np.zeros(1), never) for i in range(rates.size)]
+    found = curve_evidence(log.learner, log.days, sim.a, sim.b, sim.c, log.score, log.profile.size, start,
+                           start_weights, families)
+    per_rate = found[:, 2:] + rate_weights[None, :]
+    weights = np.exp(per_rate - logsumexp(per_rate, axis=1, keepdims=True))
+    both = found[:, :2]
+    return both[:, 0], both[:, 1], weights
+
+
+def report_change_point(train: Simulated, test: Simulated, params: GrowthParameters,
+                        rules: TriageRules) -> None:
+    r"""The change-point rule for "stalled": flag a learner who is judged on progress
+    (:attr:`engine.triage.Triage.judged`) when :math:`P(\text{stopped}) + P(\text{one pace})
+    P(g < r \mid \text{one pace}) \ge p`, the prior share of "stopped" :math:`\pi`, :math:`r`
+    and :math:`p` chosen on the training classes."""
+    print("\nchange point (whole history: stopped vs one pace), fitted parameters; tuned on the training classes")
+    z = np.linspace(-3.0, 3.0, 21)
+    rates = params.growth_mean + params.growth_sd * z
+
+    def probabilities(sim: Simulated, share: float, rate: float) -> np.ndarray:
+        constant, stopped, weights = cached[id(sim)]
+        odds = np.log(share) + stopped - (np.log1p(-share) + constant)
+        p_stopped = 1.0 / (1.0 + np.exp(-odds))
+        return p_stopped + (1.0 - p_stopped) * weights[:, rates < rate].sum(axis=1)
+
+    def measure(sim: Simulated, judged: np.ndarray, share: float, rate: float, threshold: float
+                ) -> tuple[int, float, float]:
+        flagged = judged & (probabilities(sim, share, rate) >= threshold)
+        truth = sim.log.profile == "stalled"
+        hits = int(np.count_nonzero(flagged & truth))
+        return int(flagged.sum()), hits / max(int(flagged.sum()), 1), hits / max(int(truth.sum()), 1)
+
+    cached = {id(sim): change_point(sim, params) for sim in (train, test)}
+    judged = {id(sim): triage(evidence(sim, params, rules)[0], rules).judged for sim in (train, test)}
+    grid = itertools.product((0.05, 0.1, 0.2, 0.3, 0.5), (0.0, 0.003, 0.006), np.arange(0.2, 0.91, 0.05))
+    best = max(grid, key=lambda g: min(measure(train, judged[id(train)], *g)[1:]))
+    flagged, precision, recall = measure(test, judged[id(test)], *best)
+    print(f"  stalled: prior share {best[0]:g}, rate {best[1]:g}, probability {best[2]:.2f}: "
+          f"{flagged} flags, precision {precision:.2f}, recall {recall:.2f}")
+
+
+def report_ceiling(train: Simulated, test: Simulated) -> None:
+    """The ceiling's precision and recall per progress rule on the test classes, each with the
+    probability threshold best on the training classes (the smaller of precision and recall)."""
+    print("\nceiling: the Bayes classifier that knows the simulator's profiles (`profile_posterior`), "
+          "threshold chosen on the training classes")
+    print(f"  {'rule':15s} {'threshold':>9s} {'true':>5s} {'flagged':>8s} {'precision':>10s} {'recall':>7s}")
+    trained, tested = (profile_posterior(sim.log, sim.a, sim.b, sim.c) for sim in (train, test))
+    for kind in ("stalled", "slow", "fast"):
+        column = PROFILES.index(kind)
+
+        def measure(posterior: np.ndarray, truth: np.ndarray, threshold: float,
+                    column: int = column) -> tuple[int, float, float]:
+            flagged = posterior[:, column] >= threshold
+            hits = int(np.count_nonzero(flagged & truth))
+            return int(flagged.sum()), hits / max(int(flagged.sum()), 1), hits / max(int(truth.sum()), 1)
+
+        truth_train, truth_test = train.log.profile == kind, test.log.profile == kind
+        best = max(np.arange(0.05, 0.96, 0.05), key=lambda t: min(measure(trained, truth_train, t)[1:]))
+        flagged, precision, recall = measure(tested, truth_test, best)
+        print(f"  {kind:15s} {best:9.2f} {int(truth_test.sum()):5d} {flagged:8d} {precision:10.2f} {recall:7.2f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--classes", type=int, default=100, help="test classes (default 100)")
@@ -152,6 +257,10 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--tune", action="store_true", help="search the thresholds on the training classes")
     parser.add_argument("--fitted", action="store_true", help="also with growth parameters fitted on them")
+    parser.add_argument("--change-point", action="store_true",
+                        help="with --fitted: also the whole-history change-point rule that was tried")
+    parser.add_argument("--ceiling", action="store_true",
+                        help="also the Bayes classifier that knows the simulator (what no rule can beat)")
     parser.add_argument("--slow-rate", default=None, metavar="LO,HI",
                         help="the slow learners' growth rates (logit/day; default the design's)")
     parser.add_argument("--stalled-weeks", type=float, default=None,
@@ -180,7 +289,7 @@ def main() -> None:
     report(f"growth model's default parameters (a service before `b1engine growth fit`) "
            f"[{time.perf_counter() - started:.0f} s]", found, triage(found, rules), expected, old, test.log.profile,
            design.class_size)
-    if args.tune or args.fitted:
+    if args.tune or args.fitted or args.ceiling:
         train = Simulated.of(simulate_classes(args.train_classes, bank, np.random.default_rng(args.seed + 1),
                                               design), bank)
         if args.tune:
@@ -193,6 +302,10 @@ def main() -> None:
             found, old = evidence(test, fitted, rules)
             report(f"fitted parameters [{time.perf_counter() - started:.0f} s]", found, triage(found, rules),
                    expected, old, test.log.profile, design.class_size)
+            if args.change_point:
+                report_change_point(train, test, fitted, rules)
+        if args.ceiling:
+            report_ceiling(train, test)
     print(f"\n{time.perf_counter() - started:.0f} s")
 
 

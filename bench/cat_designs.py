@@ -144,6 +144,13 @@ def placement_rows(learners: int, with_bundled: bool) -> None:
                ("  curtail 0.85", replace(PLACEMENT, curtail=0.85)),
                ("  max 30 items", replace(PLACEMENT, max_items=30)),
                ("  no content balance", replace(PLACEMENT, skill_targets=(), type_targets=())),
+               # What 15 items can tell at best without a stopping rule: the bound behind the
+               # target "median <= 15 items at >= 85 % agreement" (docs/model.md).
+               ("  fixed 15 items", replace(PLACEMENT, classify=False, curtail=None, se_target=None,
+                                            min_items=15, max_items=15)),
+               ("  fixed 15, no content balance", replace(PLACEMENT, classify=False, curtail=None,
+                                                          se_target=None, min_items=15, max_items=15,
+                                                          skill_targets=(), type_targets=())),
                ("old placement (precision, 10-30)", OLD_PLACEMENT)]
     for name, (a, b, c, skills, types) in banks.items():
         print(f"\n  {name}")

@@ -27,6 +27,9 @@ from scipy.special import logsumexp
 DEFAULT_POINTS = 41
 DEFAULT_HALF_WIDTH = 6.0
 
+#: The smallest population SD the EM keeps (logits; see :func:`update_population`).
+MIN_POPULATION_SD = 0.1
+
 
 def grid(points: int = DEFAULT_POINTS, half_width: float = DEFAULT_HALF_WIDTH) -> np.ndarray:
     """Equally spaced nodes :math:`\\theta_q` on ``[-half_width, half_width]``."""
@@ -67,4 +70,7 @@ def update_population(nodes: np.ndarray, node_mass: np.ndarray, estimate_mean: b
     total = node_mass.sum()
     mean = float(node_mass @ nodes / total) if estimate_mean else current.mean
     sd = float(np.sqrt(node_mass @ (nodes - mean) ** 2 / total)) if estimate_sd else current.sd
-    return Population(mean, sd)
+    # One learner (or learners who all answered alike) is no population: each EM step
+    # narrows the posterior under a narrower prior and the SD runs to 0 (log 0 in the
+    # packed state). The floor is far below any real class's spread, so it never binds there.
+    return Population(mean, max(sd, MIN_POPULATION_SD) if estimate_sd else sd)

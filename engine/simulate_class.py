@@ -29,13 +29,22 @@ never twice in a session, and answered from the 3PL model
 
 Every draw comes from one ``numpy.random.Generator``: a seed gives the same
 classes.
+
+What the answers can tell at best: :func:`profile_posterior` is the Bayes
+classifier that knows the design (each profile's curves and share); no rule
+reading the answers beats it, so its precision and recall are the ceiling
+for :mod:`engine.triage`'s (``bench/alerts.py --ceiling``).
+:func:`curve_evidence`, its core, gives the marginal likelihood of each
+learner's answers under families of curves (start ability plus rate times the days of growth,
+``theta_0 + g min(t, u)``).
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.special import expit
+from scipy.special import expit, logsumexp
 
 from engine.simulate import SimulatedBank
 
@@ -46,6 +55,13 @@ ANSWER_SECONDS = (15.0, 60.0)
 #: Hours of the day a drill starts, drawn uniformly.
 DRILL_HOURS = (8.0, 21.0)
 SECONDS_PER_DAY = 86_400.0
+#: Abilities each practice day's log-likelihood is tabulated on (:func:`curve_evidence`).
+EVIDENCE_THETA = np.linspace(-8.0, 8.0, 321)
+#: Start abilities of :func:`profile_posterior`, in prior SDs either side of the design's mean.
+START_SDS = np.linspace(-4.0, 4.0, 61)
+#: Nodes of each uniform range of rates and of stall days (:func:`profile_posterior`).
+RATE_NODES = 9
+STALL_NODES = 15
 
 
 @dataclass(frozen=True)
@@ -222,3 +238,101 @@ def _drills(person: int, curve: _Curve, practice: np.ndarray, bank: SimulatedBan
         score.append((rng.random(n) < p_right).astype(int))
         theta.append(true)
     return tuple(np.concatenate(column) for column in (learner, days, item, score, theta))
+
+
+@dataclass(frozen=True)
+class CurveFamily:
+    """True curves :math:`\\theta_0 + g\\,\\min(t, u)` (``t`` in days): the rates ``rates`` (G,) with
+    normalised log weights ``log_weights`` (G,), the stall days ``until`` (U,) equally likely
+    (``[inf]``: growth never stops)."""
+
+    rates: np.ndarray
+    log_weights: np.ndarray
+    until: np.ndarray
+
+    @classmethod
+    def uniform(cls, low: float, high: float, until: np.ndarray | None = None) -> CurveFamily:
+        """Rates uniform on ``[low, high]`` (the midpoints of :data:`RATE_NODES` equal parts)."""
+        rates = _midpoints(low, high, RATE_NODES)
+        return cls(rates, np.full(RATE_NODES, -np.log(RATE_NODES)),
+                   np.array([np.inf]) if until is None else np.asarray(until, dtype=float))
+
+
+def _midpoints(low: float, high: float, n: int) -> np.ndarray:
+    """Midpoints of ``n`` equal parts of ``[low, high]`` (a uniform distribution's quadrature)."""
+    return low + (high - low) * (np.arange(n) + 0.5) / n
+
+
+def _day_likelihoods(days: np.ndarray, a: np.ndarray, b: np.ndarray, c: np.ndarray,
+                     score: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """One learner's practice days (calendar days with answers): their mean time (D,) and the
+    log-likelihood of their answers on :data:`EVIDENCE_THETA` (D, Q), 3PL; a drill lasts minutes,
+    so its answers share one ability."""
+    _, start = np.unique(np.floor(days), return_index=True)
+    p = c[:, None] + (1.0 - c[:, None]) * expit(a[:, None] * (EVIDENCE_THETA[None, :] - b[:, None]))
+    log_lik = np.where(score[:, None] > 0, np.log(p), np.log1p(-p))
+    return np.add.reduceat(days, start) / np.diff(np.append(start, days.size)), np.add.reduceat(log_lik, start, axis=0)
+
+
+def curve_evidence(learner: np.ndarray, days: np.ndarray, a: np.ndarray, b: np.ndarray, c: np.ndarray,
+                   score: np.ndarray, n_learners: int, start: np.ndarray, start_log_weights: np.ndarray,
+                   families: Sequence[CurveFamily]) -> np.ndarray:
+    r"""Log marginal likelihood (n, F) of each learner's answers under each family of curves.
+
+    For learner answers sorted by learner (codes ``0..n_learners-1``), with the start ability on
+    the nodes ``start`` (normalised log weights ``start_log_weights``) and a family's rates and
+    stall days,
+
+    .. math:: \log p(y \mid k) = \log \sum_{\theta_0, g, u} w(\theta_0)\,w_k(g)\,\frac{1}{U_k}
+              \prod_d \prod_{i \in d} P_i\bigl(y_i \mid \theta_0 + g \min(t_d, u)\bigr),
+
+    :math:`d` the learner's practice days (mean time :math:`t_d`), :math:`P_i` the 3PL (Birnbaum,
+    1968) read off each day's log-likelihood tabulated on :data:`EVIDENCE_THETA` and interpolated
+    linearly. Quadrature of the Bayes factor between curve families (Kass & Raftery, 1995).
+    """
+    step = EVIDENCE_THETA[1] - EVIDENCE_THETA[0]
+    bounds = np.searchsorted(learner, np.arange(n_learners + 1))
+    out = np.full((n_learners, len(families)), np.nan)
+    for person in range(n_learners):
+        rows = slice(bounds[person], bounds[person + 1])
+        if rows.start == rows.stop:
+            continue
+        times, table = _day_likelihoods(days[rows], a[rows], b[rows], c[rows], score[rows])
+        day = np.arange(times.size)
+        for column, family in enumerate(families):
+            reach = np.minimum(times[None, :], family.until[:, None])  # (U, D) days of growth by each day
+            theta = start[:, None, None, None] + family.rates[None, :, None, None] * reach[None, None]
+            where = np.clip((theta - EVIDENCE_THETA[0]) / step, 0.0, EVIDENCE_THETA.size - 1.000001)
+            low = where.astype(int)
+            frac = where - low
+            total = ((1.0 - frac) * table[day, low] + frac * table[day, low + 1]).sum(axis=-1)
+            weights = start_log_weights[:, None, None] + family.log_weights[None, :, None]
+            out[person, column] = logsumexp(total + weights) - np.log(family.until.size)
+    return out
+
+
+def profile_posterior(log: ClassLog, a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
+    r"""Each learner's posterior probability of each profile of :data:`PROFILES` (n, 5): the Bayes
+    classifier that knows ``log.design``.
+
+    A profile's curves (:class:`CurveFamily`): start :math:`N(\mu, \sigma^2)` of the design, the
+    rate uniform on the profile's range, and, for a stalled learner, the stop uniform on
+    ``[0, days - stalled_min_days]``; the prior is the design's share of each profile. A
+    dropping-out learner grows as a normal one, so the two share one family (their practice
+    differs; no truth but "inactive" depends on it). Left out: the curves' day-to-day wander (an SD
+    of at most 0.2 logit over the term), so the classifier is optimal up to that and its grids.
+    ``a``, ``b``, ``c``: each answer's item parameters.
+    """
+    design = log.design
+    start = design.theta_mean + design.theta_sd * START_SDS
+    start_log_weights = -0.5 * START_SDS**2
+    start_log_weights -= logsumexp(start_log_weights)
+    stalls = _midpoints(0.0, design.days - design.stalled_min_days, STALL_NODES)
+    families = [CurveFamily.uniform(*design.normal_rate), CurveFamily.uniform(*design.fast_rate),
+                CurveFamily.uniform(*design.slow_rate), CurveFamily.uniform(*design.normal_rate, until=stalls)]
+    evidence = curve_evidence(log.learner, log.days, a, b, c, log.score, log.profile.size, start,
+                              start_log_weights, families)
+    share = np.array(design.profile_counts, dtype=float) / design.class_size
+    with np.errstate(divide="ignore"):
+        log_post = np.log(share)[None, :] + evidence[:, [0, 1, 2, 3, 0]]
+    return np.exp(log_post - logsumexp(log_post, axis=1, keepdims=True))

@@ -68,7 +68,12 @@ class TriageRules:
     Chosen by grid search on 40 simulated training classes (``bench/alerts.py --tune``,
     each rule for the best of the smaller of its precision and recall) and measured on
     100 others (``docs/growth.md``, "Alerts"): inactive 0.87 / 0.90, stalled 0.61 / 0.67
-    (hard to tell from slow with weeks of drills), slow 0.29 / 0.29, fast 0.95 / 0.90.
+    (hard to tell from slow with weeks of drills), slow 0.29 / 0.29, fast 0.95 / 0.90. The
+    ceiling on those classes, the Bayes classifier that knows the simulator
+    (:func:`engine.simulate_class.profile_posterior`, ``bench/alerts.py --ceiling``), is
+    stalled 0.63 / 0.69, slow 0.44 / 0.41, fast 0.95 / 0.95: no rule reading the answers
+    reaches 0.8 for "stalled" there, and a change-point rule on the whole history
+    (``--change-point``: 0.64 / 0.69) was no better than this one.
     A probability threshold of 0.5 lets the population prior alone come close to
     deciding when the data are few; the minimum span and answers guard against that.
     """

@@ -1,8 +1,7 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Path, Query
 
-from api import charts
 from api.deps import Admin, DbDep, IdPath, NowDep, TaughtLearner, Teacher, TeacherClass
 from api.routes import problems
 from api.schemas import (
@@ -95,6 +94,14 @@ def set_pathway(learner_id: Annotated[int, Path(ge=1)], body: PathwayIn, school_
     return pathways.describe(row)
 
 
+@router.get("/{class_id}/learners/{learner_id}/pathway", response_model=PathwayOut | None,
+            responses=problems(401, 403, 404, 422))
+def get_pathway(learner_id: IdPath, school_class: TeacherClass, db: DbDep) -> PathwayOut | None:
+    """The learner's drill pathway as the teacher set it; null when none is set (the learner's
+    drills then follow the track they choose). 404 for learners not in the class."""
+    return pathways.pathway_in_class(db, school_class, learner_id)
+
+
 @router.get("/{class_id}/ability-curves", response_model=ClassCurves, response_model_by_alias=True,
             responses=problems(401, 403, 404, 422))
 def ability_curves(school_class: TeacherClass, db: DbDep, now: NowDep,
@@ -107,14 +114,6 @@ def ability_curves(school_class: TeacherClass, db: DbDep, now: NowDep,
 
     In pages of learners (by id); the summary is always the whole class's."""
     return curves.class_curves(db, school_class, now, limit=limit, after=cursor)
-
-
-@router.get("/{class_id}/ability-curves.svg", response_class=Response,
-            responses={200: {"content": {"image/svg+xml": {}}}, **problems(401, 403, 404)})
-def ability_curves_svg(school_class: TeacherClass, db: DbDep) -> Response:
-    """The same curves as an SVG chart with CEFR bands."""
-    svg = charts.class_chart_svg(curves.class_chart(db, school_class))
-    return Response(content=svg, media_type="image/svg+xml")
 
 
 @router.get("/{class_id}/alerts", response_model=ClassAlerts, response_model_exclude_none=True,

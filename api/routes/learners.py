@@ -4,8 +4,16 @@ from fastapi import APIRouter, Path, Query
 
 from api.deps import Admin, CurrentUser, DbDep, Learner, NowDep, SettingsDep, TaughtLearner, VisibleLearner
 from api.routes import problems
-from api.schemas import Language, LearnerExport, LearnerProgress, LearnerSettingsIn, OneTimePasswordOut, PlacementRetakesOut
-from api.services import learners, privacy, sessions, users
+from api.schemas import (
+    Language,
+    LearnerActivity,
+    LearnerExport,
+    LearnerProgress,
+    LearnerSettingsIn,
+    OneTimePasswordOut,
+    PlacementRetakesOut,
+)
+from api.services import activity, learners, privacy, sessions, users
 from api.services.rows import id_of
 
 router = APIRouter(prefix="/v1/learners", tags=["learners"])
@@ -49,6 +57,19 @@ def one(learner: VisibleLearner, user: CurrentUser, db: DbDep, now: NowDep,
     """
     return learners.progress(db, learner, now, for_learner=user.role == "learner",
                              history_limit=history_limit, history_before=history_before)
+
+
+@router.get("/{learner_id}/activity", response_model=LearnerActivity, responses=problems(401, 403, 404, 422))
+def recent_activity(learner: VisibleLearner, db: DbDep, now: NowDep,
+                    days: Annotated[int, Query(ge=1, le=activity.DAYS_MAX, description=(
+                        f"the answers of this many days (default {activity.DAYS_DEFAULT})"))] = activity.DAYS_DEFAULT,
+                    limit: Annotated[int, Query(ge=1, le=activity.ANSWERS_MAX, description=(
+                        f"answers listed at most, newest first (default {activity.ANSWERS_DEFAULT})"))]
+                    = activity.ANSWERS_DEFAULT) -> LearnerActivity:
+    """The learner's answers of the last days in words (the exercise as they saw it, their answer,
+    right or wrong; a placement test's answers without right or wrong) and the words due for
+    review now. For the learner and the teacher of their class, as `GET /v1/learners/{id}`."""
+    return activity.learner_activity(db, learner, now, days, limit)
 
 
 @router.get("/{learner_id}/export", response_model=LearnerExport, response_model_by_alias=True,

@@ -17,13 +17,14 @@ import hashlib
 import json
 from functools import cache
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, get_args
 
 from fastapi import APIRouter, Cookie, Request
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
+from api.schemas import Language
 from api.services import interface
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -44,6 +45,8 @@ def static_url(name: str) -> str:
 
 
 templates.env.globals["static"] = static_url
+#: The languages a class can learn (the create-class form; the browser names them).
+templates.env.globals["target_languages"] = get_args(Language)
 
 
 def static_files() -> StaticFiles:
@@ -102,3 +105,17 @@ def teach(request: Request, b1lang: LanguageCookie = None) -> HTMLResponse:
     """The teacher dashboard: classes, a class's roster and follow-up list (``?class=<id>``),
     a learner's page (``?class=<id>&learner=<id>``)."""
     return render(request, "teach/dashboard", b1lang, "teach.js")
+
+
+@router.get("/teach/report", response_class=HTMLResponse)
+def teach_report(request: Request, b1lang: LanguageCookie = None) -> HTMLResponse:
+    """A learner's printable report (``?class=<id>&learner=<id>``): level per skill in words, the
+    curve, what the level means, recent activity and due reviews, the date, the parameters."""
+    return render(request, "teach/report", b1lang, "report.js")
+
+
+@router.get("/admin", response_class=HTMLResponse)
+def admin(request: Request, b1lang: LanguageCookie = None) -> HTMLResponse:
+    """The admin page: calibration runs (dry run, apply, roll back) and accounts. The page is
+    the same for everyone; the API answers a non-admin's calls 403, shown as a message."""
+    return render(request, "admin/admin", b1lang, "admin.js")

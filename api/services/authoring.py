@@ -208,7 +208,7 @@ def _bank_clashes(db: Session, vocabulary_set: VocabularySet, generated: list[It
 def set_for_author(db: Session, author: User, set_id: str) -> VocabularySetRow:
     row = db.get(VocabularySetRow, set_id)
     if row is None or (author.role != "admin" and row.author_id != author.id):
-        raise NotFound(f"vocabulary set '{set_id}' not found")
+        raise NotFound(f"vocabulary set '{set_id}' not found: GET /v1/vocabulary-sets lists your sets")
     return row
 
 

@@ -129,7 +129,7 @@ def create_run(db: Session, admin: User, body: CalibrationCreate, settings: Sett
 def get_run(db: Session, run_id: str) -> CalibrationRun:
     run = db.get(CalibrationRun, run_id)
     if run is None:
-        raise NotFound(f"calibration '{run_id}' not found")
+        raise NotFound(f"calibration '{run_id}' not found: GET /v1/calibrations lists the runs")
     return run
 
 

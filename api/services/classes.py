@@ -61,7 +61,7 @@ def class_for_teacher(db: Session, teacher: User, class_id: int) -> SchoolClass:
     """The class if ``teacher`` runs it (admins see all); 404 otherwise, so ids leak nothing."""
     school_class = db.get(SchoolClass, class_id)
     if school_class is None or (teacher.role != "admin" and school_class.teacher_id != teacher.id):
-        raise NotFound(f"class {class_id} not found")
+        raise NotFound(f"class {class_id} not found: GET /v1/classes lists the classes you teach")
     return school_class
 
 
@@ -111,6 +111,14 @@ def _free_login(db: Session, base: str) -> str:
         if free:
             return free[0]
     raise Conflict("no free login starts with this name: give another username")
+
+
+def free_login(db: Session, display_name: str) -> str:
+    """A login no account has, from a display name's first word and drawn digits (the rule of
+    :func:`create_learner`; accounts made by an LTI launch get theirs this way)."""
+    base = check_login(base_from_display_name(display_name), min_length=1,
+                       max_length=MAX_LOGIN_LENGTH - SUFFIX_DIGITS[-1])
+    return _free_login(db, base)
 
 
 def create_learner(db: Session, school_class: SchoolClass, display_name: str | None,
@@ -173,7 +181,8 @@ def remove_learner(db: Session, school_class: SchoolClass, learner_id: int, now:
     membership = db.get(ClassLearner, learner_id)
     learner = db.get(User, learner_id)
     if membership is None or membership.class_id != school_class.id or learner is None:
-        raise NotFound(f"learner {learner_id} not found in class {school_class.id}")
+        raise NotFound(f"learner {learner_id} not found in class {school_class.id}: "
+                       f"GET /v1/classes/{school_class.id}/learners lists its learners")
     db.delete(membership)
     learner.disabled_at = now
     learner.token_version += 1

@@ -6,35 +6,47 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from api.models import SchoolClass
-from api.schemas import ClassCurves, ClassRef, CurvePoint, CurvesSummary, LearnerCurves
-from api.services import ability, parameter_versions, reported
+from api.models import SchoolClass, User
+from api.schemas import Alert, ClassCurves, ClassRef, CurvePoint, CurvesSummary, LearnerCurves
+from api.services import ability, alerts, parameter_versions, reported
 from api.services import engine_adapter as adapter
 from api.services.ability import AbilityPoint
 from api.services.classes import learners_of
+from api.services.learners import placement_open
 from api.services.rows import id_of
 
 
 @dataclass(frozen=True)
 class LearnerLine:
     """One learner's overall ability, one point per day (the day's last estimate): as it was
-    reported (``times``, ``theta``) and as it is re-estimated today (``re_times``, ``re_theta``)."""
+    reported (``times``, ``theta``, ``se``) and as it is re-estimated today (``re_times``,
+    ``re_theta``, ``re_se``). ``name``: the name the teacher gave (the login when none);
+    ``alert``: the learner's most urgent open alert (:mod:`api.services.alerts`), if any;
+    ``last_active``: the last answer. A learner without answers has empty series."""
 
     username: str
     times: tuple[datetime, ...]
     theta: tuple[float, ...]
     re_times: tuple[datetime, ...] = ()
     re_theta: tuple[float, ...] = ()
+    se: tuple[float, ...] = ()
+    re_se: tuple[float, ...] = ()
+    name: str = ""
+    alert: str | None = None
+    alert_rank: int | None = None
+    last_active: datetime | None = None
 
 
 @dataclass(frozen=True)
 class ClassChart:
-    """What the class chart draws: the overall curves on the language's CEFR bands."""
+    """What a chart of curves draws: each learner's overall curve on the language's CEFR bands,
+    up to ``now`` (a class's, or one learner's: a class of one)."""
 
     class_name: str
     cuts: tuple[float, ...]
     levels: tuple[str, ...]
     lines: tuple[LearnerLine, ...]
+    now: datetime | None = None
 
 
 #: Learners in one page of a class's curves, unless the client asks otherwise (at most
@@ -96,23 +108,50 @@ def _levels() -> tuple[adapter.Level, ...]:
     return tuple(adapter.LEVELS)
 
 
-def class_chart(db: Session, school_class: SchoolClass) -> ClassChart:
-    """The overall curves only (the per-skill ones are not drawn, so not computed): what each
-    learner was told, and today's re-estimate beside it."""
+def class_chart(db: Session, school_class: SchoolClass, now: datetime) -> ClassChart:
+    """The overall curves only (the per-skill ones are not drawn, so not computed) of every
+    learner of the class, those without answers too: what each learner was told, today's
+    re-estimate beside it, and the learner's most urgent alert (the roster's and the follow-up
+    list's, from the same assessment)."""
     learners = learners_of(db, school_class)
     ids = [id_of(learner) for learner in learners]
     by_learner = ability.series(db, ids, school_class.language, per_skill=False)
     told = reported.series(db, ids, school_class.language)
-    lines = []
-    for learner_id, learner in zip(ids, learners):
-        points = by_learner.get(learner_id, {}).get(ability.OVERALL, [])
-        # One point per day (the day's last estimate): answer-by-answer steps clutter a projector.
-        daily = {point["time"].date(): point for point in points}
-        said = {point.time.date(): point for point in told.get(learner_id, [])}
-        if daily or said:
-            lines.append(LearnerLine(learner.username, tuple(p.time for p in said.values()),
-                                     tuple(p.theta for p in said.values()),
-                                     tuple(p["time"] for p in daily.values()),
-                                     tuple(p["theta"] for p in daily.values())))
+    first_alert: dict[int, Alert] = {}
+    if learners:
+        for alert in alerts.alerts_of(alerts.assess(db, school_class, now)):  # most urgent first
+            first_alert.setdefault(alert.learner_id, alert)
+    lines = [_line(learner, by_learner.get(learner_id, {}).get(ability.OVERALL, []),
+                   told.get(learner_id, []), first_alert.get(learner_id))
+             for learner_id, learner in zip(ids, learners)]
     return ClassChart(school_class.name, tuple(adapter.cuts_for(school_class.language)), _levels(),
-                      tuple(lines))
+                      tuple(lines), now)
+
+
+def learner_chart(db: Session, learner: User, now: datetime, for_learner: bool = False) -> ClassChart:
+    """One learner's overall curve in their language (a class of one, no alerts). ``for_learner``:
+    the learner reads it; during a placement test it shows no estimate (as ``learners.progress``)."""
+    language = learner.language
+    if language is None:
+        return ClassChart(learner.display_name or learner.username, (), (), (), now)
+    learner_id = id_of(learner)
+    hidden = for_learner and placement_open(db, learner_id, language)
+    points = [] if hidden else ability.series(db, [learner_id], language, per_skill=False).get(
+        learner_id, {}).get(ability.OVERALL, [])
+    said = [] if hidden else reported.series(db, [learner_id], language).get(learner_id, [])
+    return ClassChart(learner.display_name or learner.username, tuple(adapter.cuts_for(language)), _levels(),
+                      (_line(learner, points, said, None),), now)
+
+
+def _line(learner: User, points: list[AbilityPoint], said: list[reported.ReportedPoint],
+          alert: Alert | None) -> LearnerLine:
+    # One point per day (the day's last estimate): answer-by-answer steps clutter a projector.
+    daily = {point["time"].date(): point for point in points}
+    told = {point.time.date(): point for point in said}
+    return LearnerLine(learner.username, tuple(p.time for p in told.values()),
+                       tuple(p.theta for p in told.values()),
+                       tuple(p["time"] for p in daily.values()), tuple(p["theta"] for p in daily.values()),
+                       se=tuple(p.se for p in told.values()), re_se=tuple(p["se"] for p in daily.values()),
+                       name=learner.display_name or learner.username,
+                       alert=alert.kind if alert else None, alert_rank=alert.rank if alert else None,
+                       last_active=points[-1]["time"] if points else None)

@@ -23,10 +23,11 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import numpy as np
 from sqlalchemy import Connection, Engine, column, table
 from sqlalchemy import select as sa_select
-from sqlmodel import Session, col
+from sqlmodel import Session, col, select
 
 from api.errors import NotFound
 from api.models import ItemRow
+from content import exposure
 
 if TYPE_CHECKING:  # content.schema is imported when first used
     from content.schema import Item
@@ -58,6 +59,9 @@ class PoolRow:
     #: A gloss item's languages (support languages and the target language's definition), None
     #: for every other item: it is served only to a learner it has a gloss for.
     glosses: frozenset[str] | None = None
+    #: What the item asks for and the words it shows (:mod:`content.exposure`).
+    asked: frozenset[str] = frozenset()
+    shown: frozenset[str] = frozenset()
 
 
 class Pool:
@@ -102,16 +106,20 @@ class Pool:
         return found
 
     def unserved(self, served: list[str]) -> np.ndarray:
-        """Mask of the items neither in ``served`` nor siblings of one in it: the same
-        ``family`` (a choice cloze gives away the typed one built from the same sentence)
-        or the same vocabulary entry (a gloss item shows the word a typed cloze asks for)."""
+        """Mask of the items neither in ``served`` nor given away by one in it: the same
+        ``family`` (a choice cloze gives away the typed one built from the same sentence),
+        the same vocabulary entry (a gloss item shows the word a typed cloze asks for), or
+        an answer among the words a served item showed (:mod:`content.exposure`: a
+        distractor, a passage or a feedback that holds a later gap's word)."""
         available = np.ones(len(self.rows), dtype=bool)
         positions = [self.index[i] for i in served if i in self.index]
         available[positions] = False
         families = {self.family[p] for p in positions} - {None}
         words = {self.rows[p].vocab_key for p in positions} - {None}
-        if families or words:
+        shown = [self.rows[p].shown for p in positions]
+        if families or words or shown:
             available &= np.array([r.family not in families and r.vocab_key not in words
+                                   and not exposure.gives_away(r.asked, shown)
                                    for r in self.rows], dtype=bool)
         return available
 
@@ -204,6 +212,8 @@ def pool(db: Session, language: str, track: str, trade: str | None) -> Pool:
                  for item_id, content in db.execute(glossed)
                  if isinstance(content, dict) and (content.get("support") or {}).get("kind") == "gloss"}
     rows = [replace(r, glosses=languages[r.id]) if r.id in languages else r for r in rows]
+    terms = _exposure_terms(db, language)
+    rows = [replace(r, asked=terms[r.id][0], shown=terms[r.id][1]) if r.id in terms else r for r in rows]
     if track == "trade":
         rows = [r for r in rows if r.track == "b1" or (r.track == "trade" and r.trade == trade)]
     else:
@@ -213,9 +223,26 @@ def pool(db: Session, language: str, track: str, trade: str | None) -> Pool:
     return found
 
 
+def _exposure_terms(db: Session, language: str) -> dict[str, tuple[frozenset[str], frozenset[str]]]:
+    """Each live item's asked and shown terms (:mod:`content.exposure`), once per language and
+    cache version: every pool of the language (the B1 track, each trade) shares them."""
+    from api.services.items import to_item
+
+    def load() -> dict[str, tuple[frozenset[str], frozenset[str]]]:
+        statement = select(ItemRow).where(col(ItemRow.language) == language,
+                                          col(ItemRow.live) == True)  # noqa: E712
+        out = {}
+        for row in db.exec(statement):
+            content = to_item(row)
+            out[row.id] = (exposure.asked_terms(content), exposure.shown_terms(content))
+        return out
+
+    return cached(db, ("exposure", language), load)
+
+
 def item(db: Session, item_id: str) -> CachedItem:
     """One item (live or not) with its content item; :class:`NotFound` if there is none."""
-    from api.services.items import to_item
+    from api.services.items import ITEM_GONE, to_item
 
     entry = _entry(db)
     found = entry.items.get(item_id)
@@ -223,7 +250,7 @@ def item(db: Session, item_id: str) -> CachedItem:
         return found
     row = db.get(ItemRow, item_id)
     if row is None:
-        raise NotFound(f"item '{item_id}' not found")
+        raise NotFound(ITEM_GONE)
     found = CachedItem(row.id, row.language, row.track, row.trade, row.skill, row.type,
                        int(row.max_score), float(row.a), float(row.b), float(row.c), row.vocab_key,
                        to_item(row))

@@ -24,6 +24,9 @@ from api.models import BankLoad, ItemRow
 if TYPE_CHECKING:  # content.schema is imported when first used
     from content.schema import Item
 
+#: An item that left the bank (no id in the words: learners know items by served ids only).
+ITEM_GONE = "an exercise of this session is no longer in the bank: start a new session"
+
 
 class OptionContent(TypedDict):
     id: str
@@ -152,7 +155,7 @@ def to_item(row: ItemRow) -> Item:
 def get_row(db: Session, item_id: str) -> ItemRow:
     row = db.get(ItemRow, item_id)
     if row is None:
-        raise NotFound(f"item '{item_id}' not found")
+        raise NotFound(ITEM_GONE)
     return row
 
 

@@ -36,7 +36,7 @@ def progress(db: Session, learner: User, now: datetime,
     language = language or learner.language or _last_language(db, learner_id)
     overall: AbilityOut | None = None
     skills: dict[str, AbilityOut] = {}
-    in_placement = language is not None and _placement_open(db, learner_id, language)
+    in_placement = language is not None and placement_open(db, learner_id, language)
     hidden = for_learner and in_placement
     if language is not None and not hidden:
         rows = ability.catch_up(db, learner_id, language).values()
@@ -72,7 +72,7 @@ def progress(db: Session, learner: User, now: datetime,
         reviews=reviews.schedule(db, learner_id, language) if with_reviews else [])
 
 
-def _placement_open(db: Session, learner_id: int, language: str) -> bool:
+def placement_open(db: Session, learner_id: int, language: str) -> bool:
     return db.exec(select(LearningSession.id).where(
         col(LearningSession.learner_id) == learner_id, col(LearningSession.language) == language,
         col(LearningSession.mode) == "placement", col(LearningSession.status) != "done")).first() is not None

@@ -27,6 +27,15 @@ Every attempt is first counted by the per-minute limits of
 the password is checked: parallel guesses cannot slip past those, and they bound
 the Argon2 work one login or one address can cause.
 
+**Device cookies** (OWASP's "Slow Down Online Guessing Attacks with Device
+Cookies"): a successful login gets a cookie that names no one — a random nonce
+and its HMAC with the login under the server's secret. An attempt that brings a
+valid one for the login typed is counted against that device, not against the
+username or the (login, address) pair: an attacker spraying one username from
+many addresses fills the username's per-minute limit and back-offs, and the
+owner, on a phone that logged in before, still gets in. A device that fails
+itself is slowed like a login from one address.
+
 Keys are HMACs with the server's secret, of ``<login key>`` and ``<address>``:
 what was typed as a login (people type passwords into that field) is not
 stored in any form a reader could reverse. Rows are deleted once every failure
@@ -34,7 +43,10 @@ in them is forgiven.
 """
 from __future__ import annotations
 
+import hashlib
+import hmac
 import math
+import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -56,6 +68,10 @@ FIRST_WAIT_PER_ADDRESS_SECONDS = 1.0
 #: One failure forgiven per this many seconds.
 FORGIVE_PER_ACCOUNT_SECONDS = 3600.0
 FORGIVE_PER_ADDRESS_SECONDS = 120.0
+#: The device cookie's name, lifetime and the bytes of its nonce.
+DEVICE_COOKIE = "b1device"
+DEVICE_COOKIE_SECONDS = 365 * 86_400
+DEVICE_NONCE_BYTES = 16
 #: Slack when counting the failures outstanding (the bucket drains between two failures).
 COUNT_TOLERANCE = 1e-6
 
@@ -95,6 +111,37 @@ class Throttle:
     what: str
 
 
+@dataclass(frozen=True)
+class LoginResult:
+    """A login's token, and the device cookie to set (a new one after every success)."""
+
+    token: Token
+    device_cookie: str
+
+
+def _device_mac(login: str, nonce: str, settings: Settings) -> str:
+    message = f"device:{login_key(login)}:{nonce}".encode("utf-8", "surrogatepass")
+    return hmac.new(settings.signing_secret().encode(), message, hashlib.sha256).hexdigest()[:32]
+
+
+def new_device_cookie(login: str, settings: Settings) -> str:
+    """``<nonce>.<HMAC of the login and nonce>``: proves an earlier success for this login on
+    this device, without saying whose (the login is only inside the HMAC)."""
+    nonce = secrets.token_urlsafe(DEVICE_NONCE_BYTES)
+    return f"{nonce}.{_device_mac(login, nonce, settings)}"
+
+
+def trusted_device(cookie: str | None, login: str, settings: Settings) -> str | None:
+    """The device's nonce when ``cookie`` is a valid device cookie for ``login``, else None
+    (a cookie of another login, a forged or a truncated one all count as none)."""
+    if not cookie or cookie.count(".") != 1:
+        return None
+    nonce, mac = cookie.split(".")
+    if not nonce or not hmac.compare_digest(mac, _device_mac(login, nonce, settings)):
+        return None
+    return nonce
+
+
 def per_account(settings: Settings) -> Backoff:
     return Backoff(settings.login_free_failures_per_account, FIRST_WAIT_PER_ACCOUNT_SECONDS,
                    settings.login_longest_wait_per_account_seconds, FORGIVE_PER_ACCOUNT_SECONDS)
@@ -105,8 +152,15 @@ def per_address(settings: Settings) -> Backoff:
                    settings.login_longest_wait_per_address_seconds, FORGIVE_PER_ADDRESS_SECONDS)
 
 
-def _throttles(login: str, client_ip: str, settings: Settings) -> tuple[Throttle, Throttle]:
+def _throttles(login: str, client_ip: str, device: str | None,
+               settings: Settings) -> tuple[Throttle, Throttle]:
     secret, key = settings.signing_secret(), login_key(login)
+    if device is not None:  # a device that logged in before: slowed on its own
+        return (Throttle(rate_limits.key(secret, "login-throttle:device", device),
+                         users.account_key(login, settings), per_account(settings),
+                         "from this device (your teacher can lift this)"),
+                Throttle(rate_limits.key(secret, "login-throttle:address", client_ip), None,
+                         per_address(settings), "from this address"))
     return (Throttle(rate_limits.key(secret, "login-throttle:account-address", f"{key}\x1f{client_ip}"),
                      users.account_key(login, settings), per_account(settings),
                      "for this username from this address (your teacher can lift this)"),
@@ -150,25 +204,32 @@ def _prune(db: Session, settings: Settings, now: datetime) -> None:
     db.exec(delete(LoginThrottle).where(col(LoginThrottle.forgiven_at) < now.timestamp() - longest))
 
 
-def _count_attempt(db: Session, login: str, client_ip: str, settings: Settings, now: datetime) -> None:
+def _count_attempt(db: Session, login: str, client_ip: str, device: str | None, settings: Settings,
+                   now: datetime) -> None:
     # Counted first, atomically, and committed before the password is checked: parallel
     # attempts see each other.
     rate_limits.hit(db, settings, "login_address", client_ip, now)
-    rate_limits.hit(db, settings, "login_user", login_key(login), now)
+    if device is None:
+        rate_limits.hit(db, settings, "login_user", login_key(login), now)
+    else:
+        rate_limits.hit(db, settings, "login_device", device, now)
     _prune(db, settings, now)
     db.commit()
 
 
-def login(db: Session, username: str, password: str, client_ip: str, settings: Settings,
-          now: datetime) -> Token:
-    """A token for these credentials; 429 while a back-off holds, 401 for wrong ones, 403 for
-    a disabled account.
+def login(db: Session, username: str, password: str, client_ip: str, device_cookie: str | None,
+          settings: Settings, now: datetime) -> LoginResult:
+    """A token for these credentials and a fresh device cookie; 429 while a back-off holds,
+    401 for wrong ones, 403 for a disabled account.
 
-    A success clears the login's back-off from this address (not the address's own: one
-    learner logging in must not reset an attacker's count on a shared network).
+    ``device_cookie``: the cookie an earlier success set on this device, if any (module
+    notes). A success clears the login's back-off from this address or device (not the
+    address's own: one learner logging in must not reset an attacker's count on a shared
+    network).
     """
-    throttles = _throttles(username, client_ip, settings)
-    _count_attempt(db, username, client_ip, settings, now)
+    device = trusted_device(device_cookie, username, settings)
+    throttles = _throttles(username, client_ip, device, settings)
+    _count_attempt(db, username, client_ip, device, settings, now)
     _check(db, throttles, now)
     try:
         user = users.authenticate(db, username, password)
@@ -179,15 +240,15 @@ def login(db: Session, username: str, password: str, client_ip: str, settings: S
         raise
     db.exec(delete(LoginThrottle).where(col(LoginThrottle.key) == throttles[0].key))
     db.commit()
-    return users.token_for(user, settings, now)
+    return LoginResult(users.token_for(user, settings, now), new_device_cookie(username, settings))
 
 
 def change_password(db: Session, user: User, current_password: str, new_password: str,
                     client_ip: str, settings: Settings, now: datetime) -> Token:
     """The owner's new password, proven by the current one under the same limits as a login
     (a stolen token must not become a way to guess it); a new token, every earlier one revoked."""
-    throttles = _throttles(user.username, client_ip, settings)
-    _count_attempt(db, user.username, client_ip, settings, now)
+    throttles = _throttles(user.username, client_ip, None, settings)
+    _count_attempt(db, user.username, client_ip, None, settings, now)
     _check(db, throttles, now)
     if not users.password_matches(user, current_password):
         _record_failure(db, throttles, now)

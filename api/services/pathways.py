@@ -22,12 +22,17 @@ from api.services.rows import id_of
 DEFAULT_TRADE_SHARE = 0.5
 
 
+def _check_member(db: Session, school_class: SchoolClass, learner_id: int) -> None:
+    membership = db.get(ClassLearner, learner_id)
+    if membership is None or membership.class_id != school_class.id:
+        raise NotFound(f"learner {learner_id} not found in class {school_class.id}: "
+                       f"GET /v1/classes/{school_class.id}/learners lists its learners")
+
+
 def set_pathway(db: Session, school_class: SchoolClass, learner_id: int, trade: str | None,
                 trade_share: float, teacher: User, now: datetime) -> LearnerPathway:
     """Set the pathway of a learner of ``school_class`` (404 for anyone not in it)."""
-    membership = db.get(ClassLearner, learner_id)
-    if membership is None or membership.class_id != school_class.id:
-        raise NotFound(f"learner {learner_id} not found in class {school_class.id}")
+    _check_member(db, school_class, learner_id)
     if trade is None and trade_share > 0:
         raise InvalidInput("trade_share: must be 0 without a trade", field="trade_share")
     teacher_id = id_of(teacher)
@@ -39,6 +44,13 @@ def set_pathway(db: Session, school_class: SchoolClass, learner_id: int, trade: 
     db.commit()
     db.refresh(row)
     return row
+
+
+def pathway_in_class(db: Session, school_class: SchoolClass, learner_id: int) -> PathwayOut | None:
+    """The pathway of a learner of ``school_class`` (None: none set; 404 for anyone not in it)."""
+    _check_member(db, school_class, learner_id)
+    row = get_pathway(db, learner_id)
+    return describe(row) if row is not None else None
 
 
 def get_pathway(db: Session, learner_id: int) -> LearnerPathway | None:

@@ -112,7 +112,8 @@ def start(db: Db, teacher: User, language: str, mode: str, track: str, trade: st
     rate_limits.hit(db, settings, "session", id_of(teacher), now)
     if not item_cache.pool(db, language, track, trade):
         raise NotFound(f"no exercises for language '{language}', track '{track}'"
-                       + (f", trade '{trade}'" if trade else ""))
+                       + (f", trade '{trade}'" if trade else "")
+                       + ": choose another track or trade (`b1engine content stats` lists what the bank has)")
     posterior = adapter.prior_posterior()
     state = SessionState(posterior=posterior.to_dict(), key=served_items.new_key(),
                          seed=secrets.randbits(SEED_BITS),

@@ -16,7 +16,6 @@ from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy import RowMapping
 from sqlmodel import Session, SQLModel, col, delete, select
 
 from api.errors import NotFound
@@ -53,7 +52,7 @@ def _learner_columns() -> list[tuple[sa.Table, sa.Column[Any]]]:
 def learner(db: Session, learner_id: int) -> User:
     user = db.get(User, learner_id)
     if user is None or user.role != "learner":
-        raise NotFound(f"learner {learner_id} not found")
+        raise NotFound(f"learner {learner_id} not found: check the id in your class's list of learners")
     return user
 
 
@@ -69,7 +68,7 @@ PLACEMENT_WITHHELD = ("score", "max_score", "correct")
 def export(db: Session, user: User, now: datetime) -> LearnerExport:
     """Everything stored about ``user``, table by table, as JSON-ready values.
 
-    Answers name what the learner saw and answered, in words (:func:`_answer_record`),
+    Answers name what the learner saw and answered, in words (:func:`answer_in_words`),
     not our item ids or parameters; see ``INTERNAL_COLUMNS``.
     """
     tables: dict[str, list[dict[str, Any]]] = {}
@@ -84,7 +83,7 @@ def export(db: Session, user: User, now: datetime) -> LearnerExport:
                 if modes.get(row["session_id"]) != "drill":
                     for key in PLACEMENT_WITHHELD:
                         record.pop(key, None)
-                record.update(_answer_record(db, row))
+                record.update(answer_in_words(db, row["item_id"], row["answer"]))
             tables.setdefault(table.name, []).append(record)
     membership = db.get(ClassLearner, user.id)
     school_class = db.get(SchoolClass, membership.class_id) if membership else None
@@ -102,13 +101,13 @@ def export(db: Session, user: User, now: datetime) -> LearnerExport:
                             for language in sorted({row.language for row in own_sessions})]})
 
 
-def _answer_record(db: Session, row: RowMapping) -> dict[str, Any]:
+def answer_in_words(db: Session, item_id: str, answer: Any) -> dict[str, Any]:
     """One answer in words: the exercise as shown (instructions, prompt, passage, options
-    in alphabetical order) and the answer given."""
-    item = db.get(ItemRow, row["item_id"])
+    in alphabetical order) and the answer given (option ids become their texts). Also the
+    teacher's view of a learner's recent answers (:mod:`api.services.activity`)."""
+    item = db.get(ItemRow, item_id)
     content: ItemContent = stored_content(item.content) if item is not None else {}
     texts = {o["id"]: o["text"] for o in content.get("options") or ()}
-    answer = row["answer"]
     if isinstance(answer, list):
         given: Any = " ".join(texts.get(token, "?") for token in answer)
     else:

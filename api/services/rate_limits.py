@@ -46,6 +46,9 @@ def limits(settings: Settings) -> dict[str, Limit]:
         "upload": Limit("upload", settings.rate_uploads_per_minute, "vocabulary-set uploads"),
         "login_user": Limit("login_user", settings.rate_logins_per_minute_per_username,
                             "login attempts for this username"),
+        # A device that logged in before has its own count (api.services.login_limits).
+        "login_device": Limit("login_device", settings.rate_logins_per_minute_per_username,
+                              "login attempts from this device"),
         "login_address": Limit("login_address", settings.rate_logins_per_minute_per_address,
                                "login attempts from this address"),
     }

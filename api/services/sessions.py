@@ -31,6 +31,7 @@ from api.services import ability, item_cache, pathways, rate_limits, reported, r
 from api.services import engine_adapter as adapter
 from api.services import session_policy as policy
 from api.services import session_store as store
+from api.services.lti import grades as lti_grades
 from api.services.rows import id_of
 from api.services.session_state import AnswerResultDict, Mode, SessionResultDict, SessionState, Status
 from api.settings import Settings
@@ -87,7 +88,8 @@ def start_session(db: Db, learner: User, language: str, mode: str, track: str, t
         track, trade, trade_share = pathways.drill_plan(db, id_of(learner), track, trade)
     if not item_cache.pool(db, language, track, trade):
         raise NotFound(f"no exercises for language '{language}', track '{track}'"
-                       + (f", trade '{trade}'" if trade else ""))
+                       + (f", trade '{trade}'" if trade else "")
+                       + ": choose another track or trade, or ask your teacher which ones your class uses")
     posterior = (ability.starting_posterior(db, id_of(learner), language, now) if mode == Mode.DRILL
                  else adapter.prior_posterior())
     # The key and the seed are random and stay on the server: nothing the learner knows
@@ -144,7 +146,8 @@ def session_for_learner(db: Db, learner: User, session_id: str) -> LearningSessi
     """The learner's own session; 404 for anyone else's (ids of others reveal nothing)."""
     row = db.get(LearningSession, session_id)
     if row is None or row.learner_id != learner.id:
-        raise NotFound(f"session '{session_id}' not found")
+        raise NotFound(f"session '{session_id}' not found: check the id, or start a new session "
+                       "(POST /v1/sessions)")
     return row
 
 
@@ -164,7 +167,8 @@ def _locked(db: Db, learner_id: int, session_id: str, created_before: datetime |
     if (row is None or row.learner_id != learner_id
             or (created_before is not None and utc(row.learner_created_at) >= created_before)):
         db.rollback()
-        raise NotFound(f"session '{session_id}' not found")
+        raise NotFound(f"session '{session_id}' not found: check the id, or start a new session "
+                       "(POST /v1/sessions)")
     if token_version is not None and row.learner_token_version != token_version:
         db.rollback()
         raise Unauthorized(REVOKED)
@@ -206,6 +210,8 @@ def _advance(db: Db, connection: Connection, row: Row, state: SessionState, sett
             # The level a placement test tells, kept as told (a drill's were kept answer by answer).
             reported.record(db, connection, row.learner_id, row.language, "placement", result["theta"],
                             result["se"], result["level"], now)
+        # Its score for the learning platform's gradebook, when the learner came through LTI.
+        lti_grades.queue_result(db, row.learner_id, row.id, row.mode, row.language, result, now)
         return NextStep(done=True, result=result)
     store.save(connection, row.id, state=dict(step.state.to_dict()), updated_at=now)
     return NextStep(done=False, item=served_items.view(item_cache.item(db, step.item.id).item, step.state.key,
@@ -266,9 +272,11 @@ def record_response(db: Db, learner_id: int, session_id: str, item_id: str, answ
         if previous is not None:
             return _replay(db, _stored_result(previous), learner_id, session_id, settings, now,
                            created_before)
-        raise (Conflict(f"item '{item_id}' was not served in this session", item_id=item_id)
+        waiting = f"answer the exercise waiting now (GET /v1/sessions/{session_id}/next)"
+        raise (Conflict(f"item '{item_id}' was not served in this session: {waiting}", item_id=item_id)
                if bank_id is None else
-               Conflict(f"item '{item_id}' was already answered in this session", item_id=item_id))
+               Conflict(f"item '{item_id}' was already answered in this session: {waiting}",
+                        item_id=item_id))
     # A new answer (a retry returned above, uncounted): counted against the learner's rate.
     rate_limits.hit(db, settings, "answer", learner_id, now)
     cached = item_cache.item(db, bank_id)
@@ -297,7 +305,8 @@ def record_response(db: Db, learner_id: int, session_id: str, item_id: str, answ
         if previous is not None:
             return _replay(db, _stored_result(previous), learner_id, session_id, settings, now,
                            created_before)
-        raise Conflict(f"item '{item_id}' was already answered in this session",
+        raise Conflict(f"item '{item_id}' was already answered in this session: ask for the next "
+                       f"exercise (GET /v1/sessions/{session_id}/next)",
                        item_id=item_id) from None
     if row.mode == Mode.DRILL:
         # The estimate this reply tells the learner, kept as told (curves show it as reported).

@@ -26,6 +26,8 @@ from content.catalog import LANGUAGES
 #: Roles that may teach a class (``deps.Teacher``).
 TEACHING_ROLES = ("teacher", "admin")
 #: What a disabled account's owner is told once their password is proven right.
+WRONG_LOGIN = ("wrong username or password: check both and try again; if you forgot your "
+               "password, your teacher can give you a new one")
 DISABLED = "this account is disabled: ask your teacher or the school's administrator"
 
 
@@ -94,9 +96,9 @@ def authenticate(db: Session, username: str, password: str) -> User:
     user = by_login(db, username)
     if user is None:
         verify_password(password, dummy_hash())
-        raise Unauthorized("wrong username or password")
+        raise Unauthorized(WRONG_LOGIN)
     if not password_matches(user, password):
-        raise Unauthorized("wrong username or password")
+        raise Unauthorized(WRONG_LOGIN)
     if user.disabled_at is not None:
         raise Forbidden(DISABLED)
     return user
@@ -176,7 +178,7 @@ def describe(user: User) -> UserOut:
 def get_user(db: Session, user_id: int) -> User:
     user = db.get(User, user_id)
     if user is None:
-        raise NotFound(f"user {user_id} not found")
+        raise NotFound(f"user {user_id} not found: GET /v1/users lists the accounts")
     return user
 
 

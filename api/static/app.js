@@ -120,6 +120,25 @@
 
   function say(message) { document.getElementById("status").textContent = message; }
 
+  /** A chart drawn by the server (api/charts.py: one specification, one renderer for the pages,
+      the downloads and the report): fetched with the token, drawn for `target`'s width, shown as
+      an image (the SVG runs nothing in the page), its title and description as the image's
+      text, its values as a table for screen readers (the drawing says the same to the eye). Resolves to the chart ({title, description, svg, table}). */
+  async function showChart(target, path) {
+    const width = Math.max(320, Math.min(2560, Math.round(target.clientWidth || 640)));
+    const chart = await api("GET", `${path}${path.includes("?") ? "&" : "?"}width=${width}`);
+    const cell = (text, index) => el(index ? "td" : "th", index ? { text } : { scope: "row", text });
+    const table = el("table", { class: "visually-hidden chart-table" }, el("caption", { text: chart.table.caption }),
+      el("thead", {}, el("tr", {}, ...chart.table.columns.map((c) => el("th", { scope: "col", text: c })))),
+      el("tbody", {}, ...chart.table.rows.map((row) => el("tr", {}, ...row.map(cell)))));
+    target.textContent = "";
+    target.append(
+      el("img", { class: "chart-image", src: "data:image/svg+xml;charset=utf-8," + encodeURIComponent(chart.svg),
+                  alt: `${chart.title}. ${chart.description}` }),
+      table);
+    return chart;
+  }
+
   function setUp() {
     if (token()) {
       for (const node of document.querySelectorAll('[data-when="signed-in"]')) node.hidden = false;
@@ -145,6 +164,6 @@
   }
 
   window.B1 = { t, api, ApiError, NetworkError, showError, el, localText, uuid, token, setToken, goToLogin,
-                setLanguage, say, languageCookie: LANGUAGE_COOKIE };
+                setLanguage, say, showChart, languageCookie: LANGUAGE_COOKIE };
   setUp();
 })();

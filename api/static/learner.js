@@ -3,7 +3,6 @@
 "use strict";
 (function () {
   const { t, api, ApiError, NetworkError, showError, el, localText, uuid } = window.B1;
-  const LEVELS = ["A1", "A2", "B1", "B2"];
   /** An answer not yet acknowledged by the server, kept across a reload (sent again as it was). */
   const PENDING_KEY = "b1.pending";
   /** Seconds between tries after a dropped connection; then the learner is asked. */
@@ -145,6 +144,17 @@
         error.focus && error.setAttribute("tabindex", "-1");
       }
     };
+    // An activity opened from the school's learning platform (LTI) names what the course asks
+    // for: that one comes first, as the main button, with the focus on it.
+    const activity = new URLSearchParams(location.search).get("activity");
+    if (activity === "placement" || activity === "drill") {
+      const chosen = byId("start-" + activity);
+      byId(activity === "placement" ? "start-drill" : "start-placement").classList.remove("primary");
+      chosen.classList.add("primary");
+      const card = chosen.closest(".card");
+      card.parentNode.prepend(card);
+      chosen.focus();
+    }
     byId("start-drill").addEventListener("click", (e) => start("drill", e.currentTarget));
     byId("start-placement").addEventListener("click", (e) => start("placement", e.currentTarget));
   }
@@ -363,48 +373,6 @@
 
   // ------------------------------------------------------------------ progress
 
-  /** Level over time: a step line on the four CEFR bands, the B1 goal marked. */
-  function levelChart(history, room) {
-    // Drawn at the width it is shown at: its text stays readable on a 360-px phone.
-    const width = Math.max(280, Math.min(room || 640, 900)), height = 220, left = 36, right = 12, top = 12, bottom = 28;
-    const ns = "http://www.w3.org/2000/svg";
-    const svg = document.createElementNS(ns, "svg");
-    const node = (tag, attributes, text) => {
-      const n = document.createElementNS(ns, tag);
-      for (const [k, v] of Object.entries(attributes)) n.setAttribute(k, v);
-      if (text !== undefined) n.textContent = text;
-      svg.append(n);
-      return n;
-    };
-    svg.setAttribute("viewBox", `0 0 ${width} ${height}`);
-    svg.setAttribute("role", "img");
-    svg.setAttribute("aria-labelledby", "chart-caption");
-    const rowHeight = (height - top - bottom) / LEVELS.length;
-    const yOf = (level) => top + (LEVELS.length - 1 - LEVELS.indexOf(level) + 0.5) * rowHeight;
-    LEVELS.forEach((level, index) => {
-      const y = top + (LEVELS.length - 1 - index) * rowHeight;
-      node("rect", { x: left, y, width: width - left - right, height: rowHeight, fill: index % 2 ? "#f1f1ec" : "#fff" });
-      node("text", { x: left - 8, y: y + rowHeight / 2 + 5, "text-anchor": "end", "font-size": 14, fill: "#1a1a1a" }, level);
-    });
-    const goal = top + (LEVELS.length - LEVELS.indexOf("B1")) * rowHeight;
-    node("line", { x1: left, x2: width - right, y1: goal, y2: goal, stroke: "#17663a", "stroke-width": 2, "stroke-dasharray": "6 4" });
-    const times = history.map((p) => new Date(p.time).getTime());
-    const first = Math.min(...times), last = Math.max(...times), span = Math.max(last - first, 1);
-    const xOf = (time) => left + (history.length === 1 ? 0.5 : (time - first) / span) * (width - left - right);
-    let path = "";
-    history.forEach((point, index) => {
-      const x = xOf(times[index]).toFixed(1), y = yOf(point.level).toFixed(1);
-      path += index === 0 ? `M${x},${y}` : `H${x}V${y}`;
-    });
-    node("path", { d: path, fill: "none", stroke: "#0b5cad", "stroke-width": 3 });
-    const end = history[history.length - 1];
-    node("circle", { cx: xOf(times[times.length - 1]), cy: yOf(end.level), r: 5, fill: "#0b5cad" });
-    const dateText = (time) => new Date(time).toLocaleDateString(document.documentElement.lang, { day: "numeric", month: "short" });
-    node("text", { x: left, y: height - 8, "font-size": 13, fill: "#4a4a4a" }, dateText(first));
-    node("text", { x: width - right, y: height - 8, "font-size": 13, fill: "#4a4a4a", "text-anchor": "end" }, dateText(last));
-    return svg;
-  }
-
   async function progressPage() {
     if (!requireToken()) return;
     const error = byId("progress-error");
@@ -420,8 +388,10 @@
     if (me.overall) for (const text of me.level_description || []) description.append(localText("p", text));
     const chart = byId("chart");
     if (me.history && me.history.length) {
-      chart.append(levelChart(me.history, chart.clientWidth), el("figcaption", { id: "chart-caption",
-        text: t("chart_caption", { n: me.history.length }) }));
+      // The server's chart (api/charts.py): the one the learner's teacher sees.
+      window.B1.showChart(chart, `/v1/learners/${me.id}/ability-chart`).then(() => {
+        chart.append(el("figcaption", { class: "muted small", text: t("chart_caption", { n: me.history.length }) }));
+      }).catch((failure) => showError(error, failure));
     } else {
       chart.hidden = true;
     }

@@ -1,6 +1,6 @@
 /* The teacher dashboard (/teach): the teacher's classes; a class's follow-up list and roster
-   (sortable), adding learners one by one or from a CSV, a CSV export; a learner's page (curve
-   drawn here from the API's numbers, per-skill levels, pathway). Uses window.B1 (app.js); every
+   (sortable), the class's curves and a learner's curve (charts the server draws, api/charts.py),
+   adding learners one by one or from a CSV, a CSV export; a learner's page (per-skill levels, pathway). Uses window.B1 (app.js); every
    rule (who may see whom) is the API's. */
 "use strict";
 (function () {
@@ -9,7 +9,6 @@
   const params = new URLSearchParams(location.search);
   const classId = Number(params.get("class")) || null;
   const learnerId = Number(params.get("learner")) || null;
-  const SVG = "http://www.w3.org/2000/svg";
   let rows = [];            // the roster's learners
   let sortKey = "name";
   let sortUp = true;
@@ -98,6 +97,26 @@
     }
   }
 
+  /** A file the browser saves (the CSV export, the chart's SVG). */
+  function saveFile(text, type, name) {
+    const link = el("a", { href: URL.createObjectURL(new Blob([text], { type })), download: name });
+    document.body.append(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(link.href), 1000);
+  }
+
+  /** The class's curves, one small panel per learner (api/charts.py), drawn for the page's
+      width; not awaited: the roster shows first. The download is the same SVG. */
+  function drawClassCurves() {
+    const target = byId("class-curves");
+    window.B1.showChart(target, `/v1/classes/${classId}/ability-chart`).then((chart) => {
+      const button = byId("curves-download");
+      button.hidden = false;
+      button.onclick = () => saveFile(chart.svg, "image/svg+xml", `class-${classId}-curves.svg`);
+    }).catch((error) => showError(target, error));
+  }
+
   async function loadClass() {
     const [roster, alerts] = await Promise.all([
       api("GET", `/v1/classes/${classId}/roster`), api("GET", `/v1/classes/${classId}/alerts`)]);
@@ -106,6 +125,7 @@
     rows = roster.learners;
     drawRoster();
     drawAlerts(alerts);
+    drawClassCurves();
   }
 
   /** One CSV field, quoted when it holds a comma, a quote or a line break; a leading = + - @
@@ -220,53 +240,10 @@
 
   // ------------------------------------------------------------------ a learner
 
-  function svg(tag, attributes, text) {
-    const node = document.createElementNS(SVG, tag);
-    for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, value);
-    if (text !== undefined) node.textContent = text;
-    return node;
-  }
-
-  /** The curve: CEFR bands named on the axis (no θ), the B1 goal dashed, the 90% band shaded. */
-  function drawCurve(curve, cuts, levels, name) {
+  /** The learner's curve: the server's chart (api/charts.py), the one the report and the download show. */
+  function drawCurve() {
     const target = byId("curve");
-    const points = curve ? curve.overall : [];
-    if (!points.length) { target.append(el("p", { class: "muted", text: t("teach_curve_none") })); return; }
-    // Drawn small (360 units) so its words stay readable when a phone shrinks it to its width.
-    const W = 360; const H = 220; const left = 30; const right = 6; const top = 8; const bottom = 24;
-    const low = Math.min(cuts[0] - 1, ...points.map((p) => p.theta - 1.645 * p.se));
-    const high = Math.max(cuts[cuts.length - 1] + 1, ...points.map((p) => p.theta + 1.645 * p.se));
-    // Along the answers, not the calendar: a drill's answers come minutes apart and weeks can
-    // pass between drills, so a time axis would squeeze each drill into a vertical stroke. The
-    // first and last answers' dates are written under the axis.
-    const times = points.map((p, i) => i);
-    const t0 = 0; const t1 = Math.max(points.length - 1, 1);
-    const x = (index) => left + (W - left - right) * (index - t0) / (t1 - t0);
-    const y = (theta) => top + (H - top - bottom) * (high - theta) / (high - low);
-    const chart = svg("svg", { viewBox: `0 0 ${W} ${H}`, role: "img", class: "curve",
-      "aria-label": t("teach_curve_label", { name, level: points[points.length - 1].level, points: points.length }) });
-    const edges = [high, ...cuts.slice().reverse(), low];
-    levels.slice().reverse().forEach((level, index) => {
-      const yTop = y(edges[index]); const yBottom = y(edges[index + 1]);
-      chart.append(svg("rect", { x: left, y: yTop, width: W - left - right, height: yBottom - yTop,
-                                 class: index % 2 ? "band-a" : "band-b" }));
-      chart.append(svg("text", { x: left - 6, y: (yTop + yBottom) / 2 + 4, "text-anchor": "end", class: "axis" }, level));
-    });
-    const band = points.map((p, i) => `${x(times[i])},${y(p.theta + 1.645 * p.se)}`)
-      .concat(points.slice().reverse().map((p, i) => `${x(times[points.length - 1 - i])},${y(p.theta - 1.645 * p.se)}`));
-    chart.append(svg("polygon", { points: band.join(" "), class: "uncertainty" }));
-    const b1 = levels.indexOf("B1");
-    if (b1 > 0) {
-      const goal = y(cuts[b1 - 1]);
-      chart.append(svg("line", { x1: left, x2: W - right, y1: goal, y2: goal, class: "goal" }));
-      chart.append(svg("text", { x: W - right - 4, y: goal - 4, "text-anchor": "end", class: "axis" }, t("teach_goal")));
-    }
-    chart.append(svg("polyline", { points: points.map((p, i) => `${x(times[i])},${y(p.theta)}`).join(" "), class: "line" }));
-    const date = (point) => new Date(point.time).toLocaleDateString();
-    chart.append(svg("text", { x: left, y: H - 8, class: "axis" }, t("teach_first_answer", { date: date(points[0]) })));
-    chart.append(svg("text", { x: W - right, y: H - 8, "text-anchor": "end", class: "axis" },
-                     t("teach_last_answer", { date: date(points[points.length - 1]), n: points.length })));
-    target.append(chart);
+    window.B1.showChart(target, `/v1/learners/${learnerId}/ability-chart`).catch((error) => showError(target, error));
   }
 
   function drawSkills(progress, cuts) {
@@ -288,11 +265,10 @@
     const [progress, curves] = await Promise.all([
       api("GET", `/v1/learners/${learnerId}?history_limit=1`),
       api("GET", `/v1/classes/${classId}/ability-curves?limit=1&cursor=${learnerId - 1}`)]);
-    const curve = curves.learners.find((c) => c.id === learnerId) || null;
     const name = progress.username;
     byId("title").textContent = name;
     document.title = `${name} · ${t("app_name")}`;
-    drawCurve(curve, curves.cuts, curves.levels, name);
+    drawCurve();
     drawSkills(progress, curves.cuts);
     byId("pathway-form").addEventListener("submit", async (event) => {
       event.preventDefault();

@@ -21,7 +21,8 @@ def test_db_upgrade_creates_every_table(tmp_path, monkeypatch, capsys):
         "learner_abilities", "vocabulary_sets", "calibrations", "calibration_item_changes",
         "calibration_level_changes", "reported_estimates", "bank_loads",
         "growth_fits", "review_states", "learner_pathways", "login_throttles", "rate_counts", "anonymous_responses",
-        "items_version"}
+        "items_version", "lti_registrations", "lti_deployments", "lti_keys", "lti_launch_states", "lti_accounts",
+        "lti_contexts", "lti_resource_links", "lti_link_learners", "lti_grade_outbox"}
     with engine.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
     engine.dispose()

@@ -283,3 +283,35 @@ def test_union_members_are_merged_and_their_names_never_shown():
 def test_field_paths_count_list_positions_from_one():
     assert field_path(("entries", 3, "examples", 0)) == "entries[4].examples[1]"
     assert field_path(()) == ""
+
+
+def test_the_commonest_refusals_say_what_to_do_next(client, people, clock):
+    """Every refusal a user meets often names the next step, not only what went wrong."""
+    learner, teacher, author, admin = (people[name]["headers"] for name in ("learner", "teacher",
+                                                                          "author", "admin"))
+    cases = {
+        "no token": (client.get("/v1/learners/me"), 401, "log in first"),
+        "wrong password": (client.post("/v1/auth/token", data={"username": "learner", "password": "nope-nope"}),
+                           401, "your teacher can give you a new one"),
+        "wrong role": (client.get("/v1/classes", headers=learner), 403, "ask the school's administrator"),
+        "author and learners": (client.get(f"/v1/learners/{people['learner']['id']}", headers=author), 403,
+                                "a teacher of the learner's class can"),
+        "unknown class": (client.get("/v1/classes/9999", headers=teacher), 404, "GET /v1/classes lists"),
+        "another class's learner": (client.get(f"/v1/learners/{people['learner']['id']}",
+                                               headers=people["teacher2"]["headers"]), 404,
+                                    "check the id in your class's list of learners"),
+        "unknown session": (client.get("/v1/sessions/no-such-session/next", headers=learner), 404,
+                            "start a new session (POST /v1/sessions)"),
+        "unknown calibration": (client.get("/v1/calibrations/no-such-run", headers=admin), 404,
+                                "GET /v1/calibrations lists the runs"),
+        "unknown user": (client.get("/v1/users/9999", headers=admin), 404, "GET /v1/users lists"),
+        "no such track": (client.post("/v1/sessions", json={"language": "it", "mode": "drill", "track": "trade",
+                                                             "trade": "care"}, headers=learner), 404,
+                          "choose another track or trade"),
+    }
+    for name, (response, status, next_step) in cases.items():
+        body = assert_problem(response, status)
+        assert next_step in body["detail"], (name, body["detail"])
+    clock.advance(minutes=client.app.state.settings.token_expiry_minutes + 1)  # past the token's lifetime
+    expired = client.get("/v1/learners/me", headers=learner)
+    assert "log in again" in assert_problem(expired, 401)["detail"]

@@ -265,3 +265,45 @@ def test_healthz_fails_with_the_reason_when_the_database_refuses_writes(client, 
     assert ("readonly" if sqlite else "read-only") in response.json()["detail"]
     assert any("refuses writes" in record.getMessage() for record in caplog.records)
     assert client.get("/healthz").status_code == 200
+
+
+def test_an_attack_on_a_username_from_elsewhere_never_holds_off_its_owner_on_a_known_device(make_client):
+    """The device cookie (OWASP's device cookies): the owner's phone, which logged in before,
+    is counted on its own, while the attacker fills the username's per-minute limit."""
+    from fastapi.testclient import TestClient
+
+    from api.services.login_limits import DEVICE_COOKIE
+    from api_helpers import create_user
+
+    owner = make_client(rate_logins_per_minute_per_username=5)
+    create_user(owner, "ada", "learner")
+    first = owner.post("/v1/auth/token", data={"username": "ada", "password": PASSWORD})
+    assert first.status_code == 200
+    set_cookie = first.headers["set-cookie"]
+    assert "HttpOnly" in set_cookie and "Path=/v1/auth" in set_cookie and "samesite=strict" in set_cookie.lower()
+    cookie = owner.cookies[DEVICE_COOKIE]
+    assert "ada" not in cookie
+
+    with TestClient(owner.app) as attacker:  # no cookie: another machine
+        statuses = [attacker.post("/v1/auth/token", data={"username": "ada", "password": f"guess-{n}"}
+                                  ).status_code for n in range(8)]
+        assert statuses.count(429) >= 3  # the username's limit is full for everyone without the cookie
+        # A cookie of another login, or a forged one, is no cookie at all.
+        create_user(owner, "bob", "learner")
+        bob = attacker.post("/v1/auth/token", data={"username": "bob", "password": PASSWORD})
+        assert bob.status_code == 200
+        attacker.cookies.set(DEVICE_COOKIE, attacker.cookies[DEVICE_COOKIE], path="/v1/auth")
+        assert attacker.post("/v1/auth/token", data={"username": "ada", "password": PASSWORD}).status_code == 429
+        nonce = cookie.split(".")[0]
+        attacker.cookies.clear()
+        attacker.cookies.set(DEVICE_COOKIE, f"{nonce}.{'0' * 32}", path="/v1/auth")
+        assert attacker.post("/v1/auth/token", data={"username": "ada", "password": PASSWORD}).status_code == 429
+
+    # The owner's phone gets in, in the same minute, with the right password.
+    again = owner.post("/v1/auth/token", data={"username": "ada", "password": PASSWORD})
+    assert again.status_code == 200 and again.json()["access_token"]
+    # A device that guesses is slowed on its own: its own per-minute count.
+    statuses = [owner.post("/v1/auth/token", data={"username": "ada", "password": "nope-nope"}).status_code
+                for _ in range(6)]
+    assert statuses[-1] == 429 and "device" in owner.post(
+        "/v1/auth/token", data={"username": "ada", "password": "nope-nope"}).json()["detail"]

@@ -75,6 +75,22 @@ def test_twins_of_a_served_item_are_never_served():
     assert sum(available) == len(items) - 4
 
 
+def test_an_item_whose_answer_a_served_item_showed_is_never_served_after_it():
+    """The seventh review's pair: a gloss item showed *forsinket* as a wrong option; the typed
+    cloze that asks for *forsinket* must not follow it in the same test (content.exposure)."""
+    items = pool()
+    rows = list(items.rows)
+    rows[0] = replace(rows[0], shown=frozenset({"tung", "forsinket", "ledig", "skadet"}))
+    rows[5] = replace(rows[5], asked=frozenset({"forsinket", "forsinka"}))
+    rows[6] = replace(rows[6], asked=frozenset({"ledig"}))
+    rows[7] = replace(rows[7], asked=frozenset({"tung bil"}))  # a longer term: not shown as such
+    items = Pool(rows)
+    by_id = dict(zip(items.ids, items.unserved([rows[0].id])))
+    assert not by_id[rows[5].id] and not by_id[rows[6].id] and by_id[rows[7].id]
+    # Served first, the typed cloze gives nothing away to the gloss item (it asks for no gap word).
+    assert dict(zip(items.ids, items.unserved([rows[5].id])))[rows[0].id]
+
+
 def test_drill_serves_due_reviews_first_up_to_their_share():
     items = pool()
     facts = policy.LearnerFacts(due=("nb:kitchen:w0", "nb:kitchen:w1", "nb:kitchen:w2"),

@@ -33,8 +33,10 @@ def _nb_item(index: int, b: float) -> dict:
                     options=[{"id": f"s{index}", "text": "være"}, {"id": f"w{index}", "text": "vær"},
                              {"id": f"v{index}", "text": "værende"}])
     elif kind == "cloze_typed":
-        data.update(instructions="Skriv ordet som mangler.", prompt="Vi spiser frokost på ___ før jobb.",
-                    answers=["kjøkkenet"], lemma="kjøkken", max_score=2)
+        # A word no other item shows: the service never serves a gap whose answer the test has
+        # already shown (content.exposure).
+        data.update(instructions="Skriv ordet som mangler.", prompt="Jakka mi henger i ___ ved døra.",
+                    answers=["garderoben"], lemma="garderobe", max_score=2)
     elif kind == "word_order":
         data.update(instructions="Sett ordene i riktig rekkefølge.", prompt=None,
                     answers=[[f"t{index}a", f"t{index}b", f"t{index}c", f"t{index}d"]],

@@ -13,7 +13,7 @@ from page_helpers import PHONE, SHOTS, first_load, tab_walk
 LEVEL_SURE = re.compile(r"^(A1|A2|B1|B2) — \d{1,3}% sure$")
 
 
-def answer_shown_item(page, typed: str = "kjøkkenet") -> str:
+def answer_shown_item(page, typed: str = "garderoben") -> str:
     """Answer whatever exercise is on screen (the first option, the words as shown, a word);
     returns its type."""
     page.wait_for_selector("#exercise:not([hidden])")
@@ -145,7 +145,7 @@ def test_a_turkish_learner_types_an_answer_with_the_on_screen_letters(app):
     page.goto(f"{app.base}/progress")
     page.wait_for_selector("#goal strong")
     assert page.inner_text("#goal strong") == "Done!"
-    page.wait_for_selector("#chart svg")
+    page.wait_for_selector("#chart img.chart-image")
     assert page.locator("#skills li").count() >= 1
     app.check(page, "progress")
     page.context.close()
@@ -222,6 +222,22 @@ def test_an_arabic_support_learner_sees_a_right_to_left_interface(app):
     assert page.get_attribute("html", "dir") == "rtl"
     assert page.get_attribute(".question", "lang") == "nb"  # the exercise in the language learnt
     app.check(page, "drill-arabic")
+    page.context.close()
+
+
+def test_an_activity_opened_from_the_learning_platform_comes_first(app):
+    """An LTI launch of a placement activity opens ``/?activity=placement``: that card leads,
+    its button is the main one and has the focus (a drill stays one tap away)."""
+    page = app.page()
+    app.log_in(page, "sara")
+    page.wait_for_url(f"{app.base}/")
+    page.goto(f"{app.base}/?activity=placement")
+    page.wait_for_selector("#greeting:has-text('sara')")
+    first_card_button = page.locator(".choices .card").first.locator("button")
+    assert first_card_button.get_attribute("id") == "start-placement"
+    assert "primary" in page.get_attribute("#start-placement", "class")
+    assert "primary" not in (page.get_attribute("#start-drill", "class") or "")
+    assert page.evaluate("document.activeElement.id") == "start-placement"
     page.context.close()
 
 

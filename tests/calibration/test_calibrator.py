@@ -161,3 +161,17 @@ def test_a_held_population_puts_the_scale_where_it_is_and_is_not_estimated():
 def test_invalid_guessing_and_population_are_rejected(kwargs, message):
     with pytest.raises(ValueError, match=message):
         Calibrator(**kwargs).fit(np.array([1, 2]), np.array(["x", "x"]), np.array([0, 1]))
+
+
+def test_one_learner_with_every_item_anchored_is_no_population_and_no_crash():
+    """The admin page's dry run on a class where one learner has answered: the population SD
+    used to run to 0 (log 0 under filterwarnings=error); it stops at its floor instead."""
+    from calibration.quadrature import MIN_POPULATION_SD
+
+    items = [f"i{k}" for k in range(20)]
+    anchors = {item: (1.0, float(b), 0.0) for item, b in zip(items, np.linspace(-2, 2, 20))}
+    scores = np.tile([1, 0], 10)
+    fitted = Calibrator(model="2pl", anchors=anchors, max_iter=500).fit(np.array(["l1"] * 20), np.array(items),
+                                                                      scores)
+    assert fitted.converged_ and fitted.population_.sd == MIN_POPULATION_SD
+    assert -1.0 < fitted.population_.mean < 1.0

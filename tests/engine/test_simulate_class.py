@@ -74,3 +74,56 @@ def test_designs_are_checked():
         ClassDesign(profile_counts=(1, 2, 3))
     with pytest.raises(ValueError, match="drill_length"):
         ClassDesign(drill_length=0)
+
+
+def test_curve_evidence_is_the_sum_over_the_curves_of_the_answers_likelihood():
+    """Two practice days (mean times 0.1 and 2.1), every ability on a node of the table: the
+    quadrature equals the sum written out by hand."""
+    from scipy.special import expit, logsumexp
+
+    from engine.simulate_class import CurveFamily, curve_evidence
+
+    learner = np.array([0, 0, 0, 1])
+    days = np.array([0.05, 0.15, 2.1, 0.5])
+    a, b, c = np.array([1.0, 1.5, 0.8, 1.0]), np.array([-0.5, 0.2, 1.0, 0.0]), np.array([0.0, 0.25, 1 / 3, 0.0])
+    score = np.array([1, 0, 1, 1])
+    start, start_weights = np.array([-1.0, 0.0]), np.log(np.array([0.25, 0.75]))
+    families = [CurveFamily(np.array([0.0, 0.5]), np.log(np.array([0.5, 0.5])), np.array([np.inf])),
+                CurveFamily(np.array([0.5]), np.zeros(1), np.array([0.1, 2.0]))]
+    found = curve_evidence(learner, days, a, b, c, score, 2, start, start_weights, families)
+
+    def by_hand(rates, rate_weights, until):
+        terms = []
+        for theta0, w0 in zip(start, start_weights):
+            for g, wg in zip(rates, rate_weights):
+                for u in until:
+                    theta = theta0 + g * np.minimum(np.array([0.1, 0.1, 2.1]), u)
+                    p = c[:3] + (1 - c[:3]) * expit(a[:3] * (theta - b[:3]))
+                    terms.append(w0 + wg - np.log(len(until)) + np.sum(np.where(score[:3] > 0, np.log(p),
+                                                                                 np.log1p(-p))))
+        return logsumexp(terms)
+
+    assert found[0, 0] == pytest.approx(by_hand([0.0, 0.5], np.log([0.5, 0.5]), [np.inf]), rel=1e-9)
+    assert found[0, 1] == pytest.approx(by_hand([0.5], [0.0], [0.1, 2.0]), rel=1e-9)
+    # the second learner's one right answer at day 0.5: theta0 + 0.5 g, g = 0 or 0.5
+    one = [w + np.log(0.5) + np.log(expit(theta0 + 0.5 * g)) for theta0, w in zip(start, start_weights)
+           for g in (0.0, 0.5)]
+    assert found[1, 0] == pytest.approx(logsumexp(one), rel=1e-9)
+
+
+def test_profile_posterior_on_a_seeded_class(bank):
+    """The Bayes classifier that knows the design (the ceiling of bench/alerts.py --ceiling) on one
+    class: pinned; its stalled learners are found, and so is one slow and one normal learner — the
+    answers cannot do better."""
+    from engine.simulate_class import profile_posterior
+
+    log = simulate_classes(1, bank, np.random.default_rng(SEED + 2))
+    posterior = profile_posterior(log, bank.a[log.item], bank.b[log.item], bank.c[log.item])
+    np.testing.assert_allclose(posterior.sum(axis=1), 1.0)
+    # a dropping-out learner grows as a normal one: the two in the design's ratio, 11 to 3
+    np.testing.assert_allclose(posterior[:, 4] / posterior[:, 0], 3 / 11)
+    called = [PROFILES[i] for i in posterior.argmax(axis=1)]
+    assert called == ["normal"] * 6 + ["slow"] + ["normal"] * 4 + ["fast"] * 2 + ["stalled", "normal"] \
+        + ["stalled"] * 2 + ["normal"] * 2 + ["stalled"]
+    assert posterior[15:17, 3] == pytest.approx([0.908849, 0.770085], abs=1e-6)  # the stalled learners
+    assert posterior[13, 2:4] == pytest.approx([0.435719, 0.442296], abs=1e-6)  # slow, or stalled?

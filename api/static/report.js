@@ -1,0 +1,90 @@
+/* A learner's printable report (/teach/report?class=<id>&learner=<id>): name, class, level
+   overall and per skill in words with its probability, what the level means, the curve (an SVG
+   from the chart route), words due for review, the answers of the last days, the date and the
+   item-parameter version. Print CSS in app.css (A4, no navigation, black on white). */
+"use strict";
+(function () {
+  const { t, api, showError, el, localText } = window.B1;
+  const byId = (id) => document.getElementById(id);
+  const params = new URLSearchParams(location.search);
+  const classId = Number(params.get("class")) || null;
+  const learnerId = Number(params.get("learner")) || null;
+  const pageLanguage = document.documentElement.lang || "en";
+  const percent = (p) => Math.round(100 * (p || 0));
+  const levelWords = (ability) => t("level_sure", { level: ability.level, percent: percent(ability.level_probabilities[ability.level]) });
+
+  /** The curve: the server's chart of this learner (api/charts.py, the one the dashboard shows),
+      drawn by app.js's showChart into the marked container. */
+  async function showCurve() {
+    const figure = byId("report-curve");
+    const target = figure.querySelector(".chart-box");
+    const path = figure.dataset.chartSrc.replace("{learner}", learnerId).replace("{class}", classId);
+    try {
+      if (!window.B1.showChart) throw new Error("no chart renderer");
+      await window.B1.showChart(target, path);
+    } catch (error) {
+      target.textContent = "";
+      target.append(el("p", { class: "muted", text: t("report_curve_missing") }));
+    }
+  }
+
+  function showLevel(progress) {
+    byId("report-level").textContent = progress.overall ? levelWords(progress.overall) : t("teach_no_answers");
+    for (const text of progress.level_description || []) byId("report-meaning").append(localText("p", text));
+    const body = byId("report-skills").querySelector("tbody");
+    const skills = Object.entries(progress.skills || {});
+    byId("report-skills").hidden = skills.length === 0;
+    for (const [skill, ability] of skills) {
+      body.append(el("tr", {}, el("th", { scope: "row", text: t("skill_" + skill) }), el("td", { text: levelWords(ability) })));
+    }
+    const last = progress.history[progress.history.length - 1];
+    byId("report-parameters").textContent = last && last.parameters
+      ? t("report_parameters_run", { run: last.parameters.slice(0, 8) }) : t("report_parameters_content");
+  }
+
+  function showActivity(activity) {
+    byId("due-empty").hidden = activity.due_reviews.length > 0;
+    for (const review of activity.due_reviews) byId("due").append(el("li", { text: review.lemma }));
+    byId("recent-summary").textContent = activity.answers_total
+      ? t("teach_answers_summary", { count: activity.answers_total, days: activity.days, shown: activity.answers.length })
+      : t("teach_answers_none", { days: activity.days });
+    const body = byId("recent").querySelector("tbody");
+    byId("recent").hidden = activity.answers.length === 0;
+    for (const answer of activity.answers) {
+      const result = answer.correct === null ? t("teach_answer_placement") : answer.correct ? t("teach_answer_right")
+        : answer.partial ? t("teach_answer_almost") : t("teach_answer_wrong");
+      body.append(el("tr", {},
+        el("td", { text: new Date(answer.answered_at).toLocaleString(pageLanguage, { dateStyle: "short", timeStyle: "short" }) }),
+        el("td", { lang: activity.language, dir: "auto", text: answer.prompt || answer.instructions || "" }),
+        el("td", { lang: activity.language, dir: "auto", text: answer.answer || "—" }),
+        el("td", { text: result })));
+    }
+  }
+
+  async function start() {
+    if (!window.B1.token()) { window.B1.goToLogin(); return; }
+    byId("print").addEventListener("click", () => window.print());
+    byId("report-date").textContent = new Date().toLocaleDateString(pageLanguage, { dateStyle: "long" });
+    if (!classId || !learnerId) { byId("page-error").textContent = t("report_which"); return; }
+    byId("back").href = `/teach?class=${classId}&learner=${learnerId}`;
+    try {
+      const [progress, activity, schoolClass, learners] = await Promise.all([
+        api("GET", `/v1/learners/${learnerId}?history_limit=1`),
+        api("GET", `/v1/learners/${learnerId}/activity?days=14`),
+        api("GET", `/v1/classes/${classId}`),
+        api("GET", `/v1/classes/${classId}/learners`)]);
+      const learner = learners.find((l) => l.id === learnerId);
+      const name = learner ? learner.display_name : progress.username;
+      byId("title").textContent = name;
+      document.title = `${t("report_title")}: ${name} · ${t("app_name")}`;
+      byId("report-class").textContent = `${schoolClass.name} (${schoolClass.language})`;
+      showLevel(progress);
+      showActivity(activity);
+      await showCurve();
+    } catch (error) {
+      showError(byId("page-error"), error);
+    }
+  }
+
+  start();
+})();

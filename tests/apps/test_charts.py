@@ -1,0 +1,118 @@
+"""The charts in Chromium: a class of 25 simulated learners on the class page (25 panels, the key
+never over the data, axe, screenshots at 360 and 1280 px, first load) and a learner's progress
+chart. The drawing itself is api/charts.py's; its routes are tested in tests/api/test_api_charts.py."""
+from __future__ import annotations
+
+import json
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from page_helpers import PHONE, SHOTS, WIDE, assert_accessible, first_load
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "api"))
+from simulated_answers import simulate_class  # the API tests' helper, on the path above
+
+NAMES = ("<script>x</script>", *(f"Learner {n:02d}" for n in range(24)))
+ITEMS = [f"nb-app-{i:03d}" for i in range(25)]
+#: The panels' and the key's boxes, measured in the chart's own document (the page shows it as
+#: an image, so its inside is measured where it is drawn: a blank page of the same width).
+BOXES = """() => {
+  const box = (el) => { const r = el.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; };
+  const panels = Array.from(document.querySelectorAll('g[id^="class-curves-panel-"]'))
+    .map(box);
+  return {key: box(document.getElementById('class-curves-key')), panels,
+          names: Array.from(document.querySelectorAll('text')).map((t) => t.textContent)};
+}"""
+
+
+@pytest.fixture(scope="module")
+def curves_class(app):
+    from sqlmodel import Session, select
+
+    from api.db import make_engine
+    from api.models import User
+    from api.services import classes
+
+    engine = make_engine(app.database_url)
+    with Session(engine) as db:
+        tove = db.exec(select(User).where(User.username == "tove")).one()
+        school_class = classes.create_class(db, tove, "Class of 25", "nb", datetime.now(UTC))
+        class_id = school_class.id
+        simulate_class(db, school_class, NAMES, ITEMS, datetime.now(UTC))
+    engine.dispose()
+    return class_id
+
+
+def _signed_in(app, username: str, path: str, viewport):
+    page = app.page(viewport)
+    page.goto(f"{app.base}/login")
+    token = app.token(username)["Authorization"].removeprefix("Bearer ")
+    page.evaluate("token => sessionStorage.setItem('b1.token', token)", token)
+    page.goto(f"{app.base}{path}")
+    return page
+
+
+def _no_overlap(a, b) -> bool:
+    return a[2] <= b[0] or b[2] <= a[0] or a[3] <= b[1] or b[3] <= a[1]
+
+
+@pytest.mark.parametrize("viewport", [PHONE, WIDE], ids=["360", "1280"])
+def test_the_class_page_shows_25_panels_with_the_key_above_the_data(app, curves_class, viewport):
+    page = _signed_in(app, "tove", f"/teach?class={curves_class}", viewport)
+    page.wait_for_selector("#class-curves img.chart-image")
+    measured = first_load(page)
+    image = page.locator("#class-curves img.chart-image")
+    assert image.evaluate("img => img.complete && img.naturalWidth > 0")
+    alt = image.get_attribute("alt")
+    assert all(level in alt for level in ("A1", "A2", "B1", "B2")) and "25" in alt
+    assert page.locator("#class-curves .chart-table tbody tr").count() == 25
+    svg = image.get_attribute("src")
+    assert_accessible(page, f"teach-class-curves-{viewport['width']}")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    # The chart's card (the page's other parts have screenshots of their own: teach-class-*).
+    page.locator("section:has(#class-curves)").screenshot(
+        path=str(SHOTS / f"teach-class-curves-{viewport['width']}.png"))
+    app.shots.append(f"teach-class-curves-{viewport['width']}.png")
+    # Inside the chart: 25 panels, every name once, the key clear of every panel.
+    from urllib.parse import unquote
+
+    document = unquote(svg.split(",", 1)[1])
+    blank = app.page({"width": viewport["width"], "height": 800})
+    blank.set_content(f"<!doctype html><body style='margin:0'>{document}</body>")
+    boxes = blank.evaluate(BOXES)
+    blank.context.close()
+    assert len(boxes["panels"]) == 25
+    assert all(boxes["names"].count(name) == 1 for name in NAMES)
+    assert all(_no_overlap(boxes["key"], panel) for panel in boxes["panels"])
+    page.context.close()
+    (SHOTS / f"first-load-teach-curves-{viewport['width']}.json").write_text(json.dumps(measured, indent=1))
+    print(f"\nfirst load /teach?class (25 learners, {viewport['width']} px):", json.dumps(measured))
+    assert measured["bytes"] <= 150_000 and measured["load_ms"] < 1000
+
+
+def test_a_learners_progress_chart(app, curves_class):
+    from sqlmodel import Session, select
+
+    from api.db import make_engine
+    from api.models import User
+
+    engine = make_engine(app.database_url)
+    with Session(engine) as db:
+        learner = db.exec(select(User).where(User.username == "chart1")).one()
+        username = learner.username
+    engine.dispose()
+    page = _signed_in(app, username, "/progress", PHONE)
+    page.wait_for_selector("#chart img.chart-image")
+    assert "B1 goal" in page.get_attribute("#chart img.chart-image", "alt")
+    for viewport in (PHONE, WIDE):
+        page.set_viewport_size(viewport)
+        page.reload()
+        page.wait_for_selector("#chart img.chart-image")
+        page.wait_for_function("() => document.querySelector('#chart img.chart-image').complete")
+        if viewport is PHONE:
+            assert_accessible(page, "progress-chart")
+        page.locator("#chart").screenshot(path=str(SHOTS / f"progress-chart-{viewport['width']}.png"))
+        app.shots.append(f"progress-chart-{viewport['width']}.png")
+    page.context.close()

@@ -1,0 +1,160 @@
+"""The teacher dashboard's actions and the printable report in Chromium: a teacher creates a
+class; on a learner's page sees the answers of the last days and the words due, resets the
+password (the one-time password works once), lifts the lock, removes a learner after a
+confirmation; opens the printable report (print media: no navigation); an Arabic-interface
+teacher sees the dashboard right to left. axe, the Tab walk, screenshots."""
+from __future__ import annotations
+
+import httpx
+import pytest
+from page_helpers import tab_walk
+
+
+@pytest.fixture(scope="module")
+def school(app):
+    """tove's "Morning class": olek (four drill answers today) and "Spare Person"; a second
+    class to move learners to."""
+    from datetime import UTC, datetime
+
+    from sqlmodel import Session, select
+
+    from api.db import make_engine
+    from api.models import User
+    from api.services import classes
+
+    engine = make_engine(app.database_url)
+    now = datetime.now(UTC)
+    with Session(engine) as db:
+        tove = db.exec(select(User).where(User.username == "tove")).one()
+        olek = db.exec(select(User).where(User.username == "olek")).one()
+        morning = classes.create_class(db, tove, "Morning class", "nb", now)
+        classes.create_class(db, tove, "Weekend class", "nb", now)
+        classes.move_learner(db, morning, olek)
+        spare = classes.create_learner(db, morning, "Spare Person", None, None, now).id
+        ids = {"class_id": morning.id, "olek": olek.id, "spare": spare}
+        db.commit()
+    engine.dispose()
+    headers = app.token("olek")
+    session = app.client.post("/v1/sessions", headers=headers,
+                              json={"language": "nb", "mode": "drill", "track": "b1", "trade": None}).json()
+    for number in range(4):
+        item = app.client.get(f"/v1/sessions/{session['id']}/next", headers=headers).json()["item"]
+        options = [option["id"] for option in item.get("options") or []]
+        answer = options if item["type"] == "word_order" else options[0] if options else "x"
+        reply = app.client.post(f"/v1/sessions/{session['id']}/responses", headers=headers, json={
+            "item_id": item["id"], "answer": answer, "client_response_id": f"report-{number}"})
+        assert reply.status_code == 200, reply.text
+    return ids
+
+
+def signed_in(app, path: str, language: str | None = None):
+    page = app.page()
+    if language:
+        page.context.add_cookies([{"name": "b1lang", "value": language, "url": app.base}])
+    page.goto(f"{app.base}/login")
+    token = app.token("tove")["Authorization"].removeprefix("Bearer ")
+    page.evaluate("token => sessionStorage.setItem('b1.token', token)", token)
+    page.goto(f"{app.base}{path}")
+    return page
+
+
+def test_a_teacher_creates_a_class(app, school):
+    page = signed_in(app, "/teach")
+    page.wait_for_selector("#classes li")
+    assert "Norwegian" in page.inner_text("#class-language option[value=nb]")
+    page.click("#class-form button[type=submit]")  # no name: told so, nothing sent
+    assert page.inner_text("#class-error") == "Give the class a name."
+    page.fill("#class-name", "Friday group")
+    page.select_option("#class-language", "tr")
+    page.click("#class-form button[type=submit]")
+    page.wait_for_url("**/teach?class=*")
+    page.wait_for_selector("h1:has-text('Friday group')")
+    created = [c for c in app.client.get("/v1/classes", headers=app.token("tove")).json() if c["name"] == "Friday group"]
+    assert [c["language"] for c in created] == ["tr"]
+    page.context.close()
+
+
+def test_a_learners_page_shows_answers_and_resets_the_password(app, school):
+    page = signed_in(app, f"/teach?class={school['class_id']}&learner={school['olek']}")
+    page.wait_for_selector("#answers li")
+    assert page.locator("#answers li").count() == 4
+    first = page.inner_text("#answers li:first-child")
+    assert "Answer:" in first and any(word in first for word in ("right", "wrong", "almost"))
+    assert page.inner_text("#answers-summary").startswith("4 answer(s) in the last 7 days")
+    assert page.inner_text("#pathway-now").startswith("Not set")
+    assert page.get_attribute("#report-link", "href") == f"/teach/report?class={school['class_id']}&learner={school['olek']}"
+    page.wait_for_selector("#move-class option", state="attached")
+    # The teacher's other classes (not this one), to move the learner to.
+    assert "Weekend class" in page.locator("#move-class option").all_text_contents()
+    assert "Morning class" not in page.locator("#move-class option").all_text_contents()
+
+    page.fill("#pathway-trade", "kitchen")
+    page.fill("#pathway-share", "30")
+    page.click("#pathway-form button[type=submit]")
+    page.wait_for_selector("#pathway-now:has-text('kitchen 30%, B1 track 70%')")
+
+    page.click("#reset-password")
+    page.wait_for_selector("#one-time:not([hidden])")
+    secret = page.inner_text("#one-time-password").strip()
+    assert len(secret) >= 8
+    # The one-time password logs olek in, once, with a new password to choose first.
+    reply = httpx.post(f"{app.base}/v1/auth/token", data={"username": "olek", "password": secret})
+    assert reply.status_code == 200 and reply.json()["password_change_required"] is True
+    page.click("#lift-lock")
+    page.wait_for_selector("#status:has-text('The login lock is lifted.')")
+    app.check(page, "teach-learner-actions")
+    page.evaluate("document.querySelectorAll('details').forEach(d => { d.open = true; })")
+    reached, controls = tab_walk(page, limit=120)
+    assert set(controls) <= set(reached), sorted(set(controls) - set(reached))
+    page.context.close()
+
+
+def test_a_teacher_removes_a_learner_after_confirming(app, school):
+    page = signed_in(app, f"/teach?class={school['class_id']}&learner={school['spare']}")
+    page.wait_for_selector("#answers-summary:has-text('No answers')")
+    page.click("#remove")
+    assert page.is_visible("#remove-confirm") and "Spare" in page.inner_text("#remove-question")
+    page.click("#remove-no")  # nothing happens
+    assert page.is_hidden("#remove-confirm")
+    page.click("#remove")
+    page.click("#remove-yes")
+    page.wait_for_url(f"**/teach?class={school['class_id']}")
+    page.wait_for_selector("#roster tbody tr")
+    assert "Spare Person" not in page.inner_text("#roster")
+    page.context.close()
+
+
+def test_the_printable_report(app, school):
+    page = signed_in(app, f"/teach/report?class={school['class_id']}&learner={school['olek']}")
+    page.wait_for_selector("#report-level:has-text('% sure')")
+    assert page.inner_text("#title") == "olek"
+    assert page.inner_text("#report-class") == "Morning class (nb)"
+    assert page.inner_text("#report-parameters").startswith("the content's own")
+    assert page.locator("#report-skills tbody tr").count() >= 1
+    assert page.locator("#recent tbody tr").count() == 4
+    page.wait_for_selector("#report-curve img, #report-curve p.muted", state="attached")  # the chart, or why not
+    app.check(page, "teach-report")
+    page.evaluate("document.querySelectorAll('details').forEach(d => { d.open = true; })")
+    reached, controls = tab_walk(page)
+    assert set(controls) <= set(reached), sorted(set(controls) - set(reached))
+    page.emulate_media(media="print")
+    assert page.is_hidden("header.top") and page.is_hidden("#print") and page.is_hidden("#back")
+    assert page.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(255, 255, 255)"
+    assert page.is_visible("#report-level") and page.is_visible("#recent")
+    app.screenshot(page, "teach-report-print")
+    page.context.close()
+
+
+def test_an_arabic_interface_teacher_sees_the_dashboard_right_to_left(app, school):
+    page = signed_in(app, f"/teach?class={school['class_id']}&learner={school['olek']}", language="ar")
+    page.wait_for_selector("#answers li")
+    assert page.get_attribute("html", "dir") == "rtl" and page.get_attribute("html", "lang") == "ar"
+    assert page.inner_text("#account-title") == "الحساب"
+    assert page.inner_text("#back") == "العودة إلى الصف"
+    assert page.evaluate("getComputedStyle(document.querySelector('main')).direction") == "rtl"
+    app.check(page, "teach-arabic-learner")
+    page.goto(f"{app.base}/teach?class={school['class_id']}")
+    page.wait_for_selector("#roster tbody tr")
+    assert page.inner_text("#roster-title") == "المتعلمون"
+    app.check(page, "teach-arabic-class")
+    page.context.close()

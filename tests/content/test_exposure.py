@@ -1,0 +1,56 @@
+"""Items that give each other away (content.exposure), from the seventh review's Norwegian pair:
+the gloss item for *ledig* shows *forsinket* as a wrong option, and the typed cloze
+nb-logistics-forsinket-cloze-1 asks for it."""
+from __future__ import annotations
+
+from content import exposure
+from content.schema import Item
+
+GLOSS = Item.model_validate({
+    "id": "nb-logistics-ledig-gloss", "language": "nb", "track": "trade", "trade": "logistics",
+    "skill": "vocabulary", "type": "multiple_choice", "cefr": "A2", "instructions": "Velg riktig ord.",
+    "prompt": "Hvilket ord betyr «Som ingen bruker nå, og som du kan få»?",
+    "options": [{"id": "a", "text": "tung"}, {"id": "b", "text": "forsinket"}, {"id": "c", "text": "ledig"},
+                {"id": "d", "text": "skadet"}],
+    "answers": ["c"], "vocab_key": "nb:logistics:ledig"})
+TYPED = Item.model_validate({
+    "id": "nb-logistics-forsinket-cloze-1", "language": "nb", "track": "trade", "trade": "logistics",
+    "skill": "vocabulary", "type": "cloze_typed", "cefr": "A2", "instructions": "Skriv ordet som mangler.",
+    "prompt": "Bilen med varene er ___ på grunn av snøvær.",
+    "answers": ["forsinket", "forsinka", "sen", "for sen"], "lemma": "forsinket",
+    "vocab_key": "nb:logistics:forsinket"})
+GRAMMAR = Item.model_validate({
+    "id": "nb-test-grammar", "language": "nb", "track": "b1", "theme": "work", "skill": "grammar",
+    "type": "cloze_choice", "cefr": "A2", "prompt": "Jeg ___ jobbet her i to år.",
+    "options": [{"id": "a", "text": "har"}, {"id": "b", "text": "er"}, {"id": "c", "text": "ble"}],
+    "answers": ["a"]})
+
+
+def test_a_typed_cloze_asks_for_every_accepted_answer_and_shows_none_of_them():
+    assert exposure.asked_terms(TYPED) == {"forsinket", "forsinka", "sen", "for sen"}
+    assert "forsinket" not in exposure.shown_terms(TYPED)  # the gap is not shown as a word
+
+
+def test_a_wrong_option_shown_earlier_gives_a_later_gap_away_and_not_the_other_way():
+    assert exposure.gives_away(exposure.asked_terms(TYPED), [exposure.shown_terms(GLOSS)])
+    # The typed cloze shows nothing the gloss item asks for (a multiple-choice item asks for no gap word).
+    assert exposure.asked_terms(GLOSS) == frozenset()
+    assert not exposure.gives_away(exposure.asked_terms(GLOSS), [exposure.shown_terms(TYPED)])
+
+
+def test_multi_word_answers_match_runs_of_words_and_case_follows_the_language():
+    shown = exposure.shown_terms(Item.model_validate({
+        **TYPED.model_dump(), "id": "nb-x", "prompt": "Toget var FOR SEN i dag, og ___ kom ikke.",
+        "answers": ["bussen"]}))
+    assert "for sen" in shown and "sen" in shown
+    turkish = Item.model_validate({
+        "id": "tr-x", "language": "tr", "track": "b1", "theme": "work", "skill": "vocabulary",
+        "type": "cloze_typed", "cefr": "A2", "prompt": "___ gidiyor.", "answers": ["Kızılay'a"]})
+    # Turkish I and İ fold to ı and i, not to English i.
+    assert exposure.asked_terms(turkish) == {"kızılay'a"}
+    assert "kızılay'a" in exposure.shown_terms(Item.model_validate({
+        **turkish.model_dump(), "id": "tr-y", "prompt": "Bu otobüs KIZILAY'A ___.", "answers": ["gidiyor"]}))
+
+
+def test_a_grammar_clozes_key_is_a_form_any_text_shows_and_is_not_counted():
+    assert exposure.asked_terms(GRAMMAR) == frozenset()
