@@ -30,6 +30,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
+from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
 import matplotlib
@@ -172,11 +173,11 @@ def _order(line: LearnerLine, chart: ClassChart) -> tuple[int, float, str]:
 
 
 def curves_spec(chart: ClassChart, width: int = DEFAULT_WIDTH, key: str = "chart",
-                single: bool = False) -> ChartSpec:
+                single: bool = False, skills: bool = False) -> ChartSpec:
     """The chart of ``chart``'s curves drawn ``width`` px wide: small multiples of a class, one
     panel per learner sorted by alert then level (``single``: one learner's chart, their name in
-    the title)."""
-    lines = sorted(chart.lines, key=lambda line: _order(line, chart))
+    the title; ``skills``: one learner's skills, a panel per skill in the chart's order)."""
+    lines = list(chart.lines) if skills else sorted(chart.lines, key=lambda line: _order(line, chart))
     edges = [chart.cuts[0] - THETA_MARGIN, *chart.cuts, chart.cuts[-1] + THETA_MARGIN] if chart.cuts else []
     bands = tuple(Band(level, edges[i], edges[i + 1]) for i, level in enumerate(chart.levels)) if edges else ()
     goal = chart.cuts[chart.levels.index(GOAL_LEVEL) - 1] if GOAL_LEVEL in chart.levels[1:] else None
@@ -212,7 +213,13 @@ def curves_spec(chart: ClassChart, width: int = DEFAULT_WIDTH, key: str = "chart
         rows.append((line.name or line.username, level or NO_ANSWERS, likely, told_level,
                      _day(line.last_active), ALERT_WORDS.get(line.alert, line.alert) if line.alert else ""))
     levels = ", ".join(chart.levels)
-    if single:
+    if skills:
+        title = f"{chart.class_name}: level in each skill"
+        description = (f"One small chart per skill ({', '.join(line.name for line in lines)}): {chart.class_name}'s "
+                       f"level over time on the CEFR levels {levels}, re-estimated today from the answers of "
+                       "that skill (dashed line), with the range it is 90% sure to be in; the "
+                       f"{GOAL_LEVEL} goal is marked.")
+    elif single:
         title = f"{chart.class_name}: level over time"
         description = (f"{chart.class_name}'s level over time on the CEFR levels {levels}, one point a day: "
                        "the level as it was reported then (solid line) and as it is re-estimated today from "
@@ -226,11 +233,11 @@ def curves_spec(chart: ClassChart, width: int = DEFAULT_WIDTH, key: str = "chart
                        f"sure to be in; the {GOAL_LEVEL} goal is marked, and the time since the last answer is "
                        "shaded grey for an inactive learner.")
     return ChartSpec(key=key, title=title, description=description, bands=bands, goal=goal, start=start,
-                     end=now, panels=tuple(panels), panel_titles=not single,
-                     empty="no learners in this class yet" if not single else NO_ANSWERS,
+                     end=now, panels=tuple(panels), panel_titles=not single or skills,
+                     empty="no learners in this class yet" if not (single or skills) else NO_ANSWERS,
                      width=max(MIN_WIDTH, min(width, MAX_WIDTH)),
-                     table_columns=("learner", "level now", "90% sure between", "last reported",
-                                    "last answer", "follow-up"),
+                     table_columns=("skill" if skills else "learner", "level now", "90% sure between",
+                                    "last reported", "last answer", "follow-up"),
                      table_rows=tuple(rows))
 
 
@@ -252,15 +259,24 @@ def _shorten(text: str, chars: int) -> str:
     return text if len(text) <= chars else text[:max(chars - 1, 1)].rstrip() + "…"
 
 
-def _key(figure: Figure, spec: ChartSpec, top_px: float, height_px: float) -> int:
-    """The key under the title, in its own strip (never over the data); returns its rows."""
-    handles = [Line2D([], [], color=TOLD, linewidth=2.5, marker="o", markersize=4, label=KEY_TOLD),
-               Line2D([], [], color=RE_ESTIMATE, linewidth=1.6, linestyle="--", label=KEY_RE_ESTIMATE),
-               Patch(facecolor=TOLD, alpha=0.18, label=KEY_BAND)]
+def _key_handles(spec: ChartSpec) -> list[Any]:
+    """What the key explains: only what the chart draws (a skills chart has no line "as told",
+    a class with no inactive learner no grey)."""
+    handles: list[Any] = []
+    if not spec.panels or any(panel.told is not None for panel in spec.panels):
+        handles.append(Line2D([], [], color=TOLD, linewidth=2.5, marker="o", markersize=4, label=KEY_TOLD))
+    handles += [Line2D([], [], color=RE_ESTIMATE, linewidth=1.6, linestyle="--", label=KEY_RE_ESTIMATE),
+                Patch(facecolor=TOLD, alpha=0.18, label=KEY_BAND)]
     if spec.goal is not None:
         handles.append(Line2D([], [], color=GOAL, linewidth=1.6, linestyle=(0, (4, 3)), label=KEY_GOAL))
-    if spec.panel_titles:
+    if any(panel.idle_from is not None for panel in spec.panels):
         handles.append(Patch(facecolor=IDLE, alpha=0.35, label=KEY_IDLE))
+    return handles
+
+
+def _key(figure: Figure, spec: ChartSpec, top_px: float, height_px: float) -> int:
+    """The key under the title, in its own strip (never over the data); returns its rows."""
+    handles = _key_handles(spec)
     columns = max(1, min(len(handles), int(spec.width // 250)))
     legend = figure.legend(handles=handles, loc="upper left", ncols=columns, frameon=False,
                            fontsize=FONT["key"], bbox_to_anchor=(8 / spec.width, 1 - top_px / height_px),
@@ -333,8 +349,8 @@ def svg(spec: ChartSpec) -> bytes:
         cell_h = max(SINGLE_HEIGHT[0], min(SINGLE_HEIGHT[1], spec.width * 0.45))
     else:
         cell_h = PANEL_HEIGHT
-    key_columns = max(1, min(5, spec.width // 250))
-    key_rows = math.ceil((5 if spec.panel_titles else 4) / key_columns)
+    keys = len(_key_handles(spec))
+    key_rows = math.ceil(keys / max(1, min(keys, spec.width // 250)))  # as _key lays them out
     header = 34 + 20 * key_rows + 8
     height = header + rows * cell_h + 6
     figure = Figure(figsize=(spec.width / DPI, height / DPI), dpi=DPI)
@@ -392,6 +408,12 @@ def class_spec(chart: ClassChart, width: int = DEFAULT_WIDTH) -> ChartSpec:
 def learner_spec(chart: ClassChart, width: int = DEFAULT_WIDTH) -> ChartSpec:
     """One learner's curve: the teacher's learner page, the learner's progress page, the report."""
     return curves_spec(chart, width, key="learner-curve", single=True)
+
+
+def skills_spec(chart: ClassChart, width: int = DEFAULT_WIDTH) -> ChartSpec:
+    """One learner's level per skill (:func:`api.services.curves.skills_chart`): the learner's
+    progress page and the teacher's learner page."""
+    return curves_spec(chart, width, key="skill-curves", skills=True)
 
 
 def chart_out(spec: ChartSpec) -> ChartOut:

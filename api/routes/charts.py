@@ -59,3 +59,14 @@ def learner_curve_chart(learner: VisibleLearner, user: CurrentUser, db: DbDep, n
     """The same chart as `ability-curve.svg`, with its title, description and values as a table."""
     chart = curves.learner_chart(db, learner, now, for_learner=user.role == "learner")
     return charts.chart_out(charts.learner_spec(chart, width))
+
+
+@router.get("/v1/learners/{learner_id}/skills-chart", response_model=ChartOut,
+            responses=problems(401, 403, 404, 422))
+def learner_skills_chart(learner: VisibleLearner, user: CurrentUser, db: DbDep, now: NowDep,
+                         width: Width = charts.DEFAULT_WIDTH) -> ChartOut:
+    """A learner's level in each skill over time (a panel per skill, re-estimated from that
+    skill's answers), with its title, description and values as a table; the learner sees no
+    estimate during a placement test."""
+    chart = curves.skills_chart(db, learner, now, for_learner=user.role == "learner")
+    return charts.chart_out(charts.skills_spec(chart, width))

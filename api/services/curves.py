@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+import numpy as np
 from sqlmodel import Session
 
 from api.models import SchoolClass, User
@@ -141,6 +142,54 @@ def learner_chart(db: Session, learner: User, now: datetime, for_learner: bool =
     said = [] if hidden else reported.series(db, [learner_id], language).get(learner_id, [])
     return ClassChart(learner.display_name or learner.username, tuple(adapter.cuts_for(language)), _levels(),
                       (_line(learner, points, said, None),), now)
+
+
+#: The skills on a learner's skills chart, in the order the pages list them, with their names
+#: there (the pages' own words are in ``api/i18n``, ``skill_<name>``).
+SKILL_NAMES = {"vocabulary": "Words", "grammar": "Grammar", "reading": "Reading",
+               "functional": "Everyday situations"}
+
+
+def _rescaled(theta: float, skill_cuts: tuple[float, ...], cuts: tuple[float, ...]) -> float:
+    """``theta`` on a skill's scale carried to the overall scale, piecewise linearly between the
+    cuts and beyond them at the slope of the outer bands, so its level reads off the overall
+    bands; the identity where the skill's cuts are the overall ones."""
+    if skill_cuts == cuts:
+        return theta
+    reach = 50.0  # logits beyond the outer cuts: far past any estimate
+    first = (cuts[1] - cuts[0]) / (skill_cuts[1] - skill_cuts[0])
+    last = (cuts[-1] - cuts[-2]) / (skill_cuts[-1] - skill_cuts[-2])
+    xs = [skill_cuts[0] - reach, *skill_cuts, skill_cuts[-1] + reach]
+    ys = [cuts[0] - reach * first, *cuts, cuts[-1] + reach * last]
+    return float(np.interp(theta, xs, ys))
+
+
+def skills_chart(db: Session, learner: User, now: datetime, for_learner: bool = False) -> ClassChart:
+    """One learner's level per skill over time: a panel per skill of :data:`SKILL_NAMES` (the
+    lines' names are the skills), each re-estimated from that skill's answers (per-skill levels
+    are told only at a placement test's end, so there is no line "as told"), on the overall
+    CEFR bands. ``for_learner``: during a placement test the learner sees no estimate."""
+    name = learner.display_name or learner.username
+    language = learner.language
+    if language is None:
+        return ClassChart(name, (), (), (), now)
+    learner_id = id_of(learner)
+    hidden = for_learner and placement_open(db, learner_id, language)
+    by_scope = {} if hidden else ability.series(db, [learner_id], language).get(learner_id, {})
+    cuts = tuple(adapter.cuts_for(language))
+    lines = []
+    for skill, label in SKILL_NAMES.items():
+        points = by_scope.get(skill, [])
+        daily = list({point["time"].date(): point for point in points}.values())
+        skill_cuts = tuple(adapter.cuts_for(language, skill))
+        theta = [_rescaled(p["theta"], skill_cuts, cuts) for p in daily]
+        # The SE carried by the same map (its local slope), so the band keeps its meaning.
+        spread = [(_rescaled(p["theta"] + p["se"], skill_cuts, cuts)
+                   - _rescaled(p["theta"] - p["se"], skill_cuts, cuts)) / 2 for p in daily]
+        lines.append(LearnerLine(label, (), (), re_times=tuple(p["time"] for p in daily), re_theta=tuple(theta),
+                                 re_se=tuple(spread), name=label,
+                                 last_active=points[-1]["time"] if points else None))
+    return ClassChart(name, cuts, _levels(), tuple(lines), now)
 
 
 def _line(learner: User, points: list[AbilityPoint], said: list[reported.ReportedPoint],

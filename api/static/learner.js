@@ -395,6 +395,14 @@
     } else {
       chart.hidden = true;
     }
+    const skillsChart = byId("skills-chart");
+    if (me.history && me.history.length) {
+      // Each skill over time (api/charts.py, one panel per skill): the same drawing as the teacher's.
+      skillsChart.hidden = false;
+      window.B1.showChart(skillsChart, `/v1/learners/${me.id}/skills-chart`).then(() => {
+        skillsChart.append(el("figcaption", { class: "muted small", text: t("skills_chart_caption") }));
+      }).catch((failure) => showError(error, failure));
+    }
     const skills = byId("skills");
     const entries = Object.entries(me.skills || {});
     if (!entries.length) skills.append(el("li", { text: t("level_none") }));

@@ -119,3 +119,30 @@ def test_one_learners_curve_for_the_learner_and_their_teacher(client, people, db
     assert {"A1", "A2", "B1", "B2", "B1 goal"} <= set(texts)
     svg = client.get(f"/v1/learners/{ana['id']}/ability-curve.svg?width=360", headers=people["teacher"]["headers"])
     assert svg.headers["content-type"] == "image/svg+xml" and svg.content == chart["svg"].encode()
+
+
+def test_a_learners_level_in_each_skill_is_a_panel_per_skill(client, people, db):
+    from api.models import SchoolClass
+    from api_helpers import SKILLS
+
+    simulate_class(db, db.get(SchoolClass, people["class_id"]), ["Ana Lima"], ITEMS, NOW)
+    ana = next(x for x in client.get(f"/v1/classes/{people['class_id']}/learners",
+                                     headers=people["teacher"]["headers"]).json() if x["display_name"] == "Ana Lima")
+    own = client.get(f"/v1/learners/{ana['id']}/skills-chart?width=360", headers=login(client, ana["username"]))
+    assert own.status_code == 200, own.text
+    teacher = client.get(f"/v1/learners/{ana['id']}/skills-chart?width=360", headers=people["teacher"]["headers"])
+    assert own.json() == teacher.json()
+    chart = own.json()
+    assert chart["title"] == "Ana Lima: level in each skill"
+    # The pages' order and words; the answered skills (even item numbers) have a level now.
+    answered = {SKILLS[i % len(SKILLS)] for i in range(0, 40, 2)}
+    names = {"vocabulary": "Words", "grammar": "Grammar", "reading": "Reading", "functional": "Everyday situations"}
+    assert [row[0] for row in chart["table"]["rows"]] == ["Words", "Grammar", "Reading", "Everyday situations"]
+    for row in chart["table"]["rows"]:
+        skill = next(key for key, name in names.items() if name == row[0])
+        assert (row[1] in {"A1", "A2", "B1", "B2"}) == (skill in answered), row
+    texts = _texts(chart["svg"].encode())
+    assert {"Words", "Grammar", "Reading", "Everyday situations"} <= set(texts)
+    assert "solid: as reported to the learner" not in " ".join(texts)  # nothing per skill was "told"
+    other = people["teacher2"]["headers"]
+    assert client.get(f"/v1/learners/{ana['id']}/skills-chart", headers=other).status_code == 404

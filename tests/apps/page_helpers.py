@@ -97,6 +97,21 @@ def tab_walk(page, limit: int = 80) -> tuple[list[str], list[str]]:
     return reached, controls
 
 
+def cold_load(app, username: str, path: str, viewport: dict | None = None) -> dict[str, float]:
+    """``path``'s first load for ``username`` in a new browser context (nothing cached, the
+    token put in place before the page runs, as after a login), once the network is quiet."""
+    import json
+
+    token = app.token(username)["Authorization"].removeprefix("Bearer ")
+    page = app.page(viewport)
+    page.add_init_script(f"sessionStorage.setItem('b1.token', {json.dumps(token)})")
+    page.goto(app.base + path, wait_until="load")
+    page.wait_for_load_state("networkidle")
+    measured = first_load(page)
+    page.context.close()
+    return measured
+
+
 def first_load(page) -> dict[str, float]:
     """The page's first load as the browser measured it: bytes over the wire (headers and
     compressed bodies, every resource) and milliseconds to the first paint and to `load`."""

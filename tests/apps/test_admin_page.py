@@ -4,7 +4,7 @@ creates an account with a one-time password and disables it. axe, the Tab walk, 
 from __future__ import annotations
 
 import pytest
-from page_helpers import tab_walk
+from page_helpers import SHOTS, cold_load, tab_walk
 
 
 @pytest.fixture(scope="module")
@@ -102,3 +102,12 @@ def test_an_admin_creates_an_account_and_disables_it(app, admin):
     assert root.input_value() == "admin"
     app.check(page, "admin-users")
     page.context.close()
+
+
+def test_first_load_of_the_admin_page_is_small_and_fast(app, admin):
+    import json
+
+    measured = cold_load(app, admin, "/admin")
+    (SHOTS / "first-load-admin.json").write_text(json.dumps(measured, indent=1))
+    print("\nfirst load /admin:", json.dumps(measured))
+    assert measured["bytes"] <= 150_000 and measured["load_ms"] < 1000, measured

@@ -115,4 +115,10 @@ def test_a_learners_progress_chart(app, curves_class):
             assert_accessible(page, "progress-chart")
         page.locator("#chart").screenshot(path=str(SHOTS / f"progress-chart-{viewport['width']}.png"))
         app.shots.append(f"progress-chart-{viewport['width']}.png")
+        # Each skill over time, below the levels per skill: a panel per skill, the same renderer.
+        page.wait_for_function("() => document.querySelector('#skills-chart img.chart-image')?.complete")
+        alt = page.get_attribute("#skills-chart img.chart-image", "alt")
+        assert "level in each skill" in alt and "Everyday situations" in alt
+        page.locator("#skills-chart").screenshot(path=str(SHOTS / f"progress-skills-{viewport['width']}.png"))
+        app.shots.append(f"progress-skills-{viewport['width']}.png")
     page.context.close()

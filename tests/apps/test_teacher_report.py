@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from page_helpers import tab_walk
+from page_helpers import SHOTS, cold_load, tab_walk
 
 
 @pytest.fixture(scope="module")
@@ -158,3 +158,18 @@ def test_an_arabic_interface_teacher_sees_the_dashboard_right_to_left(app, schoo
     assert page.inner_text("#roster-title") == "المتعلمون"
     app.check(page, "teach-arabic-class")
     page.context.close()
+
+
+def test_first_load_of_the_teachers_pages_is_small_and_fast(app, school):
+    """The class page, the learner page and the printable report, each in a new browser: bytes
+    over the wire and time to show on loopback (the budget: 150 kB, 1 s)."""
+    import json
+
+    figures = {path.split("?")[0] + ("#learner" if "learner=" in path and "report" not in path else ""):
+               cold_load(app, "tove", path) for path in (
+                   f"/teach?class={school['class_id']}", f"/teach?class={school['class_id']}&learner={school['olek']}",
+                   f"/teach/report?class={school['class_id']}&learner={school['olek']}")}
+    (SHOTS / "first-load-teach.json").write_text(json.dumps(figures, indent=1))
+    print("\nfirst loads (teacher):", json.dumps(figures))
+    for path, measured in figures.items():
+        assert measured["bytes"] <= 150_000 and measured["load_ms"] < 1000, (path, measured)
