@@ -84,6 +84,7 @@ RULES: dict[tuple[str, str], str | tuple[str, ...]] = {
     ("GET", "/v1/learners/{learner_id}/export"): ("learner", "teacher", "admin"),
     ("GET", "/v1/learners/{learner_id}/ability-curve.svg"): ("learner", "teacher", "admin"),
     ("GET", "/v1/learners/{learner_id}/ability-chart"): ("learner", "teacher", "admin"),
+    ("GET", "/v1/learners/{learner_id}/skills-chart"): ("learner", "teacher", "admin"),
     ("GET", "/v1/learners/{learner_id}/activity"): ("learner", "teacher", "admin"),
     ("DELETE", "/v1/learners/{learner_id}"): ("admin",),
     ("POST", "/v1/learners/{learner_id}/placement-retakes"): TEACHERS,
