@@ -443,3 +443,21 @@ def test_a_roster_sync_puts_the_course_learners_in_the_class_before_they_launch(
     platform.down = True
     assert tool.client.post(f"/v1/classes/{course['id']}/lti-roster", headers=bearer(teacher)).status_code == 503
 
+
+
+def test_a_trade_activity_sets_the_learners_drills_to_its_trade_unless_a_teacher_chose(tool, platform):
+    teacher = tool.opened("teacher-7", [INSTRUCTOR])
+    [course] = tool.client.get("/v1/classes", headers=bearer(teacher)).json()
+    care = {"language": "nb", "mode": "drill", "track": "trade", "trade": "care"}
+    amina = tool.opened("learner-1", [LEARNER], link="link-care", custom=care)
+    assert amina["target"] == "/?activity=drill"
+    me = tool.client.get("/v1/auth/me", headers=bearer(amina)).json()
+    pathway = tool.client.get(f"/v1/classes/{course['id']}/learners/{me['id']}/pathway", headers=bearer(teacher))
+    assert (pathway.json()["trade"], pathway.json()["trade_share"]) == ("care", 0.5)
+    # The teacher's own choice stands: a later launch of another trade's activity keeps it.
+    chosen = tool.client.put(f"/v1/classes/{course['id']}/learners/{me['id']}/pathway", headers=bearer(teacher),
+                             json={"trade": "kitchen", "trade_share": 0.3})
+    assert chosen.status_code == 200, chosen.text
+    tool.opened("learner-1", [LEARNER], link="link-cleaning", custom={**care, "trade": "cleaning"})
+    pathway = tool.client.get(f"/v1/classes/{course['id']}/learners/{me['id']}/pathway", headers=bearer(teacher))
+    assert (pathway.json()["trade"], pathway.json()["trade_share"]) == ("kitchen", 0.3)

@@ -37,6 +37,7 @@ from sqlmodel import Session, col, delete, select
 from api.errors import Conflict, Forbidden, InvalidInput
 from api.models import (
     ClassLearner,
+    LearnerPathway,
     LtiAccount,
     LtiContext,
     LtiLaunchState,
@@ -54,6 +55,7 @@ from api.services.lti import claims
 from api.services.lti.keys import ALGORITHM
 from api.services.lti.platform import PlatformClient, PlatformError
 from api.services.lti.registrations import Registration, by_id, for_issuer
+from api.services.pathways import DEFAULT_TRADE_SHARE
 from api.services.rows import id_of
 from api.services.usernames import check_display_name, login_key
 from api.settings import Settings
@@ -497,6 +499,12 @@ def open_launch(db: Session, launch: ValidLaunch, settings: Settings, now: datet
     link = _resource_link(db, launch, school_class)
     if link is not None and role == "learner" and db.get(LtiLinkLearner, (id_of(link), id_of(user))) is None:
         db.add(LtiLinkLearner(link_id=id_of(link), user_id=id_of(user)))
+    if (link is not None and role == "learner" and link.track == "trade" and link.trade
+            and db.get(LearnerPathway, id_of(user)) is None):
+        # A trade activity ("Daily drill — care") sets the learner's drills to that trade, as
+        # the course's teacher chose it, unless a teacher has set a pathway already.
+        db.add(LearnerPathway(learner_id=id_of(user), trade=link.trade, trade_share=DEFAULT_TRADE_SHARE,
+                              set_by=school_class.teacher_id, updated_at=now))
     token = users.token_for(user, settings, now)
     db.commit()
     target = f"/teach?class={id_of(school_class)}" if role == "teacher" else "/"
