@@ -26,7 +26,7 @@ from __future__ import annotations
 import bisect
 import io
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -39,6 +39,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from api.schemas import ChartOut, ChartTable
+from api.services import interface
 from api.services.curves import ClassChart, LearnerLine
 
 # Set once, not per drawing (an rc_context in a request would race with another thread's): text
@@ -71,14 +72,10 @@ TOLD, RE_ESTIMATE, GOAL, IDLE, FOLLOW_UP, POSITIVE, INK = (
 BAND_COLOURS = ("#f4f4ef", "#e7e7df")
 FONT = {"title": 13, "name": 10, "note": 8.5, "tick": 8.5, "key": 9}
 #: The words of the key (they explain the lines without a legend over the data).
-KEY_TOLD = "solid: as reported to the learner"
-KEY_RE_ESTIMATE = "dashed: re-estimated today"
-KEY_BAND = "shaded: 90% sure"
-KEY_GOAL = f"{GOAL_LEVEL} goal"
-KEY_IDLE = "grey: no answers since"
-ALERT_WORDS = {"inactive": "inactive", "stalled": "stalled", "slow": "slow progress", "fast": "fast progress"}
-NO_ANSWERS = "no answers yet"
-TABLE_CAPTION = "The chart as a table"
+#: Interface languages whose chart words are drawn in English: matplotlib measures text with
+#: its own font (DejaVu), which has no Ge'ez letters (Tigrinya); the page's caption beside the
+#: chart is in the learner's language.
+DRAWN_IN_ENGLISH = frozenset({"ti"})
 #: Characters of a name shown per pixel of a panel (the full name is in the data table).
 NAME_CHARS_PER_PX = 1 / 7.5
 NOTE_CHARS_PER_NAME_CHAR = 1.5
@@ -117,6 +114,34 @@ class Panel:
 
 
 @dataclass(frozen=True)
+class ChartWords:
+    """A chart's words in one interface language: the ``chart_*`` texts of ``api/i18n`` (each
+    missing one in English), and the dates in that language's short form."""
+
+    language: str
+    texts: Mapping[str, str]
+
+    def __call__(self, key: str, **values: object) -> str:
+        return self.texts[key].format(**values)
+
+    def day(self, moment: datetime | None) -> str:
+        return self("chart_never") if moment is None else short_date(moment, self.language)
+
+
+def short_date(moment: datetime, language: str) -> str:
+    """English "14 Nov"; elsewhere "14.11.", read the same way in every other language here
+    (month names would need each language's own)."""
+    return f"{moment.day} {moment:%b}" if language == "en" else f"{moment.day}.{moment.month}."
+
+
+def words_for(code: str | None) -> ChartWords:
+    """The chart words of the interface language ``code`` (English for anything not offered)."""
+    chosen = interface.interface(code).language
+    language = "en" if chosen in DRAWN_IN_ENGLISH else chosen
+    return ChartWords(language, interface.interface(language).texts)
+
+
+@dataclass(frozen=True)
 class ChartSpec:
     """A whole chart: what :func:`svg` draws and what the page says beside it."""
 
@@ -133,6 +158,11 @@ class ChartSpec:
     width: int
     table_columns: tuple[str, ...]
     table_rows: tuple[tuple[str, ...], ...]
+    #: The key's words: told, re-estimate, band, goal, idle (the goal's also beside its line).
+    key_labels: tuple[str, str, str, str, str] = ("", "", "", "", "")
+    table_caption: str = ""
+    language: str = "en"
+    no_answers: str = ""  # a panel without answers says so in its middle
 
 
 # ---------------------------------------------------------------------------- specification
@@ -149,10 +179,6 @@ def _series(times: Sequence[datetime], theta: Sequence[float], se: Sequence[floa
     spread = [BAND_Z * s for s in se] if len(se) == len(theta) else [0.0] * len(theta)
     return Series(tuple(times), tuple(theta), tuple(t - s for t, s in zip(theta, spread)),
                   tuple(t + s for t, s in zip(theta, spread)))
-
-
-def _day(moment: datetime | None) -> str:
-    return moment.strftime("%d %b").lstrip("0") if moment else "never"
 
 
 def _now_estimate(line: LearnerLine) -> tuple[float, float] | None:
@@ -173,10 +199,12 @@ def _order(line: LearnerLine, chart: ClassChart) -> tuple[int, float, str]:
 
 
 def curves_spec(chart: ClassChart, width: int = DEFAULT_WIDTH, key: str = "chart",
-                single: bool = False, skills: bool = False) -> ChartSpec:
+                single: bool = False, skills: bool = False, words: ChartWords | None = None) -> ChartSpec:
     """The chart of ``chart``'s curves drawn ``width`` px wide: small multiples of a class, one
     panel per learner sorted by alert then level (``single``: one learner's chart, their name in
-    the title; ``skills``: one learner's skills, a panel per skill in the chart's order)."""
+    the title; ``skills``: one learner's skills, a panel per skill in the chart's order, the
+    lines named by skill), in ``words``' language (English by default)."""
+    say = words or words_for(None)
     lines = list(chart.lines) if skills else sorted(chart.lines, key=lambda line: _order(line, chart))
     edges = [chart.cuts[0] - THETA_MARGIN, *chart.cuts, chart.cuts[-1] + THETA_MARGIN] if chart.cuts else []
     bands = tuple(Band(level, edges[i], edges[i + 1]) for i, level in enumerate(chart.levels)) if edges else ()
@@ -189,64 +217,72 @@ def curves_spec(chart: ClassChart, width: int = DEFAULT_WIDTH, key: str = "chart
     if (now - start) < timedelta(days=7):
         start = now - timedelta(days=7)  # a first week: days, not hours, along the axis
     panels, rows = [], []
+    no_answers = say("chart_no_answers")
+
+    def alert_words(alert: str) -> str:
+        return say.texts.get(f"teach_kind_{alert}", alert)
+
     for line in lines:
+        name = say(f"skill_{line.username}") if skills else line.name or line.username
         estimate = _now_estimate(line)
         level = _level(estimate[0], chart) if estimate else None
-        note_parts = [f"{level} now" if level and not line.alert else level or NO_ANSWERS]
+        note_parts = [say("chart_level_now", level=level) if level and not line.alert else level or no_answers]
         if line.alert:
-            note_parts.insert(0, ALERT_WORDS.get(line.alert, line.alert))
+            note_parts.insert(0, alert_words(line.alert))
         if line.last_active:
-            note_parts.append(f"last answer {_day(line.last_active)}" if not line.alert
-                              else f"last {_day(line.last_active)}")
+            note_parts.append(say("chart_last_answer", date=say.day(line.last_active)) if not line.alert
+                              else say("chart_last", date=say.day(line.last_active)))
         tone = None if line.alert is None else "positive" if line.alert == "fast" else "follow_up"
-        panels.append(Panel(name=line.name or line.username, note=" · ".join(note_parts),
+        panels.append(Panel(name=name, note=" · ".join(note_parts),
                             told=_series(line.times, line.theta, line.se),
                             re_estimate=_series(line.re_times, line.re_theta, line.re_se),
                             idle_from=line.last_active if line.alert == "inactive" else None, tone=tone))
         if estimate:
             low, high = (_level(estimate[0] - BAND_Z * estimate[1], chart),
                          _level(estimate[0] + BAND_Z * estimate[1], chart))
-            likely = low if low == high else f"{low} to {high}"
+            likely = low if low == high else say("chart_range", low=low, high=high)
         else:
             likely = ""
         told_level = _level(line.theta[-1], chart) if line.theta else ""
-        rows.append((line.name or line.username, level or NO_ANSWERS, likely, told_level,
-                     _day(line.last_active), ALERT_WORDS.get(line.alert, line.alert) if line.alert else ""))
+        rows.append((name, level or no_answers, likely, told_level, say.day(line.last_active),
+                     alert_words(line.alert) if line.alert else ""))
     levels = ", ".join(chart.levels)
+    named = {"name": chart.class_name, "levels": levels, "goal": GOAL_LEVEL}
     if skills:
-        title = f"{chart.class_name}: level in each skill"
-        description = (f"One small chart per skill ({', '.join(line.name for line in lines)}): {chart.class_name}'s "
-                       f"level over time on the CEFR levels {levels}, re-estimated today from the answers of "
-                       "that skill (dashed line), with the range it is 90% sure to be in; the "
-                       f"{GOAL_LEVEL} goal is marked.")
+        title = say("chart_title_skills", name=chart.class_name)
+        description = say("chart_description_skills", skills=", ".join(p.name for p in panels), **named)
     elif single:
-        title = f"{chart.class_name}: level over time"
-        description = (f"{chart.class_name}'s level over time on the CEFR levels {levels}, one point a day: "
-                       "the level as it was reported then (solid line) and as it is re-estimated today from "
-                       f"all the answers (dashed line), each with the range it is 90% sure to be in; the "
-                       f"{GOAL_LEVEL} goal is marked.")
+        title = say("chart_title_learner", name=chart.class_name)
+        description = say("chart_description_learner", **named)
     else:
-        title = f"{chart.class_name}: levels over time"
-        description = (f"One small chart per learner ({len(panels)}), follow-ups first, then by level: the level "
-                       f"over time on the CEFR levels {levels}, as it was reported then (solid line) and as it "
-                       "is re-estimated today from all the answers (dashed line), each with the range it is 90% "
-                       f"sure to be in; the {GOAL_LEVEL} goal is marked, and the time since the last answer is "
-                       "shaded grey for an inactive learner.")
+        title = say("chart_title_class", name=chart.class_name)
+        description = say("chart_description_class", count=len(panels), **named)
     return ChartSpec(key=key, title=title, description=description, bands=bands, goal=goal, start=start,
                      end=now, panels=tuple(panels), panel_titles=not single or skills,
-                     empty="no learners in this class yet" if not (single or skills) else NO_ANSWERS,
+                     empty=say("chart_no_learners") if not (single or skills) else no_answers,
                      width=max(MIN_WIDTH, min(width, MAX_WIDTH)),
-                     table_columns=("skill" if skills else "learner", "level now", "90% sure between",
-                                    "last reported", "last answer", "follow-up"),
+                     key_labels=(say("chart_key_told"), say("chart_key_re_estimate"), say("chart_key_band"),
+                                 say("chart_key_goal", level=GOAL_LEVEL), say("chart_key_idle")),
+                     table_caption=say("chart_table"), language=say.language, no_answers=no_answers,
+                     table_columns=(say("chart_column_skill") if skills else say("chart_column_learner"),
+                                    say("chart_column_level"), say("chart_column_range"),
+                                    say("chart_column_reported"), say("chart_column_last"),
+                                    say("chart_column_follow_up")),
                      table_rows=tuple(rows))
 
 
 # ---------------------------------------------------------------------------- renderer
 
 
+#: Invisible characters a text needs: zero-width non-joiner and joiner (Dari and Persian write
+#: خط‌چین with one), left-to-right and right-to-left marks (a level code inside Arabic).
+KEPT_INVISIBLE = frozenset("\u200c\u200d\u200e\u200f")
+
+
 def _printable(text: str) -> str:
-    """Control characters dropped (XML has no place for most of them)."""
-    return "".join(ch for ch in text if ch.isprintable())
+    """Control characters dropped (XML has no place for most of them), and the other invisible
+    ones but :data:`KEPT_INVISIBLE` (a name's bidi override could make it read as another)."""
+    return "".join(ch for ch in text if ch.isprintable() or ch in KEPT_INVISIBLE)
 
 
 def _literal(text: str) -> str:
@@ -263,14 +299,16 @@ def _key_handles(spec: ChartSpec) -> list[Any]:
     """What the key explains: only what the chart draws (a skills chart has no line "as told",
     a class with no inactive learner no grey)."""
     handles: list[Any] = []
+    told, re_estimate, band, goal, idle = spec.key_labels
     if not spec.panels or any(panel.told is not None for panel in spec.panels):
-        handles.append(Line2D([], [], color=TOLD, linewidth=2.5, marker="o", markersize=4, label=KEY_TOLD))
-    handles += [Line2D([], [], color=RE_ESTIMATE, linewidth=1.6, linestyle="--", label=KEY_RE_ESTIMATE),
-                Patch(facecolor=TOLD, alpha=0.18, label=KEY_BAND)]
+        handles.append(Line2D([], [], color=TOLD, linewidth=2.5, marker="o", markersize=4,
+                              label=_literal(told)))
+    handles += [Line2D([], [], color=RE_ESTIMATE, linewidth=1.6, linestyle="--", label=_literal(re_estimate)),
+                Patch(facecolor=TOLD, alpha=0.18, label=_literal(band))]
     if spec.goal is not None:
-        handles.append(Line2D([], [], color=GOAL, linewidth=1.6, linestyle=(0, (4, 3)), label=KEY_GOAL))
+        handles.append(Line2D([], [], color=GOAL, linewidth=1.6, linestyle=(0, (4, 3)), label=_literal(goal)))
     if any(panel.idle_from is not None for panel in spec.panels):
-        handles.append(Patch(facecolor=IDLE, alpha=0.35, label=KEY_IDLE))
+        handles.append(Patch(facecolor=IDLE, alpha=0.35, label=_literal(idle)))
     return handles
 
 
@@ -292,7 +330,7 @@ def _panel(axes, spec: ChartSpec, panel: Panel, compact: bool) -> None:
     if spec.goal is not None:
         axes.axhline(spec.goal, color=GOAL, linewidth=1.4, linestyle=(0, (4, 3)), zorder=1)
         if not compact:
-            axes.text(0.995, spec.goal, f" {KEY_GOAL}", transform=axes.get_yaxis_transform(), ha="right",
+            axes.text(0.995, spec.goal, f" {_literal(spec.key_labels[3])}", transform=axes.get_yaxis_transform(), ha="right",
                       va="bottom", fontsize=FONT["tick"], color=GOAL)
     if panel.idle_from is not None:
         axes.axvspan(panel.idle_from, spec.end, color=IDLE, alpha=0.35, zorder=1, linewidth=0)
@@ -313,7 +351,7 @@ def _panel(axes, spec: ChartSpec, panel: Panel, compact: bool) -> None:
         axes.plot(series.times, clip(series.theta), color=colour, linestyle=style, linewidth=width,
                   marker=marker, markersize=3.5 if compact else 5, zorder=3)
     if panel.told is None and panel.re_estimate is None:
-        axes.text(0.5, 0.5, NO_ANSWERS, transform=axes.transAxes, ha="center", va="center",
+        axes.text(0.5, 0.5, _literal(spec.no_answers), transform=axes.transAxes, ha="center", va="center",
                   fontsize=FONT["note"], color=INK,
                   bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.85, "pad": 2})
     axes.set_ylim(lower, upper)
@@ -323,7 +361,7 @@ def _panel(axes, spec: ChartSpec, panel: Panel, compact: bool) -> None:
     ticks = 3 if compact or spec.width < 560 else 5
     span = (spec.end - spec.start) / (ticks - 1)
     moments = [spec.start + k * span for k in range(ticks)]
-    axes.set_xticks(moments, [f"{m.day} {m:%b}" for m in moments])
+    axes.set_xticks(moments, [short_date(m, spec.language) for m in moments])
     # The first and last dates inside the panel, never cut by its edge or a neighbour's.
     labels = axes.get_xticklabels()
     labels[0].set_horizontalalignment("left")
@@ -401,26 +439,26 @@ def class_chart_svg(chart: ClassChart, width: int = DEFAULT_WIDTH) -> bytes:
     return svg(class_spec(chart, width))
 
 
-def class_spec(chart: ClassChart, width: int = DEFAULT_WIDTH) -> ChartSpec:
-    return curves_spec(chart, width, key="class-curves")
+def class_spec(chart: ClassChart, width: int = DEFAULT_WIDTH, words: ChartWords | None = None) -> ChartSpec:
+    return curves_spec(chart, width, key="class-curves", words=words)
 
 
-def learner_spec(chart: ClassChart, width: int = DEFAULT_WIDTH) -> ChartSpec:
+def learner_spec(chart: ClassChart, width: int = DEFAULT_WIDTH, words: ChartWords | None = None) -> ChartSpec:
     """One learner's curve: the teacher's learner page, the learner's progress page, the report."""
-    return curves_spec(chart, width, key="learner-curve", single=True)
+    return curves_spec(chart, width, key="learner-curve", single=True, words=words)
 
 
-def skills_spec(chart: ClassChart, width: int = DEFAULT_WIDTH) -> ChartSpec:
+def skills_spec(chart: ClassChart, width: int = DEFAULT_WIDTH, words: ChartWords | None = None) -> ChartSpec:
     """One learner's level per skill (:func:`api.services.curves.skills_chart`): the learner's
     progress page and the teacher's learner page."""
-    return curves_spec(chart, width, key="skill-curves", skills=True)
+    return curves_spec(chart, width, key="skill-curves", skills=True, words=words)
 
 
 def chart_out(spec: ChartSpec) -> ChartOut:
     """``spec`` as a page shows it: its SVG with its title, description and table."""
     return ChartOut(title=_printable(spec.title), description=_printable(spec.description),
                     svg=svg(spec).decode("utf-8"),
-                    table=ChartTable(caption=TABLE_CAPTION, columns=list(spec.table_columns),
+                    table=ChartTable(caption=spec.table_caption, columns=list(spec.table_columns),
                                      rows=[list(r) for r in spec.table_rows]))
 
 

@@ -144,10 +144,9 @@ def learner_chart(db: Session, learner: User, now: datetime, for_learner: bool =
                       (_line(learner, points, said, None),), now)
 
 
-#: The skills on a learner's skills chart, in the order the pages list them, with their names
-#: there (the pages' own words are in ``api/i18n``, ``skill_<name>``).
-SKILL_NAMES = {"vocabulary": "Words", "grammar": "Grammar", "reading": "Reading",
-               "functional": "Everyday situations"}
+#: The skills on a learner's skills chart, in the order the pages list them (their words are
+#: the interface's, ``skill_<name>`` in ``api/i18n``).
+CHART_SKILLS = ("vocabulary", "grammar", "reading", "functional")
 
 
 def _rescaled(theta: float, skill_cuts: tuple[float, ...], cuts: tuple[float, ...]) -> float:
@@ -165,8 +164,8 @@ def _rescaled(theta: float, skill_cuts: tuple[float, ...], cuts: tuple[float, ..
 
 
 def skills_chart(db: Session, learner: User, now: datetime, for_learner: bool = False) -> ClassChart:
-    """One learner's level per skill over time: a panel per skill of :data:`SKILL_NAMES` (the
-    lines' names are the skills), each re-estimated from that skill's answers (per-skill levels
+    """One learner's level per skill over time: a panel per skill of :data:`CHART_SKILLS` (the
+    lines' names are the skills' codes), each re-estimated from that skill's answers (per-skill levels
     are told only at a placement test's end, so there is no line "as told"), on the overall
     CEFR bands. ``for_learner``: during a placement test the learner sees no estimate."""
     name = learner.display_name or learner.username
@@ -178,7 +177,7 @@ def skills_chart(db: Session, learner: User, now: datetime, for_learner: bool = 
     by_scope = {} if hidden else ability.series(db, [learner_id], language).get(learner_id, {})
     cuts = tuple(adapter.cuts_for(language))
     lines = []
-    for skill, label in SKILL_NAMES.items():
+    for skill in CHART_SKILLS:
         points = by_scope.get(skill, [])
         daily = list({point["time"].date(): point for point in points}.values())
         skill_cuts = tuple(adapter.cuts_for(language, skill))
@@ -186,8 +185,8 @@ def skills_chart(db: Session, learner: User, now: datetime, for_learner: bool = 
         # The SE carried by the same map (its local slope), so the band keeps its meaning.
         spread = [(_rescaled(p["theta"] + p["se"], skill_cuts, cuts)
                    - _rescaled(p["theta"] - p["se"], skill_cuts, cuts)) / 2 for p in daily]
-        lines.append(LearnerLine(label, (), (), re_times=tuple(p["time"] for p in daily), re_theta=tuple(theta),
-                                 re_se=tuple(spread), name=label,
+        lines.append(LearnerLine(skill, (), (), re_times=tuple(p["time"] for p in daily), re_theta=tuple(theta),
+                                 re_se=tuple(spread), name=skill,
                                  last_active=points[-1]["time"] if points else None))
     return ClassChart(name, cuts, _levels(), tuple(lines), now)
 

@@ -126,16 +126,20 @@
       text, its values as a table for screen readers (the drawing says the same to the eye). Resolves to the chart ({title, description, svg, table}). */
   async function showChart(target, path) {
     const width = Math.max(320, Math.min(2560, Math.round(target.clientWidth || 640)));
-    const chart = await api("GET", `${path}${path.includes("?") ? "&" : "?"}width=${width}`);
+    // The chart's words in the page's language (api/charts.py: the same drawing, its words translated).
+    const lang = encodeURIComponent(document.documentElement.lang || "en");
+    const chart = await api("GET", `${path}${path.includes("?") ? "&" : "?"}width=${width}&lang=${lang}`);
     const cell = (text, index) => el(index ? "td" : "th", index ? { text } : { scope: "row", text });
-    const table = el("table", { class: "visually-hidden chart-table" }, el("caption", { text: chart.table.caption }),
+    // The table for screen readers, in a hidden box: a table itself is never narrower than its
+    // content (its width and overflow are ignored), and would widen a right-to-left page.
+    const table = el("table", { class: "chart-table" }, el("caption", { text: chart.table.caption }),
       el("thead", {}, el("tr", {}, ...chart.table.columns.map((c) => el("th", { scope: "col", text: c })))),
       el("tbody", {}, ...chart.table.rows.map((row) => el("tr", {}, ...row.map(cell)))));
     target.textContent = "";
     target.append(
       el("img", { class: "chart-image", src: "data:image/svg+xml;charset=utf-8," + encodeURIComponent(chart.svg),
                   alt: `${chart.title}. ${chart.description}` }),
-      table);
+      el("div", { class: "visually-hidden" }, table));
     return chart;
   }
 

@@ -146,3 +146,36 @@ def test_a_learners_level_in_each_skill_is_a_panel_per_skill(client, people, db)
     assert "solid: as reported to the learner" not in " ".join(texts)  # nothing per skill was "told"
     other = people["teacher2"]["headers"]
     assert client.get(f"/v1/learners/{ana['id']}/skills-chart", headers=other).status_code == 404
+
+
+@pytest.mark.parametrize("lang", ["ar", "fa", "fr", "uk", "so"])
+def test_a_chart_speaks_the_pages_language(client, people, db, lang):
+    """The same drawing with its words in the interface language (api/i18n chart_* texts):
+    title, key, notes, skill names, the table; matplotlib measures every letter (no missing
+    glyph: warnings are errors here)."""
+    import json
+    from pathlib import Path
+
+    from api.models import SchoolClass
+
+    texts = json.loads((Path(__file__).resolve().parents[2] / "api" / "i18n" / f"{lang}.json").read_text("utf-8"))
+    simulate_class(db, db.get(SchoolClass, people["class_id"]), ["Ana Lima"], ITEMS, NOW)
+    ana = next(x for x in client.get(f"/v1/classes/{people['class_id']}/learners",
+                                     headers=people["teacher"]["headers"]).json() if x["display_name"] == "Ana Lima")
+    chart = client.get(f"/v1/learners/{ana['id']}/skills-chart?lang={lang}",
+                       headers=people["teacher"]["headers"]).json()
+    assert chart["title"] == texts["chart_title_skills"].format(name="Ana Lima")
+    assert chart["table"]["caption"] == texts["chart_table"]
+    assert [row[0] for row in chart["table"]["rows"]] == [texts[f"skill_{s}"] for s in
+                                                         ("vocabulary", "grammar", "reading", "functional")]
+    drawn = set(_texts(chart["svg"].encode()))
+    assert texts["chart_key_re_estimate"] in drawn and texts["skill_grammar"] in drawn
+
+
+def test_tigrinya_pages_get_the_chart_drawn_in_english():
+    from api import charts
+
+    # No Ge'ez letters in matplotlib's font: the drawing's words stay English (the caption
+    # beside it is the page's own, in Tigrinya).
+    assert charts.words_for("ti").language == "en" and charts.words_for("xx").language == "en"
+    assert charts.words_for("ar").language == "ar"

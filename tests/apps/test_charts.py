@@ -122,3 +122,20 @@ def test_a_learners_progress_chart(app, curves_class):
         page.locator("#skills-chart").screenshot(path=str(SHOTS / f"progress-skills-{viewport['width']}.png"))
         app.shots.append(f"progress-skills-{viewport['width']}.png")
     page.context.close()
+
+
+def test_an_arabic_reader_gets_the_charts_words_in_arabic(app, curves_class):
+    """The progress page in Arabic: the same drawings, their words (title, key, notes, skills)
+    in Arabic, the page right to left."""
+    page = app.page(PHONE)
+    page.context.add_cookies([{"name": "b1lang", "value": "ar", "url": app.base}])
+    page.goto(f"{app.base}/login")
+    token = app.token("chart1")["Authorization"].removeprefix("Bearer ")
+    page.evaluate("token => sessionStorage.setItem('b1.token', token)", token)
+    page.goto(f"{app.base}/progress")
+    page.wait_for_function("() => document.querySelector('#skills-chart img.chart-image')?.complete")
+    assert page.get_attribute("html", "dir") == "rtl"
+    alt = page.get_attribute("#skills-chart img.chart-image", "alt")
+    assert "المهارة" in alt or "مهارة" in alt, alt
+    app.check(page, "progress-arabic")
+    page.context.close()
