@@ -10,7 +10,7 @@ Twins from one sentence share a ``family`` and items of one vocabulary entry a
 other pair, by words:
 
 - :func:`asked_terms`: what an item asks the learner to produce or recognise
-  as the gap's word: a typed cloze's accepted answers, a vocabulary choice
+  as the gap's word: a typed cloze's accepted answers and its lemma, a vocabulary choice
   cloze's key (a grammar cloze's key is a form like *since* or *har vært*,
   which any text shows without telling which form this gap needs);
 - :func:`shown_terms`: every run of one to :data:`MAX_TERM_WORDS` words the
@@ -55,7 +55,8 @@ def _term(language: str, text: str) -> str | None:
 def asked_terms(item: Item) -> frozenset[str]:
     """What ``item`` asks for: a typed cloze's accepted answers, a vocabulary choice cloze's key."""
     if item.type == "cloze_typed":
-        texts = [a for a in item.answers if isinstance(a, str)]
+        # Its dictionary form too: a test that showed *oppskrift* has given *oppskriftene* away.
+        texts = [a for a in item.answers if isinstance(a, str)] + ([item.lemma] if item.lemma else [])
     elif item.type == "cloze_choice" and item.skill == "vocabulary":
         texts = [o.text for o in item.options if o.id in item.answers]
     else:

@@ -28,6 +28,10 @@ GRAMMAR = Item.model_validate({
 
 def test_a_typed_cloze_asks_for_every_accepted_answer_and_shows_none_of_them():
     assert exposure.asked_terms(TYPED) == {"forsinket", "forsinka", "sen", "for sen"}
+    # Its lemma too: another form shown earlier gives the word away (round 10's nb note).
+    plural = Item.model_validate({**TYPED.model_dump(), "id": "nb-y", "answers": ["oppskriftene"],
+                                  "lemma": "oppskrift", "prompt": "Les ___ før du lager maten."})
+    assert exposure.asked_terms(plural) == {"oppskriftene", "oppskrift"}
     assert "forsinket" not in exposure.shown_terms(TYPED)  # the gap is not shown as a word
 
 
