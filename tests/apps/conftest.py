@@ -9,8 +9,6 @@ to install; with ``CI=true`` they fail instead.
 from __future__ import annotations
 
 import os
-import threading
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,7 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 from app_bank import app_bank
-from page_helpers import App
+from page_helpers import App, serving
 
 CHROMIUM = os.environ.get("B1ENGINE_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -65,7 +63,6 @@ def browser():
 @pytest.fixture(scope="module")
 def app(tmp_path_factory, browser) -> Iterator[App]:
     """``b1engine``'s app served by uvicorn in a thread, on a fresh database with the learners."""
-    import uvicorn
     from pwdlib import PasswordHash
     from pwdlib.hashers.argon2 import Argon2Hasher
     from sqlmodel import Session
@@ -100,19 +97,7 @@ def app(tmp_path_factory, browser) -> Iterator[App]:
         settings = Settings(database_url=url, var_dir=folder / "var", jwt_secret="pages-" + "x" * 40,
                             drill_length=6, **unlimited)
         bank = app_bank()
-        server = uvicorn.Server(uvicorn.Config(create_app(settings, bank_items=lambda _s: bank),
-                                               host="127.0.0.1", port=0, log_level="warning"))
-        thread = threading.Thread(target=server.run, daemon=True)
-        thread.start()
-        deadline = time.monotonic() + 60
-        while not server.started:
-            if not thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError("the app did not start")
-            time.sleep(0.05)
-        port = server.servers[0].sockets[0].getsockname()[1]
-        base = f"http://127.0.0.1:{port}"
-        with httpx.Client(base_url=base, timeout=30) as client:
+        with serving(create_app(settings, bank_items=lambda _s: bank)) as base, \
+                httpx.Client(base_url=base, timeout=30) as client:
             yield App(base, browser, client, PASSWORD, database_url=url)
-        server.should_exit = True
-        thread.join(timeout=30)
         security.dummy_hash.cache_clear()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,6 +19,30 @@ WIDE = {"width": 1280, "height": 800}
 BLOCKING = ("serious", "critical")
 #: Everything a keyboard can reach, as the tab walk counts it.
 CONTROLS = "a[href], button, input, select, textarea, [tabindex]:not([tabindex='-1'])"
+
+
+@contextmanager
+def serving(application) -> Iterator[str]:
+    """``application`` served by uvicorn in a thread on a free loopback port; yields its base URL
+    and stops it afterwards."""
+    import threading
+    import time
+
+    import uvicorn
+
+    server = uvicorn.Server(uvicorn.Config(application, host="127.0.0.1", port=0, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("the app did not start")
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{server.servers[0].sockets[0].getsockname()[1]}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)
 
 
 @dataclass
@@ -40,6 +66,33 @@ class App:
         reply = self.client.post("/v1/auth/token", data={"username": username, "password": self.password})
         reply.raise_for_status()
         return {"Authorization": f"Bearer {reply.json()['access_token']}"}
+
+    def signed_in(self, username: str, path: str, viewport: dict | None = None, language: str | None = None,
+                  **options):
+        """A new page at ``path`` with ``username``'s token in the tab, as after a login (the login
+        page's own tests are the learner app's); ``language``: the interface's cookie."""
+        page = self.page(viewport, **options)
+        if language:
+            page.context.add_cookies([{"name": "b1lang", "value": language, "url": self.base}])
+        page.goto(f"{self.base}/login")
+        token = self.token(username)["Authorization"].removeprefix("Bearer ")
+        page.evaluate("token => sessionStorage.setItem('b1.token', token)", token)
+        page.goto(f"{self.base}{path}")
+        return page
+
+    def drill_answers(self, username: str, count: int, label: str) -> None:
+        """``count`` answers of a B1-track drill by ``username`` (the first option, the words as
+        served, or "x"), through the API; ``label`` names their client ids."""
+        headers = self.token(username)
+        session = self.client.post("/v1/sessions", headers=headers,
+                                   json={"language": "nb", "mode": "drill", "track": "b1", "trade": None}).json()
+        for number in range(count):
+            item = self.client.get(f"/v1/sessions/{session['id']}/next", headers=headers).json()["item"]
+            options = [option["id"] for option in item.get("options") or []]
+            answer = options if item["type"] == "word_order" else options[0] if options else "x"
+            reply = self.client.post(f"/v1/sessions/{session['id']}/responses", headers=headers, json={
+                "item_id": item["id"], "answer": answer, "client_response_id": f"{label}-{number}"})
+            assert reply.status_code == 200, reply.text
 
     def log_in(self, page, username: str, password: str | None = None) -> None:
         page.goto(f"{self.base}/login")

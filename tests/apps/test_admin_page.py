@@ -38,12 +38,7 @@ def admin(app):
 
 
 def signed_in(app, username: str, path: str = "/admin"):
-    page = app.page()
-    page.goto(f"{app.base}/login")
-    token = app.token(username)["Authorization"].removeprefix("Bearer ")
-    page.evaluate("token => sessionStorage.setItem('b1.token', token)", token)
-    page.goto(f"{app.base}{path}")
-    return page
+    return app.signed_in(username, path)
 
 
 def test_a_teacher_is_told_the_admin_page_is_not_theirs(app, admin):

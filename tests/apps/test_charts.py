@@ -46,12 +46,7 @@ def curves_class(app):
 
 
 def _signed_in(app, username: str, path: str, viewport):
-    page = app.page(viewport)
-    page.goto(f"{app.base}/login")
-    token = app.token(username)["Authorization"].removeprefix("Bearer ")
-    page.evaluate("token => sessionStorage.setItem('b1.token', token)", token)
-    page.goto(f"{app.base}{path}")
-    return page
+    return app.signed_in(username, path, viewport)
 
 
 def _no_overlap(a, b) -> bool:
@@ -127,12 +122,7 @@ def test_a_learners_progress_chart(app, curves_class):
 def test_an_arabic_reader_gets_the_charts_words_in_arabic(app, curves_class):
     """The progress page in Arabic: the same drawings, their words (title, key, notes, skills)
     in Arabic, the page right to left."""
-    page = app.page(PHONE)
-    page.context.add_cookies([{"name": "b1lang", "value": "ar", "url": app.base}])
-    page.goto(f"{app.base}/login")
-    token = app.token("chart1")["Authorization"].removeprefix("Bearer ")
-    page.evaluate("token => sessionStorage.setItem('b1.token', token)", token)
-    page.goto(f"{app.base}/progress")
+    page = app.signed_in("chart1", "/progress", PHONE, language="ar")
     page.wait_for_function("() => document.querySelector('#skills-chart img.chart-image')?.complete")
     assert page.get_attribute("html", "dir") == "rtl"
     alt = page.get_attribute("#skills-chart img.chart-image", "alt")

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import re
 import sys
-import threading
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,8 +18,8 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "api"))
 
-from lti_platform import CLIENT_ID, DEPLOYMENT, INSTRUCTOR, ISSUER, LEARNER, FakePlatform  # noqa: E402
-from page_helpers import App  # noqa: E402
+from lti_platform import CLIENT_ID, DEPLOYMENT, INSTRUCTOR, ISSUER, LEARNER, FakePlatform
+from page_helpers import App, serving
 
 #: Where the platform's pages are (answered by Playwright's routing, never a real host).
 PLATFORM_PAGES = "https://lms.test"
@@ -35,14 +33,13 @@ RETURN_URL = PLATFORM_PAGES + "/deep-link-return"
 def lti(tmp_path_factory, browser) -> Iterator[tuple[App, FakePlatform]]:
     """The tool served by uvicorn in a thread, registered with the fake platform."""
     import httpx
-    import uvicorn
+    from app_bank import app_bank
     from sqlmodel import Session
 
     from api.db import make_engine, upgrade
     from api.main import create_app
     from api.services.lti.registrations import register
     from api.settings import Settings
-    from app_bank import app_bank
 
     folder = tmp_path_factory.mktemp("lti")
     url = f"sqlite:///{folder / 'lti.db'}"
@@ -59,20 +56,9 @@ def lti(tmp_path_factory, browser) -> Iterator[tuple[App, FakePlatform]]:
     bank = app_bank()
     application = create_app(settings, bank_items=lambda _s: bank)
     application.state.lti_transport = platform.transport()
-    server = uvicorn.Server(uvicorn.Config(application, host="127.0.0.1", port=0, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("the tool did not start")
-        time.sleep(0.05)
-    base = f"http://127.0.0.1:{server.servers[0].sockets[0].getsockname()[1]}"
-    platform.tool_jwks = lambda: httpx.get(f"{base}/lti/jwks").json()
-    with httpx.Client(base_url=base, timeout=30) as client:
+    with serving(application) as base, httpx.Client(base_url=base, timeout=30) as client:
+        platform.tool_jwks = lambda: client.get("/lti/jwks").json()
         yield App(base, browser, client, "unused"), platform
-    server.should_exit = True
-    thread.join(timeout=30)
 
 
 def _platform_pages(context, platform: FakePlatform, base: str) -> None:

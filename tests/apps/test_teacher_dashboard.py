@@ -37,27 +37,13 @@ def school(app):
                   for name in ("Yusuf Ali", "Marta Nowak")]
         db.commit()
     engine.dispose()
-    headers = app.token("ana")
-    session = app.client.post("/v1/sessions", headers=headers,
-                              json={"language": "nb", "mode": "drill", "track": "b1", "trade": None}).json()
-    for number in range(4):
-        item = app.client.get(f"/v1/sessions/{session['id']}/next", headers=headers).json()["item"]
-        options = [option["id"] for option in item.get("options") or []]
-        answer = options if item["type"] == "word_order" else options[0] if options else "x"
-        reply = app.client.post(f"/v1/sessions/{session['id']}/responses", headers=headers, json={
-            "item_id": item["id"], "answer": answer, "client_response_id": f"teach-{number}"})
-        assert reply.status_code == 200, reply.text
+    app.drill_answers("ana", 4, "teach")
     return {"class_id": class_id, "silent": silent}
 
 
 def signed_in(app, path: str, viewport=None):
-    """A page at ``path`` with tove's token in the tab (the login page's own test is elsewhere)."""
-    page = app.page(viewport, accept_downloads=True)
-    page.goto(f"{app.base}/login")
-    token = app.token("tove")["Authorization"].removeprefix("Bearer ")
-    page.evaluate("token => sessionStorage.setItem('b1.token', token)", token)
-    page.goto(f"{app.base}{path}")
-    return page
+    """A page at ``path`` as tove, downloads allowed (the CSV export)."""
+    return app.signed_in("tove", path, viewport, accept_downloads=True)
 
 
 def test_a_teacher_sees_the_roster_and_an_alert_and_exports_the_csv(app, school):

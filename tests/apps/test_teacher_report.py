@@ -34,28 +34,12 @@ def school(app):
         ids = {"class_id": morning.id, "olek": olek.id, "spare": spare}
         db.commit()
     engine.dispose()
-    headers = app.token("olek")
-    session = app.client.post("/v1/sessions", headers=headers,
-                              json={"language": "nb", "mode": "drill", "track": "b1", "trade": None}).json()
-    for number in range(4):
-        item = app.client.get(f"/v1/sessions/{session['id']}/next", headers=headers).json()["item"]
-        options = [option["id"] for option in item.get("options") or []]
-        answer = options if item["type"] == "word_order" else options[0] if options else "x"
-        reply = app.client.post(f"/v1/sessions/{session['id']}/responses", headers=headers, json={
-            "item_id": item["id"], "answer": answer, "client_response_id": f"report-{number}"})
-        assert reply.status_code == 200, reply.text
+    app.drill_answers("olek", 4, "report")
     return ids
 
 
 def signed_in(app, path: str, language: str | None = None):
-    page = app.page()
-    if language:
-        page.context.add_cookies([{"name": "b1lang", "value": language, "url": app.base}])
-    page.goto(f"{app.base}/login")
-    token = app.token("tove")["Authorization"].removeprefix("Bearer ")
-    page.evaluate("token => sessionStorage.setItem('b1.token', token)", token)
-    page.goto(f"{app.base}{path}")
-    return page
+    return app.signed_in("tove", path, language=language)
 
 
 def test_a_teacher_creates_a_class(app, school):
