@@ -46,7 +46,8 @@ def test_an_author_uploads_a_csv_fixes_an_error_in_the_form_previews_and_publish
     assert page.locator(".field-problem").count() == 0
     page.click("#publish")
     page.wait_for_selector("#unpublish:not([hidden])")
-    assert "published" in page.inner_text("#sets")
+    # The list of sets is fetched again after the set's own view: wait for it, not for the button.
+    page.wait_for_function("() => document.querySelector('#sets').innerText.includes('published')")
     sets = app.client.get("/v1/vocabulary-sets", headers=app.token("ada")).json()["sets"]
     assert [(s["title"], s["status"], s["entries"]) for s in sets] == [("Verktøy", "published", 3)]
     app.check(page, "author-published")
