@@ -116,10 +116,11 @@ class Pool:
         available[positions] = False
         families = {self.family[p] for p in positions} - {None}
         words = {self.rows[p].vocab_key for p in positions} - {None}
-        shown = [self.rows[p].shown for p in positions]
+        # Everything the test has shown, once: each row is then one set test, not one per item served.
+        shown = frozenset().union(*(self.rows[p].shown for p in positions))
         if families or words or shown:
             available &= np.array([r.family not in families and r.vocab_key not in words
-                                   and not exposure.gives_away(r.asked, shown)
+                                   and not exposure.gives_away(r.asked, [shown])
                                    for r in self.rows], dtype=bool)
         return available
 
