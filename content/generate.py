@@ -38,7 +38,11 @@ entry either names as a near-synonym (``near_synonyms``).
 where a finite verb fills the gap (its person and tense are rarely fixed by
 one sentence: *Accompagno / Accompagniamo il signor Luigi*) a plain sentence
 makes no typed item, only an example with ``accept`` or a ``cue`` (or with
-``distractors``: its author has looked at the gap) does.
+``distractors``: its author has looked at the gap) does. The gap shows the
+form's shape, its first letter and a blank for every other letter
+(:func:`content.schema.word_shape`): the hint in the learner's language invites
+synonyms (*face mask*: *maske* for *munnbind*) and the sentence other forms
+(*tartıyoruz* for *tartın*) that no list of accepted texts can foresee.
 
 **Glosses and instructions.** No gloss item when the gloss contains the lemma
 or is a cognate of it (the same word, or one edit away in a word of at least
@@ -117,6 +121,10 @@ DEFINITION_PROMPT = {
 GLOSS_FEEDBACK = "{lemma}: {gloss}"
 #: A form cue follows the gap.
 CUE_FORMAT = "{gap} ({cue})"
+#: A cue that gives the answer's first letters (*l…*, *sup…*): the gap's shape shows them instead.
+LETTERS_CUE = re.compile(r"^(\w+)(?:…|\.\.\.)$")
+#: Letters a typed gap's shape shows when the author's cue names none.
+SHAPE_LETTERS = 1
 #: Verb slots a plain sentence rarely fixes (person, tense); Turkish: every form but the infinitive.
 OPEN_VERB_SLOTS = {"nb": frozenset({"pres", "past"}), "en": frozenset({"3sg", "ed"}),
                    "it": None, "tr": None}
@@ -484,6 +492,15 @@ def hint_support(language: str, entry: VocabularyEntry, accepted: Sequence[str])
     return ItemSupport(kind="hint", glosses=glosses) if glosses else None
 
 
+def shown_letters(language: str, answer: str, cue: str | None) -> int | None:
+    """How many first letters of ``answer`` the author's cue gives (*sup…*), or None when the cue
+    says something else (a form cue, shown after the gap) or does not fit the answer."""
+    found = LETTERS_CUE.match(cue or "")
+    if found and nlp.casefold(language, answer).startswith(nlp.casefold(language, found[1])):
+        return len(found[1])
+    return None
+
+
 def gap_items(vocabulary_set: VocabularySet, index: int, stem: str, gap: Gap,
               common: dict) -> list[Item]:
     """The typed and the choice cloze of one example (either may be missing)."""
@@ -494,14 +511,14 @@ def gap_items(vocabulary_set: VocabularySet, index: int, stem: str, gap: Gap,
         return items
     family = family_id(stem, gap.number)
     if gap.typed is not None:
-        prompt = gap.prompt
-        if gap.example.cue:
+        prompt, letters = gap.prompt, shown_letters(language, gap.typed[0], gap.example.cue)
+        if gap.example.cue and not letters:
             prompt = prompt.replace(GAP_TEXT, CUE_FORMAT.format(gap=GAP_TEXT, cue=gap.example.cue), 1)
         items.append(Item(id=f"{stem}-cloze-{gap.number}", type="cloze_typed", prompt=prompt,
                           instructions=instructions(language, TYPED_INSTRUCTIONS[language], "", gap.typed),
                           support=hint_support(language, entry, gap.typed),
                           answers=gap.typed, lemma=entry.lemma, feedback=gap.example.text,
-                          family=family, **common))
+                          family=family, shape_letters=letters or SHAPE_LETTERS, **common))
     if gap.choice is not None:
         item_id = f"{stem}-choice-{gap.number}"
         options, key = _options(item_id, gap.choice[0], gap.choice[1:])

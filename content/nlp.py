@@ -171,6 +171,13 @@ def without_marks_matches(language: str, typed: str, accepted: str) -> bool:
     return typed != accepted and pattern is not None and pattern.fullmatch(typed) is not None
 
 
+def starts_with(language: str, typed: str, shown: str) -> bool:
+    """``typed`` begins with ``shown``, whose marked letters may be typed without their marks
+    (*calisiyorum* begins with the *ç* a gap shows). Both normalised."""
+    pattern = _unmarked_pattern(language, shown)
+    return typed.startswith(shown) or (pattern is not None and pattern.match(typed) is not None)
+
+
 def starts_sentence(text: str, start: int) -> bool:
     """Whether the word at ``start`` of ``text`` begins a sentence (or a line).
 

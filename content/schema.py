@@ -34,6 +34,8 @@ CLOZE_TYPES = frozenset({"cloze_choice", "cloze_typed"})
 #: A gap in a cloze prompt: three or more underscores.
 GAP = re.compile(r"_{3,}")
 GAP_TEXT = "___"
+#: A letter not shown in a typed gap's word shape (:func:`word_shape`).
+HIDDEN_LETTER = "_"
 #: Full marks of a typed cloze (1 of 2 is partial credit); every other type scores 0/1.
 TYPED_MAX_SCORE = 2
 CHOICE_MAX_SCORE = 1
@@ -57,6 +59,30 @@ Answer = str | tuple[str, ...]
 
 def expected_max_score(item_type: str) -> int:
     return TYPED_MAX_SCORE if item_type == "cloze_typed" else CHOICE_MAX_SCORE
+
+
+def word_shape(text: str, letters: int = 1) -> str:
+    """The shape of a typed gap's answer as the gap shows it: the first ``letters`` letters,
+    the first letter of every later word, and :data:`HIDDEN_LETTER` for every other letter
+    or digit; spaces, hyphens and apostrophes stay (*munnbind* -> ``m_______``,
+    *forklift truck* -> ``f_______ t____``, *fork-lift* -> ``f___-____``; with
+    ``letters=3``, *supervise* -> ``sup______``).
+
+    The first letters and the length of the word keep out the synonyms and other forms a
+    sentence and a hint leave open (*maske* for *munnbind*, *tartıyoruz* for *tartın*), as in
+    the controlled productive vocabulary test (Laufer & Nation 1999, *Language Testing*
+    16(1), 33-51), whose gaps give the first letters of the word.
+    """
+    shown: list[str] = []
+    show = letters
+    for char in text:
+        if char.isalnum():
+            shown.append(char if show > 0 else HIDDEN_LETTER)
+            show -= 1
+        else:
+            shown.append(char)
+            show = max(show, 1) if char.isspace() else 0
+    return "".join(shown)
 
 
 def _duplicates(values: list[str]) -> list[str]:
@@ -171,6 +197,9 @@ class Item(BaseModel):
     vocab_key: str | None = None
     family: str | None = Field(default=None, min_length=1, max_length=200)
     support: ItemSupport | None = None
+    #: A typed cloze whose gap shows its first answer's :func:`word_shape` with this many
+    #: first letters (0: a plain gap).
+    shape_letters: int = Field(default=0, ge=0, le=10)
 
     @model_validator(mode="before")
     @classmethod
@@ -191,6 +220,8 @@ class Item(BaseModel):
             problems.append(("theme", "a B1-track item names its theme and no trade"))
         if self.vocab_key is not None and self.track != "trade":
             problems.append(("vocab_key", "only trade-track items come from vocabulary sets"))
+        if self.shape_letters and self.type != "cloze_typed":
+            problems.append(("shape_letters", f"only a typed cloze shows its answer's shape, not {self.type}"))
         if self.max_score != expected_max_score(self.type):
             problems.append(("max_score", f"{self.max_score}, expected {expected_max_score(self.type)} "
                                           f"for {self.type}"))
@@ -202,8 +233,13 @@ class Item(BaseModel):
         """What a learner may see before answering: never answers, feedback or parameters."""
         return {"id": self.id, "type": self.type, "language": self.language, "skill": self.skill,
                 "cefr": self.cefr, "instructions": self.instructions, "prompt": self.prompt,
-                "passage": self.passage,
+                "passage": self.passage, "shape": self.shape,
                 "options": [{"id": o.id, "text": o.text} for o in self.options]}
+
+    @property
+    def shape(self) -> str | None:
+        """What a typed gap shows of its answer (:func:`word_shape`), if anything."""
+        return word_shape(str(self.answers[0]), self.shape_letters) if self.shape_letters else None
 
 
 # ---------------------------------------------------------------- bank files

@@ -3,7 +3,8 @@
 - Choice and reading items: the answer is an option id; right if accepted.
 - Word order: the answer is a list of token ids; right if it uses every
   token once and reads like one of the accepted orders.
-- Typed cloze: the text is normalised (:func:`content.nlp.normalise_answer`:
+- Typed cloze: a gap that shows its answer's first letters (``Item.shape``)
+  takes the answer with or without them; the text is normalised (:func:`content.nlp.normalise_answer`:
   Unicode NFC, apostrophes and quotes, whitespace, surrounding spaces, a final
   full stop or other final punctuation, case folded with Turkish rules for
   ``tr``: ``" upset. "`` is ``upset``) and compared with every accepted
@@ -166,10 +167,19 @@ def lemma_credit(item: Item) -> str | None:
     return None if item.skill == FORM_SKILL else item.lemma
 
 
+def completed(item: Item, typed: str) -> str:
+    """A normalised typed answer with the letter the gap shows put back, where the learner typed
+    only the rest of the word (*unnbind* in ``m_______``: :attr:`content.schema.Item.shape`)."""
+    if not item.shape_letters or not typed:
+        return typed
+    shown = nlp.normalise_answer(item.language, str(item.answers[0])[:item.shape_letters])
+    return typed if nlp.starts_with(item.language, typed, shown) else shown + typed
+
+
 def typed_result(item: Item, answer: str) -> TypedScore:
     """Score a typed answer (see the module docstring)."""
     language = item.language
-    typed = nlp.normalise_answer(language, answer)
+    typed = completed(item, nlp.normalise_answer(language, answer))
     written = [text for text in item.answers if isinstance(text, str)]
     first = written[0] if written else None
     if not typed:

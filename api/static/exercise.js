@@ -25,13 +25,26 @@
     return upper(first, language) + text.slice(first.length);
   }
 
-  /** A prompt with its gap (___) drawn as a blank to fill. */
-  function promptNode(tag, text, attributes) {
+  /** A prompt with its gap (___) drawn as a blank to fill. A typed gap with a `shape` (the
+      answer's first letter and "_" for each other letter) draws that shape, one slot per letter,
+      and says it in words for screen readers. */
+  function promptNode(tag, text, attributes, shape) {
     const node = el(tag, { class: "prompt", ...attributes });
     const parts = String(text || "").split(/_{2,}/);
     parts.forEach((part, index) => {
       node.append(part);
-      if (index < parts.length - 1) node.append(el("span", { class: "gap", "data-gap": "", "aria-hidden": "true", text: "\u2003" }));
+      if (index === parts.length - 1) return;
+      if (!shape) {
+        node.append(el("span", { class: "gap", "data-gap": "", "aria-hidden": "true", text: "\u2003" }));
+        return;
+      }
+      const letters = Array.from(shape);
+      const said = t("shape_cue", { first: letters[0], count: letters.filter((c) => /[\p{L}\p{N}_]/u.test(c)).length });
+      // One slot per letter: a shown letter, a blank to fill, or a space or hyphen as it is.
+      const slots = letters.map((c) => (/[\p{L}\p{N}_]/u.test(c)
+        ? el("span", { class: "slot", text: c === "_" ? "" : c }) : el("span", { class: "sep", text: c })));
+      node.append(el("span", { class: "gap shape", "data-gap": "", "data-shape": shape, "aria-hidden": "true", dir: "ltr" }, ...slots),
+                  el("span", { class: "visually-hidden", text: ` (${said})`, ...ui() }));
     });
     return node;
   }
@@ -62,7 +75,7 @@
     }
 
     function renderTyped(current) {
-      area.append(promptNode("p", current.prompt, { id: prefix + "typed-prompt" }));
+      area.append(promptNode("p", current.prompt, { id: prefix + "typed-prompt" }, current.shape));
       const input = el("input", { id: prefix + "typed", type: "text", autocomplete: "off", autocapitalize: "none",
                                   spellcheck: "false", lang: current.language, "aria-describedby": prefix + "typed-prompt" });
       area.append(el("label", { for: prefix + "typed", text: t("your_answer"), ...ui() }), input);

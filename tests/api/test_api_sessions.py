@@ -201,7 +201,7 @@ def test_trade_drill_mixes_trade_and_b1_items_and_stops_at_its_length(client, pe
 
 
 #: What a learner's screen gets for an exercise: nothing else (no answers, feedback or parameters).
-ITEM_KEYS = {"id", "type", "language", "skill", "cefr", "instructions", "prompt", "passage", "options",
+ITEM_KEYS = {"id", "type", "shape", "language", "skill", "cefr", "instructions", "prompt", "passage", "options",
              "hint", "instructions_support"}
 RESULT_KEYS = {"score", "max_score", "correct", "feedback", "right_answer", "theta", "se", "level",
                "level_probabilities", "level_description", "items_answered", "done", "next"}

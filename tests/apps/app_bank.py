@@ -1,5 +1,6 @@
 """A small bank for the pages' tests: every item type in Norwegian (a placement test ends
-within its 24 items), typed gaps in Turkish whose answers need the on-screen letters."""
+within its 24 items), typed gaps in Turkish whose answers need the on-screen letters (each gap shows its answer's
+shape, as generated trade gaps do)."""
 from __future__ import annotations
 
 import numpy as np
@@ -56,7 +57,7 @@ def _tr_item(index: int, b: float) -> dict:
             "skill": "vocabulary", "type": "cloze_typed", "cefr": _cefr(b), "instructions": "Eksik kelimeyi yazın.",
             "prompt": prompt, "passage": None, "options": [], "answers": [answer], "lemma": answer,
             "feedback": f"Doğru kelime: {answer}.", "max_score": 2, "a": 1.2, "b": round(float(b), 3), "c": 0.0,
-            "status": "calibrated", "source": "tests"}
+            "status": "calibrated", "source": "tests", "shape_letters": 1}
 
 
 def app_bank():

@@ -10,6 +10,8 @@ import re
 import pytest
 from page_helpers import PHONE, SHOTS, first_load, tab_walk
 
+from content.schema import word_shape
+
 LEVEL_SURE = re.compile(r"^(A1|A2|B1|B2) — \d{1,3}% sure$")
 
 
@@ -88,6 +90,7 @@ def test_a_turkish_learner_types_an_answer_with_the_on_screen_letters(app):
     keys = page.locator(".keys button[data-letter]").all_inner_texts()
     assert keys == ["ç", "ğ", "ı", "İ", "ö", "ş", "ü"]
     app.check(page, "drill-typed-turkish")
+
     # Capitals in Turkish rules: ı becomes I, İ stays İ (never an I with a dot lost or added).
     page.click(".keys button[aria-pressed]")
     assert page.locator(".keys button[data-letter]").all_inner_texts() == ["Ç", "Ğ", "I", "İ", "Ö", "Ş", "Ü"]
@@ -96,6 +99,9 @@ def test_a_turkish_learner_types_an_answer_with_the_on_screen_letters(app):
     from app_bank import TURKISH
 
     answer = next(word for word, text in TURKISH if text.replace("___", "").strip()[:8] in prompt)
+    # The gap shows the answer's first letter and a slot per letter, and says so to a screen reader.
+    assert page.get_attribute("#typed-prompt [data-shape]", "data-shape") == word_shape(answer)
+    assert f"starts with “{answer[0]}” and has {len(answer)} letters" in prompt
     page.click("#typed")
     for letter in answer:
         key = page.locator(f".keys button[data-letter='{letter}']")

@@ -22,9 +22,29 @@ def test_item_round_trips_through_json_and_hides_the_key():
     assert Item.model_validate(item.model_dump(mode="json")) == item
     view = item.public_view()
     assert set(view) == {"id", "type", "language", "skill", "cefr", "instructions", "prompt",
-                         "passage", "options"}
+                         "passage", "options", "shape"}
+    assert view["shape"] is None
     with pytest.raises(ValidationError):
         item.model_copy().__setattr__("b", 3.0)  # frozen
+
+
+@pytest.mark.parametrize("answer, letters, shape", [
+    ("munnbind", 1, "m_______"), ("tartın", 1, "t_____"), ("forklift truck", 1, "f_______ t____"),
+    ("fork-lift", 1, "f___-____"), ("Ali'ye", 1, "A__'__"), ("perché", 1, "p_____"), ("İşçi", 1, "İ___"),
+    ("supervise", 3, "sup______"), ("picked up", 2, "pi____ u_"),
+])
+def test_a_typed_gap_shows_its_answers_first_letters_and_a_blank_per_letter(answer, letters, shape):
+    item = Item.model_validate({**BASE, "type": "cloze_typed", "prompt": "Jeg har ___.",
+                                "answers": [answer, "maske"], "shape_letters": letters})
+    assert item.public_view()["shape"] == shape
+    assert "maske" not in str(item.public_view())
+
+
+def test_only_a_typed_cloze_shows_a_shape():
+    with pytest.raises(ValidationError, match="shape_letters"):
+        Item.model_validate({**BASE, "type": "cloze_choice", "prompt": "Jeg har ___.", "shape_letters": 1,
+                             "options": [{"id": "a", "text": "hjelm"}, {"id": "b", "text": "sko"}],
+                             "answers": ["a"]})
 
 
 @pytest.mark.parametrize("changes, field", [

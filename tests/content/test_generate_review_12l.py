@@ -1,0 +1,96 @@
+"""Typed trade gaps against the twelfth review (docs/reviews/content-2026-12l, section 4).
+
+Every correct answer the reviewers found scored wrong in a generated typed gap was a
+synonym the hint invites or another form the sentence leaves open. A gap now shows the
+form's shape (first letter, a blank per letter): the answers below no longer fit the gap
+the learner sees, so they are not answers to it. The sentences are copied from the
+reviewed items: the bank's text changes, these fixtures do not.
+"""
+from __future__ import annotations
+
+import pytest
+
+from content.schema import word_shape
+from content.scoring import check_answer
+from test_generate_review import entry, items_of
+
+REVIEWED = [
+    # (language, trade, lemma, pos, gloss, sentence, answers the reviewers found scored wrong)
+    ("nb", "care", "munnbind", "NOUN", "face mask", "Ved smitte må du bruke munnbind inne hos beboeren.",
+     ["en maske", "masken", "ansiktsmasken"]),
+    ("nb", "kitchen", "tine", "VERB", "to thaw", "Kjøttet må tine i kjøleskapet, ikke på benken.",
+     ["tine opp", "tines opp"]),
+    ("nb", "logistics", "telle", "VERB", "to count",
+     "Hun teller hvor mange esker det er, og skriver antallet på lista.", ["finner ut"]),
+    ("nb", "construction", "sage", "VERB", "to cut wood with a toothed tool",
+     "Han sager planken i to like lange biter.", ["skjærer", "skar"]),
+    ("nb", "logistics", "ledig", "ADJ", "free, available", "Er det en ledig skanner her, eller er alle i bruk?",
+     ["tilgjengelig"]),
+    ("tr", "logistics", "tartmak", "VERB", "to weigh",
+     "Kargo ücreti ağırlığa göre hesaplanıyor. Lütfen kargoya vermeden önce her paketi tartın.",
+     ["tartıyoruz", "tartmalısınız", "tartmalıyız", "tartarız"]),
+    ("tr", "kitchen", "taze", "ADJ", "fresh", "Balıklar bu sabah geldi, hepsi taze.", ["tazedir"]),
+    ("tr", "kitchen", "tezgah", "NOUN", "counter, worktop", "Çalışmaya başlamadan önce tezgahı dezenfekte et.",
+     ["tezgahları", "tezgâhları"]),
+    ("it", "care", "sollevare", "VERB", "to lift", "Non devi mai sollevare da sola un paziente pesante.",
+     ["tirar su"]),
+    ("it", "childcare", "nanna", "NOUN", "sleep, nap (children's word)",
+     "Dopo pranzo i bambini vanno a fare la nanna.", ["siesta"]),
+    ("en", "care", "lift", "VERB", "to make something go up, for example off the floor",
+     "Bend your knees when you lift a heavy box of supplies.", ["lift up"]),
+    ("en", "logistics", "pick", "VERB", "to take the items for an order from the shelves",
+     "Olena picked the items for the order from the shelves and put them in a box.", ["picked up", "picked out"]),
+    ("en", "logistics", "forklift", "NOUN", "a small vehicle with two metal arms at the front",
+     "The forklift lifted the pallet onto the top shelf.", ["fork lift", "fork lift truck"]),
+]
+
+
+@pytest.mark.parametrize("language, trade, lemma, pos, gloss, sentence, others", REVIEWED,
+                         ids=[f"{row[0]}-{row[2]}" for row in REVIEWED])
+def test_the_gap_shows_a_shape_the_reviewed_alternatives_do_not_fit(language, trade, lemma, pos, gloss,
+                                                                     sentence, others):
+    # A verb's form is open in a plain sentence: its author annotates it, here with a letter cue.
+    written = {"text": sentence, "cue": f"{lemma[0]}…"} if pos == "VERB" else sentence
+    items = items_of(language, trade, entry(lemma, pos, gloss, written))
+    typed = items[f"{language}-{trade}-{lemma}-cloze-1"]
+    key = typed.answers[0]
+    assert typed.shape == word_shape(key) and typed.shape[0] == key[0]
+    assert sum(ch == "_" for ch in typed.shape) == sum(ch.isalnum() for ch in key) - len(key.split())
+    for other in others:
+        assert word_shape(other) != typed.shape, other  # the gap the learner sees rules it out
+    # The learner may type the whole word or only what the gap leaves out, as people fill a shape.
+    assert check_answer(typed, key).score == 2
+    assert check_answer(typed, key[1:] + ".").score == 2
+    assert "___" in typed.prompt and "(" not in typed.prompt
+
+
+def test_an_authors_letter_cue_becomes_the_shape_and_leaves_the_prompt():
+    """en-logistics-pick-cloze-1 read 'Olena ___ (p…) the items': the cue is the shape's first letters."""
+    items = items_of("en", "logistics",
+                     entry("pick", "VERB", "to take the items for an order from the shelves",
+                           {"text": "Olena picked the items for the order from the shelves.", "cue": "pi…"}),
+                     entry("supervise", "VERB", "to watch over work",
+                           {"text": "Sara supervised the new workers.", "cue": "yesterday"}))
+    picked = items["en-logistics-pick-cloze-1"]
+    assert picked.prompt == "Olena ___ the items for the order from the shelves."
+    assert picked.shape == "pi____" and check_answer(picked, "cked").score == 2
+    # A cue that is not the answer's first letters stays a cue, beside a one-letter shape.
+    supervised = items["en-logistics-supervise-cloze-1"]
+    assert supervised.prompt == "Sara ___ (yesterday) the new workers." and supervised.shape == "s_________"
+
+
+def test_a_wrong_word_stays_wrong_when_the_shown_letter_is_put_back():
+    items = items_of("nb", "care", entry("munnbind", "NOUN", "face mask",
+                                         "Ved smitte må du bruke munnbind inne hos beboeren."))
+    typed = items["nb-care-munnbind-cloze-1"]
+    assert [check_answer(typed, text).score for text in ("maske", "hansker", "unbind", "munbind")] == [0, 0, 1, 1]
+
+
+def test_the_shown_letter_typed_without_its_mark_is_not_put_back_twice():
+    items = items_of("tr", "construction", entry("çalışmak", "VERB", "to work",
+                                                 {"text": "Ben her gün şantiyede çalışıyorum.", "cue": "ç…"}))
+    typed = items["tr-construction-çalışmak-cloze-1"]
+    assert typed.shape == "ç__________"
+    scored = [check_answer(typed, text) for text in ("çalışıyorum", "alışıyorum", "calisiyorum", "alisiyorum")]
+    assert [check.score for check in scored] == [2, 2, 1, 1]
+    assert scored[2].expected == "çalışıyorum"
