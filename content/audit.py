@@ -28,7 +28,8 @@ vocabulary entries) that have it:
   a ``family`` (both could be served in one test);
 - ``order_capital``: a word order whose accepted alternative puts the
   sentence's capitalised first word inside the sentence (*oggi Mia figlia*);
-- ``typed_single``: a typed cloze accepting one text and giving no form cue;
+- ``typed_single``: a typed cloze accepting one text and giving no form cue (its gap's
+  shape, a cue after the gap or an authored instruction);
 - ``no_typed``/``no_choice``: examples the generator made no typed or choice
   item from, and why (information, not a flaw of any item).
 
@@ -254,8 +255,10 @@ def _english_probabilities() -> dict[str, float]:
 
 
 def has_form_cue(item: Item) -> bool:
-    """A typed cloze that says which form it wants: a cue after the gap, or an authored instruction."""
-    return bool(_CUE_AFTER_GAP.search(item.prompt or "")) or (item.vocab_key is None and bool(item.instructions))
+    """A typed cloze that says which form it wants: a gap showing the answer's shape, a cue after
+    the gap, or an authored instruction."""
+    return (item.shape is not None or bool(_CUE_AFTER_GAP.search(item.prompt or ""))
+            or (item.vocab_key is None and bool(item.instructions)))
 
 
 def typed_flaws(item: Item) -> list[Flaw]:

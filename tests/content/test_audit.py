@@ -9,7 +9,7 @@ from pathlib import Path
 
 from api.cli import main
 from content_helpers import write
-from content.audit import audit, is_key_longest, item_flaws, twin_flaws
+from content.audit import audit, is_key_longest, item_flaws, twin_flaws, typed_flaws
 from content.lint import check
 from content.scoring import check_answer
 from content.schema import Item
@@ -225,13 +225,21 @@ def test_audit_counts_flaws_and_key_longest_shares(tmp_path):
         "capital_mid_sentence": ["nb-work-013"], "leak": ["nb-work-012"]}
     assert nb["blockers"] == 2
     assert {name: flaw["ids"] for name, flaw in tr["flaws"].items() if flaw["count"]} == {
-        "lemma_twice": ["tr-cleaning-bez-1"], "distractor": ["tr-cleaning-leke-1"],
-        "typed_single": ["tr-cleaning-arıza-cloze-1", "tr-cleaning-kova-cloze-1"]}
+        "lemma_twice": ["tr-cleaning-bez-1"], "distractor": ["tr-cleaning-leke-1"]}
     assert {name: flaw["ids"] for name, flaw in it["flaws"].items() if flaw["count"]} == {
         "order_capital": ["it-health-005"], "gloss_leak": ["it-care-fragile"], "distractor": ["it-care-farmaco-1"],
-        "typed_single": ["it-care-farmaco-cloze-1", "it-care-fragile-cloze-1"],
         "no_choice": ["it-care-fragile-1"]}
     assert report["blockers"] == 2 + 2 + 3 and report["unreadable"] == []
+
+
+def test_a_typed_gap_with_one_accepted_text_needs_a_form_cue_or_its_shape():
+    base = {"id": "en-care-glove-cloze-1", "language": "en", "track": "trade", "trade": "care",
+            "skill": "vocabulary", "cefr": "A2", "type": "cloze_typed", "answers": ["gloves"],
+            "vocab_key": "en:care:glove"}
+    plain = Item.model_validate({**base, "prompt": "Put on ___ before you wash Mr Brown."})
+    assert [flaw.kind for flaw in typed_flaws(plain)] == ["typed_single"]
+    assert typed_flaws(plain.model_copy(update={"shape_letters": 1})) == []
+    assert typed_flaws(Item.model_validate({**base, "prompt": "Put on ___ (plural) before you wash Mr Brown."})) == []
 
 
 def test_twins_without_a_family_are_reported():
