@@ -70,6 +70,9 @@ UNMARKED = {
            "ù": ("u'", "u", "ú"), "ú": ("u'", "u", "ù")},
     "en": {},
 }
+#: Marks a language's spelling may leave out, folded away before typed answers are compared:
+#: Turkish writes *tezgâh* (the TDK dictionary) and *tezgah* (most writers, the bank too).
+OPTIONAL_MARKS = {"tr": str.maketrans("âîû", "aiu")}
 #: Characters that may stand before a sentence's first word (opening quotes, dashes, spaces).
 OPENERS = " \t\"'«“‘¿¡-–—("
 #: Characters that end a sentence: after them the next word starts a sentence.
@@ -129,8 +132,8 @@ def normalise(language: str, text: str) -> str:
 def normalise_answer(language: str, text: str) -> str:
     """A typed answer (or an accepted text) as compared: :func:`normalise`, and also quotes.
 
-    Surrounding spaces, final punctuation (``. ! ? , ; : …``) and closing double
-    quotes go; a pair of quotes around the whole answer goes. A single final
+    Surrounding spaces, final punctuation (``. ! ? , ; : …``), closing double
+    quotes and optional marks (:data:`OPTIONAL_MARKS`: Turkish *â*, *î*, *û*) go; a pair of quotes around the whole answer goes. A single final
     apostrophe stays unless a quote opened the answer: in Italian it is part of
     the word (*po'*, *e'* typed for *è*).
     """
@@ -142,7 +145,7 @@ def normalise_answer(language: str, text: str) -> str:
         text = text.rstrip(FINAL_PUNCTUATION + '" ').lstrip('" ')
         if len(text) >= 2 and text[0] == "'" and text[-1] == "'":
             text = text[1:-1].strip()
-    return casefold(language, text)
+    return casefold(language, text).translate(OPTIONAL_MARKS.get(language, {}))
 
 
 def unmarked_variants(language: str, letter: str) -> tuple[str, ...]:

@@ -94,3 +94,11 @@ def test_the_shown_letter_typed_without_its_mark_is_not_put_back_twice():
     scored = [check_answer(typed, text) for text in ("çalışıyorum", "alışıyorum", "calisiyorum", "alisiyorum")]
     assert [check.score for check in scored] == [2, 2, 1, 1]
     assert scored[2].expected == "çalışıyorum"
+
+
+def test_a_turkish_circumflex_is_optional():
+    """tr-kitchen-tezgah-cloze-1: *tezgâhları* (TDK's spelling) scored 0 where *tezgahları* scored 1/2."""
+    items = items_of("tr", "kitchen", entry("tezgah", "NOUN", "counter, worktop",
+                                            "Çalışmaya başlamadan önce tezgahı dezenfekte et."))
+    typed = items["tr-kitchen-tezgah-cloze-1"]
+    assert [check_answer(typed, text).score for text in ("tezgâhı", "TEZGÂHI", "tezgahı", "tezgâhları")] == [2, 2, 2, 1]
