@@ -47,7 +47,9 @@ synonyms (*face mask*: *maske* for *munnbind*) and the sentence other forms
 **Glosses and instructions.** No gloss item when the gloss contains the lemma
 or is a cognate of it (the same word, or one edit away in a word of at least
 five letters: *hammer*, *plank* for *planke*); nor does a typed item show a
-gloss that contains one of its accepted texts. An instruction that would show
+gloss that contains one of its accepted texts, nor a definition in the language
+learnt that uses another form of one (*temizlemek* where *temizledim* is
+accepted: the learner could copy it). An instruction that would show
 the answer gives way to another wording (Turkish *eksik* is "missing":
 «Eksik kelimeyi yazın» becomes «Boşluğa uygun kelimeyi yazın»).
 
@@ -484,11 +486,30 @@ def gloss_shows(language: str, gloss: str, answers: Sequence[str]) -> bool:
     return shows_any(language, gloss, answers) or any(is_cognate(language, gloss, text) for text in answers)
 
 
+def answer_lemmas(language: str, answers: Sequence[str]) -> frozenset[str]:
+    """The lemmas of the single-word answers (each answer itself too)."""
+    found: set[str] = set()
+    for answer in answers:
+        if len(nlp.words(language, answer)) == 1:
+            found |= {nlp.normalise(language, answer), *nlp.listed_lemmas(language, answer)}
+    return frozenset(found)
+
+
+def definition_shows(language: str, definition: str, answers: Sequence[str]) -> bool:
+    """A definition in the language learnt uses another form of an answer (*temizlemek* in the
+    definition of a gap that accepts *temizleyin*): a learner could copy it into the gap."""
+    wanted = answer_lemmas(language, answers)
+    return any(({nlp.normalise(language, word), *nlp.listed_lemmas(language, word)} & wanted)
+               for word in nlp.words(language, definition))
+
+
 def hint_support(language: str, entry: VocabularyEntry, accepted: Sequence[str]) -> ItemSupport | None:
-    """A typed gap's hints: every gloss (and the definition) that shows neither the word nor an answer."""
+    """A typed gap's hints: every gloss (and the definition) that shows neither the word nor an
+    answer (the definition: nor another form of one)."""
     answers = [entry.lemma, *accepted]
     glosses = {code: text for code, text in entry_glosses(entry).items()
-               if not gloss_shows(language, text, answers)}
+               if not gloss_shows(language, text, answers)
+               and not (code == language and definition_shows(language, text, answers))}
     return ItemSupport(kind="hint", glosses=glosses) if glosses else None
 
 

@@ -102,3 +102,16 @@ def test_a_turkish_circumflex_is_optional():
                                             "Çalışmaya başlamadan önce tezgahı dezenfekte et."))
     typed = items["tr-kitchen-tezgah-cloze-1"]
     assert [check_answer(typed, text).score for text in ("tezgâhı", "TEZGÂHI", "tezgahı", "tezgâhları")] == [2, 2, 2, 1]
+
+
+def test_a_definition_that_uses_another_form_of_an_answer_is_no_hint():
+    """Review 12 (tr, pattern 4): Turkish definitions handed over accepted synonyms
+    (*temizlemek* in the hint of a gap that accepts *temizledim*): a learner without a support
+    language could copy it into the gap."""
+    sentence = {"text": "Masayı bezle sildim.", "accept": ["temizledim"]}
+    leaking = entry("silmek", "VERB", "to wipe", sentence, glosses={"tr": "Bir yeri bezle temizlemek"})
+    hint = items_of("tr", "cleaning", leaking)["tr-cleaning-silmek-cloze-1"].support
+    assert hint is not None and set(hint.glosses) == {"en"}
+    fair = {**leaking, "glosses": {"tr": "Bir yerin tozunu bezle almak"}}
+    hint = items_of("tr", "cleaning", fair)["tr-cleaning-silmek-cloze-1"].support
+    assert hint is not None and set(hint.glosses) == {"en", "tr"}
