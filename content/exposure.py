@@ -30,7 +30,7 @@ import re
 from collections.abc import Iterable
 
 from content import nlp
-from content.schema import GAP, Item
+from content.schema import GAP, Item, word_shape
 
 #: A word: letters or digits, with inner apostrophes or hyphens (Turkish *Kızılay'a*, *e-post*).
 WORD = re.compile(r"\w+(?:['’\-]\w+)*")
@@ -52,11 +52,21 @@ def _term(language: str, text: str) -> str | None:
     return " ".join(found)
 
 
+def fits_shape(item: Item, answer: str) -> bool:
+    """``answer`` fits the shape ``item``'s gap shows (any answer fits a gap without one)."""
+    shape = item.shape
+    return shape is None or nlp.casefold(item.language, word_shape(answer, item.shape_letters)) == nlp.casefold(
+        item.language, shape)
+
+
 def asked_terms(item: Item) -> frozenset[str]:
     """What ``item`` asks for: a typed cloze's accepted answers, a vocabulary choice cloze's key."""
     if item.type == "cloze_typed":
         # Its dictionary form too: a test that showed *oppskrift* has given *oppskriftene* away.
-        texts = [a for a in item.answers if isinstance(a, str)] + ([item.lemma] if item.lemma else [])
+        # A gap that shows its key's shape asks only for the answers of that shape: having seen
+        # *rampe* says nothing of what fills ``p___``.
+        texts = [a for a in item.answers if isinstance(a, str) and fits_shape(item, a)]
+        texts += [item.lemma] if item.lemma else []
     elif item.type == "cloze_choice" and item.skill == "vocabulary":
         texts = [o.text for o in item.options if o.id in item.answers]
     else:

@@ -285,6 +285,9 @@ class ItemSpec(BaseModel):
     feedback: str | None = None
     questions: tuple[QuestionSpec, ...] = ()
     irt: Irt | None = None
+    #: A typed gap that shows its key's shape (:func:`word_shape`), as generated trade gaps do:
+    #: for a gap that asks for a word; never for one that asks for a form (the length tells it).
+    shape_letters: int = Field(default=0, ge=0, le=10)
 
     @field_validator("id")
     @classmethod

@@ -167,19 +167,32 @@ def lemma_credit(item: Item) -> str | None:
     return None if item.skill == FORM_SKILL else item.lemma
 
 
-def completed(item: Item, typed: str) -> str:
-    """A normalised typed answer with the letter the gap shows put back, where the learner typed
-    only the rest of the word (*unnbind* in ``m_______``: :attr:`content.schema.Item.shape`)."""
+def completed(item: Item, typed: str) -> str | None:
+    """A normalised typed answer with the letters the gap shows put back, where the learner
+    may have typed only the rest of the word (*unnbind* in ``m_______``:
+    :attr:`content.schema.Item.shape`); None where the answer already starts with them."""
     if not item.shape_letters or not typed:
-        return typed
+        return None
     shown = nlp.normalise_answer(item.language, str(item.answers[0])[:item.shape_letters])
-    return typed if nlp.starts_with(item.language, typed, shown) else shown + typed
+    return None if nlp.starts_with(item.language, typed, shown) else shown + typed
 
 
 def typed_result(item: Item, answer: str) -> TypedScore:
-    """Score a typed answer (see the module docstring)."""
+    """Score a typed answer (see the module docstring): as typed and, where the gap shows the
+    first letters and the answer lacks them, with them put back; the better of the two (an
+    accepted synonym of another first letter, *rampe* in ``p___``, stays as typed)."""
+    typed = nlp.normalise_answer(item.language, answer)
+    scored = _typed_result(item, typed)
+    whole = completed(item, typed)
+    if whole is not None and scored.score < item.max_score:
+        other = _typed_result(item, whole)
+        if other.score > scored.score:
+            return other
+    return scored
+
+
+def _typed_result(item: Item, typed: str) -> TypedScore:
     language = item.language
-    typed = completed(item, nlp.normalise_answer(language, answer))
     written = [text for text in item.answers if isinstance(text, str)]
     first = written[0] if written else None
     if not typed:

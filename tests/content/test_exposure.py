@@ -35,6 +35,14 @@ def test_a_typed_cloze_asks_for_every_accepted_answer_and_shows_none_of_them():
     assert "forsinket" not in exposure.shown_terms(TYPED)  # the gap is not shown as a word
 
 
+def test_a_gap_that_shows_its_shape_asks_only_for_answers_of_that_shape():
+    """Review 13 (en): *park* accepted beside *site* held a gap back once another item showed
+    *park*, though ``f________`` asks for no such word."""
+    shaped = TYPED.model_copy(update={"shape_letters": 1})
+    assert shaped.shape == "f________"
+    assert exposure.asked_terms(shaped) == {"forsinket"}  # *forsinka*, *sen*: another length
+
+
 def test_a_wrong_option_shown_earlier_gives_a_later_gap_away_and_not_the_other_way():
     assert exposure.gives_away(exposure.asked_terms(TYPED), [exposure.shown_terms(GLOSS)])
     # The typed cloze shows nothing the gloss item asks for (a multiple-choice item asks for no gap word).

@@ -115,3 +115,28 @@ def test_a_definition_that_uses_another_form_of_an_answer_is_no_hint():
     fair = {**leaking, "glosses": {"tr": "Bir yerin tozunu bezle almak"}}
     hint = items_of("tr", "cleaning", fair)["tr-cleaning-silmek-cloze-1"].support
     assert hint is not None and set(hint.glosses) == {"en", "tr"}
+
+
+def test_an_accepted_answer_of_another_first_letter_is_scored_as_typed():
+    """Review 13 (nb 4b, tr): *rampe* in the gap ``p___`` was scored as *prampe*: 1/2 with
+    «Riktig skrivemåte: rampe», the learner's own answer."""
+    items = items_of("nb", "logistics", entry("port", "NOUN", "loading door, gate",
+                                              {"text": "Bilen står ved port fem.", "accept": ["rampe", "dør"]}))
+    typed = items["nb-logistics-port-cloze-1"]
+    assert typed.shape == "p___"
+    scored = [check_answer(typed, text) for text in ("rampe", "Dør.", "port", "ort", "rmape", "pør")]
+    assert [check.score for check in scored] == [2, 2, 2, 2, 1, 0]
+    assert scored[4].feedback.startswith("Riktig skrivemåte: rampe.")
+
+
+def test_an_authored_typed_gap_may_show_its_shape(tmp_path):
+    from content.bank import load_bank
+
+    (tmp_path / "nb" / "b1").mkdir(parents=True)
+    (tmp_path / "nb" / "b1" / "work.yaml").write_text(
+        "language: nb\ntrack: b1\ntheme: work\nitems:\n"
+        "  - id: nb-work-001\n    skill: vocabulary\n    type: cloze_typed\n    cefr: B1\n"
+        "    prompt: Lønna kommer som en ___ fra Nav.\n    answers: [utbetaling, overføring]\n"
+        "    shape_letters: 1\n", encoding="utf-8")
+    item = next(i for i in load_bank(tmp_path).items if i.id == "nb-work-001")
+    assert item.shape == "u_________" and check_answer(item, "overføring").score == 2
