@@ -89,12 +89,16 @@ def _shown_texts(item: Item) -> Iterable[str]:
 
 
 def shown_terms(item: Item) -> frozenset[str]:
-    """Every run of 1 to :data:`MAX_TERM_WORDS` consecutive words ``item`` shows, per text."""
+    """Every run of 1 to :data:`MAX_TERM_WORDS` consecutive words ``item`` shows, per text, and
+    the dictionary forms of its words: having read *parcels*, a learner knows *parcel*, the
+    lemma a typed gap asks for with its answers (:func:`asked_terms`)."""
     out: set[str] = set()
     for text in _shown_texts(item):
         found = words(item.language, text)
         for size in range(1, MAX_TERM_WORDS + 1):
             out.update(" ".join(found[i:i + size]) for i in range(len(found) - size + 1))
+        for word in found:
+            out.update(nlp.listed_lemmas(item.language, word))
     return frozenset(out)
 
 

@@ -181,12 +181,16 @@ def typed_result(item: Item, answer: str) -> TypedScore:
     """Score a typed answer (see the module docstring): as typed and, where the gap shows the
     first letters and the answer lacks them, with them put back; the better of the two (an
     accepted synonym of another first letter, *rampe* in ``p___``, stays as typed)."""
-    typed = nlp.normalise_answer(item.language, answer)
+    language = item.language
+    typed = nlp.normalise_answer(language, answer)
     scored = _typed_result(item, typed)
     whole = completed(item, typed)
     if whole is not None and scored.score < item.max_score:
         other = _typed_result(item, whole)
-        if other.score > scored.score:
+        # A real word typed whole (*even* in ``l____``) is that word, not a slip in the rest
+        # of another (*leven* for *level*): only the right word earns credit that way.
+        if other.score > scored.score and (other.score == item.max_score
+                                           or not nlp.is_real_word(language, typed)):
             return other
     return scored
 

@@ -14,6 +14,8 @@
     it: ["à", "è", "é", "ì", "ò", "ù"],
   };
   const CHOICE_TYPES = new Set(["multiple_choice", "cloze_choice", "reading"]);
+  /** A shaped gap of at least this many letters also shows the number. */
+  const LONG_SHAPE = 10;
 
   /** Upper-case in the language's own rules (Turkish i → İ, ı → I). */
   function upper(text, language) {
@@ -39,10 +41,13 @@
         return;
       }
       const letters = Array.from(shape);
-      const said = t("shape_cue", { first: letters[0], count: letters.filter((c) => /[\p{L}\p{N}_]/u.test(c)).length });
+      const count = letters.filter((c) => /[\p{L}\p{N}_]/u.test(c)).length;
+      const said = t("shape_cue", { first: letters[0], count });
       // One slot per letter: a shown letter, a blank to fill, or a space or hyphen as it is.
       const slots = letters.map((c) => (/[\p{L}\p{N}_]/u.test(c)
         ? el("span", { class: "slot", text: c === "_" ? "" : c }) : el("span", { class: "sep", text: c })));
+      // Slots past a glance's count (a review found 18 slots uncountable on a phone) get a number.
+      if (count >= LONG_SHAPE) slots.push(el("span", { class: "count", text: `(${count})` }));
       node.append(el("span", { class: "gap shape", "data-gap": "", "data-shape": shape, "aria-hidden": "true", dir: "ltr" }, ...slots),
                   el("span", { class: "visually-hidden", text: ` (${said})`, ...ui() }));
     });

@@ -66,3 +66,16 @@ def test_multi_word_answers_match_runs_of_words_and_case_follows_the_language():
 
 def test_a_grammar_clozes_key_is_a_form_any_text_shows_and_is_not_counted():
     assert exposure.asked_terms(GRAMMAR) == frozenset()
+
+
+def test_another_form_shown_earlier_gives_the_lemma_away():
+    """Review 14 (en): an item that showed *parcels* could come before the gap asking for *parcel*."""
+    base = {"language": "en", "track": "trade", "trade": "logistics", "skill": "vocabulary", "cefr": "A1"}
+    gap = Item.model_validate({**base, "id": "en-logistics-parcel-cloze-1", "type": "cloze_typed",
+                               "prompt": "The courier brought a ___ wrapped in brown paper.",
+                               "answers": ["parcel", "packet"], "lemma": "parcel", "shape_letters": 1})
+    shown = Item.model_validate({**base, "id": "en-logistics-sort-choice-1", "type": "cloze_choice",
+                                 "prompt": "The parcels are ___ by postcode.", "answers": ["a"],
+                                 "options": [{"id": "a", "text": "sorted"}, {"id": "b", "text": "loaded"}]})
+    assert "parcel" in exposure.shown_terms(shown)
+    assert exposure.gives_away(exposure.asked_terms(gap), [exposure.shown_terms(shown)])

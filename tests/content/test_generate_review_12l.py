@@ -140,3 +140,12 @@ def test_an_authored_typed_gap_may_show_its_shape(tmp_path):
         "    shape_letters: 1\n", encoding="utf-8")
     item = next(i for i in load_bank(tmp_path).items if i.id == "nb-work-001")
     assert item.shape == "u_________" and check_answer(item, "overføring").score == 2
+
+
+def test_a_real_word_typed_whole_is_not_a_slip_in_the_rest_of_the_key():
+    """Review 14 (en): *even* in ``l____`` earned 1/2 with «Correct spelling: level» (*leven*)."""
+    items = items_of("en", "construction", entry("level", "NOUN", "a tool that shows if a surface is flat",
+                                                 "Check the shelf with a level before you drill."))
+    typed = items["en-construction-level-cloze-1"]
+    assert typed.shape == "l____"
+    assert [check_answer(typed, text).score for text in ("even", "evel", "level", "lvel")] == [0, 2, 2, 1]
