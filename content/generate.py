@@ -15,7 +15,8 @@ From every entry (lemma, part of speech, English gloss, example sentences):
   the two share a ``family`` (``<stem>-<n>``): the service never serves both
   in one test;
 - a gloss-to-word multiple choice ``...-gloss`` ("how do you say «helmet»?"),
-  its own family.
+  its own family; its wrong options are the entry's ``gloss_distractors`` as
+  written, else the set's entries chosen as below.
 
 A sentence that uses the lemma twice makes no cloze (the second use would give
 the first away), nor does a typed gap whose accepted texts appear elsewhere in
@@ -573,7 +574,7 @@ def gloss_item(vocabulary_set: VocabularySet, index: int, stem: str, common: dic
     if not glosses:
         return None
     lemmas = [e.lemma for e in vocabulary_set.entries]
-    wrong = distractors(vocabulary_set, index, lemmas)
+    wrong = list(entry.gloss_distractors) or distractors(vocabulary_set, index, lemmas)
     if len(wrong) < MIN_DISTRACTORS or shows_any(language, GLOSS_INSTRUCTIONS[language], [entry.lemma]):
         return None
     item_id = f"{stem}-gloss"

@@ -368,6 +368,10 @@ class VocabularyEntry(BaseModel):
     cefr: Level
     examples: tuple[Example, ...] = Field(min_length=1)
     near_synonyms: tuple[str, ...] = ()
+    #: The gloss item's wrong options, as written (dictionary forms of words of the same kind:
+    #: other people for a person, other tools for a tool); without them the generator takes the
+    #: set's entries nearest in frequency, which may be of another kind and give the key away.
+    gloss_distractors: tuple[str, ...] = ()
     #: Glosses in other languages learners read (code -> gloss; the target language's own code:
     #: a short definition). The bundled bank keeps them in gloss files (:mod:`content.support`).
     glosses: dict[str, str] = Field(default_factory=dict)
@@ -385,6 +389,18 @@ class VocabularyEntry(BaseModel):
         if any(not example.text.strip() for example in value):
             raise ValueError("an example sentence is empty")
         return value
+
+    @model_validator(mode="after")
+    def _gloss_distractors_wrong(self) -> VocabularyEntry:
+        seen = {self.lemma.casefold(), *(word.casefold() for word in self.near_synonyms)}
+        for word in self.gloss_distractors:
+            if not word.strip() or word.casefold() in seen:
+                raise ValueError(f"gloss_distractors: '{word}' is empty, the lemma, a near-synonym or "
+                                 "given twice")
+            seen.add(word.casefold())
+        if self.gloss_distractors and len(self.gloss_distractors) < 2:
+            raise ValueError("gloss_distractors: give at least two (three if you can)")
+        return self
 
     @property
     def sentences(self) -> tuple[str, ...]:

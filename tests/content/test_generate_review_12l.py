@@ -12,7 +12,7 @@ import pytest
 
 from content.schema import word_shape
 from content.scoring import check_answer
-from test_generate_review import entry, items_of
+from test_generate_review import entry, items_of, options
 
 REVIEWED = [
     # (language, trade, lemma, pos, gloss, sentence, answers the reviewers found scored wrong)
@@ -149,3 +149,26 @@ def test_a_real_word_typed_whole_is_not_a_slip_in_the_rest_of_the_key():
     typed = items["en-construction-level-cloze-1"]
     assert typed.shape == "l____"
     assert [check_answer(typed, text).score for text in ("even", "evel", "level", "lvel")] == [0, 2, 2, 1]
+
+
+def test_a_gloss_items_wrong_options_may_be_written_by_its_author():
+    """Review 14 (it 85, 87): *porzione* offered *coltello* beside *pasto* (a tool among food
+    words), since the set's nearest words in frequency were of another kind."""
+    from pydantic import ValidationError
+
+    from content.schema import VocabularyEntry
+
+    kitchen = [entry("porzione", "NOUN", "the amount of food served to one person", "Una porzione di riso, per favore.",
+                     gloss_distractors=["bicchiere", "piatto", "menù"]),
+               entry("coltello", "NOUN", "a tool for cutting", "Il coltello è sul tavolo."),
+               entry("pasto", "NOUN", "meal", "Il pasto è pronto."),
+               entry("forno", "NOUN", "oven", "Il forno è caldo.")]
+    item = items_of("it", "kitchen", *kitchen)["it-kitchen-porzione-gloss"]
+    assert sorted(options(item)) == ["bicchiere", "menù", "piatto", "porzione"]
+    for wrong in (["porzione", "piatto"], ["piatto"], ["piatto", "Piatto"]):
+        try:
+            VocabularyEntry.model_validate({**kitchen[0], "gloss_distractors": wrong})
+        except ValidationError as error:
+            assert "gloss_distractors" in str(error)
+        else:
+            raise AssertionError(wrong)
