@@ -12,7 +12,8 @@
 
   * the right word typed without the language's letters (*lonn* for *lønn*,
     *calisiyorum* for *çalışıyorum*, *perche'* for *perché*: a learner on a
-    foreign keyboard knows the word); the feedback shows the right spelling;
+    foreign keyboard knows the word), unless that spells another word
+    (:func:`is_other_word`: *male* for *måle*); the feedback shows the right spelling;
   * a compound typed apart or with a hyphen (*wheel chair*, *wheel-chair* for
     *wheelchair*; *hår nett* for *hårnett*), or words typed together that the
     accepted text writes apart (*imorgen* for *i morgen*, *icecream*); the
@@ -145,6 +146,17 @@ def is_wrong_form(language: str, word: str, target: str, lemma: str | None = Non
     return False
 
 
+def is_other_word(language: str, typed: str, accepted: str) -> bool:
+    """``typed``, the accepted word without some of its marks, spells another word the learner
+    may have meant (*male*, to paint, for *måle*, to measure; *tommer* for *tømmer*): a real word
+    whose lemmas the tables list and that shares none with the accepted word's. Where the tables
+    know only one of them (*citta*, *perche*, *lonn*) it is the accepted word typed plainly."""
+    if not nlp.is_real_word(language, typed):
+        return False
+    mine, theirs = nlp.listed_lemmas(language, typed), nlp.listed_lemmas(language, accepted)
+    return bool(mine) and bool(theirs) and not mine & theirs
+
+
 def is_compound_spelling(typed: str, accepted: str) -> bool:
     """``typed`` is ``accepted`` with its words or a compound's parts written apart, together
     or hyphenated (*wheel chair*, *wheel-chair* for *wheelchair*; *imorgen* for *i morgen*;
@@ -206,7 +218,7 @@ def _typed_result(item: Item, typed: str) -> TypedScore:
         if typed == key:
             return TypedScore(item.max_score, text)
     for key, text in accepted:
-        if nlp.without_marks_matches(language, typed, key):
+        if nlp.without_marks_matches(language, typed, key) and not is_other_word(language, typed, key):
             return TypedScore(PARTIAL_SCORE, text, spelling=True)
     for key, text in accepted:
         if is_compound_spelling(typed, key):

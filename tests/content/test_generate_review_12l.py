@@ -172,3 +172,11 @@ def test_a_gloss_items_wrong_options_may_be_written_by_its_author():
             assert "gloss_distractors" in str(error)
         else:
             raise AssertionError(wrong)
+
+
+def test_letters_typed_without_marks_that_spell_another_word_earn_nothing():
+    """Review 16 (nb 74): *male* (to paint) earned 1/2 for *måle* (to measure)."""
+    items = items_of("nb", "construction", entry("måle", "VERB", "to find the size of something",
+                                                 {"text": "Du må måle veggen før du kjøper plater.", "cue": "m…"}))
+    typed = items["nb-construction-måle-cloze-1"]
+    assert [check_answer(typed, text).score for text in ("måle", "male", "maale")] == [2, 0, 1]
