@@ -180,3 +180,22 @@ def test_letters_typed_without_marks_that_spell_another_word_earn_nothing():
                                                  {"text": "Du må måle veggen før du kjøper plater.", "cue": "m…"}))
     typed = items["nb-construction-måle-cloze-1"]
     assert [check_answer(typed, text).score for text in ("måle", "male", "maale")] == [2, 0, 1]
+
+
+def test_an_italian_word_that_looks_english_is_asked_with_its_italian_definition():
+    """Reviews 16 and 17 (it): *curioso* from "wanting to know and discover things", *paziente*,
+    *agitato*: an English reader found the key by its English look-alike."""
+    from content.generate import looks_english
+    from content.support import gloss_code
+
+    childcare = [entry("curioso", "ADJ", "wanting to know and discover things", "Marco è molto curioso.",
+                       glosses={"it": "Che vuole sapere e scoprire cose nuove", "fr": "curieux"}),
+                 entry("stanco", "ADJ", "tired", "Il bambino è stanco."),
+                 entry("felice", "ADJ", "happy", "Oggi Sara è felice."),
+                 entry("triste", "ADJ", "sad", "Luca è triste.")]
+    item = items_of("it", "childcare", *childcare)["it-childcare-curioso-gloss"]
+    assert set(item.support.glosses) == {"it", "fr"}
+    assert gloss_code(item, "en") == "it" and gloss_code(item, "fr") == "fr"
+    assert [looks_english("it", word) for word in ("curioso", "operatore", "tranquillo", "stanco", "pressione")] == [
+        True, True, True, False, False]
+    assert not looks_english("nb", "allergisk") and not looks_english("tr", "porsiyon")
