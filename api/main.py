@@ -69,10 +69,11 @@ def create_app(settings: Settings | None = None,
                 counts = load_bank_items(db, load_items(settings), datetime.now(UTC))
             logger.info("content bank: %s", counts)
         if settings.warm_up:
-            from api.services.warmup import warm
+            from api.services.warmup import warm, warm_routes
 
             with Session(db_engine) as db:
                 await anyio.to_thread.run_sync(warm, db)
+            await warm_routes(app)
             from api.charts import warm as warm_charts
 
             warm_charts()  # fonts and text layout, before the first teacher's chart

@@ -189,8 +189,14 @@ def _run_uvicorn(host: str, port: int, workers: int, access_log: bool,
     each keep-alive reply waits ~40 ms for the client's delayed ACK (uvicorn issue #3149).
     Here every worker listens on its own ``SO_REUSEPORT`` socket, made with
     ``IPPROTO_TCP``: the kernel spreads connections evenly and ``TCP_NODELAY`` is set.
+    A worker's socket is bound for it but listens only once the worker has warmed up
+    (uvicorn listens after the app's start-up): the kernel gives new connections to
+    listening sockets only, so none waits in the queue of a worker still loading its
+    tables while another could answer (a replacement for a worker that died included).
     One worker serves on ``sock``, the socket bound when the port was checked (made with
-    ``IPPROTO_TCP`` too): no moment when another program could take the port.
+    ``IPPROTO_TCP`` too): no moment when another program could take the port. It listens
+    at once: with no other worker to answer, a connection waits for the warm-up rather
+    than being refused.
     """
     import uvicorn
 
@@ -209,17 +215,17 @@ def _run_uvicorn(host: str, port: int, workers: int, access_log: bool,
     config = uvicorn.Config(APP_FACTORY, factory=True, host=host, port=port, workers=workers,
                             log_level="info", access_log=access_log,
                             timeout_worker_healthcheck=WORKER_PING_TIMEOUT_S, **proxies)
-    _workers_class()(config, lambda: _listening_socket(host, port, config.backlog)).run()
+    _workers_class()(config, lambda: _worker_socket(host, port)).run()
 
 
-def _listening_socket(host: str, port: int, backlog: int):
+def _worker_socket(host: str, port: int):
+    """A worker's socket: bound, not listening (the worker listens when it is ready)."""
     family, kind, _, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM,
                                                      flags=socket.AI_PASSIVE)[0]
     sock = socket.socket(family, kind, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     sock.bind(address)
-    sock.listen(backlog)
     sock.set_inheritable(True)
     return sock
 
@@ -232,7 +238,8 @@ def _workers_class():
 
         uvicorn starts every worker right after reading ``self.sockets``; each read
         binds a new socket, and the supervisor's copy is closed once the worker has
-        its own (a listening socket nobody accepts on would get its share of clients).
+        its own (it would keep the worker's socket, and its share of clients, after
+        the worker died).
         """
 
         def __init__(self, config, bind) -> None:

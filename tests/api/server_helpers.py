@@ -18,6 +18,13 @@ ROOT = Path(__file__).resolve().parents[2]
 STARTUP_TIMEOUT_S = 120
 
 
+def listening_sockets(port: int) -> int:
+    """LISTEN entries on ``port`` in the kernel's IPv4 TCP table (state 0A)."""
+    lines = Path("/proc/net/tcp").read_text().splitlines()[1:]
+    return sum(1 for line in lines
+               if line.split()[1].endswith(f":{port:04X}") and line.split()[3] == "0A")
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -50,7 +57,9 @@ class Server:
             if self.process.poll() is not None:
                 raise RuntimeError(f"server exited: {self.log.read_text()[-3000:]}")
             try:
-                if httpx.get(f"{self.url}/healthz", timeout=2).status_code == 200:
+                # Started: every worker listens (each once warm), and one answers.
+                if (listening_sockets(self.port) >= self.workers
+                        and httpx.get(f"{self.url}/healthz", timeout=2).status_code == 200):
                     return self
             except httpx.TransportError:
                 pass

@@ -54,13 +54,6 @@ def test_serve_migrates_loads_the_bank_and_answers(tmp_path):
     assert f"http://127.0.0.1:{port}/setup?token=" in output and "demo accounts" not in output
 
 
-def _listening_sockets(port: int) -> int:
-    """LISTEN entries on ``port`` in the kernel's IPv4 TCP table (state 0A)."""
-    lines = Path("/proc/net/tcp").read_text().splitlines()[1:]
-    return sum(1 for line in lines
-               if line.split()[1].endswith(f":{port:04X}") and line.split()[3] == "0A")
-
-
 def _connections_per_worker(port: int, pids: list[int]) -> list[int]:
     """Established server-side connections on ``port`` held by each process."""
     lines = Path("/proc/net/tcp").read_text().splitlines()[1:]
@@ -82,12 +75,12 @@ def _connections_per_worker(port: int, pids: list[int]) -> list[int]:
 def test_each_worker_listens_on_its_own_socket_and_gets_connections(tmp_path):
     """With one shared socket, whichever worker woke first took a burst of keep-alive
     connections (44 of 50 measured); each worker has its own SO_REUSEPORT socket."""
-    from server_helpers import serving
+    from server_helpers import listening_sockets, serving
 
     with serving(f"sqlite:///{tmp_path / 'w.db'}", tmp_path / "var", workers=2,
                  env={"B1ENGINE_LOAD_BANK": "false"}) as server:
         port = int(server.url.rsplit(":", 1)[1])
-        assert _listening_sockets(port) == 2
+        assert listening_sockets(port) == 2
         clients = [httpx.Client(base_url=server.url) for _ in range(16)]
         try:
             for client in clients:
@@ -104,3 +97,34 @@ def test_each_worker_listens_on_its_own_socket_and_gets_connections(tmp_path):
         finally:
             for client in clients:
                 client.close()
+
+
+def test_a_worker_takes_connections_only_once_it_is_warm(tmp_path):
+    """The kernel hands new connections to listening sockets only: each worker's socket listens
+    once its app has started (bank, tables, routes loaded), so no client waits in the queue
+    of a worker still warming up while another could answer."""
+    from server_helpers import ROOT, Server, listening_sockets
+
+    server = Server(f"sqlite:///{tmp_path / 'w.db'}", tmp_path / "var", workers=2,
+                    env={"B1ENGINE_LOAD_BANK": "false"})
+    server.var_dir.mkdir(parents=True)
+    command = [sys.executable, "-m", "api.cli", "serve", "--port", str(server.port), "--workers", "2"]
+    with open(server.log, "ab") as log:
+        server.process = subprocess.Popen(command, cwd=ROOT, env=server.env, stdout=log,
+                                          stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        deadline = time.monotonic() + STARTUP_TIMEOUT_S
+        seen = []
+        while time.monotonic() < deadline and server.process.poll() is None:
+            listening = listening_sockets(server.port)
+            # Read after counting: a worker logs its start-up complete before it listens.
+            started = server.log.read_text().count("Application startup complete")
+            seen.append((listening, started))
+            assert listening <= started, seen
+            if listening == 2:
+                break
+            time.sleep(0.01)
+        assert seen and seen[-1][0] == 2, server.log.read_text()[-3000:]
+        assert httpx.get(f"{server.url}/healthz", timeout=5).status_code == 200
+    finally:
+        server.stop()
