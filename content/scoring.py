@@ -146,6 +146,12 @@ def is_wrong_form(language: str, word: str, target: str, lemma: str | None = Non
     return False
 
 
+def is_word(language: str, typed: str) -> bool:
+    """``typed`` is a word of the language: frequent (:func:`content.nlp.is_real_word`) or a
+    form the lemma tables list (*congela*, from *congelare*)."""
+    return nlp.is_real_word(language, typed) or bool(nlp.listed_lemmas(language, typed))
+
+
 def is_other_word(language: str, typed: str, accepted: str) -> bool:
     """``typed``, the accepted word without some of its marks, spells another word the learner
     may have meant (*male*, to paint, for *måle*, to measure; *tommer* for *tømmer*): a real word
@@ -197,12 +203,11 @@ def typed_result(item: Item, answer: str) -> TypedScore:
     typed = nlp.normalise_answer(language, answer)
     scored = _typed_result(item, typed)
     whole = completed(item, typed)
-    if whole is not None and scored.score < item.max_score:
+    # A real word typed whole is that word, not the rest of another: *even* in ``l____`` is no
+    # slip for *level*, and *congela* (it freezes) in ``s_______`` is not *scongela*.
+    if whole is not None and scored.score < item.max_score and not is_word(language, typed):
         other = _typed_result(item, whole)
-        # A real word typed whole (*even* in ``l____``) is that word, not a slip in the rest
-        # of another (*leven* for *level*): only the right word earns credit that way.
-        if other.score > scored.score and (other.score == item.max_score
-                                           or not nlp.is_real_word(language, typed)):
+        if other.score > scored.score:
             return other
     return scored
 

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import pytest
 
+from content import nlp
 from content.schema import word_shape
-from content.scoring import check_answer
+from content.scoring import check_answer, is_word
 from test_generate_review import entry, items_of, options
 
 REVIEWED = [
@@ -58,9 +59,11 @@ def test_the_gap_shows_a_shape_the_reviewed_alternatives_do_not_fit(language, tr
     assert sum(ch == "_" for ch in typed.shape) == sum(ch.isalnum() for ch in key) - len(key.split())
     for other in others:
         assert word_shape(other) != typed.shape, other  # the gap the learner sees rules it out
-    # The learner may type the whole word or only what the gap leaves out, as people fill a shape.
+    # The learner may type the whole word or only what the gap leaves out, as people fill a
+    # shape, unless the rest is a word of its own (*eller*, "or", in ``t_____``).
     assert check_answer(typed, key).score == 2
-    assert check_answer(typed, key[1:] + ".").score == 2
+    rest_is_a_word = is_word(language, key[1:])
+    assert (check_answer(typed, key[1:] + ".").score == 2) != rest_is_a_word
     assert "___" in typed.prompt and "(" not in typed.prompt
 
 
@@ -92,7 +95,8 @@ def test_the_shown_letter_typed_without_its_mark_is_not_put_back_twice():
     typed = items["tr-construction-çalışmak-cloze-1"]
     assert typed.shape == "ç__________"
     scored = [check_answer(typed, text) for text in ("çalışıyorum", "alışıyorum", "calisiyorum", "alisiyorum")]
-    assert [check.score for check in scored] == [2, 2, 1, 1]
+    # *alışıyorum* ("I am getting used to") is a word of its own, not the rest of the key.
+    assert [check.score for check in scored] == [2, 0, 1, 1]
     assert scored[2].expected == "çalışıyorum"
 
 
@@ -124,9 +128,9 @@ def test_an_accepted_answer_of_another_first_letter_is_scored_as_typed():
                                               {"text": "Bilen står ved port fem.", "accept": ["rampe", "dør"]}))
     typed = items["nb-logistics-port-cloze-1"]
     assert typed.shape == "p___"
-    scored = [check_answer(typed, text) for text in ("rampe", "Dør.", "port", "ort", "rmape", "pør")]
-    assert [check.score for check in scored] == [2, 2, 2, 2, 1, 0]
-    assert scored[4].feedback.startswith("Riktig skrivemåte: rampe.")
+    scored = [check_answer(typed, text) for text in ("rampe", "Dør.", "port", "rmape", "pør")]
+    assert [check.score for check in scored] == [2, 2, 2, 1, 0]
+    assert scored[3].feedback.startswith("Riktig skrivemåte: rampe.")
 
 
 def test_an_authored_typed_gap_may_show_its_shape(tmp_path):
@@ -199,3 +203,14 @@ def test_an_italian_word_that_looks_english_is_asked_with_its_italian_definition
     assert [looks_english("it", word) for word in ("curioso", "operatore", "tranquillo", "stanco", "pressione")] == [
         True, True, True, False, False]
     assert not looks_english("nb", "allergisk") and not looks_english("tr", "porsiyon")
+
+
+def test_the_rest_of_a_shaped_key_that_is_a_word_of_its_own_is_that_word():
+    """Review 19 (it 73): *congela* (it freezes) in ``s_______`` scored 2/2 as *scongela*."""
+    items = items_of("it", "kitchen", entry("scongelare", "VERB", "to thaw",
+                                            {"text": "La carne si scongela in frigorifero.", "cue": "s…"}))
+    typed = items["it-kitchen-scongelare-cloze-1"]
+    assert typed.shape == "s_______"
+    # As typed, *congela* is one letter from the key: half, with the spelling shown, never full marks.
+    assert [check_answer(typed, text).score for text in ("congela", "scongela", "cngela")] == [1, 2, 1]
+    assert check_answer(typed, "congela").feedback.startswith("Si scrive: scongela.")
