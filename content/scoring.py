@@ -203,11 +203,13 @@ def typed_result(item: Item, answer: str) -> TypedScore:
     typed = nlp.normalise_answer(language, answer)
     scored = _typed_result(item, typed)
     whole = completed(item, typed)
-    # A real word typed whole is that word, not the rest of another: *even* in ``l____`` is no
-    # slip for *level*, and *congela* (it freezes) in ``s_______`` is not *scongela*.
-    if whole is not None and scored.score < item.max_score and not is_word(language, typed):
+    # The rest of the key, exactly as long as the gap's blanks, is the key (*op* in ``Ch__``,
+    # *raised* in ``p______``); otherwise only what is no word of its own may be a slip in the
+    # rest: *even* in ``l____`` is that word, not *leven* for *level*.
+    if whole is not None and scored.score < item.max_score:
         other = _typed_result(item, whole)
-        if other.score > scored.score:
+        rest = len(typed) == len(str(item.answers[0])) - item.shape_letters and other.score == item.max_score
+        if other.score > scored.score and (rest or not is_word(language, typed)):
             return other
     return scored
 

@@ -12,7 +12,7 @@ import pytest
 
 from content import nlp
 from content.schema import word_shape
-from content.scoring import check_answer, is_word
+from content.scoring import check_answer
 from test_generate_review import entry, items_of, options
 
 REVIEWED = [
@@ -60,10 +60,9 @@ def test_the_gap_shows_a_shape_the_reviewed_alternatives_do_not_fit(language, tr
     for other in others:
         assert word_shape(other) != typed.shape, other  # the gap the learner sees rules it out
     # The learner may type the whole word or only what the gap leaves out, as people fill a
-    # shape, unless the rest is a word of its own (*eller*, "or", in ``t_____``).
+    # shape (even where the rest is a word of its own: *eller* in ``t_____``).
     assert check_answer(typed, key).score == 2
-    rest_is_a_word = is_word(language, key[1:])
-    assert (check_answer(typed, key[1:] + ".").score == 2) != rest_is_a_word
+    assert check_answer(typed, key[1:] + ".").score == 2
     assert "___" in typed.prompt and "(" not in typed.prompt
 
 
@@ -95,8 +94,7 @@ def test_the_shown_letter_typed_without_its_mark_is_not_put_back_twice():
     typed = items["tr-construction-çalışmak-cloze-1"]
     assert typed.shape == "ç__________"
     scored = [check_answer(typed, text) for text in ("çalışıyorum", "alışıyorum", "calisiyorum", "alisiyorum")]
-    # *alışıyorum* ("I am getting used to") is a word of its own, not the rest of the key.
-    assert [check.score for check in scored] == [2, 0, 1, 1]
+    assert [check.score for check in scored] == [2, 2, 1, 1]
     assert scored[2].expected == "çalışıyorum"
 
 
@@ -206,11 +204,16 @@ def test_an_italian_word_that_looks_english_is_asked_with_its_italian_definition
 
 
 def test_the_rest_of_a_shaped_key_that_is_a_word_of_its_own_is_that_word():
-    """Review 19 (it 73): *congela* (it freezes) in ``s_______`` scored 2/2 as *scongela*."""
+    """Review 19 (it 73): *congela* (it freezes) in ``s_______`` scored 2/2 as *scongela*; the
+    cue ``sc…`` shows the letters that tell them apart. Review 20 (en): the rest of a key typed
+    alone scored 0 where it spelt a word (*op* in ``Ch__``)."""
     items = items_of("it", "kitchen", entry("scongelare", "VERB", "to thaw",
-                                            {"text": "La carne si scongela in frigorifero.", "cue": "s…"}))
+                                            {"text": "La carne si scongela in frigorifero.", "cue": "sc…"}))
     typed = items["it-kitchen-scongelare-cloze-1"]
-    assert typed.shape == "s_______"
+    assert typed.shape == "sc______"
     # As typed, *congela* is one letter from the key: half, with the spelling shown, never full marks.
-    assert [check_answer(typed, text).score for text in ("congela", "scongela", "cngela")] == [1, 2, 1]
+    assert [check_answer(typed, text).score for text in ("congela", "scongela", "ongela", "ngela")] == [1, 2, 2, 1]
     assert check_answer(typed, "congela").feedback.startswith("Si scrive: scongela.")
+    english = items_of("en", "kitchen", entry("chop", "VERB", "to cut into small pieces",
+                                              {"text": "Chop the onions first.", "cue": "ch…"}))["en-kitchen-chop-cloze-1"]
+    assert english.shape == "Ch__" and [check_answer(english, text).score for text in ("op", "Chop", "up")] == [2, 2, 0]
