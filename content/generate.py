@@ -605,8 +605,8 @@ def gloss_item(vocabulary_set: VocabularySet, index: int, stem: str, common: dic
     """
     language = vocabulary_set.language
     entry = vocabulary_set.entries[index]
-    # An English reader meets a word that looks English with the definition in the language
-    # learnt instead (the gloss would be answered by its look-alike, not by the word).
+    # A word that looks English keeps no English gloss: the item is not served to English
+    # readers (content.support.gloss_code), who would answer it by the look-alike.
     glosses = {code: text for code, text in entry_glosses(entry).items()
                if not gloss_shows(language, text, [entry.lemma])
                and not shows_any(language, gloss_prompt(language, code, text), [entry.lemma])

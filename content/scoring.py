@@ -157,7 +157,9 @@ def is_other_word(language: str, typed: str, accepted: str) -> bool:
     may have meant (*male*, to paint, for *måle*, to measure; *tommer* for *tømmer*): a real word
     whose lemmas the tables list and that shares none with the accepted word's. Where the tables
     know only one of them (*citta*, *perche*, *lonn*) it is the accepted word typed plainly."""
-    if not nlp.is_real_word(language, typed):
+    # Frequent itself: a Turkish form's frequency is its lemma's, and the tables read *atesi*
+    # (*ateşi* typed plainly) as a form of *ate* (review 21).
+    if not nlp.is_real_word(language, typed) or nlp.zipf(language, typed) < nlp.REAL_WORD_ZIPF:
         return False
     mine, theirs = nlp.listed_lemmas(language, typed), nlp.listed_lemmas(language, accepted)
     return bool(mine) and bool(theirs) and not mine & theirs

@@ -225,10 +225,17 @@ def _text(text: str, code: str, languages: Mapping[str, SupportLanguage]) -> Sup
 
 def gloss_code(item: Item, support: str | None) -> str | None:
     """Which gloss a gloss item shows a learner: their support language's, else the definition
-    in the target language; None when it has neither, or when the learner has no support
+    in the target language; None when it has neither, when the learner has no support
     language (gloss items are for learners who read another language: the item is not for
-    this learner)."""
+    this learner), or when the learner reads English and the word looks English
+    (:func:`content.generate.looks_english`)."""
     if item.support is None or item.support.kind != "gloss" or support is None:
+        return None
+    from content.generate import looks_english
+
+    if support == "en" and item.lemma and looks_english(item.language, item.lemma):
+        # Answered by its English look-alike (*curioso*), or through a definition read by
+        # look-alikes (review 21): the item does not measure an English reader's Italian.
         return None
     for code in (support, item.language):
         if code in item.support.glosses:

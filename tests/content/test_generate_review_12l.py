@@ -184,7 +184,7 @@ def test_letters_typed_without_marks_that_spell_another_word_earn_nothing():
     assert [check_answer(typed, text).score for text in ("måle", "male", "maale")] == [2, 0, 1]
 
 
-def test_an_italian_word_that_looks_english_is_asked_with_its_italian_definition():
+def test_an_italian_gloss_item_whose_word_looks_english_is_not_for_english_readers():
     """Reviews 16 and 17 (it): *curioso* from "wanting to know and discover things", *paziente*,
     *agitato*: an English reader found the key by its English look-alike."""
     from content.generate import looks_english
@@ -197,7 +197,9 @@ def test_an_italian_word_that_looks_english_is_asked_with_its_italian_definition
                  entry("triste", "ADJ", "sad", "Luca è triste.")]
     item = items_of("it", "childcare", *childcare)["it-childcare-curioso-gloss"]
     assert set(item.support.glosses) == {"it", "fr"}
-    assert gloss_code(item, "en") == "it" and gloss_code(item, "fr") == "fr"
+    # Not served to English readers at all (review 21: the Italian definition was read through
+    # look-alikes too); French readers get theirs.
+    assert gloss_code(item, "en") is None and gloss_code(item, "fr") == "fr" and gloss_code(item, "ar") == "it"
     assert [looks_english("it", word) for word in ("curioso", "operatore", "tranquillo", "stanco", "pressione")] == [
         True, True, True, False, False]
     assert not looks_english("nb", "allergisk") and not looks_english("tr", "porsiyon")
@@ -217,3 +219,11 @@ def test_the_rest_of_a_shaped_key_that_is_a_word_of_its_own_is_that_word():
     english = items_of("en", "kitchen", entry("chop", "VERB", "to cut into small pieces",
                                               {"text": "Chop the onions first.", "cue": "ch…"}))["en-kitchen-chop-cloze-1"]
     assert english.shape == "Ch__" and [check_answer(english, text).score for text in ("op", "Chop", "up")] == [2, 2, 0]
+
+
+def test_a_turkish_word_typed_plainly_is_not_taken_for_a_rare_form_of_another():
+    """Review 21 (tr 68): *atesi* (*ateşi* typed on a foreign keyboard) scored 0, read as a form
+    of *ate*; the documented rule gives 1/2."""
+    items = items_of("tr", "care", entry("ateş", "NOUN", "fever", "Hastanın ateşi çok yüksek."))
+    typed = items["tr-care-ateş-cloze-1"]
+    assert [check_answer(typed, text).score for text in ("ateşi", "atesi", "ATESI")] == [2, 1, 1]
