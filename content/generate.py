@@ -60,14 +60,12 @@ noun and verb) gets its part of speech in the id.
 """
 from __future__ import annotations
 
-import functools
 import re
 import zlib
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
 
 from content import morph, nlp
@@ -82,17 +80,6 @@ OPTION_IDS = ("a", "b", "c", "d", "e")
 #: A gloss this close to its lemma is a cognate: the gloss item would test nothing.
 COGNATE_MIN_LETTERS = 5
 COGNATE_MAX_EDITS = 1
-#: A word of the language learnt looks like an English word when they share their first two
-#: letters and rapidfuzz's similarity ratio (100 - normalised InDel distance) is at least this:
-#: *operatore*/*operator* 94, *curioso*/*curious* 86, *tranquillo*/*tranquil* 89; not
-#: *pressione*/*profession* 84. English: wordfreq's most frequent words, of four letters or more.
-LOOKALIKE_RATIO = 85
-LOOKALIKE_ENGLISH_WORDS = 25_000
-LOOKALIKE_MIN_LETTERS = 6
-#: Languages whose words are checked: Italian shares much Latin vocabulary with English, and its
-#: reviews (16, 17) found English readers answering gloss items by look-alikes; the Norwegian
-#: and Turkish reviews count their few true cognates (*allergi*, *menü*) as fair.
-LOOKALIKE_LANGUAGES = frozenset({"it"})
 #: Words two glosses may share without meaning the same (``to wash`` and ``to dry``).
 GLOSS_STOPWORDS = frozenset(
     "a an the to of or and for in on at by with from into up out off be is are it its your you "
@@ -211,30 +198,6 @@ def is_cognate(language: str, gloss: str, lemma: str) -> bool:
                 and Levenshtein.distance(alternative, word, score_cutoff=COGNATE_MAX_EDITS) <= COGNATE_MAX_EDITS):
             return True
     return False
-
-
-@functools.lru_cache(maxsize=1)
-def _english_words() -> dict[str, tuple[str, ...]]:
-    """wordfreq's frequent English words by their first two letters."""
-    from wordfreq import top_n_list
-
-    by_start: dict[str, list[str]] = {}
-    for word in top_n_list("en", LOOKALIKE_ENGLISH_WORDS):
-        if word.isalpha() and len(word) >= LOOKALIKE_MIN_LETTERS - 2:
-            by_start.setdefault(word[:2], []).append(word)
-    return {start: tuple(words) for start, words in by_start.items()}
-
-
-def looks_english(language: str, lemma: str) -> bool:
-    """The lemma looks like a frequent English word (*paziente*, *curioso*, *operatore*), so a
-    reader of English could find it from an English gloss without knowing it (review 16, it)."""
-    if language not in LOOKALIKE_LANGUAGES:
-        return False
-    word = nlp.strip_marks(nlp.casefold(language, lemma))
-    if len(word) < LOOKALIKE_MIN_LETTERS:
-        return False
-    return process.extractOne(word, _english_words().get(word[:2], ()), scorer=fuzz.ratio,
-                              score_cutoff=LOOKALIKE_RATIO) is not None
 
 
 def gloss_leaks(language: str, entry: VocabularyEntry) -> bool:
@@ -605,12 +568,9 @@ def gloss_item(vocabulary_set: VocabularySet, index: int, stem: str, common: dic
     """
     language = vocabulary_set.language
     entry = vocabulary_set.entries[index]
-    # A word that looks English keeps no English gloss: the item is not served to English
-    # readers (content.support.gloss_code), who would answer it by the look-alike.
     glosses = {code: text for code, text in entry_glosses(entry).items()
                if not gloss_shows(language, text, [entry.lemma])
-               and not shows_any(language, gloss_prompt(language, code, text), [entry.lemma])
-               and not (code == "en" and looks_english(language, entry.lemma))}
+               and not shows_any(language, gloss_prompt(language, code, text), [entry.lemma])}
     if not glosses:
         return None
     lemmas = [e.lemma for e in vocabulary_set.entries]

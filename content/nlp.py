@@ -148,13 +148,6 @@ def normalise_answer(language: str, text: str) -> str:
     return casefold(language, text).translate(OPTIONAL_MARKS.get(language, {}))
 
 
-def strip_marks(text: str) -> str:
-    """``text`` without combining marks (*perché* -> *perche*, *şantiye* -> *santiye*; letters
-    of their own, *ø*, *ı*, stay)."""
-    return unicodedata.normalize("NFC", "".join(
-        ch for ch in unicodedata.normalize("NFD", text) if unicodedata.category(ch) != "Mn"))
-
-
 def unmarked_variants(language: str, letter: str) -> tuple[str, ...]:
     """What a keyboard without ``letter`` (already case folded) may give for it."""
     return UNMARKED.get(language, {}).get(letter, ())

@@ -184,11 +184,10 @@ def test_letters_typed_without_marks_that_spell_another_word_earn_nothing():
     assert [check_answer(typed, text).score for text in ("måle", "male", "maale")] == [2, 0, 1]
 
 
-def test_an_italian_gloss_item_whose_word_looks_english_is_not_for_english_readers():
-    """Reviews 16 and 17 (it): *curioso* from "wanting to know and discover things", *paziente*,
-    *agitato*: an English reader found the key by its English look-alike."""
-    from content.generate import looks_english
-    from content.support import gloss_code
+def test_italian_gloss_items_are_not_for_english_readers():
+    """Reviews 16-22 (it): *paziente*, *curioso*, *salato* were answered by their English
+    look-alikes, also through the Italian definition; no spelling rule told them apart."""
+    from content.support import gloss_code, servable
 
     childcare = [entry("curioso", "ADJ", "wanting to know and discover things", "Marco è molto curioso.",
                        glosses={"it": "Che vuole sapere e scoprire cose nuove", "fr": "curieux"}),
@@ -196,29 +195,15 @@ def test_an_italian_gloss_item_whose_word_looks_english_is_not_for_english_reade
                  entry("felice", "ADJ", "happy", "Oggi Sara è felice."),
                  entry("triste", "ADJ", "sad", "Luca è triste.")]
     item = items_of("it", "childcare", *childcare)["it-childcare-curioso-gloss"]
-    assert set(item.support.glosses) == {"it", "fr"}
-    # Not served to English readers at all (review 21: the Italian definition was read through
-    # look-alikes too); French readers get theirs.
-    assert gloss_code(item, "en") is None and gloss_code(item, "fr") == "fr" and gloss_code(item, "ar") == "it"
-    assert [looks_english("it", word) for word in ("curioso", "operatore", "tranquillo", "stanco", "pressione")] == [
-        True, True, True, False, False]
-    assert not looks_english("nb", "allergisk") and not looks_english("tr", "porsiyon")
-
-
-def test_the_rest_of_a_shaped_key_that_is_a_word_of_its_own_is_that_word():
-    """Review 19 (it 73): *congela* (it freezes) in ``s_______`` scored 2/2 as *scongela*; the
-    cue ``sc…`` shows the letters that tell them apart. Review 20 (en): the rest of a key typed
-    alone scored 0 where it spelt a word (*op* in ``Ch__``)."""
-    items = items_of("it", "kitchen", entry("scongelare", "VERB", "to thaw",
-                                            {"text": "La carne si scongela in frigorifero.", "cue": "sc…"}))
-    typed = items["it-kitchen-scongelare-cloze-1"]
-    assert typed.shape == "sc______"
-    # As typed, *congela* is one letter from the key: half, with the spelling shown, never full marks.
-    assert [check_answer(typed, text).score for text in ("congela", "scongela", "ongela", "ngela")] == [1, 2, 2, 1]
-    assert check_answer(typed, "congela").feedback.startswith("Si scrive: scongela.")
-    english = items_of("en", "kitchen", entry("chop", "VERB", "to cut into small pieces",
-                                              {"text": "Chop the onions first.", "cue": "ch…"}))["en-kitchen-chop-cloze-1"]
-    assert english.shape == "Ch__" and [check_answer(english, text).score for text in ("op", "Chop", "up")] == [2, 2, 0]
+    assert set(item.support.glosses) == {"en", "it", "fr"}
+    assert gloss_code(item, "en") is None and not servable(item, "en")
+    assert gloss_code(item, "fr") == "fr" and gloss_code(item, "ar") == "it"
+    norwegian = items_of("nb", "care", entry("allergi", "NOUN", "when the body reacts badly to a food",
+                                             "Hun har allergi mot nøtter."),
+                         entry("feber", "NOUN", "high body temperature", "Han har feber."),
+                         entry("hoste", "NOUN", "cough", "Hun har hoste."),
+                         entry("smerte", "NOUN", "pain", "Han har smerter."))["nb-care-allergi-gloss"]
+    assert gloss_code(norwegian, "en") == "en"
 
 
 def test_a_turkish_word_typed_plainly_is_not_taken_for_a_rare_form_of_another():
