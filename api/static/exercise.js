@@ -42,7 +42,7 @@
       }
       const letters = Array.from(shape);
       const count = letters.filter((c) => /[\p{L}\p{N}_]/u.test(c)).length;
-      const said = t("shape_cue", { first: letters[0], count });
+      const said = t("shape_cue", { first: shape.match(/^[^_]*/)[0], count });
       // One slot per letter: a shown letter, a blank to fill, or a space or hyphen as it is.
       const slots = letters.map((c) => (/[\p{L}\p{N}_]/u.test(c)
         ? el("span", { class: "slot", text: c === "_" ? "" : c }) : el("span", { class: "sep", text: c })));

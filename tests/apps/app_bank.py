@@ -16,6 +16,8 @@ TURKISH = (("çalışıyorum", "Ben her gün fabrikada ___."), ("öğretmen", "A
            ("şoför", "Otobüs ___ bizi durağa bıraktı."), ("ılık", "Su ne sıcak ne soğuk, ___."),
            ("güzel", "Bugün hava çok ___."), ("İngilizce", "___ ve Türkçe konuşuyorum."),
            ("çocuk", "Parkta bir ___ oynuyor."), ("üniversite", "Kardeşim ___ öğrencisi."))
+#: Letters each Turkish gap shows: two, so that a page that says only the first would be caught.
+SHOWN = 2
 
 
 def _cefr(b: float) -> str:
@@ -57,7 +59,7 @@ def _tr_item(index: int, b: float) -> dict:
             "skill": "vocabulary", "type": "cloze_typed", "cefr": _cefr(b), "instructions": "Eksik kelimeyi yazın.",
             "prompt": prompt, "passage": None, "options": [], "answers": [answer], "lemma": answer,
             "feedback": f"Doğru kelime: {answer}.", "max_score": 2, "a": 1.2, "b": round(float(b), 3), "c": 0.0,
-            "status": "calibrated", "source": "tests", "shape_letters": 1}
+            "status": "calibrated", "source": "tests", "shape_letters": SHOWN}
 
 
 def app_bank():
