@@ -34,6 +34,7 @@ from typing_extensions import TypedDict  # pydantic reads TypedDicts from here b
 
 from content.catalog import BANK_ROOT, LANGUAGES, LEVELS
 from content.errors import ContentError
+from content.nlp import REAL_WORD_ZIPF
 from content.schema import Item
 
 #: Folder (under the bank root) of the support-language files.
@@ -230,15 +231,24 @@ def _text(text: str, code: str, languages: Mapping[str, SupportLanguage]) -> Sup
 NO_GLOSS_ITEMS_FOR_ENGLISH_READERS = frozenset({"it"})
 
 
+def spelt_like_english(word: str | None) -> bool:
+    """``word`` is also a frequent English word (wordfreq Zipf >= 3: *hammer*, *truck*,
+    *hygiene*; *male*, "paint"): its gloss item either gives itself away to an English reader
+    or misleads them (review 23, nb)."""
+    from wordfreq import zipf_frequency
+
+    return bool(word) and zipf_frequency(word, "en") >= REAL_WORD_ZIPF
+
+
 def gloss_code(item: Item, support: str | None) -> str | None:
     """Which gloss a gloss item shows a learner: their support language's, else the definition
     in the target language; None when it has neither, when the learner has no support
     language (gloss items are for learners who read another language: the item is not for
     this learner), or when the learner reads English and learns a language of
-    :data:`NO_GLOSS_ITEMS_FOR_ENGLISH_READERS`."""
+    :data:`NO_GLOSS_ITEMS_FOR_ENGLISH_READERS` or the word is spelt like an English one."""
     if item.support is None or item.support.kind != "gloss" or support is None:
         return None
-    if support == "en" and item.language in NO_GLOSS_ITEMS_FOR_ENGLISH_READERS:
+    if support == "en" and (item.language in NO_GLOSS_ITEMS_FOR_ENGLISH_READERS or spelt_like_english(item.lemma)):
         return None
     for code in (support, item.language):
         if code in item.support.glosses:

@@ -212,3 +212,18 @@ def test_a_turkish_word_typed_plainly_is_not_taken_for_a_rare_form_of_another():
     items = items_of("tr", "care", entry("ateş", "NOUN", "fever", "Hastanın ateşi çok yüksek."))
     typed = items["tr-care-ateş-cloze-1"]
     assert [check_answer(typed, text).score for text in ("ateşi", "atesi", "ATESI")] == [2, 1, 1]
+
+
+def test_a_gloss_item_whose_word_is_spelt_like_an_english_one_is_not_for_english_readers():
+    """Review 23 (nb 90): *hygiene* asked "which word means «cleanliness»" of English readers."""
+    from content.support import gloss_code
+
+    care = [entry("hygiene", "NOUN", "keeping yourself and things clean to stop illness",
+                  "God hygiene er viktig på sykehjemmet.", glosses={"ar": "النظافة الصحية"}),
+            entry("feber", "NOUN", "high body temperature", "Han har feber."),
+            entry("hoste", "NOUN", "cough", "Hun har hoste."),
+            entry("smerte", "NOUN", "pain", "Han har smerter.")]
+    items = items_of("nb", "care", *care)
+    assert gloss_code(items["nb-care-hygiene-gloss"], "en") is None
+    assert gloss_code(items["nb-care-hygiene-gloss"], "ar") == "ar"
+    assert gloss_code(items["nb-care-feber-gloss"], "en") == "en"
