@@ -224,11 +224,12 @@ def _text(text: str, code: str, languages: Mapping[str, SupportLanguage]) -> Sup
     return SupportText(text, code, known.direction if known else script_direction(text))
 
 
-#: Languages whose gloss items are not given to English readers: Italian shares so much Latin
-#: vocabulary with English that reviews 16-22 found English readers answering its gloss items
-#: by look-alikes (*paziente*, *curioso*, *salato*, *misurare*), also through the Italian
-#: definition; no spelling rule told those words apart. They get the words' clozes.
-NO_GLOSS_ITEMS_FOR_ENGLISH_READERS = frozenset({"it"})
+#: Support languages whose readers are not given a language's gloss items, by the language
+#: learnt: Italian shares so much Latin vocabulary with English and French that reviews 16-23
+#: found their readers answering its gloss items by look-alikes (*paziente*, *salato*,
+#: *misurare*; French *aspirateur*, *léger*), also through the Italian definition; no spelling
+#: rule told those words apart. They get the words' clozes.
+NO_GLOSS_ITEMS_FOR = MappingProxyType({"it": frozenset({"en", "fr"})})
 
 
 def spelt_like_english(word: str | None) -> bool:
@@ -244,11 +245,11 @@ def gloss_code(item: Item, support: str | None) -> str | None:
     """Which gloss a gloss item shows a learner: their support language's, else the definition
     in the target language; None when it has neither, when the learner has no support
     language (gloss items are for learners who read another language: the item is not for
-    this learner), or when the learner reads English and learns a language of
-    :data:`NO_GLOSS_ITEMS_FOR_ENGLISH_READERS` or the word is spelt like an English one."""
+    this learner), or when the learner reads a language :data:`NO_GLOSS_ITEMS_FOR` names for
+    the language learnt, or reads English and the word is spelt like an English one."""
     if item.support is None or item.support.kind != "gloss" or support is None:
         return None
-    if support == "en" and (item.language in NO_GLOSS_ITEMS_FOR_ENGLISH_READERS or spelt_like_english(item.lemma)):
+    if support in NO_GLOSS_ITEMS_FOR.get(item.language, ()) or (support == "en" and spelt_like_english(item.lemma)):
         return None
     for code in (support, item.language):
         if code in item.support.glosses:
