@@ -34,7 +34,7 @@ from typing_extensions import TypedDict  # pydantic reads TypedDicts from here b
 
 from content.catalog import BANK_ROOT, LANGUAGES, LEVELS
 from content.errors import ContentError
-from content.nlp import REAL_WORD_ZIPF
+from content import nlp
 from content.schema import Item
 
 #: Folder (under the bank root) of the support-language files.
@@ -236,9 +236,7 @@ def spelt_like_english(word: str | None) -> bool:
     """``word`` is also a frequent English word (wordfreq Zipf >= 3: *hammer*, *truck*,
     *hygiene*; *male*, "paint"): its gloss item either gives itself away to an English reader
     or misleads them (review 23, nb)."""
-    from wordfreq import zipf_frequency
-
-    return bool(word) and zipf_frequency(word, "en") >= REAL_WORD_ZIPF
+    return bool(word) and nlp.zipf("en", word) >= nlp.REAL_WORD_ZIPF
 
 
 def gloss_code(item: Item, support: str | None) -> str | None:

@@ -41,10 +41,11 @@
         return;
       }
       const letters = Array.from(shape);
-      const count = letters.filter((c) => /[\p{L}\p{N}_]/u.test(c)).length;
+      const isSlot = (c) => /[\p{L}\p{N}_]/u.test(c);  // a letter, shown or hidden
+      const count = letters.filter(isSlot).length;
       const said = t("shape_cue", { first: shape.match(/^[^_]*/)[0], count });
       // One slot per letter: a shown letter, a blank to fill, or a space or hyphen as it is.
-      const slots = letters.map((c) => (/[\p{L}\p{N}_]/u.test(c)
+      const slots = letters.map((c) => (isSlot(c)
         ? el("span", { class: "slot", text: c === "_" ? "" : c }) : el("span", { class: "sep", text: c })));
       // Slots past a glance's count (a review found 18 slots uncountable on a phone) get a number.
       if (count >= LONG_SHAPE) slots.push(el("span", { class: "count", text: `(${count})` }));
