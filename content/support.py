@@ -235,7 +235,8 @@ NO_GLOSS_ITEMS_FOR = MappingProxyType({"it": frozenset({"en", "fr"})})
 def spelt_like_english(word: str | None) -> bool:
     """``word`` is also a frequent English word (wordfreq Zipf >= 3: *hammer*, *truck*,
     *hygiene*; *male*, "paint"): its gloss item either gives itself away to an English reader
-    or misleads them (review 23, nb)."""
+    or misleads them (review 23, nb). Not a rule for English itself: there the gloss is the
+    English definition and every word is an English one (review 24)."""
     return bool(word) and nlp.zipf("en", word) >= nlp.REAL_WORD_ZIPF
 
 
@@ -244,10 +245,12 @@ def gloss_code(item: Item, support: str | None) -> str | None:
     in the target language; None when it has neither, when the learner has no support
     language (gloss items are for learners who read another language: the item is not for
     this learner), or when the learner reads a language :data:`NO_GLOSS_ITEMS_FOR` names for
-    the language learnt, or reads English and the word is spelt like an English one."""
+    the language learnt, or reads English and the word of another language is spelt like an
+    English one."""
     if item.support is None or item.support.kind != "gloss" or support is None:
         return None
-    if support in NO_GLOSS_ITEMS_FOR.get(item.language, ()) or (support == "en" and spelt_like_english(item.lemma)):
+    if support in NO_GLOSS_ITEMS_FOR.get(item.language, ()) or (
+            support == "en" != item.language and spelt_like_english(item.lemma)):
         return None
     for code in (support, item.language):
         if code in item.support.glosses:

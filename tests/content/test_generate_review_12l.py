@@ -228,3 +228,16 @@ def test_a_gloss_item_whose_word_is_spelt_like_an_english_one_is_not_for_english
     assert gloss_code(items["nb-care-hygiene-gloss"], "en") is None
     assert gloss_code(items["nb-care-hygiene-gloss"], "ar") == "ar"
     assert gloss_code(items["nb-care-feber-gloss"], "en") == "en"
+
+
+def test_an_english_gloss_item_is_served_to_learners_of_english_who_read_english():
+    """Review 24 (en): the look-alike rule of review 23 held back 179 of the 189 English gloss
+    items from learners of English who read English: every English word is spelt like one."""
+    from content.support import gloss_code
+
+    logistics = [entry("forklift", "NOUN", "a small vehicle that lifts pallets", "The forklift lifted the pallet."),
+                 entry("pallet", "NOUN", "a wooden frame that goods stand on", "Put the boxes on the pallet."),
+                 entry("shelf", "NOUN", "a board on the wall for putting things on", "The box is on the shelf."),
+                 entry("parcel", "NOUN", "something wrapped to be sent by post", "The parcel came today.")]
+    items = items_of("en", "logistics", *logistics)
+    assert gloss_code(items["en-logistics-pallet-gloss"], "en") == "en"
