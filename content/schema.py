@@ -151,11 +151,14 @@ class ItemSupport(BaseModel):
     holds. ``kind="hint"``: a typed cloze's hint, shown in the learner's support
     language, else as the definition under the target language's own code.
     ``glosses`` maps a language code to its text; none shows an accepted answer.
+    ``withheld_for``: support languages whose readers are not served the gloss item
+    (its word looks like one of theirs: :attr:`VocabularyEntry.look_alike_for`).
     """
 
     model_config = _FROZEN
     kind: Literal["gloss", "hint"]
     glosses: dict[str, str]
+    withheld_for: tuple[str, ...] = ()
 
 
 class Item(BaseModel):
@@ -372,6 +375,11 @@ class VocabularyEntry(BaseModel):
     #: other people for a person, other tools for a tool); without them the generator takes the
     #: set's entries nearest in frequency, which may be of another kind and give the key away.
     gloss_distractors: tuple[str, ...] = ()
+    #: Support languages whose readers know the word by its look, a cognate or a loanword of
+    #: theirs (Turkish *porsiyon* for English readers, Italian *camion* for Ukrainian ones):
+    #: its gloss item would test recognition of their own word, so it is not served to them
+    #: (they get the word's clozes). Reviews 21-24 found such items in every language.
+    look_alike_for: tuple[str, ...] = ()
     #: Glosses in other languages learners read (code -> gloss; the target language's own code:
     #: a short definition). The bundled bank keeps them in gloss files (:mod:`content.support`).
     glosses: dict[str, str] = Field(default_factory=dict)
@@ -398,6 +406,8 @@ class VocabularyEntry(BaseModel):
                 raise ValueError(f"gloss_distractors: '{word}' is empty, the lemma, a near-synonym or "
                                  "given twice")
             seen.add(word.casefold())
+        if any(not re.fullmatch(r"[a-z]{2,3}", code) for code in self.look_alike_for):
+            raise ValueError("look_alike_for: language codes, e.g. [en, uk]")
         if self.gloss_distractors and len(self.gloss_distractors) < 2:
             raise ValueError("gloss_distractors: give at least two (three if you can)")
         return self

@@ -245,11 +245,11 @@ def gloss_code(item: Item, support: str | None) -> str | None:
     in the target language; None when it has neither, when the learner has no support
     language (gloss items are for learners who read another language: the item is not for
     this learner), or when the learner reads a language :data:`NO_GLOSS_ITEMS_FOR` names for
-    the language learnt, or reads English and the word of another language is spelt like an
-    English one."""
+    the language learnt or the entry's ``look_alike_for``, or reads English and the word of
+    another language is spelt like an English one."""
     if item.support is None or item.support.kind != "gloss" or support is None:
         return None
-    if support in NO_GLOSS_ITEMS_FOR.get(item.language, ()) or (
+    if support in item.support.withheld_for or support in NO_GLOSS_ITEMS_FOR.get(item.language, ()) or (
             support == "en" != item.language and spelt_like_english(item.lemma)):
         return None
     for code in (support, item.language):

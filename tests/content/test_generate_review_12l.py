@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 from content import nlp
-from content.schema import word_shape
+from content.schema import VocabularyEntry, word_shape
 from content.scoring import check_answer
 from test_generate_review import entry, items_of, options
 
@@ -241,3 +241,22 @@ def test_an_english_gloss_item_is_served_to_learners_of_english_who_read_english
                  entry("parcel", "NOUN", "something wrapped to be sent by post", "The parcel came today.")]
     items = items_of("en", "logistics", *logistics)
     assert gloss_code(items["en-logistics-pallet-gloss"], "en") == "en"
+
+
+def test_an_entry_names_the_readers_who_know_its_word_by_its_look():
+    """Review 24 (tr, it): *porsiyon* answered by English readers through *portion*, *camion* by
+    Ukrainian ones through *камион*-like loanwords: the entry withholds its gloss item from them."""
+    from content.support import gloss_code, servable
+
+    kitchen = [entry("porsiyon", "NOUN", "portion", "Her tabağa bir porsiyon pilav koyun.",
+                     glosses={"uk": "порція", "ar": "حصة"}, look_alike_for=["en", "uk"]),
+               entry("tencere", "NOUN", "pot", "Tencereyi ocağa koyun."),
+               entry("tava", "NOUN", "frying pan", "Tavayı yağlayın."),
+               entry("kepçe", "NOUN", "ladle", "Çorbayı kepçeyle koyun.")]
+    items = items_of("tr", "kitchen", *kitchen)
+    gloss = items["tr-kitchen-porsiyon-gloss"]
+    assert gloss_code(gloss, "en") is None and gloss_code(gloss, "uk") is None and not servable(gloss, "uk")
+    assert gloss_code(gloss, "ar") == "ar"
+    assert gloss_code(items["tr-kitchen-tencere-gloss"], "en") == "en"
+    with pytest.raises(ValueError, match="look_alike_for"):
+        VocabularyEntry.model_validate(entry("tava", "NOUN", "pan", "Tavayı yağlayın.", look_alike_for=["English"]))
