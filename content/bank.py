@@ -177,7 +177,7 @@ def expand_item(file: B1File, spec: ItemSpec, loc: Loc) -> tuple[list[Item], lis
         parts = [(loc, {**base, "id": spec.id, "type": spec.type, "instructions": spec.instructions,
                         "prompt": spec.prompt, "options": spec.options, "answers": spec.answers,
                         "lemma": spec.lemma, "feedback": spec.feedback, "shape_letters": spec.shape_letters,
-                        **_item_fields(spec)})]
+                        "family": spec.family, **_item_fields(spec)})]
     else:
         parts = [(loc + ("questions", number - 1),
                   {**base, "id": QUESTION_ID.format(item_id=spec.id, number=number), "type": "reading",

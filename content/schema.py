@@ -291,6 +291,9 @@ class ItemSpec(BaseModel):
     #: A typed gap that shows its key's shape (:func:`word_shape`), as generated trade gaps do:
     #: for a gap that asks for a word; never for one that asks for a form (the length tells it).
     shape_letters: int = Field(default=0, ge=0, le=10)
+    #: Items that must never be served in one test, named alike: one tells what another asks
+    #: (an option and its feedback explain the expression a later gap asks for).
+    family: str | None = Field(default=None, min_length=1, max_length=200)
 
     @field_validator("id")
     @classmethod

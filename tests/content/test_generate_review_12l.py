@@ -260,3 +260,12 @@ def test_an_entry_names_the_readers_who_know_its_word_by_its_look():
     assert gloss_code(items["tr-kitchen-tencere-gloss"], "en") == "en"
     with pytest.raises(ValueError, match="look_alike_for"):
         VocabularyEntry.model_validate(entry("tava", "NOUN", "pan", "Tavayı yağlayın.", look_alike_for=["English"]))
+
+
+def test_authored_items_that_tell_each_other_share_a_family():
+    """Review 25 (tr): tr-family_everyday-013's options and feedback explain «Hayırlı olsun»,
+    which tr-family_everyday-015 asks for: one family, never served in one test."""
+    from content.bank import load_bank
+
+    bank = load_bank()
+    assert bank.item("tr-family_everyday-013").family == bank.item("tr-family_everyday-015").family is not None
