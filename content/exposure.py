@@ -11,7 +11,7 @@ other pair, by words:
 
 - :func:`asked_terms`: what an item asks the learner to produce or recognise
   as the gap's word: a typed cloze's accepted answers and its lemma, a vocabulary choice
-  cloze's or a gloss item's key (a grammar cloze's key is a form like *since* or *har vært*,
+  cloze's key (a grammar cloze's key is a form like *since* or *har vært*,
   which any text shows without telling which form this gap needs);
 - :func:`shown_terms`: every run of one to :data:`MAX_TERM_WORDS` words the
   learner sees in an item (instructions, prompt, passage, options, feedback,
@@ -60,18 +60,14 @@ def fits_shape(item: Item, answer: str) -> bool:
 
 
 def asked_terms(item: Item) -> frozenset[str]:
-    """What ``item`` asks for: a typed cloze's accepted answers, a vocabulary choice cloze's or a
-    gloss item's key."""
+    """What ``item`` asks for: a typed cloze's accepted answers, a vocabulary choice cloze's key."""
     if item.type == "cloze_typed":
         # Its dictionary form too: a test that showed *oppskrift* has given *oppskriftene* away.
         # A gap that shows its key's shape asks only for the answers of that shape: having seen
         # *rampe* says nothing of what fills ``p___``.
         texts = [a for a in item.answers if isinstance(a, str) and fits_shape(item, a)]
         texts += [item.lemma] if item.lemma else []
-    elif (item.type == "cloze_choice" and item.skill == "vocabulary") or (
-            item.support is not None and item.support.kind == "gloss"):
-        # A gloss item's key too: two gloss items of one set share options (*tom*, *full*), and
-        # the first one's feedback has told what the second one's key means (review 24, nb).
+    elif item.type == "cloze_choice" and item.skill == "vocabulary":
         texts = [o.text for o in item.options if o.id in item.answers]
     else:
         return frozenset()

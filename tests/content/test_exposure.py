@@ -80,16 +80,3 @@ def test_another_form_shown_earlier_gives_the_lemma_away():
     assert "parcel" in exposure.shown_terms(shown)
     assert exposure.gives_away(exposure.asked_terms(gap), [exposure.shown_terms(shown)])
 
-
-def test_a_gloss_item_asks_for_its_key_so_two_that_share_options_are_not_served_together():
-    """Review 24 (nb): the gloss items for *tom* and *full* show the same four options; after
-    the first one's feedback the second is answered by elimination."""
-    support = {"kind": "gloss", "glosses": {"en": "empty", "nb": "uten noe inni"}}
-    tom = Item.model_validate({**GLOSS.model_dump(), "id": "nb-logistics-tom-gloss", "support": support,
-                               "options": [{"id": "a", "text": "tom"}, {"id": "b", "text": "full"},
-                                           {"id": "c", "text": "tung"}, {"id": "d", "text": "lett"}],
-                               "answers": ["a"]})
-    full = tom.model_copy(update={"id": "nb-logistics-full-gloss", "answers": ("b",),
-                                  "support": tom.support.model_copy(update={"glosses": {"en": "full"}})})
-    assert exposure.asked_terms(tom) == {"tom"} and exposure.asked_terms(full) == {"full"}
-    assert exposure.gives_away(exposure.asked_terms(full), [exposure.shown_terms(tom)])
