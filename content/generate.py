@@ -583,8 +583,8 @@ def gloss_item(vocabulary_set: VocabularySet, index: int, stem: str, common: dic
     return Item(id=item_id, type="multiple_choice", prompt=gloss_prompt(language, code, glosses[code]),
                 instructions=GLOSS_INSTRUCTIONS[language], options=options, answers=(key,),
                 lemma=entry.lemma, feedback=GLOSS_FEEDBACK.format(lemma=entry.lemma, gloss=glosses[code]),
-                family=item_id, support=ItemSupport(kind="gloss", glosses=glosses,
-                                                    withheld_for=entry.look_alike_for), **common)
+                family=item_id, support=ItemSupport(kind="gloss", glosses=glosses),
+                withheld_for=entry.look_alike_for, **common)
 
 
 def generate_items(vocabulary_set: VocabularySet) -> list[Item]:

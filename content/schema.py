@@ -151,14 +151,11 @@ class ItemSupport(BaseModel):
     holds. ``kind="hint"``: a typed cloze's hint, shown in the learner's support
     language, else as the definition under the target language's own code.
     ``glosses`` maps a language code to its text; none shows an accepted answer.
-    ``withheld_for``: support languages whose readers are not served the gloss item
-    (its word looks like one of theirs: :attr:`VocabularyEntry.look_alike_for`).
     """
 
     model_config = _FROZEN
     kind: Literal["gloss", "hint"]
     glosses: dict[str, str]
-    withheld_for: tuple[str, ...] = ()
 
 
 class Item(BaseModel):
@@ -203,6 +200,9 @@ class Item(BaseModel):
     #: A typed cloze whose gap shows its first answer's :func:`word_shape` with this many
     #: first letters (0: a plain gap).
     shape_letters: int = Field(default=0, ge=0, le=10)
+    #: Support languages whose readers are not served the item: a gloss item whose word looks
+    #: like one of theirs (:attr:`VocabularyEntry.look_alike_for`) measures their own language.
+    withheld_for: tuple[str, ...] = ()
 
     @model_validator(mode="before")
     @classmethod
@@ -380,8 +380,10 @@ class VocabularyEntry(BaseModel):
     gloss_distractors: tuple[str, ...] = ()
     #: Support languages whose readers know the word by its look, a cognate or a loanword of
     #: theirs (Turkish *porsiyon* for English readers, Italian *camion* for Ukrainian ones):
-    #: its gloss item would test recognition of their own word, so it is not served to them
-    #: (they get the word's clozes). Reviews 21-24 found such items in every language.
+    #: its gloss item, a translation question, would test recognition of their own word, so
+    #: it is not served to them. Its clozes are: they still practise the word's spelling, form
+    #: and use in the language learnt (*obbligatorie*, not *obligatory*), if more easily than
+    #: other readers. Reviews 21-26 found such items in every language.
     look_alike_for: tuple[str, ...] = ()
     #: Glosses in other languages learners read (code -> gloss; the target language's own code:
     #: a short definition). The bundled bank keeps them in gloss files (:mod:`content.support`).

@@ -249,7 +249,7 @@ def gloss_code(item: Item, support: str | None) -> str | None:
     another language is spelt like an English one."""
     if item.support is None or item.support.kind != "gloss" or support is None:
         return None
-    if support in item.support.withheld_for or support in NO_GLOSS_ITEMS_FOR.get(item.language, ()) or (
+    if support in item.withheld_for or support in NO_GLOSS_ITEMS_FOR.get(item.language, ()) or (
             support == "en" != item.language and spelt_like_english(item.lemma)):
         return None
     for code in (support, item.language):
@@ -259,7 +259,11 @@ def gloss_code(item: Item, support: str | None) -> str | None:
 
 
 def servable(item: Item, support: str | None) -> bool:
-    """Whether the item can be served to a learner with this support language (None: none)."""
+    """Whether the item can be served to a learner with this support language (None: none):
+    not when its word looks like one of theirs (``withheld_for``), and a gloss item only with
+    a gloss they read (:func:`gloss_code`)."""
+    if support is not None and support in item.withheld_for:
+        return False
     return item.support is None or item.support.kind != "gloss" or gloss_code(item, support) is not None
 
 

@@ -56,9 +56,10 @@ class PoolRow:
     family: str | None = None
     #: The item type (``content.schema.ItemType``): the placement test balances types.
     type: str = ""
-    #: A gloss item's languages (support languages and the target language's definition), None
-    #: for every other item: it is served only to a learner it has a gloss for.
-    glosses: frozenset[str] | None = None
+    #: The content item, where whom it may be served to depends on the learner's support
+    #: language (:func:`content.support.servable`: a gloss item, an item withheld from some
+    #: readers); None for an item served to everyone.
+    content: Item | None = None
     #: What the item asks for and the words it shows (:mod:`content.exposure`).
     asked: frozenset[str] = frozenset()
     shown: frozenset[str] = frozenset()
@@ -94,13 +95,14 @@ class Pool:
         return self.rows[index]
 
     def servable(self, support: str | None) -> np.ndarray:
-        """Mask of the items a learner with this support language can be served (a gloss item
-        needs a gloss they read: :func:`content.support.servable`)."""
+        """Mask of the items a learner with this support language can be served
+        (:func:`content.support.servable`: a gloss item needs a gloss they read; no item whose
+        word looks like one of their language's)."""
         found = self._servable.get(support)
         if found is None:
-            # No support language: no gloss items. Else the learner's gloss, or the definition.
-            codes = {self.language, support} if support else set()
-            found = np.array([r.glosses is None or bool(r.glosses & codes) for r in self.rows], dtype=bool)
+            from content.support import servable
+
+            found = np.array([r.content is None or servable(r.content, support) for r in self.rows], dtype=bool)
             found.setflags(write=False)
             self._servable[support] = found
         return found
@@ -205,16 +207,9 @@ def pool(db: Session, language: str, track: str, trade: str | None) -> Pool:
                  .where(col(ItemRow.language) == language, col(ItemRow.live) == True)  # noqa: E712
                  .order_by(col(ItemRow.id)))
     rows = [PoolRow(*r) for r in db.execute(statement)]
-    # Gloss items (generated multiple choice) carry the languages of their glosses in their content.
-    glossed = (sa_select(col(ItemRow.id), col(ItemRow.content))
-               .where(col(ItemRow.language) == language, col(ItemRow.live) == True,  # noqa: E712
-                      col(ItemRow.track) == "trade", col(ItemRow.type) == "multiple_choice"))
-    languages = {item_id: frozenset(content["support"].get("glosses") or ())
-                 for item_id, content in db.execute(glossed)
-                 if isinstance(content, dict) and (content.get("support") or {}).get("kind") == "gloss"}
-    rows = [replace(r, glosses=languages[r.id]) if r.id in languages else r for r in rows]
-    terms = _exposure_terms(db, language)
-    rows = [replace(r, asked=terms[r.id][0], shown=terms[r.id][1]) if r.id in terms else r for r in rows]
+    terms = _content_terms(db, language)
+    rows = [replace(r, content=terms[r.id].content, asked=terms[r.id].asked, shown=terms[r.id].shown)
+            if r.id in terms else r for r in rows]
     if track == "trade":
         rows = [r for r in rows if r.track == "b1" or (r.track == "trade" and r.trade == trade)]
     else:
@@ -224,18 +219,30 @@ def pool(db: Session, language: str, track: str, trade: str | None) -> Pool:
     return found
 
 
-def _exposure_terms(db: Session, language: str) -> dict[str, tuple[frozenset[str], frozenset[str]]]:
-    """Each live item's asked and shown terms (:mod:`content.exposure`), once per language and
-    cache version: every pool of the language (the B1 track, each trade) shares them."""
+@dataclass(frozen=True)
+class _Terms:
+    """What a pool row needs of an item's content."""
+
+    content: Item | None
+    asked: frozenset[str]
+    shown: frozenset[str]
+
+
+def _content_terms(db: Session, language: str) -> dict[str, _Terms]:
+    """Each live item's asked and shown terms (:mod:`content.exposure`), and its content where
+    who may be served it depends on the support language, once per language and cache version:
+    every pool of the language (the B1 track, each trade) shares them."""
     from api.services.items import to_item
 
-    def load() -> dict[str, tuple[frozenset[str], frozenset[str]]]:
+    def load() -> dict[str, _Terms]:
         statement = select(ItemRow).where(col(ItemRow.language) == language,
                                           col(ItemRow.live) == True)  # noqa: E712
         out = {}
         for row in db.exec(statement):
             content = to_item(row)
-            out[row.id] = (exposure.asked_terms(content), exposure.shown_terms(content))
+            for_some = content.withheld_for or (content.support is not None and content.support.kind == "gloss")
+            out[row.id] = _Terms(content if for_some else None, exposure.asked_terms(content),
+                                 exposure.shown_terms(content))
         return out
 
     return cached(db, ("exposure", language), load)

@@ -50,9 +50,9 @@ def drill_items(client, headers, drills: int = 3) -> list[dict]:
     return [item for _ in range(drills) for item in one_drill(client, headers)]
 
 
-def one_drill(client, headers) -> list[dict]:
+def one_drill(client, headers, language: str = "nb") -> list[dict]:
     created = client.post("/v1/sessions", headers=headers,
-                          json={"language": "nb", "mode": "drill", "track": "trade", "trade": "construction"})
+                          json={"language": language, "mode": "drill", "track": "trade", "trade": "construction"})
     assert created.status_code == 201, created.text
     session_id = created.json()["id"]
     step, shown = client.get(f"/v1/sessions/{session_id}/next", headers=headers).json(), []
@@ -168,3 +168,46 @@ def test_a_teacher_sets_the_support_language_when_creating_a_learner(trade_clien
     assert bad.status_code == 422 and "choose one of" in bad.text
     listed = trade_client.get(f"/v1/classes/{class_id}/learners", headers=headers).json()
     assert [row["support_language"] for row in listed] == ["ar"]
+
+
+def look_alike_bank(language: str, marked: list[str]):
+    """``trade_bank``'s words as a set of ``language``, *stige* marked as a look-alike for ``marked``."""
+    entries = [{"lemma": lemma, "pos": pos, "gloss": english, "cefr": "A2",
+                "glosses": {"ar": arabic, language: definition},
+                "look_alike_for": marked if lemma == "stige" else [],
+                "examples": [{"text": sentence, "distractors": [d for d in wrong if d != lemma][:3]}]}
+               for lemma, pos, english, arabic, definition, sentence, wrong in WORDS]
+    vocabulary = VocabularySet.model_validate({"language": language, "track": "trade", "trade": "construction",
+                                               "title": "Byggeplassen", "entries": entries})
+    return generate_items(vocabulary)
+
+
+def test_a_gloss_item_whose_word_looks_like_one_of_theirs_never_reaches_those_readers(make_client):
+    """Review 24: an entry's ``look_alike_for`` keeps its gloss item from those readers (the
+    service's pool asked only whether a gloss was there); its clozes still reach them."""
+    client = make_client(bank=look_alike_bank("nb", ["ar"]), drill_length=40)
+    shown = {}
+    for name, code in (("amal", "ar"), ("olena", "uk")):
+        create_user(client, name, "learner")
+        headers = login(client, name)
+        client.patch("/v1/learners/me", json={"support_language": code}, headers=headers)
+        shown[code] = drill_items(client, headers)
+    ladder = [w[3] for w in WORDS if w[0] == "stige"][0]
+    cloze = [w[5].replace("stige", "___") for w in WORDS if w[0] == "stige"][0]
+    gloss_prompts = [item["prompt"] for item in shown["ar"] if item["type"] == "multiple_choice"]
+    assert gloss_prompts and not any(ladder in p for p in gloss_prompts)
+    assert any(item["prompt"] == cloze for item in shown["ar"])
+    definition = [w[4] for w in WORDS if w[0] == "stige"][0]
+    assert any(definition in item["prompt"] for item in shown["uk"] if item["type"] == "multiple_choice")
+
+
+def test_the_service_withholds_what_the_content_rules_withhold(make_client):
+    """The service asked a pool of its own which gloss items a learner may get, and served the
+    Italian ones to English readers, whom ``content.support.NO_GLOSS_ITEMS_FOR`` keeps them from."""
+    client = make_client(bank=look_alike_bank("it", []), drill_length=40)
+    for name, code, gets_gloss_items in (("sam", "en", False), ("amal", "ar", True)):
+        create_user(client, name, "learner")
+        headers = login(client, name)
+        client.patch("/v1/learners/me", json={"support_language": code}, headers=headers)
+        served = [item["type"] for _ in range(3) for item in one_drill(client, headers, "it")]
+        assert ("multiple_choice" in served) == gets_gloss_items, (code, served)

@@ -258,6 +258,8 @@ def test_an_entry_names_the_readers_who_know_its_word_by_its_look():
     assert gloss_code(gloss, "en") is None and gloss_code(gloss, "uk") is None and not servable(gloss, "uk")
     assert gloss_code(gloss, "ar") == "ar"
     assert gloss_code(items["tr-kitchen-tencere-gloss"], "en") == "en"
+    # Not its clozes: the reader still practises the Turkish word's form and use.
+    assert servable(items["tr-kitchen-porsiyon-cloze-1"], "en")
     with pytest.raises(ValueError, match="look_alike_for"):
         VocabularyEntry.model_validate(entry("tava", "NOUN", "pan", "Tavayı yağlayın.", look_alike_for=["English"]))
 
