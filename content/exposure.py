@@ -17,7 +17,14 @@ other pair, by words:
   learner sees in an item (instructions, prompt, passage, options, feedback,
   the target-language hint);
 - an item is given away once a term it asks for is among the terms shown so
-  far in the test (:func:`gives_away`).
+  far in the test (:func:`gives_away`);
+- gloss items ("which word means …?") apart: their options are words of one
+  set, so two of them often share options, and each one's feedback tells what
+  its key means. A gloss item is given away once a served gloss item has defined
+  one of its options (:func:`defined_terms`, :func:`offered_terms`): the learner
+  rules that option out without knowing the word asked (review 27: 105 of 188
+  Norwegian gloss items share all four options with another). A gloss item's key
+  is not an asked term: the set's clozes and options show every word of the set.
 
 Words are compared case-folded with the language's rules
 (:func:`content.nlp.casefold`: Turkish dotted and dotless i), on a plain
@@ -105,3 +112,23 @@ def shown_terms(item: Item) -> frozenset[str]:
 def gives_away(asked: frozenset[str], shown: Iterable[frozenset[str]]) -> bool:
     """Whether any term in ``asked`` is among the ``shown`` terms of the items so far."""
     return bool(asked) and any(not asked.isdisjoint(terms) for terms in shown)
+
+
+def _is_gloss_item(item: Item) -> bool:
+    return item.support is not None and item.support.kind == "gloss"
+
+
+def defined_terms(item: Item) -> frozenset[str]:
+    """The word a gloss item's feedback defines (its key); nothing for any other item."""
+    if not _is_gloss_item(item):
+        return frozenset()
+    terms = (_term(item.language, o.text) for o in item.options if o.id in item.answers)
+    return frozenset(t for t in terms if t is not None)
+
+
+def offered_terms(item: Item) -> frozenset[str]:
+    """A gloss item's options, any of which an earlier gloss item may have defined."""
+    if not _is_gloss_item(item):
+        return frozenset()
+    terms = (_term(item.language, o.text) for o in item.options)
+    return frozenset(t for t in terms if t is not None)

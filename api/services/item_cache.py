@@ -63,6 +63,9 @@ class PoolRow:
     #: What the item asks for and the words it shows (:mod:`content.exposure`).
     asked: frozenset[str] = frozenset()
     shown: frozenset[str] = frozenset()
+    #: A gloss item's key and options (:func:`content.exposure.defined_terms`, ``offered_terms``).
+    defines: frozenset[str] = frozenset()
+    offers: frozenset[str] = frozenset()
 
 
 class Pool:
@@ -112,7 +115,8 @@ class Pool:
         ``family`` (a choice cloze gives away the typed one built from the same sentence),
         the same vocabulary entry (a gloss item shows the word a typed cloze asks for), or
         an answer among the words a served item showed (:mod:`content.exposure`: a
-        distractor, a passage or a feedback that holds a later gap's word)."""
+        distractor, a passage or a feedback that holds a later gap's word), or a gloss item
+        one of whose options a served gloss item defined."""
         available = np.ones(len(self.rows), dtype=bool)
         positions = [self.index[i] for i in served if i in self.index]
         available[positions] = False
@@ -120,9 +124,11 @@ class Pool:
         words = {self.rows[p].vocab_key for p in positions} - {None}
         # Everything the test has shown, once: each row is then one set test, not one per item served.
         shown = frozenset().union(*(self.rows[p].shown for p in positions))
-        if families or words or shown:
+        defined = frozenset().union(*(self.rows[p].defines for p in positions))
+        if families or words or shown or defined:
             available &= np.array([r.family not in families and r.vocab_key not in words
                                    and not exposure.gives_away(r.asked, [shown])
+                                   and r.offers.isdisjoint(defined)
                                    for r in self.rows], dtype=bool)
         return available
 
@@ -208,8 +214,8 @@ def pool(db: Session, language: str, track: str, trade: str | None) -> Pool:
                  .order_by(col(ItemRow.id)))
     rows = [PoolRow(*r) for r in db.execute(statement)]
     terms = _content_terms(db, language)
-    rows = [replace(r, content=terms[r.id].content, asked=terms[r.id].asked, shown=terms[r.id].shown)
-            if r.id in terms else r for r in rows]
+    rows = [replace(r, content=t.content, asked=t.asked, shown=t.shown, defines=t.defines, offers=t.offers)
+            if (t := terms.get(r.id)) is not None else r for r in rows]
     if track == "trade":
         rows = [r for r in rows if r.track == "b1" or (r.track == "trade" and r.trade == trade)]
     else:
@@ -226,6 +232,8 @@ class _Terms:
     content: Item | None
     asked: frozenset[str]
     shown: frozenset[str]
+    defines: frozenset[str]
+    offers: frozenset[str]
 
 
 def _content_terms(db: Session, language: str) -> dict[str, _Terms]:
@@ -242,7 +250,8 @@ def _content_terms(db: Session, language: str) -> dict[str, _Terms]:
             content = to_item(row)
             for_some = content.withheld_for or (content.support is not None and content.support.kind == "gloss")
             out[row.id] = _Terms(content if for_some else None, exposure.asked_terms(content),
-                                 exposure.shown_terms(content))
+                                 exposure.shown_terms(content), exposure.defined_terms(content),
+                                 exposure.offered_terms(content))
         return out
 
     return cached(db, ("exposure", language), load)

@@ -44,9 +44,11 @@ def trade_client(make_client):
     return make_client(bank=trade_bank(), drill_length=40)
 
 
-def drill_items(client, headers, drills: int = 3) -> list[dict]:
+def drill_items(client, headers, drills: int = 8) -> list[dict]:
     """Every exercise of a few drills on the construction trade (one item per word in a drill;
-    the next drill asks the items not met yet), answered with nonsense."""
+    the next drill asks the items not met yet), answered with nonsense. Eight: in a set of six
+    words every item shows most of the others (:mod:`content.exposure`), so a drill holds two
+    or three of them."""
     return [item for _ in range(drills) for item in one_drill(client, headers)]
 
 

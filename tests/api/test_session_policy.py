@@ -91,6 +91,21 @@ def test_an_item_whose_answer_a_served_item_showed_is_never_served_after_it():
     assert dict(zip(items.ids, items.unserved([rows[5].id])))[rows[0].id]
 
 
+
+def test_a_gloss_item_is_not_served_after_one_that_defined_one_of_its_options():
+    """Review 27 (nb): *dusj*, *sår* and *pårørende* share their four options; once the *dusj*
+    item's feedback has said what *dusj* means, the *sår* item is partly solved by elimination."""
+    items = pool()
+    rows = list(items.rows)
+    options = frozenset({"dusj", "sår", "pårørende", "sykehjem"})
+    rows[6] = replace(rows[6], defines=frozenset({"dusj"}), offers=options)
+    rows[7] = replace(rows[7], defines=frozenset({"sår"}), offers=options)
+    rows[8] = replace(rows[8], defines=frozenset({"hjelm"}), offers=frozenset({"hjelm", "stige", "sag", "drill"}))
+    items = Pool(rows)
+    by_id = dict(zip(items.ids, items.unserved([rows[6].id])))
+    assert not by_id[rows[7].id] and by_id[rows[8].id]
+    assert sum(by_id.values()) == len(items) - 2
+
 def test_drill_serves_due_reviews_first_up_to_their_share():
     items = pool()
     facts = policy.LearnerFacts(due=("nb:kitchen:w0", "nb:kitchen:w1", "nb:kitchen:w2"),

@@ -80,3 +80,19 @@ def test_another_form_shown_earlier_gives_the_lemma_away():
     assert "parcel" in exposure.shown_terms(shown)
     assert exposure.gives_away(exposure.asked_terms(gap), [exposure.shown_terms(shown)])
 
+
+
+def test_a_gloss_item_defines_its_key_and_offers_its_options():
+    """Review 27 (nb): the gloss items for *dusj*, *sår* and *pårørende* show the same four
+    options; once one has told what *dusj* means, the next is answered partly by elimination."""
+    support = {"kind": "gloss", "glosses": {"en": "shower", "nb": "der du vasker deg med vann ovenfra"}}
+    dusj = Item.model_validate({**GLOSS.model_dump(), "id": "nb-care-dusj-gloss", "support": support,
+                                "options": [{"id": "a", "text": "dusj"}, {"id": "b", "text": "sår"},
+                                            {"id": "c", "text": "pårørende"}, {"id": "d", "text": "sykehjem"}],
+                                "answers": ["a"]})
+    assert exposure.defined_terms(dusj) == {"dusj"}
+    assert exposure.offered_terms(dusj) == {"dusj", "sår", "pårørende", "sykehjem"}
+    # Not an asked term: every cloze of the set shows the set's words.
+    assert exposure.asked_terms(dusj) == frozenset()
+    # Other items define and offer nothing.
+    assert exposure.defined_terms(TYPED) == exposure.offered_terms(GLOSS) == frozenset()
