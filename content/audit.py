@@ -30,6 +30,9 @@ vocabulary entries) that have it:
   sentence's capitalised first word inside the sentence (*oggi Mia figlia*);
 - ``typed_single``: a typed cloze accepting one text and giving no form cue (its gap's
   shape, a cue after the gap or an authored instruction);
+- ``look_alike_option``: a gloss item served to readers who know one of its wrong options
+  by its look (that option's entry names them in ``look_alike_for``): they rule it out
+  without knowing the word asked (review 28); give the entry ``gloss_distractors``;
 - ``no_typed``/``no_choice``: examples the generator made no typed or choice
   item from, and why (information, not a flaw of any item).
 
@@ -77,6 +80,7 @@ KINDS = {kind.name: kind for kind in (
     Kind("gloss_cognate", False, "gloss one edit from its lemma"),
     Kind("twins", False, "choice and typed cloze on one sentence without a family"),
     Kind("typed_single", False, "typed cloze with one accepted text and no form cue"),
+    Kind("look_alike_option", False, "gloss item with an option its readers know by its look"),
     Kind("no_typed", False, "example without a typed cloze"),
     Kind("no_choice", False, "example without a choice cloze"),
 )}
@@ -391,12 +395,35 @@ def entry_context(vocabulary_sets: Iterable[VocabularySet]) -> dict[str, tuple[s
     return out
 
 
+def look_alike_option_flaws(items: Iterable[Item]) -> list[Flaw]:
+    """Gloss items served to readers who know a wrong option by its look (see the module doc)."""
+    from content.support import servable
+
+    items = list(items)
+    gloss_items = [i for i in items if i.support is not None and i.support.kind == "gloss"]
+    marked = {(i.language, i.trade, nlp.casefold(i.language, key_text(i) or "")): i.withheld_for
+              for i in gloss_items}
+    flaws = []
+    for item in gloss_items:
+        for option in item.options:
+            if option.id in item.answers:
+                continue
+            readers = [code for code in marked.get((item.language, item.trade,
+                                                     nlp.casefold(item.language, option.text)), ())
+                       if servable(item, code)]
+            if readers:
+                flaws.append(Flaw("look_alike_option", item.id, f"'{option.text}' looks like a word of "
+                                  f"the readers of {', '.join(readers)}, who are served this item"))
+    return flaws
+
+
 def bank_flaws(audited: Audited) -> list[Flaw]:
     """Every flaw of the items and sets read."""
     context = entry_context(audited.vocabulary_sets)
     flaws = [flaw for item in audited.items
              for flaw in item_flaws(item, *context.get(item.vocab_key or "", (None, ())))]
     flaws += twin_flaws(audited.items)
+    flaws += look_alike_option_flaws(audited.items)
     flaws += [flaw for vs in audited.vocabulary_sets for flaw in entry_flaws(vs)]
     return flaws
 
