@@ -11,8 +11,8 @@ other pair, by words:
 
 - :func:`asked_terms`: what an item asks the learner to produce or recognise
   as the gap's word: a typed cloze's accepted answers and its lemma, a vocabulary choice
-  cloze's key (a grammar cloze's key is a form like *since* or *har vært*,
-  which any text shows without telling which form this gap needs);
+  cloze's key (a grammar gap's key, typed or chosen, is a form like *since* or
+  *har vært*, which any text shows without telling which form this gap needs);
 - :func:`shown_terms`: every run of one to :data:`MAX_TERM_WORDS` words the
   learner sees in an item (instructions, prompt, passage, options, feedback,
   the target-language hint);
@@ -38,6 +38,7 @@ from collections.abc import Iterable
 
 from content import nlp
 from content.schema import GAP, Item, word_shape
+from content.scoring import FORM_SKILL
 
 #: A word: letters or digits, with inner apostrophes or hyphens (Turkish *Kızılay'a*, *e-post*).
 WORD = re.compile(r"\w+(?:['’\-]\w+)*")
@@ -68,6 +69,11 @@ def fits_shape(item: Item, answer: str) -> bool:
 
 def asked_terms(item: Item) -> frozenset[str]:
     """What ``item`` asks for: a typed cloze's accepted answers, a vocabulary choice cloze's key."""
+    if item.skill == FORM_SKILL:
+        # A grammar gap asks for a form of a word it names (*essere*, *have*): every text shows
+        # some form of it without telling which this gap needs (review 29: it-health-029 was
+        # held back by the first item that showed *è*).
+        return frozenset()
     if item.type == "cloze_typed":
         # Its dictionary form too: a test that showed *oppskrift* has given *oppskriftene* away.
         # A gap that shows its key's shape asks only for the answers of that shape: having seen

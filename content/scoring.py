@@ -62,7 +62,8 @@ TYPO_MAX_EDITS = 1
 #: What may stand between the parts of a compound typed apart: a space or a hyphen.
 COMPOUND_SEPARATORS = (" ", "-", "\u2010", "\u2011")
 PARTIAL_SCORE = 1
-#: Items of this skill test the form itself: no partial credit for another form of the lemma.
+#: Items of this skill test the form itself: no partial credit for another form of the lemma,
+#: and no word shown elsewhere gives them away (:mod:`content.exposure`).
 FORM_SKILL = "grammar"
 #: The line shown before an item's feedback when the spelling earned partial credit.
 SPELLING_FEEDBACK = {

@@ -96,3 +96,15 @@ def test_a_gloss_item_defines_its_key_and_offers_its_options():
     assert exposure.asked_terms(dusj) == frozenset()
     # Other items define and offer nothing.
     assert exposure.defined_terms(TYPED) == exposure.offered_terms(GLOSS) == frozenset()
+
+
+def test_a_grammar_gap_asks_for_no_word():
+    """Review 29 (it): a typed grammar gap that names its verb (*essere*) was held back by any
+    earlier item that showed a form of *essere*: a form seen elsewhere tells nothing here."""
+    typed_grammar = Item.model_validate({
+        "id": "it-health-029", "language": "it", "track": "b1", "theme": "health", "skill": "grammar",
+        "type": "cloze_typed", "cefr": "B2", "instructions": "Scrivi la forma giusta di «essere».",
+        "prompt": "Se fossi andato dal medico prima, adesso non ___ così male.", "answers": ["staresti"],
+        "lemma": "stare"})
+    assert exposure.asked_terms(typed_grammar) == frozenset()
+    assert exposure.asked_terms(GRAMMAR) == frozenset()
