@@ -51,8 +51,8 @@ five letters: *hammer*, *plank* for *planke*); nor does a typed item show a
 gloss that contains one of its accepted texts, nor a definition in the language
 learnt that uses another form of one (*temizlemek* where *temizledim* is
 accepted: the learner could copy it). An instruction that would show
-the answer gives way to another wording (Turkish *eksik* is "missing":
-«Eksik kelimeyi yazın» becomes «Boşluğa uygun kelimeyi yazın»).
+the answer gives way to another wording (Turkish *uygun* is "suitable":
+«Boşluğa uygun kelimeyi yazın» becomes «Eksik kelimeyi yazın»).
 
 Ids depend only on language, trade, lemma, kind and example number, so they
 are the same on every run; an entry whose lemma appears twice in a set (as
@@ -87,17 +87,18 @@ GLOSS_STOPWORDS = frozenset(
     "somebody something things thing sb sth one ones used use make made get do does can kind type "
     "person people place piece part work".split())
 #: Instructions in the target language, each with an alternative for when the first holds an
-#: answer (Turkish *eksik* is "missing": «Eksik kelimeyi yazın» would show it).
+#: answer. Turkish says «Boşluğa uygun kelimeyi yazın» first: «Eksik kelimeyi yazın» showed
+#: *eksik* ("missing") on every item, and the *eksik* clozes were never served (review 29).
 TYPED_INSTRUCTIONS = {
     "nb": ("Skriv ordet som mangler", "Fyll inn riktig ord"),
     "en": ("Write the missing word", "Fill in the gap"),
-    "tr": ("Eksik kelimeyi yazın", "Boşluğa uygun kelimeyi yazın"),
+    "tr": ("Boşluğa uygun kelimeyi yazın", "Eksik kelimeyi yazın"),
     "it": ("Scrivi la parola che manca", "Completa la frase"),
 }
 CHOICE_INSTRUCTIONS = {
     "nb": ("Velg ordet som mangler", "Velg riktig ord"),
     "en": ("Choose the missing word", "Choose the right word"),
-    "tr": ("Eksik kelimeyi seçin", "Boşluğa uygun kelimeyi seçin"),
+    "tr": ("Boşluğa uygun kelimeyi seçin", "Eksik kelimeyi seçin"),
     "it": ("Scegli la parola che manca", "Scegli la parola giusta"),
 }
 GLOSS_INSTRUCTIONS = {

@@ -197,16 +197,19 @@ def test_no_gloss_item_whose_gloss_shows_the_word():
 
 
 def test_an_instruction_that_holds_the_answer_gives_way_to_another():
-    """Turkish 'eksik' is 'missing': «Eksik kelimeyi yazın» would show it; English 'sad' in the gloss
-    of 'upset' is an accepted answer."""
+    """Turkish 'uygun' is 'suitable': «Boşluğa uygun kelimeyi yazın» would show it (and
+    «Eksik kelimeyi yazın», the other wording, shows 'eksik' on every other item: review 29);
+    English 'sad' in the gloss of 'upset' is an accepted answer."""
     items = items_of("tr", "logistics",
                      entry("eksik", "ADJ", "incomplete", "Teslimatta iki koli eksik çıktı."),
+                     entry("uygun", "ADJ", "suitable", "Bu kutu cam eşyalar için uygun değil."),
                      entry("ağır", "ADJ", "heavy", "Bu koli çok ağır."),
                      entry("hasarlı", "ADJ", "damaged", "Koli hasarlı geldi."))
+    assert items["tr-logistics-uygun-cloze-1"].instructions == "Eksik kelimeyi yazın."
+    assert items["tr-logistics-uygun-choice-1"].instructions == "Eksik kelimeyi seçin."
     assert items["tr-logistics-eksik-cloze-1"].instructions == "Boşluğa uygun kelimeyi yazın."
     assert items["tr-logistics-eksik-cloze-1"].support.glosses == {"en": "incomplete"}
-    assert items["tr-logistics-eksik-choice-1"].instructions == "Boşluğa uygun kelimeyi seçin."
-    assert items["tr-logistics-ağır-cloze-1"].instructions == "Eksik kelimeyi yazın."
+    assert items["tr-logistics-ağır-cloze-1"].instructions == "Boşluğa uygun kelimeyi yazın."
     english = items_of("en", "childcare",
                        entry("upset", "ADJ", "sad or worried because something unpleasant has happened",
                              {"text": "Omar was upset because another boy took his car.", "accept": ["sad"]}))
