@@ -399,8 +399,7 @@ def look_alike_option_flaws(items: Iterable[Item]) -> list[Flaw]:
     """Gloss items served to readers who know a wrong option by its look (see the module doc)."""
     from content.support import servable
 
-    items = list(items)
-    gloss_items = [i for i in items if i.support is not None and i.support.kind == "gloss"]
+    gloss_items = [i for i in items if i.is_gloss]
     marked = {(i.language, i.trade, nlp.casefold(i.language, key_text(i) or "")): i.withheld_for
               for i in gloss_items}
     flaws = []

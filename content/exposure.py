@@ -120,13 +120,9 @@ def gives_away(asked: frozenset[str], shown: Iterable[frozenset[str]]) -> bool:
     return bool(asked) and any(not asked.isdisjoint(terms) for terms in shown)
 
 
-def _is_gloss_item(item: Item) -> bool:
-    return item.support is not None and item.support.kind == "gloss"
-
-
 def defined_terms(item: Item) -> frozenset[str]:
     """The word a gloss item's feedback defines (its key); nothing for any other item."""
-    if not _is_gloss_item(item):
+    if not item.is_gloss:
         return frozenset()
     terms = (_term(item.language, o.text) for o in item.options if o.id in item.answers)
     return frozenset(t for t in terms if t is not None)
@@ -134,7 +130,7 @@ def defined_terms(item: Item) -> frozenset[str]:
 
 def offered_terms(item: Item) -> frozenset[str]:
     """A gloss item's options, any of which an earlier gloss item may have defined."""
-    if not _is_gloss_item(item):
+    if not item.is_gloss:
         return frozenset()
     terms = (_term(item.language, o.text) for o in item.options)
     return frozenset(t for t in terms if t is not None)

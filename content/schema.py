@@ -244,6 +244,11 @@ class Item(BaseModel):
         """What a typed gap shows of its answer (:func:`word_shape`), if anything."""
         return word_shape(str(self.answers[0]), self.shape_letters) if self.shape_letters else None
 
+    @property
+    def is_gloss(self) -> bool:
+        """A gloss item ("which word means «…»?"): served by the learner's support language."""
+        return self.support is not None and self.support.kind == "gloss"
+
 
 # ---------------------------------------------------------------- bank files
 

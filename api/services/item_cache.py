@@ -248,7 +248,7 @@ def _content_terms(db: Session, language: str) -> dict[str, _Terms]:
         out = {}
         for row in db.exec(statement):
             content = to_item(row)
-            for_some = content.withheld_for or (content.support is not None and content.support.kind == "gloss")
+            for_some = content.withheld_for or content.is_gloss
             out[row.id] = _Terms(content if for_some else None, exposure.asked_terms(content),
                                  exposure.shown_terms(content), exposure.defined_terms(content),
                                  exposure.offered_terms(content))
