@@ -265,3 +265,29 @@ def test_audit_command_prints_text_and_json(tmp_path, capsys):
     assert main(["content", "audit", "--json", "--bank", str(tmp_path)]) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["blockers"] == 2 and report["languages"]["nb"]["flaws"]["leak"]["ids"] == ["nb-work-012"]
+
+
+def test_a_gloss_item_whose_wrong_option_its_readers_know_by_look_is_listed():
+    """Review 28 (tr): *sipariş*, marked as a Persian look-alike, stayed a wrong option of the
+    *tarif* gloss item, which Persian readers get: they rule it out without knowing *tarif*."""
+    from content.audit import look_alike_option_flaws
+    from content.generate import generate_items
+    from content.schema import VocabularySet
+
+    def entry(lemma: str, gloss: str, persian: str, marked: tuple[str, ...] = (), **extra) -> dict:
+        return {"lemma": lemma, "pos": "NOUN", "gloss": gloss, "cefr": "A2", "glosses": {"fa": persian},
+                "look_alike_for": list(marked), "examples": [f"Bu {lemma} çok güzel."], **extra}
+
+    def flagged(*entries: dict) -> list[str]:
+        kitchen = VocabularySet.model_validate({"language": "tr", "track": "trade", "trade": "kitchen",
+                                                "title": "Mutfak", "entries": list(entries)})
+        return [flaw.subject for flaw in look_alike_option_flaws(generate_items(kitchen))]
+
+    words = [entry("sipariş", "order", "سفارش", ("fa",)), entry("fiyat", "price", "قیمت"),
+             entry("masa", "table", "میز"), entry("çatal", "fork", "چنگال")]
+    tarif = entry("tarif", "recipe", "دستور پخت", gloss_distractors=["sipariş", "fiyat", "masa"])
+    assert "tr-kitchen-tarif-gloss" in flagged(tarif, *words)
+    tarif["gloss_distractors"] = ["çatal", "fiyat", "masa"]
+    assert "tr-kitchen-tarif-gloss" not in flagged(tarif, *words)
+    # The look-alike's own gloss item is not served to Persian readers: nothing to list there.
+    assert "tr-kitchen-sipariş-gloss" not in flagged(tarif, *words)
