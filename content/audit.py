@@ -53,7 +53,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from content import generate, morph, nlp
+from content import generate, morph, nlp, support
 from content.bank import bank_files, bank_items, directory_language, parse_document, read_document
 from content.errors import ContentError
 from content.schema import CHOICE_TYPES, GAP, Item, Loc, VocabularySet
@@ -397,8 +397,6 @@ def entry_context(vocabulary_sets: Iterable[VocabularySet]) -> dict[str, tuple[s
 
 def look_alike_option_flaws(items: Iterable[Item]) -> list[Flaw]:
     """Gloss items served to readers who know a wrong option by its look (see the module doc)."""
-    from content.support import servable
-
     gloss_items = [i for i in items if i.is_gloss]
     marked = {(i.language, i.trade, nlp.casefold(i.language, key_text(i) or "")): i.withheld_for
               for i in gloss_items}
@@ -409,7 +407,7 @@ def look_alike_option_flaws(items: Iterable[Item]) -> list[Flaw]:
                 continue
             readers = [code for code in marked.get((item.language, item.trade,
                                                      nlp.casefold(item.language, option.text)), ())
-                       if servable(item, code)]
+                       if support.servable(item, code)]
             if readers:
                 flaws.append(Flaw("look_alike_option", item.id, f"'{option.text}' looks like a word of "
                                   f"the readers of {', '.join(readers)}, who are served this item"))

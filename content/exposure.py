@@ -60,6 +60,11 @@ def _term(language: str, text: str) -> str | None:
     return " ".join(found)
 
 
+def _terms(language: str, texts: Iterable[str]) -> frozenset[str]:
+    terms = (_term(language, text) for text in texts)
+    return frozenset(t for t in terms if t is not None)
+
+
 def fits_shape(item: Item, answer: str) -> bool:
     """``answer`` fits the shape ``item``'s gap shows (any answer fits a gap without one)."""
     shape = item.shape
@@ -84,8 +89,7 @@ def asked_terms(item: Item) -> frozenset[str]:
         texts = [o.text for o in item.options if o.id in item.answers]
     else:
         return frozenset()
-    terms = (_term(item.language, text) for text in texts)
-    return frozenset(t for t in terms if t is not None)
+    return _terms(item.language, texts)
 
 
 def _shown_texts(item: Item) -> Iterable[str]:
@@ -124,13 +128,11 @@ def defined_terms(item: Item) -> frozenset[str]:
     """The word a gloss item's feedback defines (its key); nothing for any other item."""
     if not item.is_gloss:
         return frozenset()
-    terms = (_term(item.language, o.text) for o in item.options if o.id in item.answers)
-    return frozenset(t for t in terms if t is not None)
+    return _terms(item.language, (o.text for o in item.options if o.id in item.answers))
 
 
 def offered_terms(item: Item) -> frozenset[str]:
     """A gloss item's options, any of which an earlier gloss item may have defined."""
     if not item.is_gloss:
         return frozenset()
-    terms = (_term(item.language, o.text) for o in item.options)
-    return frozenset(t for t in terms if t is not None)
+    return _terms(item.language, (o.text for o in item.options))

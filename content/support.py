@@ -32,9 +32,9 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from typing_extensions import TypedDict  # pydantic reads TypedDicts from here before Python 3.12
 
+from content import nlp
 from content.catalog import BANK_ROOT, LANGUAGES, LEVELS
 from content.errors import ContentError
-from content import nlp
 from content.schema import Item
 
 #: Folder (under the bank root) of the support-language files.
@@ -247,7 +247,7 @@ def gloss_code(item: Item, support: str | None) -> str | None:
     this learner), or when the learner reads a language :data:`NO_GLOSS_ITEMS_FOR` names for
     the language learnt or the entry's ``look_alike_for``, or reads English and the word of
     another language is spelt like an English one."""
-    if item.support is None or item.support.kind != "gloss" or support is None:
+    if not item.is_gloss or item.support is None or support is None:
         return None
     if support in item.withheld_for or support in NO_GLOSS_ITEMS_FOR.get(item.language, ()) or (
             support == "en" != item.language and spelt_like_english(item.lemma)):
@@ -260,11 +260,9 @@ def gloss_code(item: Item, support: str | None) -> str | None:
 
 def servable(item: Item, support: str | None) -> bool:
     """Whether the item can be served to a learner with this support language (None: none):
-    not when its word looks like one of theirs (``withheld_for``), and a gloss item only with
-    a gloss they read (:func:`gloss_code`)."""
-    if support is not None and support in item.withheld_for:
-        return False
-    return item.support is None or item.support.kind != "gloss" or gloss_code(item, support) is not None
+    a gloss item only with a gloss they read and a word that does not look like one of
+    theirs (:func:`gloss_code`); every other item to everyone."""
+    return not item.is_gloss or gloss_code(item, support) is not None
 
 
 def localised(item: Item, support: str | None) -> Item:

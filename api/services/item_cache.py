@@ -28,6 +28,7 @@ from sqlmodel import Session, col, select
 from api.errors import NotFound
 from api.models import ItemRow
 from content import exposure
+from content import support as content_support
 
 if TYPE_CHECKING:  # content.schema is imported when first used
     from content.schema import Item
@@ -56,9 +57,8 @@ class PoolRow:
     family: str | None = None
     #: The item type (``content.schema.ItemType``): the placement test balances types.
     type: str = ""
-    #: The content item, where whom it may be served to depends on the learner's support
-    #: language (:func:`content.support.servable`: a gloss item, an item withheld from some
-    #: readers); None for an item served to everyone.
+    #: A gloss item's content: whom it may be served to depends on the learner's support
+    #: language (:func:`content.support.servable`); None for an item served to everyone.
     content: Item | None = None
     #: What the item asks for and the words it shows (:mod:`content.exposure`).
     asked: frozenset[str] = frozenset()
@@ -99,13 +99,12 @@ class Pool:
 
     def servable(self, support: str | None) -> np.ndarray:
         """Mask of the items a learner with this support language can be served
-        (:func:`content.support.servable`: a gloss item needs a gloss they read; no item whose
-        word looks like one of their language's)."""
+        (:func:`content.support.servable`: a gloss item needs a gloss they read and a word that
+        does not look like one of their language's)."""
         found = self._servable.get(support)
         if found is None:
-            from content.support import servable
-
-            found = np.array([r.content is None or servable(r.content, support) for r in self.rows], dtype=bool)
+            found = np.array([r.content is None or content_support.servable(r.content, support)
+                              for r in self.rows], dtype=bool)
             found.setflags(write=False)
             self._servable[support] = found
         return found
@@ -237,9 +236,9 @@ class _Terms:
 
 
 def _content_terms(db: Session, language: str) -> dict[str, _Terms]:
-    """Each live item's asked and shown terms (:mod:`content.exposure`), and its content where
-    who may be served it depends on the support language, once per language and cache version:
-    every pool of the language (the B1 track, each trade) shares them."""
+    """Each live item's asked and shown terms (:mod:`content.exposure`), and a gloss item's
+    content (who may be served it depends on the support language), once per language and
+    cache version: every pool of the language (the B1 track, each trade) shares them."""
     from api.services.items import to_item
 
     def load() -> dict[str, _Terms]:
@@ -248,8 +247,7 @@ def _content_terms(db: Session, language: str) -> dict[str, _Terms]:
         out = {}
         for row in db.exec(statement):
             content = to_item(row)
-            for_some = content.withheld_for or content.is_gloss
-            out[row.id] = _Terms(content if for_some else None, exposure.asked_terms(content),
+            out[row.id] = _Terms(content if content.is_gloss else None, exposure.asked_terms(content),
                                  exposure.shown_terms(content), exposure.defined_terms(content),
                                  exposure.offered_terms(content))
         return out
