@@ -247,7 +247,7 @@ def test_the_demo_class_keeps_every_level_through_a_default_calibration(make_cli
     client = make_client(bank="real")
     db_engine = client.app.state.db_engine
     if db_engine.dialect.name == "sqlite":
-        # The demo commits each of its ~700 answers: without waiting for the disk each time
+        # The demo commits each of its ~1,900 answers: without waiting for the disk each time
         # (the file is thrown away after the test), it takes a third of the time.
         event.listen(db_engine, "connect", lambda connection, _: connection.execute("PRAGMA synchronous=OFF"))
         db_engine.dispose()
