@@ -10,10 +10,11 @@ Two steps, one home each:
   table for screen readers. Built by :func:`curves_spec` from the services'
   :class:`~api.services.curves.ClassChart` (a class's curves, or one learner's: a class of
   one).
-- the renderer (:func:`svg`): matplotlib, on a :class:`~matplotlib.figure.Figure` directly
-  (no process-wide backend), text kept as text (``svg.fonttype: none``: searchable, sharp on a
-  projector, shaped by the browser in any script, a few kB), ids salted with a constant so the
-  same chart is the same bytes.
+- the renderer (:func:`draw`, :func:`svg`): matplotlib, on a :class:`~matplotlib.figure.Figure`
+  directly (no process-wide backend), every text measured and fitted inside the figure at any
+  width (titles and the key's labels wrap, names and notes shorten at a word), text kept as text
+  (``svg.fonttype: none``: searchable, sharp on a projector, shaped by the browser in any script,
+  a few kB), ids salted with a constant so the same chart is the same bytes.
 
 The pages show these SVGs inline (``GET .../ability-chart`` of a class or a learner: the SVG
 with its title, description and table as JSON) and downloads get them as files (``.svg``):
@@ -26,7 +27,7 @@ from __future__ import annotations
 import bisect
 import io
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -34,7 +35,10 @@ from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
 import matplotlib
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
+from matplotlib.legend import Legend
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
@@ -70,15 +74,24 @@ GOAL_LEVEL = "B1"
 TOLD, RE_ESTIMATE, GOAL, IDLE, FOLLOW_UP, POSITIVE, INK = (
     "#0b5cad", "#6a3d9a", "#17663a", "#8a8a8a", "#a4262c", "#17663a", "#1a1a1a")
 BAND_COLOURS = ("#f4f4ef", "#e7e7df")
-FONT = {"title": 13, "name": 10, "note": 8.5, "tick": 8.5, "key": 9}
-#: The words of the key (they explain the lines without a legend over the data).
+#: CSS px of 1rem at the browser's default 100%, what the type sizes below are chosen for: a page
+#: shows a chart at the width it asked for, and the report asks in these units (its chart grows
+#: with a projector's larger type).
+REM_PX = 16
+#: Type sizes (pt; at :data:`DPI`, 1 pt = 100/72 px). The smallest, 11 pt, is 15.3 px: 90% of
+#: the pages' 17-px body text (app.css), still above 80% where a phone shows a chart narrower than
+#: :data:`MIN_WIDTH` (a 294-px box: 14 px) and on the report printed on A4 (14 px beside 15.6).
+FONT = {"title": 14, "name": 11, "note": 11, "tick": 11, "key": 11}  # a name is bold
+#: Space (px) between the figure's edge and its title, key and message.
+EDGE = 8
+#: Lines a title, a key's label and the empty chart's message wrap to; the last one ends with
+#: an ellipsis when the text is longer still (the whole title is the SVG's <title>).
+TITLE_LINES, KEY_LINES, MESSAGE_LINES = 2, 2, 3
+ELLIPSIS = "…"
 #: Interface languages whose chart words are drawn in English: matplotlib measures text with
 #: its own font (DejaVu), which has no Ge'ez letters (Tigrinya); the page's caption beside the
 #: chart is in the learner's language.
 DRAWN_IN_ENGLISH = frozenset({"ti"})
-#: Characters of a name shown per pixel of a panel (the full name is in the data table).
-NAME_CHARS_PER_PX = 1 / 7.5
-NOTE_CHARS_PER_NAME_CHAR = 1.5
 
 
 @dataclass(frozen=True)
@@ -105,7 +118,9 @@ class Panel:
     """One learner's small chart."""
 
     name: str
-    note: str
+    #: What the panel says under the name, longest first: the first that fits is drawn (the
+    #: shorter ones keep the date where the longer would lose it to an ellipsis).
+    notes: tuple[str, ...]
     told: Series | None
     re_estimate: Series | None
     #: The last answer of a learner flagged inactive: shaded from there to now.
@@ -229,11 +244,14 @@ def curves_spec(chart: ClassChart, width: int = DEFAULT_WIDTH, key: str = "chart
         note_parts = [say("chart_level_now", level=level) if level and not line.alert else level or no_answers]
         if line.alert:
             note_parts.insert(0, alert_words(line.alert))
-        if line.last_active:
-            note_parts.append(say("chart_last_answer", date=say.day(line.last_active)) if not line.alert
-                              else say("chart_last", date=say.day(line.last_active)))
+        # With "last answer 28 Nov", or "last 28 Nov", or no date where neither fits (the table has
+        # it); a flagged learner's note has the alert to say too, so never the long form.
+        forms = (() if not line.last_active else ("chart_last",) if line.alert
+                 else ("chart_last_answer", "chart_last"))
+        notes = [*(" · ".join([*note_parts, say(form, date=say.day(line.last_active))]) for form in forms),
+                 " · ".join(note_parts)]
         tone = None if line.alert is None else "positive" if line.alert == "fast" else "follow_up"
-        panels.append(Panel(name=name, note=" · ".join(note_parts),
+        panels.append(Panel(name=name, notes=tuple(notes),
                             told=_series(line.times, line.theta, line.se),
                             re_estimate=_series(line.re_times, line.re_theta, line.re_se),
                             idle_from=line.last_active if line.alert == "inactive" else None, tone=tone))
@@ -291,39 +309,128 @@ def _literal(text: str) -> str:
     return _printable(text).replace("$", r"\$")
 
 
-def _shorten(text: str, chars: int) -> str:
-    return text if len(text) <= chars else text[:max(chars - 1, 1)].rstrip() + "…"
+def _longest(most: int, fits: Callable[[int], bool]) -> int:
+    """The largest ``n`` in 1..``most`` with ``fits(n)``, 0 if none (``fits`` holds for every
+    ``n`` below one it holds for: a longer start of a text is never narrower)."""
+    low, high = 0, most
+    while low < high:
+        middle = (low + high + 1) // 2
+        low, high = (middle, high) if fits(middle) else (low, middle - 1)
+    return low
+
+
+def _words(words: Sequence[str]) -> str:
+    """Words joined as the start of a shortened text: no separator left dangling before the
+    ellipsis ("Demo class:…" reads as a cut label, "Demo class…" as a shortened one)."""
+    return " ".join(words).rstrip(" :;,·–—-")
+
+
+class _Ruler:
+    """Text widths as matplotlib lays the text out (DejaVu Sans, the SVG's first font and among
+    the widest of its fallbacks), to fit each text into its room before it is drawn: an SVG crops
+    whatever crosses its edge."""
+
+    def __init__(self, renderer: Any) -> None:
+        self.renderer = renderer
+
+    def width(self, text: str, size: float, bold: bool = False) -> float:
+        font = FontProperties(size=size, weight="bold" if bold else "normal")
+        return float(self.renderer.get_text_width_height_descent(_printable(text), font, ismath=False)[0])
+
+    def height(self, size: float, bold: bool = False) -> float:
+        """A line's height (px), its accents and descenders included."""
+        font = FontProperties(size=size, weight="bold" if bold else "normal")
+        return float(self.renderer.get_text_width_height_descent("Ágy", font, ismath=False)[1])
+
+    def fit(self, text: str, room: float, size: float, bold: bool = False) -> str:
+        """``text`` if it fits in ``room`` px, else its longest start that fits with an ellipsis:
+        cut between words, inside the first word only when even that one is too wide."""
+        if self.width(text, size, bold) <= room:
+            return text
+        words = text.split()
+
+        def whole(n: int) -> bool:
+            return self.width(_words(words[:n]) + ELLIPSIS, size, bold) <= room
+
+        def letters(n: int) -> bool:
+            return self.width(text[:n].rstrip() + ELLIPSIS, size, bold) <= room
+
+        if kept := _longest(len(words) - 1, whole):
+            return _words(words[:kept]) + ELLIPSIS
+        return text[:_longest(len(text) - 1, letters)].rstrip() + ELLIPSIS
+
+    def wrap(self, text: str, room: float, size: float, bold: bool = False, lines: int = 2) -> list[str]:
+        """``text`` in at most ``lines`` lines of ``room`` px, broken between words (inside a word
+        wider than a line), the last line :meth:`fit` to the room."""
+        done: list[str] = []
+        rest = text.split()
+
+        def fits(n: int) -> bool:
+            return self.width(" ".join(rest[:n]), size, bold) <= room
+
+        def letters(n: int) -> bool:
+            return self.width(rest[0][:n], size, bold) <= room
+
+        while len(done) < lines - 1 and rest and not fits(len(rest)):
+            if kept := _longest(len(rest), fits):
+                done.append(" ".join(rest[:kept]))
+                rest = rest[kept:]
+            else:  # a word wider than a line on its own: broken where the line ends
+                cut = max(1, _longest(len(rest[0]) - 1, letters))
+                done.append(rest[0][:cut])
+                rest = [rest[0][cut:], *rest[1:]]
+        return [*done, self.fit(" ".join(rest), room, size, bold)]
+
+    def lines(self, text: str, room: float, size: float, bold: bool = False, lines: int = 2) -> str:
+        """:meth:`wrap`'s lines as one text to draw."""
+        return "\n".join(_literal(line) for line in self.wrap(text, room, size, bold, lines))
 
 
 def _key_handles(spec: ChartSpec) -> list[Any]:
     """What the key explains: only what the chart draws (a skills chart has no line "as told",
-    a class with no inactive learner no grey)."""
+    a class with no inactive learner no grey). The labels are the words as written (:func:`_key`
+    fits them)."""
     handles: list[Any] = []
     told, re_estimate, band, goal, idle = spec.key_labels
     if not spec.panels or any(panel.told is not None for panel in spec.panels):
-        handles.append(Line2D([], [], color=TOLD, linewidth=2.5, marker="o", markersize=4,
-                              label=_literal(told)))
-    handles += [Line2D([], [], color=RE_ESTIMATE, linewidth=1.6, linestyle="--", label=_literal(re_estimate)),
-                Patch(facecolor=TOLD, alpha=0.18, label=_literal(band))]
+        handles.append(Line2D([], [], color=TOLD, linewidth=2.5, marker="o", markersize=4, label=told))
+    handles += [Line2D([], [], color=RE_ESTIMATE, linewidth=1.6, linestyle="--", label=re_estimate),
+                Patch(facecolor=TOLD, alpha=0.18, label=band)]
     if spec.goal is not None:
-        handles.append(Line2D([], [], color=GOAL, linewidth=1.6, linestyle=(0, (4, 3)), label=_literal(goal)))
+        handles.append(Line2D([], [], color=GOAL, linewidth=1.6, linestyle=(0, (4, 3)), label=goal))
     if any(panel.idle_from is not None for panel in spec.panels):
-        handles.append(Patch(facecolor=IDLE, alpha=0.35, label=_literal(idle)))
+        handles.append(Patch(facecolor=IDLE, alpha=0.35, label=idle))
     return handles
 
 
-def _key(figure: Figure, spec: ChartSpec, top_px: float, height_px: float) -> int:
-    """The key under the title, in its own strip (never over the data); returns its rows."""
+#: A key's column is at least this wide (px): 5 across a projector, 1 on a phone.
+KEY_COLUMN_MIN = 250
+#: The key's spacing, in its font size (matplotlib's legend parameters).
+KEY_SPACING = {"handlelength": 2.4, "handletextpad": 0.8, "columnspacing": 1.2, "borderpad": 0.4}
+
+
+def _key(figure: Figure, spec: ChartSpec, ruler: _Ruler) -> Legend:
+    """The key under the title, in its own strip (never over the data); when its labels do not
+    fit in one line each, each is wrapped to an equal share of the width. :func:`draw` places it
+    once the title's height is known."""
     handles = _key_handles(spec)
-    columns = max(1, min(len(handles), int(spec.width // 250)))
-    legend = figure.legend(handles=handles, loc="upper left", ncols=columns, frameon=False,
-                           fontsize=FONT["key"], bbox_to_anchor=(8 / spec.width, 1 - top_px / height_px),
-                           handlelength=2.4, columnspacing=1.2, borderaxespad=0)
+    words = [handle.get_label() for handle in handles]
+    columns = max(1, min(len(handles), spec.width // KEY_COLUMN_MIN))
+    for handle in handles:
+        handle.set_label(_literal(handle.get_label()))
+    legend = figure.legend(handles=handles, loc="upper left", ncols=columns, frameon=False, fontsize=FONT["key"],
+                           bbox_to_anchor=(EDGE / spec.width, 1), borderaxespad=0, **KEY_SPACING)
     legend.set_gid(f"{spec.key}-key")
-    return math.ceil(len(handles) / columns)
+    if legend.get_window_extent(ruler.renderer).width > spec.width - 2 * EDGE:
+        em = FONT["key"] * DPI / 72
+        room = ((spec.width - 2 * EDGE - (2 * KEY_SPACING["borderpad"] + (columns - 1) * KEY_SPACING["columnspacing"]) * em)
+                / columns - (KEY_SPACING["handlelength"] + KEY_SPACING["handletextpad"]) * em)
+        for text, label in zip(legend.get_texts(), words):
+            text.set_text(ruler.lines(label, room, FONT["key"], lines=KEY_LINES))
+    return legend
 
 
-def _panel(axes, spec: ChartSpec, panel: Panel, compact: bool) -> None:
+def _panel(axes, spec: ChartSpec, panel: Panel, compact: bool, ruler: _Ruler) -> None:
     lower, upper = spec.bands[0].low, spec.bands[-1].high
     for index, band in enumerate(spec.bands):
         axes.axhspan(band.low, band.high, color=BAND_COLOURS[index % 2], zorder=0, linewidth=0)
@@ -348,11 +455,14 @@ def _panel(axes, spec: ChartSpec, panel: Panel, compact: bool) -> None:
                                                  (panel.told, TOLD, "-", 2.5, "o")):
         if series is None:
             continue
+        # Not clipped by the axes: the values are within them already, and a point on the edge
+        # (a level below the lowest band's, drawn on the axis) is then whole, not half a dot.
         axes.plot(series.times, clip(series.theta), color=colour, linestyle=style, linewidth=width,
-                  marker=marker, markersize=3.5 if compact else 5, zorder=3)
+                  marker=marker, markersize=3.5 if compact else 5, zorder=3, clip_on=False)
     if panel.told is None and panel.re_estimate is None:
-        axes.text(0.5, 0.5, _literal(spec.no_answers), transform=axes.transAxes, ha="center", va="center",
-                  fontsize=FONT["note"], color=INK,
+        room = axes.get_window_extent(ruler.renderer).width - 2 * EDGE
+        axes.text(0.5, 0.5, ruler.lines(spec.no_answers, room, FONT["note"]), transform=axes.transAxes,
+                  ha="center", va="center", fontsize=FONT["note"], color=INK,
                   bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.85, "pad": 2})
     axes.set_ylim(lower, upper)
     axes.set_xlim(spec.start, spec.end)
@@ -371,13 +481,10 @@ def _panel(axes, spec: ChartSpec, panel: Panel, compact: bool) -> None:
         axes.spines[side].set_visible(False)
 
 
-@lru_cache(maxsize=CACHED_CHARTS)
-def svg(spec: ChartSpec) -> bytes:
-    """``spec`` drawn as an SVG document (``role="img"``, its title and description inside).
-
-    Kept for the next request with the same spec (same answers, same hour, same width): a class
-    of 25 takes matplotlib a second or two, and a teacher reloads the page more often than the
-    class answers."""
+def draw(spec: ChartSpec) -> Figure:
+    """``spec`` laid out on a figure ``spec.width`` px wide, every text fitted inside it (the
+    title and the key's labels wrapped, names and notes shortened; the whole words are in the
+    SVG's title and description and in the page's table)."""
     count = len(spec.panels)
     single = not spec.panel_titles
     columns = 1 if single else max(1, min(count or 1, spec.width // PANEL_MIN_WIDTH))
@@ -387,19 +494,27 @@ def svg(spec: ChartSpec) -> bytes:
         cell_h = max(SINGLE_HEIGHT[0], min(SINGLE_HEIGHT[1], spec.width * 0.45))
     else:
         cell_h = PANEL_HEIGHT
-    keys = len(_key_handles(spec))
-    key_rows = math.ceil(keys / max(1, min(keys, spec.width // 250)))  # as _key lays them out
-    header = 34 + 20 * key_rows + 8
+    # The height follows from the title's and the key's lines: measured first, placed after.
+    figure = Figure(figsize=(spec.width / DPI, rows * cell_h / DPI), dpi=DPI)
+    ruler = _Ruler(FigureCanvasAgg(figure).get_renderer())
+    room = spec.width - 2 * EDGE
+    title = figure.text(EDGE / spec.width, 1, ruler.lines(spec.title, room, FONT["title"], bold=True, lines=TITLE_LINES),
+                        ha="left", va="top", fontsize=FONT["title"], fontweight="bold", color=INK)
+    key = _key(figure, spec, ruler)
+    title_h = title.get_window_extent(ruler.renderer).height
+    key_top = EDGE + title_h + 6
+    header = key_top + key.get_window_extent(ruler.renderer).height + 6
     height = header + rows * cell_h + 6
-    figure = Figure(figsize=(spec.width / DPI, height / DPI), dpi=DPI)
-    figure.text(8 / spec.width, 1 - 8 / height, _literal(spec.title), ha="left", va="top",
-                fontsize=FONT["title"], fontweight="bold", color=INK)
-    _key(figure, spec, 34, height)
+    figure.set_size_inches(spec.width / DPI, height / DPI)
+    title.set_y(1 - EDGE / height)
+    key.set_bbox_to_anchor((EDGE / spec.width, 1 - key_top / height), transform=figure.transFigure)
     # Margins inside a panel (px): the level words left, the name and its note above, dates below.
-    left, right, top, bottom = 34, 12, (40 if not single else 10), 22
+    note_at, name_at = 4, 4 + ruler.height(FONT["note"]) + 3
+    left, right, bottom = 34, 12, ruler.height(FONT["tick"]) + 6  # the dates: a tick's length and pad, then the text
+    top = name_at + ruler.height(FONT["name"], bold=True) + 4 if not single else 10
     if not spec.panels or not spec.bands:
-        figure.text(0.5, (height - header) / 2 / height, spec.empty, ha="center", va="center",
-                    fontsize=FONT["title"], color=INK)
+        figure.text(0.5, (height - header) / 2 / height, ruler.lines(spec.empty, room, FONT["title"], lines=MESSAGE_LINES),
+                    ha="center", va="center", fontsize=FONT["title"], color=INK)
     for index, panel in enumerate(spec.panels):
         row, column = divmod(index, columns)
         x0 = column * cell_w + left
@@ -407,17 +522,30 @@ def svg(spec: ChartSpec) -> bytes:
         axes = figure.add_axes((x0 / spec.width, y0 / height, (cell_w - left - right) / spec.width,
                                 (cell_h - top - bottom) / height))
         axes.set_gid(f"{spec.key}-panel-{index + 1}")
-        _panel(axes, spec, panel, compact=not single)
+        _panel(axes, spec, panel, not single, ruler)
         if spec.panel_titles:
             tone = {"follow_up": FOLLOW_UP, "positive": POSITIVE}.get(panel.tone or "", INK)
-            chars = int((cell_w - left - right) * NAME_CHARS_PER_PX)
+            # To the panel's edge (the next panel's level words are lower down).
+            name_room = cell_w - left - EDGE / 2
             above = cell_h - top - bottom  # the axes' height in px: the name and note sit above it
-            axes.text(0, 1 + 18 / above, _literal(_shorten(panel.name, chars)), transform=axes.transAxes,
-                      ha="left", va="bottom", fontsize=FONT["name"], fontweight="bold", color=tone)
-            axes.text(0, 1 + 4 / above, _literal(_shorten(panel.note, int(chars * NOTE_CHARS_PER_NAME_CHAR))),
+            axes.text(0, 1 + name_at / above, _literal(ruler.fit(panel.name, name_room, FONT["name"], bold=True)),
+                      transform=axes.transAxes, ha="left", va="bottom", fontsize=FONT["name"],
+                      fontweight="bold", color=tone)
+            note = next((n for n in panel.notes if ruler.width(n, FONT["note"]) <= name_room), panel.notes[-1])
+            axes.text(0, 1 + note_at / above, _literal(ruler.fit(note, name_room, FONT["note"])),
                       transform=axes.transAxes, ha="left", va="bottom", fontsize=FONT["note"], color=tone)
+    return figure
+
+
+@lru_cache(maxsize=CACHED_CHARTS)
+def svg(spec: ChartSpec) -> bytes:
+    """``spec`` drawn as an SVG document (``role="img"``, its title and description inside).
+
+    Kept for the next request with the same spec (same answers, same hour, same width): a class
+    of 25 takes matplotlib a second or two, and a teacher reloads the page more often than the
+    class answers."""
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="svg", metadata={"Date": None})  # no date: same chart, same bytes
+    draw(spec).savefig(buffer, format="svg", metadata={"Date": None})  # no date: same chart, same bytes
     return _accessible(buffer.getvalue().decode("utf-8"), spec).encode("utf-8")
 
 

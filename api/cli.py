@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 
+from api.commands import CommandError
 from engine.errors import InputError
 
 #: Modules that contribute subcommands, in the order ``--help`` lists them.
@@ -52,8 +54,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         status = args.func(args)
-    except InputError as error:
+        sys.stdout.flush()  # a closed pipe shows here, not at exit with a traceback
+    except (InputError, CommandError) as error:
         print(f"b1engine {args.command}: {error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except BrokenPipeError:
+        # The reader went away (`| head`): the rest of the output has nowhere to go. Python
+        # would flush stdout again at exit and fail there: point it at nothing.
+        try:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except (OSError, ValueError):  # a stdout with no file behind it (captured): nothing to flush
+            pass
+        print(f"b1engine {args.command}: output closed before the end (broken pipe)", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except OSError as error:  # a file or folder the command was given: missing, not writable
+        where = f": {error.filename}" if error.filename else ""
+        print(f"b1engine {args.command}: {error.strerror or error}{where}", file=sys.stderr)
         return EXIT_BAD_INPUT
     return int(status or 0)
 

@@ -369,6 +369,30 @@ class GrowthFit(SQLModel, table=True):
     fitted_at: datetime = _time()
 
 
+class GrowthFitVersion(SQLModel, table=True):
+    """Every growth fit stored (``b1engine growth fit``): who, when, what it replaced, so a fit
+    can be listed, shown and rolled back. ``growth_fits`` holds the live one's values."""
+
+    __tablename__ = "growth_fit_versions"
+
+    id: int | None = Field(default=None, primary_key=True)
+    language: str = Field(max_length=8, index=True)
+    #: :meth:`engine.growth.GrowthParameters.to_dict`.
+    params: dict = _json()
+    learners: int
+    responses: int
+    log_likelihood: float
+    fitted_at: datetime = _time()
+    #: Who ran the fit (the shell's user name: growth fits are a command of the server's shell).
+    fitted_by: str | None = Field(default=None, max_length=64)
+    #: The version live before it (None: the engine's defaults), restored by a rollback.
+    replaces: int | None = Field(default=None, foreign_key="growth_fit_versions.id")
+    #: False for a fit stored before versions (migration 0014): what it replaced was not kept.
+    replaced_kept: bool = Field(default=True, sa_column_kwargs={"server_default": sa.true()})
+    rolled_back_at: datetime | None = _time(nullable=True)
+    rolled_back_by: str | None = Field(default=None, max_length=64)
+
+
 class ReviewState(SQLModel, table=True):
     """Spaced review: a learner's FSRS memory state of one vocabulary entry (``vocab_key``)."""
 

@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 from datetime import datetime
+import math
 import unicodedata
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
-from content.catalog import Language, Level, Trade
+from content.catalog import TRADES, Language, Level, Trade
 from content.support import LocalTextDict  # a text with its language and direction
 
 __all__ = ["Language", "Level", "Text", "Trade"]
@@ -58,6 +59,9 @@ class UserOut(BaseModel):
                                                       "teacher removed the learner from their class)")
     password_change_required: bool = False
     created_at: datetime | None = None
+    support_language: str | None = Field(default=None, description="the language the account's "
+                                         "owner reads best (learners; null if none): the pages "
+                                         "show themselves in it before a login is complete")
 
 
 class UserCreate(Strict):
@@ -251,11 +255,14 @@ class PreviewAnswerOut(ResponseOut):
 
 
 class AbilityOut(BaseModel):
+    """Ability at the last answer (of a skill: that skill's last answer), the moment `updated_at`."""
+
     theta: float
     se: float
     level: Level
     level_probabilities: dict[str, float]
-    updated_at: datetime | None = None
+    updated_at: datetime | None = Field(default=None, description="the answer the estimate is at: the "
+                                        "last one (not carried forward to now, as the roster's level)")
 
 
 #: An estimate as it was reported to the learner then, or one computed again since (a smoothing
@@ -481,16 +488,20 @@ class RosterLearner(BaseModel):
     display_name: str
     answers: int
     first_activity: datetime | None
-    last_activity: datetime | None
-    days_inactive: int | None = Field(description="whole days since the last answer")
+    last_activity: datetime | None = Field(description="the last answer's time: the moment `theta`, `se` "
+                                           "and `level` are for")
+    days_inactive: int | None = Field(description="whole 24-hour periods since the last answer, as the "
+                                      "inactive alert counts them (not calendar days: to say \"today\" or "
+                                      "\"yesterday\", compare `last_activity` in the reader's time zone)")
     practice_days_per_week: float | None = Field(description="in the four weeks before the last answer")
-    theta: float | None = Field(description="ability at the last answer (logits)")
+    theta: float | None = Field(description="ability at the last answer (logits): the value "
+                                "`GET /v1/learners/{id}` gives as `overall`")
     se: float | None
     level: Level | None
     level_probability: float | None = Field(description="the probability of `level`")
     level_probabilities: dict[str, float]
     trend: Trend | None = Field(description="null without answers in the window (none, one, or none "
-                                            "in the last `window_days`)")
+                                            "in the last `window_days`) or when they span less than a day")
     alerts: list[Alert] = Field(description="the learner's open alerts, most urgent first")
 
 
@@ -502,6 +513,9 @@ class ClassRoster(BaseModel):
     class_: ClassRef = Field(alias="class")
     generated_at: datetime
     window_days: float = Field(description="the trend's window")
+    level_width: float = Field(description="one CEFR level in logits for the class's language: the mean "
+                                           "width of a band between two cuts, what a gain is divided by to "
+                                           "say it in levels (as `gain_levels` and the alerts do)")
     learners: list[RosterLearner]
 
 
@@ -530,6 +544,11 @@ class AbilityHistory(BaseModel):
     language: str
     reported: list[HistoryPoint]
     re_estimated: list[HistoryPoint]
+    placement_in_progress: bool = Field(
+        default=False, description="the learner's own export only: a placement test in this "
+        "language is open, so no estimate is given (`reported` and `re_estimated` are empty, and "
+        "the language's rows of the estimate tables are left out) until it ends; the teacher's "
+        "export holds them")
 
 
 class PlacementRetakesOut(BaseModel):
@@ -537,19 +556,33 @@ class PlacementRetakesOut(BaseModel):
     placement_retakes: int = Field(description="placement tests allowed before the retake interval is over")
 
 
+def _trade_name(value: Any) -> Any:
+    """A trade as a teacher may type it ("Kitchen", " kitchen "): the catalogue's spelling."""
+    if not isinstance(value, str):
+        return value  # null, or a wrong type the field's own check names
+    folded = value.strip().casefold()
+    if folded in TRADES:
+        return folded
+    raise ValueError(f"Choose the trade from {', '.join(TRADES[:-1])} and {TRADES[-1]} "
+                     "(small or capital letters), or null for the B1 track only")
+
+
+def _share(value: float | None) -> float | None:
+    if value is not None and not 0.0 <= value <= 1.0:
+        raise ValueError("The share from the trade is a number from 0 to 1: 0.7 for 70 % of the new "
+                         "drill items from the trade")
+    return value
+
+
 class PathwayIn(Strict):
     """A learner's drill pathway: B1 track only (trade null), or a trade blended with the B1 track."""
 
-    trade: Trade | None
-    trade_share: float = Field(default=1.0, ge=0.0, le=1.0,
-                               description="share of new drill items from the trade (0 without a trade)")
-
-    @model_validator(mode="before")
-    @classmethod
-    def _no_share_without_trade(cls, data: Any) -> Any:
-        if isinstance(data, dict) and data.get("trade") is None and "trade_share" not in data:
-            return {**data, "trade_share": 0.0}
-        return data
+    trade: Annotated[Trade | None, BeforeValidator(_trade_name)] = Field(
+        description="one of the trades, in any case (stored as listed); null: the B1 track only")
+    trade_share: Annotated[float | None, AfterValidator(_share)] = Field(
+        default=None, json_schema_extra={"minimum": 0.0, "maximum": 1.0},
+        description="share of new drill items from the trade, above 0 with a trade (omitted or null: "
+                    "the trade only); 0 or omitted without a trade")
 
 
 class PathwayOut(BaseModel):
@@ -632,21 +665,35 @@ class SetStatistics(BaseModel):
     items: list[SetItemStatistics]
 
 
+def _finite(value: float) -> float:
+    # JSON parsers here read NaN and Infinity; neither bounds anything (NaN compares false
+    # with every limit, so it would pass the server's ceiling unnoticed).
+    if not math.isfinite(value):
+        raise ValueError("Use a finite number such as 0.3: NaN and Infinity are not accepted")
+    return value
+
+
 class CalibrationCreate(Strict):
     """A calibration run. ``min_learners`` and ``max_se`` default to the server's settings
     (``B1ENGINE_CALIBRATION_MIN_LEARNERS``, ``B1ENGINE_CALIBRATION_MAX_SE``); a run may be
-    stricter than the server, never looser."""
+    stricter than the server, never looser. The server's limits are checked by the service
+    (:func:`api.services.calibrations.resolve_options`), the one place that knows them: no
+    bound here repeats or contradicts them. Values are taken as sent (``"50"`` is no number,
+    ``"yes"`` no boolean); an empty body is ``{}``."""
 
     language: Language | None = Field(default=None, description="one language (default: every "
                                                                 "language with answers, each on its own)")
-    min_learners: int | None = Field(default=None, ge=2, le=1_000_000,
+    min_learners: int | None = Field(default=None, strict=True, le=1_000_000,
                                      description="least distinct learners an item needs before its "
-                                                 "parameters may change")
-    max_se: float | None = Field(default=None, gt=0, le=5,
-                                 description="largest standard error of b (logits) new parameters "
-                                             "may have")
-    dry_run: bool = Field(default=False, description="report what would change (items, learners' "
-                                                     "levels) and change nothing")
+                                                 "parameters may change; at least the server's "
+                                                 "B1ENGINE_CALIBRATION_MIN_LEARNERS")
+    max_se: Annotated[float, AfterValidator(_finite)] | None = Field(
+        default=None, strict=True, gt=0,
+        description="largest standard error of b (logits) new parameters may have; a finite "
+                    "number, at most the server's B1ENGINE_CALIBRATION_MAX_SE")
+    dry_run: bool = Field(default=False, strict=True,
+                          description="report what would change (items, learners' levels) and "
+                                      "change nothing")
 
     @model_validator(mode="before")
     @classmethod

@@ -41,7 +41,7 @@ def levels(db: Session, class_id: int, now: datetime) -> list[tuple[str, str, st
     for line in shown.learners:
         user = db.get(User, line.id)
         assert user is not None
-        progress = learners.progress(db, user, now)
+        progress = learners.progress(db, user)
         current = f"{progress.overall.level} {progress.overall.theta:+.3f}" if progress.overall else "-"
         reported = f"{line.reported[-1].level} {line.reported[-1].theta:+.3f}" if line.reported else "-"
         curve = f"{line.overall[-1].level} {line.overall[-1].theta:+.3f}" if line.overall else "-"

@@ -4,36 +4,48 @@
 in full, as JSON (the API's ``GET /v1/calibrations/{id}``); ``rollback RUN``
 restores every parameter the run changed, exactly (the API's ``POST
 /v1/calibrations/{id}/rollback``). Runs themselves are started through the API
-(``POST /v1/calibrations``, ``dry_run`` to see first what would change).
+(``POST /v1/calibrations``, ``dry_run`` to see first what would change). Each
+names the database first and refuses a SQLite file that is not there.
 """
 from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
+
+from api.commands import open_database, positive_int
+
+if TYPE_CHECKING:
+    from api.errors import DomainError
+
+#: At the shell, where the runs are listed (the API's messages name its own route).
+LISTING = "b1engine calibrations list shows the runs"
 
 
 def register(subparsers) -> None:
     parser = subparsers.add_parser("calibrations", help="calibration runs of the service: list, show, roll back")
     commands = parser.add_subparsers(dest="calibrations_command", required=True, metavar="ACTION")
     listing = commands.add_parser("list", help="the latest runs, newest first")
-    listing.add_argument("--limit", type=int, default=20, help="runs to show (default 20)")
+    listing.add_argument("--limit", type=positive_int, default=20, help="runs to show (default 20)")
     show = commands.add_parser("show", help="one run in full, as JSON: every item and level it changed")
     show.add_argument("run", help="the run's id")
-    back = commands.add_parser("rollback", help="restore every item parameter the run changed, exactly "
-                                                "(the learners' levels are then what they were before it)")
+    back = commands.add_parser(
+        "rollback", help="restore every item parameter the run changed, exactly, and rebuild the learners' "
+                         "levels under them. Only the newest change of a language's parameters can be undone: "
+                         "a later run, or a growth fit stored after it (b1engine growth list), is rolled back first")
     back.add_argument("run", help="the run's id")
     for command, func in ((listing, run_list), (show, run_show), (back, run_rollback)):
         command.add_argument("--database-url", help="default: B1ENGINE_DATABASE_URL (as the server)")
         command.set_defaults(func=func)
 
 
-def _engine(args: argparse.Namespace):
-    from api.db import make_engine, upgrade
-    from api.settings import Settings, absolute_database_url
+def _refused(action: str, run: str, error: DomainError) -> int:
+    from api.errors import NotFound
 
-    url = absolute_database_url(args.database_url) if args.database_url else Settings().database_url
-    upgrade(url)
-    return make_engine(url)
+    # The service's 404 points to the API's listing; at the shell, point to the shell's.
+    detail = f"calibration '{run}' not found: {LISTING}" if isinstance(error, NotFound) else error.detail
+    print(f"b1engine calibrations {action}: {detail}", file=sys.stderr)
+    return 2
 
 
 def run_list(args: argparse.Namespace) -> int:
@@ -41,10 +53,10 @@ def run_list(args: argparse.Namespace) -> int:
 
     from api.services.calibrations import list_runs
 
-    db_engine = _engine(args)
+    db_engine = open_database(args.database_url, existing=True)
     try:
         with Session(db_engine) as db:
-            runs = list_runs(db, max(args.limit, 1))
+            runs = list_runs(db, args.limit)
     finally:
         db_engine.dispose()
     if not runs:
@@ -62,16 +74,16 @@ def run_show(args: argparse.Namespace) -> int:
     from api.errors import DomainError
     from api.services.calibrations import describe, get_run
 
-    db_engine = _engine(args)
+    db_engine = open_database(args.database_url, existing=True)
     try:
         with Session(db_engine) as db:
             try:
-                print(describe(db, get_run(db, args.run)).model_dump_json(indent=2))
+                shown = describe(db, get_run(db, args.run)).model_dump_json(indent=2)
             except DomainError as error:
-                print(f"b1engine calibrations show: {error.detail}", file=sys.stderr)
-                return 2
+                return _refused("show", args.run, error)
     finally:
         db_engine.dispose()
+    print(shown)
     return 0
 
 
@@ -83,14 +95,13 @@ def run_rollback(args: argparse.Namespace) -> int:
     from api.errors import DomainError
     from api.services.calibrations import rollback
 
-    db_engine = _engine(args)
+    db_engine = open_database(args.database_url, existing=True)
     try:
         with Session(db_engine) as db:
             try:
                 done = rollback(db, args.run, None, datetime.now(UTC))
             except DomainError as error:
-                print(f"b1engine calibrations rollback: {error.detail}", file=sys.stderr)
-                return 2
+                return _refused("rollback", args.run, error)
     finally:
         db_engine.dispose()
     print(f"rolled back {done.id}: {len(done.items)} items restored to their values before it")

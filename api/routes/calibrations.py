@@ -13,11 +13,13 @@ RunId = Annotated[str, Path(max_length=36)]
 
 
 @router.post("", status_code=202, response_model=CalibrationOut, responses=problems(401, 403, 422))
-def start(body: CalibrationCreate, admin: Admin, db: DbDep, settings: SettingsDep,
-          now: NowDep, request: Request, background: BackgroundTasks) -> CalibrationOut:
+def start(admin: Admin, db: DbDep, settings: SettingsDep, now: NowDep, request: Request,
+          background: BackgroundTasks, body: CalibrationCreate | None = None) -> CalibrationOut:
     """Queue a calibration of the item parameters on the stored answers; it runs after this reply.
-    ``dry_run``: report what would change (items, learners' levels) and change nothing."""
-    run = calibrations.create_run(db, admin, body, settings, now)
+    ``dry_run``: report what would change (items, learners' levels) and change nothing. No body
+    at all is `{}`: every option at the server's default."""
+    run = calibrations.create_run(db, admin, body if body is not None else CalibrationCreate(),
+                                  settings, now)
     if settings.calibration_in_background:
         background.add_task(calibrations.run_after_reply, request.app.state.db_engine, run.id)
     return calibrations.describe(db, run)

@@ -27,14 +27,14 @@ HistoryBefore = Annotated[int | None, Query(ge=0, le=2**31 - 1, description=(
 
 
 @router.get("/me", response_model=LearnerProgress, responses=problems(401, 403, 422))
-def me(learner: Learner, db: DbDep, now: NowDep,
+def me(learner: Learner, db: DbDep,
        language: Annotated[Language | None, Query()] = None,
        history_limit: HistoryLimit = learners.HISTORY_PAGE_DEFAULT,
        history_before: HistoryBefore = None) -> LearnerProgress:
-    """Overall and per-skill ability (theta, SE, CEFR level with probabilities), history (one
-    page: the latest points; `history_older` leads to the page before), and the learner's
-    vocabulary review dates (``reviews``, soonest first)."""
-    return learners.progress(db, learner, now, language, with_reviews=True, for_learner=True,
+    """Overall and per-skill ability (theta, SE, CEFR level with probabilities) at the last
+    answer, dated by `updated_at`, history (one page: the latest points; `history_older` leads
+    to the page before), and the learner's vocabulary review dates (``reviews``, soonest first)."""
+    return learners.progress(db, learner, language, with_reviews=True, for_learner=True,
                              history_limit=history_limit, history_before=history_before)
 
 
@@ -46,16 +46,16 @@ def update_me(body: LearnerSettingsIn, learner: Learner, db: DbDep) -> None:
 
 
 @router.get("/{learner_id}", response_model=LearnerProgress, responses=problems(401, 403, 404, 422))
-def one(learner: VisibleLearner, user: CurrentUser, db: DbDep, now: NowDep,
+def one(learner: VisibleLearner, user: CurrentUser, db: DbDep,
         history_limit: HistoryLimit = learners.HISTORY_PAGE_DEFAULT,
         history_before: HistoryBefore = None) -> LearnerProgress:
     """A learner's progress: for the learner themself and the teacher of their class.
 
     Any other learner id is a 404 (ids reveal nothing); authors get 403. The same rule as
-    the export's (one dependency, ``VisibleLearner``). The history comes in pages, as in
-    `GET /v1/learners/me`.
+    the export's (one dependency, ``VisibleLearner``). The levels are those at the last answer,
+    as the class's roster gives them; the history comes in pages, as in `GET /v1/learners/me`.
     """
-    return learners.progress(db, learner, now, for_learner=user.role == "learner",
+    return learners.progress(db, learner, for_learner=user.role == "learner",
                              history_limit=history_limit, history_before=history_before)
 
 
@@ -74,9 +74,11 @@ def recent_activity(learner: VisibleLearner, db: DbDep, now: NowDep,
 
 @router.get("/{learner_id}/export", response_model=LearnerExport, response_model_by_alias=True,
             responses=problems(401, 403, 404))
-def export(learner: VisibleLearner, db: DbDep, now: NowDep) -> LearnerExport:
-    """Everything stored about the learner, as JSON (for the learner and the teacher of their class)."""
-    return privacy.export(db, learner, now)
+def export(learner: VisibleLearner, user: CurrentUser, db: DbDep, now: NowDep) -> LearnerExport:
+    """Everything stored about the learner, as JSON (for the learner and the teacher of their class).
+    While a placement test is open, the learner's own export holds no estimate in its language,
+    as `GET /v1/learners/me` shows none; the teacher's holds them."""
+    return privacy.export(db, learner, now, for_learner=user.role == "learner")
 
 
 @router.post("/{learner_id}/placement-retakes", response_model=PlacementRetakesOut,

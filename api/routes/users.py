@@ -6,6 +6,7 @@ from api.deps import Admin, AnyUser, DbDep, NowDep, SettingsDep
 from api.routes import problems
 from api.schemas import OneTimePasswordOut, Role, UserCreate, UserCreated, UserOut, UserUpdate
 from api.services import users
+from api.services.usernames import MAX_DISPLAY_NAME_LENGTH
 
 router = APIRouter(prefix="/v1/users", tags=["users"])
 
@@ -13,9 +14,12 @@ router = APIRouter(prefix="/v1/users", tags=["users"])
 @router.get("", response_model=list[UserOut], responses=problems(401, 403, 422))
 def list_users(admin: Admin, db: DbDep, role: Annotated[Role | None, Query()] = None,
                offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
-               limit: Annotated[int, Query(ge=1, le=500)] = 100) -> list[UserOut]:
-    """Every account (admins), in id order, optionally of one role; `offset` and `limit` page."""
-    return users.list_users(db, role, offset, limit)
+               limit: Annotated[int, Query(ge=1, le=500)] = 100,
+               search: Annotated[str | None, Query(max_length=MAX_DISPLAY_NAME_LENGTH)] = None) -> list[UserOut]:
+    """Every account (admins), in id order, optionally of one role; `offset` and `limit` page;
+    `search`: only accounts whose login (matched as logins are, in any case) or display name
+    contains it."""
+    return users.list_users(db, role, offset, limit, search)
 
 
 @router.post("", status_code=201, response_model=UserCreated, responses=problems(401, 403, 409, 422))

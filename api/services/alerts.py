@@ -81,6 +81,12 @@ class _Facts:
     probability: float | None = None
 
 
+def rounded(value: float, digits: int) -> float:
+    """``value`` rounded for a reply, never a negative zero (``round(-0.0001, 3)`` is ``-0.0``,
+    which a page shows as "-0")."""
+    return round(float(value), digits) + 0.0
+
+
 def moment(days: float) -> datetime | None:
     """A time on the growth model's axis (:func:`answer_log.days_of`) as a datetime; None for NaN."""
     if not np.isfinite(days):
@@ -150,8 +156,8 @@ def _progress(assessment: ClassAssessment, row: int, kind: str) -> tuple[_Facts,
     days = int(assessment.practice.days_since[row])
     levels = gain / width
     low, high = (gain - INTERVAL_Z * se) / width, (gain + INTERVAL_Z * se) / width
-    facts = _Facts(gain=round(gain, 3), gain_se=round(se, 3), gain_levels=round(levels, 2),
-                   window_days=round(span), probability=round(float(probability), 3))
+    facts = _Facts(gain=rounded(gain, 3), gain_se=rounded(se, 3), gain_levels=rounded(levels, 2),
+                   window_days=round(span), probability=rounded(probability, 3))
     if kind == "stalled":
         message = (f"no clear progress in {weeks} weeks of practice ({days} days with drills): "
                    f"{_signed(levels)} of a level, likely between {_signed(low)} and {_signed(high)}")
@@ -170,7 +176,7 @@ def _signed(levels: float) -> str:
 
 
 def _number(value: float) -> float | None:
-    return round(float(value), 1) if np.isfinite(value) else None
+    return rounded(value, 1) if np.isfinite(value) else None
 
 
 def _per_week(per_week: float | None) -> str:

@@ -24,7 +24,9 @@ changes, and resets the language's growth states, which are rebuilt from the
 answers under the new parameters when next read. What learners were told before
 stays as it was told (:mod:`api.services.reported`). A **rollback** writes the
 values back, exactly, and resets the growth states again: every level is then
-what it was before the run.
+what it was before the run. Only the newest change of a language's parameters may be
+undone (:func:`api.services.parameter_versions.latest_change`): a later run, or a growth
+fit stored after the run, is rolled back first. One run per language at a time.
 """
 from __future__ import annotations
 
@@ -34,7 +36,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import cast
 
 import anyio.to_thread
@@ -45,14 +47,13 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from api.db import begin_write
-from api.errors import Conflict, InvalidInput, NotFound
+from api.errors import Conflict, DomainError, InvalidInput, NotFound
 from api.models import (
     AnonymousResponse,
     CalibrationItemChange,
     CalibrationLevelChange,
     CalibrationRun,
     ItemRow,
-    LearnerAbility,
     ResponseRow,
     User,
     utc,
@@ -72,7 +73,7 @@ from api.schemas import (
 )
 from api.services import ability, answer_log, parameter_versions
 from api.services import engine_adapter as adapter
-from api.services.rows import id_of, table_of
+from api.services.rows import id_of
 from api.settings import Settings
 
 logger = logging.getLogger("b1engine.calibration")
@@ -85,25 +86,25 @@ METHOD = ("marginal maximum likelihood (EM), 2PL with each item's guessing c hel
           "answers that contradict its current values (likelihood-ratio test, Holm over the items)")
 #: The item statuses: content priors, or set by a calibration run.
 PRIOR, CALIBRATED = "prior", "calibrated"
-
-_USERS = table_of(User)
-_ABILITIES = table_of(LearnerAbility)
-# Every learner's row, in id order, locked as answering and catch-up lock it (FOR NO KEY
-# UPDATE; PostgreSQL): no growth state is written under the old parameters after a run's
-# reset. SQLite: begin_write has the database's write lock already.
-_LOCK_LEARNERS = (sa.select(_USERS.c.id).where(_USERS.c.role == "learner").order_by(_USERS.c.id)
-                  .with_for_update(key_share=True))
+#: A run queued or running for longer than this was lost (the server stopped during it: runs
+#: live in the server's process) and no longer holds its language. A run of the largest bank
+#: we measured takes minutes; a day leaves room for any log.
+RUN_LOST_AFTER = timedelta(hours=24)
 
 
 # ---------------------------------------------------------------- creating and reading runs
 
 def resolve_options(body: CalibrationCreate, settings: Settings) -> CalibrationOptions:
     """The run's options with the server's defaults filled in; 422 for a looser rule than the
-    server's (the settings are the floor an operator chose; a run may only be stricter)."""
+    server's (the settings are the floor an operator chose; a run may only be stricter).
+
+    The floor and the ceiling are checked here only (the request's schema repeats neither),
+    so an admin reads the server's own numbers ("at least 50 on this server") whatever they
+    sent, 0 and negative numbers included."""
     floor = settings.calibration_min_learners or adapter.DEFAULT_RECALIBRATION_RULES.min_learners
     ceiling = settings.calibration_max_se or adapter.DEFAULT_RECALIBRATION_RULES.max_se
-    min_learners = body.min_learners or floor
-    max_se = body.max_se or ceiling
+    min_learners = floor if body.min_learners is None else body.min_learners
+    max_se = ceiling if body.max_se is None else body.max_se
     if min_learners < floor:
         raise InvalidInput(f"min_learners: at least {floor} on this server (B1ENGINE_CALIBRATION_MIN_LEARNERS): "
                            "parameters from fewer learners are too uncertain to move anyone's level",
@@ -117,13 +118,32 @@ def resolve_options(body: CalibrationCreate, settings: Settings) -> CalibrationO
 
 def create_run(db: Session, admin: User, body: CalibrationCreate, settings: Settings,
                now: datetime) -> CalibrationRun:
+    """Queue a run; 409 while another run of the same language (or of every language) is
+    queued or running: two runs fit the same parameters, and the second would find them
+    changed under it."""
     options = resolve_options(body, settings)
+    busy = in_progress(db, options.language, now)
+    if busy is not None:
+        scope = f"for {busy.options.get('language')}" if busy.options.get("language") else "of every language"
+        raise Conflict(f"a calibration run {scope} is in progress (id {busy.id}, {busy.status} since "
+                       f"{utc(busy.started_at or busy.created_at):%Y-%m-%d %H:%M} UTC): wait for it to finish",
+                       running=busy.id)
     run = CalibrationRun(id=uuid.uuid4().hex, requested_by=id_of(admin), status="queued",
                          options=options.model_dump(), created_at=now)
     db.add(run)
     db.commit()
     db.refresh(run)
     return run
+
+
+def in_progress(db: Session, language: str | None, now: datetime) -> CalibrationRun | None:
+    """A queued or running run that covers ``language`` (None: every language), if any."""
+    for run in db.exec(select(CalibrationRun).where(col(CalibrationRun.status).in_(("queued", "running")))
+                       .order_by(col(CalibrationRun.created_at))):
+        other = (run.options or {}).get("language")
+        if utc(run.created_at) >= now - RUN_LOST_AFTER and (language is None or other is None or other == language):
+            return run
+    return None
 
 
 def get_run(db: Session, run_id: str) -> CalibrationRun:
@@ -218,8 +238,8 @@ async def run_after_reply(db_engine: Engine, run_id: str) -> None:
     await anyio.to_thread.run_sync(run, db_engine, run_id, limiter=anyio.CapacityLimiter(1))
 
 
-class StaleRun(Exception):
-    """The items changed while the run was fitting (another run, a rollback, a bank load)."""
+class StaleRun(Conflict):
+    """The items changed while the run was fitting (a rollback, a bank load)."""
 
 
 def run(db_engine: Engine, run_id: str, clock: Callable[[], datetime] = _now) -> None:
@@ -241,7 +261,10 @@ def run(db_engine: Engine, run_id: str, clock: Callable[[], datetime] = _now) ->
         logger.error("calibration %s failed: %s", run_id, traceback.format_exc())
         with Session(db_engine) as db:
             job = get_run(db, run_id)
-            job.status, job.error, job.finished_at = "failed", f"{type(error).__name__}: {error}", clock()
+            # The admin reads this: a refusal in its own words; anything else is a fault of ours.
+            message = (error.detail if isinstance(error, DomainError)
+                       else f"internal error ({type(error).__name__}): the server's log has the details")
+            job.status, job.error, job.finished_at = "failed", message, clock()
             db.add(job)
             db.commit()
 
@@ -480,7 +503,7 @@ def _finish(db: Session, run_id: str, options: CalibrationOptions, plans: Sequen
     result = _result(plans, options)
     connection = begin_write(db)
     if result.applied:
-        connection.execute(_LOCK_LEARNERS)
+        connection.execute(parameter_versions.LOCK_LEARNERS)
         _check_unchanged(db, plans)
     for plan in plans:
         for outcome in plan.changed():
@@ -503,7 +526,8 @@ def _finish(db: Session, run_id: str, options: CalibrationOptions, plans: Sequen
                                           level_before=shift.level_before, level_after=shift.level_after)
                    for shift in plan.shifts if shift.level_before != shift.level_after)
         if result.applied and plan.changed():
-            reset_growth_states(db, connection, plan.language)
+            parameter_versions.reset_growth_states(connection, plan.language,
+                                                   ability.growth_parameters(db, plan.language))
     job = get_run(db, run_id)
     job.status, job.result, job.finished_at = "done", result.model_dump(), now
     job.applied_at = now if result.applied else None
@@ -525,45 +549,36 @@ def _check_unchanged(db: Session, plans: Sequence[LanguagePlan]) -> None:
                            "the run again")
 
 
-def reset_growth_states(db: Session, connection: sa.Connection, language: str) -> None:
-    """Start every learner's growth states in ``language`` afresh: the next read replays all
-    their answers under the parameters now live (:func:`api.services.ability.catch_up`).
-    The rows stay (their ``updated_at`` says which language a learner used last)."""
-    fresh = adapter.GrowthState.new(ability.growth_parameters(db, language))
-    start = fresh.estimate()
-    connection.execute(_ABILITIES.update().where(_ABILITIES.c.language == language).values(
-        posterior=dict(fresh.to_dict()), theta=float(start.theta), se=float(start.se), through_response_id=0))
-
-
 def rollback(db: Session, run_id: str, by: User | None, now: datetime) -> CalibrationOut:
     """Write back every parameter the run replaced, exactly, and start the growth states of its
-    languages afresh; 409 when there is nothing to roll back or a later change stands on it."""
+    languages afresh; 409 when there is nothing to roll back or it is not the newest change of
+    its languages' parameters (a later run, a later growth fit: roll that back first)."""
     job = get_run(db, run_id)
     if job.rolled_back_at is not None:
         raise Conflict(f"calibration '{run_id}' was rolled back already, on "
                        f"{utc(job.rolled_back_at).isoformat(timespec='seconds')}")
     if options_of(job).dry_run:
         raise Conflict(f"calibration '{run_id}' was a dry run: it changed nothing, so there is nothing to roll back")
-    if job.status != "done":
-        raise Conflict(f"calibration '{run_id}' is {job.status}: only a finished run can be rolled back")
+    if job.status in ("queued", "running"):
+        raise Conflict(f"calibration '{run_id}' is {job.status}: only an applied run that changed items can be "
+                       "rolled back; wait for it to finish")
+    if job.status == "failed":
+        raise Conflict(f"calibration '{run_id}' failed: only an applied run that changed items can be rolled "
+                       "back, and a failed run changed nothing")
     if job.applied_at is None:
         raise Conflict(f"calibration '{run_id}' changed no parameters that were kept: nothing to roll back")
     connection = begin_write(db)
-    connection.execute(_LOCK_LEARNERS)
+    connection.execute(parameter_versions.LOCK_LEARNERS)
     changes = list(db.exec(select(CalibrationItemChange).where(col(CalibrationItemChange.run_id) == run_id)))
     items = [change.item_id for change in changes]
-    later = db.exec(select(CalibrationRun.id, sa.func.count())
-                    .join(CalibrationItemChange, col(CalibrationItemChange.run_id) == col(CalibrationRun.id))
-                    .where(col(CalibrationItemChange.item_id).in_(items),
-                           col(CalibrationRun.applied_at) > job.applied_at,
-                           col(CalibrationRun.rolled_back_at).is_(None), col(CalibrationRun.id) != run_id)
-                    .group_by(col(CalibrationRun.id))).all()
-    if later:
-        db.rollback()
-        other, shared = later[0]
-        raise Conflict(f"calibration '{other}', applied after this one, changed {shared} of the same items: "
-                       "roll it back first", later=[run for run, _ in later])
     rows = {row.id: row for row in db.exec(select(ItemRow).where(col(ItemRow.id).in_(items)))}
+    languages = sorted({row.language for row in rows.values()})
+    for language in languages:
+        latest = parameter_versions.latest_change(db, language)
+        if latest is not None and (latest.kind, latest.id) != ("calibration", run_id):
+            db.rollback()
+            raise Conflict(f"calibration '{run_id}' is not the latest change of the {language} parameters: "
+                           f"{latest.undo_first()}", later=latest.id)
     for change in changes:
         row = rows.get(change.item_id)
         if row is None or (row.a, row.b, row.c, row.calibration_id) != (change.a_after, change.b_after,
@@ -574,8 +589,8 @@ def rollback(db: Session, run_id: str, by: User | None, now: datetime) -> Calibr
         row.a, row.b, row.c = change.a_before, change.b_before, change.c_before
         row.status, row.calibration_id = change.status_before, change.calibration_before
         db.add(row)
-    for language in sorted({row.language for row in rows.values()}):
-        reset_growth_states(db, connection, language)
+    for language in languages:
+        parameter_versions.reset_growth_states(connection, language, ability.growth_parameters(db, language))
     job.status, job.rolled_back_at = "rolled_back", now
     job.rolled_back_by = id_of(by) if by is not None else None
     db.add(job)

@@ -38,11 +38,20 @@ CANDIDATES_PER_LENGTH = 8
 CREATE_TRIES = 3
 
 
+def class_name(name: str) -> str:
+    """A class's name as it is kept: the rule of a person's display name (spaces around it
+    removed, runs of spaces made one, no invisible characters, at most 120 characters), so a
+    name of spaces alone is refused (422) instead of making a class with no name to click on
+    in the teacher's list."""
+    return check_display_name(name, field="name")
+
+
 def create_class(db: Session, teacher: User, name: str, language: str,
                  now: datetime) -> SchoolClass:
     if language not in LANGUAGES:
         raise InvalidInput(f"language: one of {', '.join(LANGUAGES)}", field="language")
-    school_class = SchoolClass(name=name, language=language, teacher_id=id_of(teacher), created_at=now)
+    school_class = SchoolClass(name=class_name(name), language=language, teacher_id=id_of(teacher),
+                               created_at=now)
     db.add(school_class)
     db.commit()
     db.refresh(school_class)

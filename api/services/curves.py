@@ -13,7 +13,7 @@ from api.services import ability, alerts, parameter_versions, reported
 from api.services import engine_adapter as adapter
 from api.services.ability import AbilityPoint
 from api.services.classes import learners_of
-from api.services.learners import placement_open
+from api.services.learners import estimates_hidden
 from api.services.rows import id_of
 
 
@@ -136,7 +136,7 @@ def learner_chart(db: Session, learner: User, now: datetime, for_learner: bool =
     if language is None:
         return ClassChart(learner.display_name or learner.username, (), (), (), now)
     learner_id = id_of(learner)
-    hidden = for_learner and placement_open(db, learner_id, language)
+    hidden = estimates_hidden(db, learner_id, language, for_learner)
     points = [] if hidden else ability.series(db, [learner_id], language, per_skill=False).get(
         learner_id, {}).get(ability.OVERALL, [])
     said = [] if hidden else reported.series(db, [learner_id], language).get(learner_id, [])
@@ -173,7 +173,7 @@ def skills_chart(db: Session, learner: User, now: datetime, for_learner: bool = 
     if language is None:
         return ClassChart(name, (), (), (), now)
     learner_id = id_of(learner)
-    hidden = for_learner and placement_open(db, learner_id, language)
+    hidden = estimates_hidden(db, learner_id, language, for_learner)
     by_scope = {} if hidden else ability.series(db, [learner_id], language).get(learner_id, {})
     cuts = tuple(adapter.cuts_for(language))
     lines = []

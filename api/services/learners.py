@@ -1,11 +1,9 @@
-"""A learner's progress: current ability overall and per skill, history, sessions."""
+"""A learner's progress: ability at the last answer overall and per skill, history, sessions."""
 from __future__ import annotations
-
-from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from api.models import LearnerAbility, LearningSession, User, utc
+from api.models import LearnerAbility, LearningSession, User
 from api.schemas import AbilityOut, LearnerProgress, SupportLanguageOut
 from api.services import ability, history, parameter_versions, reviews
 from api.services import engine_adapter as adapter
@@ -20,11 +18,10 @@ HISTORY_PAGE_DEFAULT = 500
 HISTORY_PAGE_MAX = 5000
 
 
-def progress(db: Session, learner: User, now: datetime,
-             language: str | None = None, with_reviews: bool = False,
+def progress(db: Session, learner: User, language: str | None = None, with_reviews: bool = False,
              for_learner: bool = False, history_limit: int = HISTORY_PAGE_DEFAULT,
              history_before: int | None = None) -> LearnerProgress:
-    """Current ability (carried forward to ``now``) overall and per skill, history, sessions.
+    """Ability at the last answer overall and per skill (:func:`_at_last_answer`), history, sessions.
 
     ``with_reviews``: also the learner's vocabulary review dates (for the learner themself).
     ``for_learner``: the learner reads it; during a placement test it shows no estimate.
@@ -34,26 +31,21 @@ def progress(db: Session, learner: User, now: datetime,
     """
     learner_id = id_of(learner)
     language = language or learner.language or _last_language(db, learner_id)
-    overall: AbilityOut | None = None
-    skills: dict[str, AbilityOut] = {}
     in_placement = language is not None and placement_open(db, learner_id, language)
-    hidden = for_learner and in_placement
+    hidden = estimates_hidden(db, learner_id, language, for_learner)
+    scopes: dict[str, list[ability.AbilityPoint]] = {}
+    current: dict[str, AbilityOut] = {}
     if language is not None and not hidden:
-        rows = ability.catch_up(db, learner_id, language).values()
+        # The stored growth states are brought up to date on every read (docs/growth.md): the
+        # next drill starts from them. What this reply shows is the re-estimate (the curves').
+        ability.catch_up(db, learner_id, language)
         db.commit()
-        for row in rows:
-            estimate = ability.estimate_now(row, now)
-            facts = adapter.normal_estimate(estimate.theta, estimate.se, language,
-                                            None if row.scope == ability.OVERALL else row.scope)
-            current = AbilityOut(theta=facts.theta, se=facts.se, level=facts.level,
-                                 level_probabilities=facts.level_probabilities,
-                                 updated_at=utc(row.updated_at))
-            if row.scope == ability.OVERALL:
-                overall = current
-            else:
-                skills[row.scope] = current
-    points = (ability.series(db, [learner_id], language).get(learner_id, {})
-              .get(ability.OVERALL, []) if language and not hidden else [])
+        scopes = ability.series(db, [learner_id], language).get(learner_id, {})
+        current = {scope: _at_last_answer(points[-1], language, scope)
+                   for scope, points in scopes.items() if points}
+    overall = current.pop(ability.OVERALL, None)
+    skills = current
+    points = scopes.get(ability.OVERALL, [])
     end = len(points) if history_before is None else min(history_before, len(points))
     start = max(0, end - history_limit)
     return LearnerProgress(
@@ -72,10 +64,35 @@ def progress(db: Session, learner: User, now: datetime,
         reviews=reviews.schedule(db, learner_id, language) if with_reviews else [])
 
 
+def _at_last_answer(point: ability.AbilityPoint, language: str, scope: str) -> AbilityOut:
+    """The level at a scope's last answer, dated by it (``updated_at``).
+
+    The re-estimate's last point (where the smoothed and the filtered estimate agree): the one
+    value the roster, the curves' last point and the history's last point give too, so a
+    teacher's roster and a printed report say the same for the same learner. It is not carried
+    forward to the moment of the request: the growth model would move the level by the
+    learner's growth rate and widen its SE every day without an answer, so a learner away for
+    weeks would seem to keep progressing, and a report would change with the day it is printed.
+    """
+    facts = adapter.normal_estimate(point["theta"], point["se"], language,
+                                    None if scope == ability.OVERALL else scope)
+    return AbilityOut(theta=facts.theta, se=facts.se, level=facts.level,
+                      level_probabilities=facts.level_probabilities, updated_at=point["time"])
+
+
 def placement_open(db: Session, learner_id: int, language: str) -> bool:
+    """Whether the learner has a placement test in ``language`` that has not ended."""
     return db.exec(select(LearningSession.id).where(
         col(LearningSession.learner_id) == learner_id, col(LearningSession.language) == language,
         col(LearningSession.mode) == "placement", col(LearningSession.status) != "done")).first() is not None
+
+
+def estimates_hidden(db: Session, learner_id: int, language: str | None, for_learner: bool) -> bool:
+    """The one rule of every view of a learner's ability (progress, curves, export): the
+    learner themself (``for_learner``) sees no estimate in a language while a placement test
+    in it is open, as an estimate that moves answer by answer would tell right answers from
+    wrong; their teacher sees it (the test gives the teacher no answer key)."""
+    return for_learner and language is not None and placement_open(db, learner_id, language)
 
 
 def _last_language(db: Session, learner_id: int) -> str | None:

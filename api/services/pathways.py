@@ -20,6 +20,10 @@ from api.services.rows import id_of
 
 #: Share of new drill items from the trade when the learner chose the trade track themselves.
 DEFAULT_TRADE_SHARE = 0.5
+#: Share when a teacher sets a trade without saying how much of it: the trade only, as
+#: "pathway: kitchen" reads (docs/api.md). A share of 0 with a trade is refused instead of
+#: being kept as a trade that gives no item.
+PATHWAY_TRADE_SHARE = 1.0
 
 
 def _check_member(db: Session, school_class: SchoolClass, learner_id: int) -> None:
@@ -29,17 +33,35 @@ def _check_member(db: Session, school_class: SchoolClass, learner_id: int) -> No
                        f"GET /v1/classes/{school_class.id}/learners lists its learners")
 
 
+def pathway_share(trade: str | None, trade_share: float | None) -> float:
+    """The share a pathway keeps: :data:`PATHWAY_TRADE_SHARE` for a trade given without one, 0
+    without a trade; :class:`InvalidInput` (naming ``trade_share``) for a share that says the
+    opposite of the trade."""
+    if trade is None:
+        if trade_share:
+            raise InvalidInput("trade_share: the share from the trade must be 0 or left out when no trade "
+                               "is chosen (trade null: every new item from the B1 track)", field="trade_share")
+        return 0.0
+    if trade_share is None:
+        return PATHWAY_TRADE_SHARE
+    if trade_share <= 0:
+        raise InvalidInput(f"trade_share: the share from the trade must be above 0 with a trade ({trade}): "
+                           "0.7 for 70 % of the new drill items, 1 for the trade only; for the B1 track "
+                           "only, send trade null", field="trade_share")
+    return float(trade_share)
+
+
 def set_pathway(db: Session, school_class: SchoolClass, learner_id: int, trade: str | None,
-                trade_share: float, teacher: User, now: datetime) -> LearnerPathway:
-    """Set the pathway of a learner of ``school_class`` (404 for anyone not in it)."""
+                trade_share: float | None, teacher: User, now: datetime) -> LearnerPathway:
+    """Set the pathway of a learner of ``school_class`` (404 for anyone not in it); the share as
+    :func:`pathway_share` keeps it."""
     _check_member(db, school_class, learner_id)
-    if trade is None and trade_share > 0:
-        raise InvalidInput("trade_share: must be 0 without a trade", field="trade_share")
+    trade_share = pathway_share(trade, trade_share)
     teacher_id = id_of(teacher)
     row = db.get(LearnerPathway, learner_id)
     if row is None:
         row = LearnerPathway(learner_id=learner_id, set_by=teacher_id, updated_at=now)
-    row.trade, row.trade_share, row.set_by, row.updated_at = trade, float(trade_share), teacher_id, now
+    row.trade, row.trade_share, row.set_by, row.updated_at = trade, trade_share, teacher_id, now
     db.add(row)
     db.commit()
     db.refresh(row)

@@ -20,9 +20,10 @@ from sqlmodel import Session, SQLModel, col, delete, select
 
 from api.errors import NotFound
 from api.models import AnonymousResponse, ClassLearner, ItemRow, LearningSession, ResponseRow, SchoolClass, User, utc
-from api.schemas import ExportClass, LearnerExport
+from api.schemas import AbilityHistory, ExportClass, LearnerExport
 from api.services import history
 from api.services.items import ItemContent, stored_content
+from api.services.learners import estimates_hidden
 from api.services.rows import id_of
 
 #: Account fields in the export (never the password hash).
@@ -63,21 +64,33 @@ INTERNAL_COLUMNS = {"sessions": {"state"},
                     "responses": {"item_id", "answer", "result", "theta", "se", "level"}}
 #: What a placement test does not say per answer, in its reply or in an export.
 PLACEMENT_WITHHELD = ("score", "max_score", "correct")
+#: Tables of ability estimates, one language per row: while a placement test in that language
+#: is open, the learner's own export leaves its rows out, as their progress shows no estimate.
+ESTIMATE_TABLES = frozenset({"learner_abilities", "reported_estimates", "calibration_level_changes"})
 
 
-def export(db: Session, user: User, now: datetime) -> LearnerExport:
+def export(db: Session, user: User, now: datetime, for_learner: bool = False) -> LearnerExport:
     """Everything stored about ``user``, table by table, as JSON-ready values.
 
     Answers name what the learner saw and answered, in words (:func:`answer_in_words`),
-    not our item ids or parameters; see ``INTERNAL_COLUMNS``.
+    not our item ids or parameters; see ``INTERNAL_COLUMNS``. ``for_learner``: the learner
+    reads it; in a language with a placement test open it holds no ability estimate (no
+    history, no rows of ``ESTIMATE_TABLES``), by the rule of their progress and curves
+    (:func:`api.services.learners.estimates_hidden`), and that language's ability history says
+    why (``placement_in_progress``). The teacher's export holds them, as the teacher's view does.
     """
     tables: dict[str, list[dict[str, Any]]] = {}
     own_sessions = list(db.exec(select(LearningSession).where(col(LearningSession.learner_id) == user.id)))
     modes = {row.id: row.mode for row in own_sessions}
+    languages = sorted({row.language for row in own_sessions})
+    withheld = {language for language in languages
+                if estimates_hidden(db, id_of(user), language, for_learner)}
     for table, column in _learner_columns():
         rows = db.execute(sa.select(table).where(column == user.id)).mappings().all()
         hidden = INTERNAL_COLUMNS.get(table.name, set())
         for row in rows:
+            if table.name in ESTIMATE_TABLES and row["language"] in withheld:
+                continue
             record = {key: _plain(value) for key, value in row.items() if key not in hidden}
             if table.name == "responses":
                 if modes.get(row["session_id"]) != "drill":
@@ -97,8 +110,10 @@ def export(db: Session, user: User, now: datetime) -> LearnerExport:
                   if school_class else None),
         "tables": dict(sorted(tables.items())),
         # The learner's ability over time as they were told it and as it is re-estimated today.
-        "ability_history": [history.both(db, id_of(user), language)
-                            for language in sorted({row.language for row in own_sessions})]})
+        "ability_history": [history.both(db, id_of(user), language) if language not in withheld
+                            else AbilityHistory(language=language, reported=[], re_estimated=[],
+                                placement_in_progress=True)
+                            for language in languages]})
 
 
 def answer_in_words(db: Session, item_id: str, answer: Any) -> dict[str, Any]:

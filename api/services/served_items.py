@@ -41,6 +41,11 @@ OPTION_ID_BYTES = 5
 #: Item types answered by picking one served option id, and by ordering served token ids.
 CHOICE_TYPES = frozenset({"multiple_choice", "cloze_choice", "reading"})
 ORDER_TYPE = "word_order"
+#: The longest typed answer read (characters). A typed gap takes a word or a short phrase: the
+#: longest key in the bundled bank has 23 characters and a vocabulary entry's lemma (the key of
+#: the typed items generated from it) at most 60, so 200 leaves room for any honest attempt
+#: while a pasted paragraph is refused rather than scored and stored.
+TYPED_ANSWER_MAX_CHARS = 200
 
 
 def new_key() -> str:
@@ -92,11 +97,18 @@ def display_order(key: str, item_id: str, count: int) -> list[int]:
     return [int(i) for i in np.random.default_rng(seed).permutation(count)]
 
 
-def view(item: Item, key: str, support: str | None = None) -> dict[str, Any]:
+def view(item: Item, key: str, support: str | None = None, with_level: bool = True) -> dict[str, Any]:
     """The item as the learner sees it: served ids, options in the drawn order, no key; in the
     learner's support language (``content.support``): a gloss item's question, the typed hint,
-    the instructions beside the target language's, each with its text direction."""
+    the instructions beside the target language's, each with its text direction.
+
+    ``with_level=False``: without the item's CEFR level (``cefr`` null). An adaptive test's
+    next item follows the estimate, so its level rising or falling would tell whether the
+    last answer was right; no page shows it.
+    """
     shown = languages.localised(item, support).public_view()
+    if not with_level:
+        shown["cefr"] = None
     hint, translated = languages.hint(item, support), languages.instructions(item, support)
     shown["hint"] = hint.to_dict() if hint else None
     shown["instructions_support"] = translated.to_dict() if translated else None
@@ -133,19 +145,45 @@ def bank_item_id(key: str, candidates: Sequence[str], served_id: str) -> str | N
 def bank_answer(item: Item, key: str, answer: Any) -> Any:
     """The answer in bank ids (option id, list of token ids) or the typed text as it is.
 
-    An id the item was not served with is the client's mistake: 422, never a score.
+    An answer that cannot be one (an id the item was not served with, a word order that is
+    not each served token once, an empty or overlong typed text) is the client's mistake:
+    422, never a score (a score of 0 would count as a wrong answer in the estimate).
     """
     if item.type not in CHOICE_TYPES and item.type != ORDER_TYPE:
+        _check_typed(answer)
         return answer
     back = {served: bank for bank, served in option_ids(key, item.id, [o.id for o in item.options]).items()}
     given = [answer] if item.type in CHOICE_TYPES else list(answer)
     unknown = [value for value in given if value not in back]
     if unknown:
-        what = "option" if item.type in CHOICE_TYPES else "token"
-        raise InvalidInput(f"answer: '{unknown[0]}' is not a {what} id of this exercise "
+        what = "an option" if item.type in CHOICE_TYPES else "a token"
+        raise InvalidInput(f"answer: '{unknown[0]}' is not {what} id of this exercise "
                            f"(use the ids it was served with)", field="answer")
+    if item.type == ORDER_TYPE:
+        _check_order(given, list(back))
     mapped = [back[value] for value in given]
     return mapped[0] if item.type in CHOICE_TYPES else mapped
+
+
+def _check_typed(answer: str) -> None:
+    if not answer.strip():
+        raise InvalidInput("answer: the typed answer is empty: type a word or phrase", field="answer")
+    if len(answer) > TYPED_ANSWER_MAX_CHARS:
+        raise InvalidInput(f"answer: the typed answer has {len(answer)} characters, more than the "
+                           f"{TYPED_ANSWER_MAX_CHARS} a gap takes: type only the missing word or phrase",
+                           field="answer")
+
+
+def _check_order(given: list[str], served: list[str]) -> None:
+    """A word order uses every served token exactly once (all ids known already)."""
+    missing = len(set(served) - set(given))
+    repeated = sorted({token for token in given if given.count(token) > 1})
+    if not missing and not repeated:
+        return
+    problems = ([f"{missing} missing"] if missing else []) + [f"'{token}' given {given.count(token)} times"
+                                                               for token in repeated]
+    raise InvalidInput(f"answer: list each of the {len(served)} token ids of this exercise exactly once "
+                       f"({'; '.join(problems)})", field="answer")
 
 
 def served_answer(item: Item, key: str, answer: Any) -> Any:

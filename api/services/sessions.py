@@ -193,8 +193,7 @@ def _advance(db: Db, connection: Connection, row: Row, state: SessionState, sett
     if row.status == Status.DONE:
         return NextStep(done=True, result=row.result)
     if state.pending is not None:
-        return NextStep(done=False, item=served_items.view(item_cache.item(db, state.pending).item,
-                                                           state.key, state.support))
+        return NextStep(done=False, item=_served(db, row, state, state.pending))
     mode, drill = Mode(row.mode), drill_design(settings)
     posterior = posterior or adapter.GridPosterior.from_dict(state.posterior)
     facts = store.learner_facts(db, mode, row.learner_id, row.language,
@@ -214,8 +213,14 @@ def _advance(db: Db, connection: Connection, row: Row, state: SessionState, sett
         lti_grades.queue_result(db, row.learner_id, row.id, row.mode, row.language, result, now)
         return NextStep(done=True, result=result)
     store.save(connection, row.id, state=dict(step.state.to_dict()), updated_at=now)
-    return NextStep(done=False, item=served_items.view(item_cache.item(db, step.item.id).item, step.state.key,
-                                                       step.state.support))
+    return NextStep(done=False, item=_served(db, row, step.state, step.item.id))
+
+
+def _served(db: Db, row: Row, state: SessionState, bank_id: str) -> dict[str, Any]:
+    """Item ``bank_id`` as the session shows it; a placement test's without its CEFR level
+    (the adaptive choice follows the estimate: the level would tell right from wrong)."""
+    return served_items.view(item_cache.item(db, bank_id).item, state.key, state.support,
+                             with_level=row.mode == Mode.DRILL)
 
 
 def _result(db: Db, row: Row, state: SessionState, posterior: adapter.GridPosterior) -> SessionResultDict:
@@ -269,9 +274,16 @@ def record_response(db: Db, learner_id: int, session_id: str, item_id: str, answ
         # first result), or a conflict. An answer to the pending item cannot have been
         # stored yet; a reused client_response_id then fails the unique constraint below.
         previous = store.answer_by_client_id(db, row.id, client_response_id)
-        if previous is not None:
+        if previous is not None and previous.item_id == bank_id:
             return _replay(db, _stored_result(previous), learner_id, session_id, settings, now,
                            created_before)
+        used_for = previous.item_id if previous is not None else None
+        db.rollback()  # nothing to write: the learner's lock is released before the reply
+        if row.status == Status.DONE:
+            raise Conflict(f"this session has finished: its result is at GET /v1/sessions/{session_id}/next; "
+                           "start a new session to go on (POST /v1/sessions)", item_id=item_id)
+        if used_for is not None:
+            raise _reused_client_id(state, used_for, client_response_id)
         waiting = f"answer the exercise waiting now (GET /v1/sessions/{session_id}/next)"
         raise (Conflict(f"item '{item_id}' was not served in this session: {waiting}", item_id=item_id)
                if bank_id is None else
@@ -302,9 +314,11 @@ def record_response(db: Db, learner_id: int, session_id: str, item_id: str, answ
         # A concurrent request stored this answer first: return what it recorded.
         db.rollback()
         previous = store.answer_by_client_id(db, row.id, client_response_id)
-        if previous is not None:
+        if previous is not None and previous.item_id == bank_id:
             return _replay(db, _stored_result(previous), learner_id, session_id, settings, now,
                            created_before)
+        if previous is not None:
+            raise _reused_client_id(state, previous.item_id, client_response_id) from None
         raise Conflict(f"item '{item_id}' was already answered in this session: ask for the next "
                        f"exercise (GET /v1/sessions/{session_id}/next)",
                        item_id=item_id) from None
@@ -321,6 +335,16 @@ def record_response(db: Db, learner_id: int, session_id: str, item_id: str, answ
     step = _advance(db, connection, row, state, settings, now, posterior)
     db.commit()
     return AnswerReply(result=result, next=step)
+
+
+def _reused_client_id(state: SessionState, used_for: str, client_response_id: str) -> Conflict:
+    """A ``client_response_id`` sent again with another item than ``used_for`` (the bank id it
+    was recorded with): not a retry (a retry repeats its item), so the first answer's result
+    is not this one's, and this answer is not recorded."""
+    first = served_items.served_item_id(state.key, used_for)
+    return Conflict(f"this client_response_id was already used for another item ('{first}'): send "
+                    "each new answer with a new client_response_id", client_response_id=client_response_id,
+                    used_for_item=first)
 
 
 def _stored_result(answer: ResponseRow) -> AnswerResultDict:

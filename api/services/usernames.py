@@ -103,7 +103,7 @@ def check_display_name(name: str, *, field: str = "display_name") -> str:
     """A display name as it is kept: NFC, runs of spaces made one, 1 to 120 characters."""
     text = " ".join(unicodedata.normalize("NFC", name).split())
     if not text:
-        raise InvalidInput(f"{field}: must not be empty", field=field)
+        raise InvalidInput(f"{field}: must not be empty: type a name (spaces alone do not count)", field=field)
     if len(text) > MAX_DISPLAY_NAME_LENGTH:
         raise InvalidInput(f"{field}: use at most {MAX_DISPLAY_NAME_LENGTH} characters", field=field)
     for ch in text:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, delete, func, select
+from sqlmodel import Session, col, delete, func, or_, select
 
 from api.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
 from api.models import ROLES, ClassLearner, LoginThrottle, SchoolClass, User, utc
@@ -108,10 +108,12 @@ def password_matches(user: User, password: str) -> bool:
     return verify_password(password, user.password_hash)
 
 
-def set_password(db: Session, user: User, password: str, *, one_time: bool) -> None:
+def set_password(db: Session, user: User, password: str, *, one_time: bool,
+                 field: str = "password") -> None:
     """A new password (checked against the policy); every earlier token is revoked. The
-    caller commits."""
-    passwords.check(password, names=(user.username, user.display_name))
+    caller commits. ``field``: the request's name for the password, which the policy's
+    message names."""
+    passwords.check(password, names=(user.username, user.display_name), field=field)
     user.password_hash = hash_password(password)
     user.must_change_password = one_time
     user.token_version += 1
@@ -123,7 +125,7 @@ def change_password(db: Session, user: User, new_password: str) -> User:
     if password_matches(user, new_password):
         raise InvalidInput("new_password: choose a password other than the current one",
                            field="new_password")
-    set_password(db, user, new_password, one_time=False)
+    set_password(db, user, new_password, one_time=False, field="new_password")
     db.commit()
     db.refresh(user)
     return user
@@ -172,7 +174,7 @@ def describe(user: User) -> UserOut:
     return UserOut(id=id_of(user), username=user.username, display_name=user.display_name,
                    role=user.role, language=user.language, disabled=user.disabled_at is not None,
                    password_change_required=user.must_change_password,
-                   created_at=utc(user.created_at))
+                   created_at=utc(user.created_at), support_language=user.support_language)
 
 
 def get_user(db: Session, user_id: int) -> User:
@@ -182,11 +184,21 @@ def get_user(db: Session, user_id: int) -> User:
     return user
 
 
-def list_users(db: Session, role: str | None, offset: int, limit: int) -> list[UserOut]:
-    """Accounts in id order (an admin's list), optionally of one role."""
+def list_users(db: Session, role: str | None, offset: int, limit: int,
+               search: str | None = None) -> list[UserOut]:
+    """Accounts in id order (an admin's list), optionally of one role, optionally only those
+    whose login or display name contains ``search``.
+
+    The login is matched as logins are (:func:`login_key`: any case, width or digits), so
+    "KARI" finds "kari"; the display name in any case of the ASCII letters (the database's
+    own ``lower``). ``%`` and ``_`` are searched for as themselves."""
     statement = select(User).order_by(col(User.id)).offset(offset).limit(limit)
     if role is not None:
         statement = statement.where(col(User.role) == role)
+    text = (search or "").strip()
+    if text:
+        statement = statement.where(or_(col(User.login_key).contains(login_key(text), autoescape=True),
+                                        col(User.display_name).icontains(text, autoescape=True)))
     return [describe(user) for user in db.exec(statement)]
 
 

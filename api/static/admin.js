@@ -1,8 +1,8 @@
 /* The admin page (/admin): a calibration tried as a dry run, its result (items that would
    change, old -> new with standard errors; learners whose level would change; or why nothing
-   changes), applied; the runs (who, when, what) and a rollback, confirmed first; the accounts
-   (list, create with a one-time password, disable or enable, a new role). Only admins: for
-   anyone else the API answers 403 and the page says so. */
+   changes), applied; the runs (their ids, who, when, what) and a rollback, confirmed first; the
+   accounts (create with a one-time password; found by login or name, a page at a time; disable
+   or enable, a new role). Only admins: for anyone else the API answers 403 and the page says so. */
 "use strict";
 (function () {
   const { t, api, showError, el, say, ApiError } = window.B1;
@@ -14,6 +14,10 @@
   const fixed = (x, digits = 2) => Number(x).toFixed(digits);
   let lastDryRun = null;     // the options of the dry run shown, to apply the same
   let rollbackRun = null;    // the run a rollback waits to be confirmed for
+  // Accounts shown a page at a time: a school has hundreds (the API pages with `offset` and `limit`).
+  const USERS_PAGE = 50;
+  const SEARCH_DELAY_MS = 300;  // typing pauses this long before the list is asked for
+  const accounts = { offset: 0, search: "", role: "", asked: 0 };  // `asked`: the latest request
 
   function languageName(code) {
     try { return new Intl.DisplayNames([pageLanguage], { type: "language" }).of(code) || code; } catch (e) { return code; }
@@ -49,9 +53,11 @@
     const items = byId("run-items").querySelector("tbody");
     items.textContent = "";
     for (const item of run.items) {
-      items.append(el("tr", {}, el("th", { scope: "row" }, el("code", { text: item.item_id })), el("td", { text: item.learners }),
-        el("td", { text: `${fixed(item.before.b)} → ${fixed(item.after.b)} (± ${fixed(item.se_b)})` }),
-        el("td", { text: `${fixed(item.before.a)} → ${fixed(item.after.a)} (± ${fixed(item.se_a)})` })));
+      // data-label: on a phone the table stacks, one item a block, each value under its column's name.
+      items.append(el("tr", {}, el("th", { scope: "row" }, el("code", { text: item.item_id })),
+        el("td", { "data-label": t("admin_learners"), text: item.learners }),
+        el("td", { "data-label": t("admin_difficulty"), text: `${fixed(item.before.b)} → ${fixed(item.after.b)} (±\u00a0${fixed(item.se_b)})` }),
+        el("td", { "data-label": t("admin_discrimination"), text: `${fixed(item.before.a)} → ${fixed(item.after.a)} (±\u00a0${fixed(item.se_a)})` })));
     }
     byId("run-items-wrap").hidden = run.items.length === 0;
     const learners = byId("run-learners").querySelector("tbody");
@@ -88,12 +94,41 @@
   // ------------------------------------------------------------------ the runs
 
   function whatWords(run) {
-    const kind = run.dry_run ? t("admin_kind_dry") : t("admin_kind_applied");
     const scope = run.options.language ? languageName(run.options.language) : t("admin_every_language");
+    // A rollback from the server's shell (b1engine calibrations rollback) has no account to name.
+    const rolled = !run.rolled_back_at ? ""
+      : " " + (run.rolled_back_by ? t("admin_rolled_back", { when: when(run.rolled_back_at), who: run.rolled_back_by })
+        : t("admin_rolled_back_cli", { when: when(run.rolled_back_at) }));
+    const nothing = run.items_changed === 0 && !run.levels_changed;
+    if (nothing && !run.dry_run) return `${t("admin_no_change")}, ${scope}.${rolled}`;  // applied, yet nothing changed
     const counts = run.items_changed === null ? t("admin_status_" + run.status)
-      : t("admin_counts", { items: run.items_changed, levels: run.levels_changed || 0 });
-    const rolled = run.rolled_back_at ? " " + t("admin_rolled_back", { when: when(run.rolled_back_at), who: run.rolled_back_by || "—" }) : "";
-    return `${kind}, ${scope}: ${counts}.${rolled}`;
+      : nothing ? t("admin_nothing_would_change")
+      : t(run.dry_run ? "admin_counts_would" : "admin_counts", { items: run.items_changed, levels: run.levels_changed || 0 });
+    return `${run.dry_run ? t("admin_kind_dry") : t("admin_kind_applied")}, ${scope}: ${counts}.${rolled}`;
+  }
+
+  /** Text copied to the clipboard; on plain http (a school's server) by selecting `node`. */
+  async function copy(text, node) {
+    if (navigator.clipboard && window.isSecureContext) { await navigator.clipboard.writeText(text); return; }
+    const range = document.createRange();
+    range.selectNodeContents(node);
+    const selection = getSelection();
+    selection.removeAllRanges();
+    selection.addRange(range);
+    if (!document.execCommand("copy")) throw new Error("copy refused");
+  }
+
+  /** A run's id as `b1engine calibrations show|rollback` take it: all of it in the page (selected
+      and copied whole), its first characters in sight, and a button that copies it. */
+  function runId(run) {
+    const code = el("code", { class: "run-id", dir: "ltr", title: run.id, text: run.id });  // its start in sight in a right-to-left page too
+    const button = el("button", { type: "button", class: "link copy-id", text: t("admin_copy_id"),
+      "aria-label": t("admin_copy_id_of", { when: when(run.created_at) }) });
+    button.addEventListener("click", async () => {
+      try { await copy(run.id, code); say(t("admin_id_copied", { id: run.id })); }
+      catch (error) { say(t("admin_copy_failed")); }
+    });
+    return el("th", { scope: "row" }, code, " ", button);  // the id names the run
   }
 
   async function loadRuns() {
@@ -103,9 +138,9 @@
     body.textContent = "";
     for (const run of runs) {
       const canRollBack = !run.dry_run && run.status === "done" && !run.rolled_back_at && (run.items_changed || 0) > 0;
-      body.append(el("tr", { "data-run": run.id },
+      body.append(el("tr", { "data-run": run.id }, runId(run),
         el("td", { text: when(run.created_at) }), el("td", { text: run.requested_by || "—" }),
-        el("td", {}, whatWords(run), run.message ? el("br") : null, run.message ? el("span", { class: "small muted", text: run.message }) : null),
+        el("td", {}, whatWords(run), run.message ? el("br") : null, run.message ? el("span", { class: "small muted", dir: "auto", text: run.message }) : null),
         el("td", {}, canRollBack ? el("button", { type: "button", class: "rollback", onclick: () => askRollback(run) , text: t("admin_rollback") }) : null)));
     }
   }
@@ -157,11 +192,44 @@
     }
   }
 
+  /** The page of accounts at `accounts.offset` that match the search and role; one more is asked
+      for than shown, to know whether a next page exists. A reply overtaken by a later request
+      (typing on) is dropped. */
   async function loadUsers() {
-    const users = await api("GET", "/v1/users?limit=500");
+    const asked = ++accounts.asked;
+    const query = new URLSearchParams({ offset: accounts.offset, limit: USERS_PAGE + 1 });
+    if (accounts.search) query.set("search", accounts.search);
+    if (accounts.role) query.set("role", accounts.role);
+    const users = await api("GET", `/v1/users?${query}`);
+    if (asked !== accounts.asked) return;
+    byId("users-error").textContent = "";
+    const shown = users.slice(0, USERS_PAGE);
     const body = byId("users").querySelector("tbody");
     body.textContent = "";
-    for (const user of users) body.append(userRow(user));
+    for (const user of shown) body.append(userRow(user));
+    const filtered = accounts.search || accounts.role;
+    byId("users-range").textContent = shown.length ? t("admin_users_range", { first: accounts.offset + 1, last: accounts.offset + shown.length })
+      : filtered ? t("admin_users_none") : "";
+    const more = users.length > USERS_PAGE;
+    byId("users-pager").hidden = accounts.offset === 0 && !more;
+    byId("users-previous").disabled = accounts.offset === 0;
+    byId("users-next").disabled = !more;
+  }
+
+  function showUsers() { loadUsers().catch((problem) => showError(byId("users-error"), problem)); }
+
+  /** The list from its first page, for what the search and role fields say now. */
+  function searchUsers() {
+    accounts.search = byId("users-query").value.trim();
+    accounts.role = byId("users-role").value;
+    accounts.offset = 0;
+    showUsers();
+  }
+
+  function turnPage(step) {
+    accounts.offset = Math.max(0, accounts.offset + step * USERS_PAGE);
+    showUsers();
+    byId("users-list-title").scrollIntoView();
   }
 
   async function createUser(event) {
@@ -177,7 +245,10 @@
       byId("user-created").hidden = false;
       byId("user-form").reset();
       byId("user-created-text").focus();
-      await loadUsers();
+      // The new account in the list, wherever it falls among hundreds: the list searched for it.
+      byId("users-query").value = created.username;
+      byId("users-role").value = "";
+      searchUsers();
     } catch (problem) { showError(error, problem); }
   }
 
@@ -198,12 +269,23 @@
       return;
     }
     byId("admin-view").hidden = false;
+    // The navigation's link for admins (base.html): this page, now known to be an admin's.
+    for (const link of document.querySelectorAll('a[data-when="admin"]')) {
+      link.hidden = false;
+      link.setAttribute("aria-current", "page");
+    }
     byId("calibrate-form").addEventListener("submit", (event) => { event.preventDefault(); calibrate(true); });
     byId("apply").addEventListener("click", () => calibrate(false));
     byId("rollback-yes").addEventListener("click", rollBack);
     byId("rollback-no").addEventListener("click", () => { byId("rollback-confirm").hidden = true; });
     byId("user-form").addEventListener("submit", createUser);
-    loadUsers().catch((problem) => showError(byId("users-error"), problem));
+    let typing = null;
+    byId("users-query").addEventListener("input", () => { clearTimeout(typing); typing = setTimeout(searchUsers, SEARCH_DELAY_MS); });
+    byId("users-search").addEventListener("submit", (event) => { event.preventDefault(); clearTimeout(typing); searchUsers(); });
+    byId("users-role").addEventListener("change", searchUsers);
+    byId("users-previous").addEventListener("click", () => turnPage(-1));
+    byId("users-next").addEventListener("click", () => turnPage(1));
+    showUsers();
   }
 
   start();

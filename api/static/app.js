@@ -13,19 +13,55 @@
     return text.replace(/\{(\w+)\}/g, (whole, name) => (values && name in values ? String(values[name]) : whole));
   }
 
+  /** The page's words with each {value} isolated (<bdi>): a name, a date or a number in another
+      script or direction keeps its place in the sentence. Returns nodes to append. */
+  function tNodes(key, values) {
+    const text = Object.prototype.hasOwnProperty.call(texts, key) ? texts[key] : key;
+    const nodes = [];
+    let last = 0;
+    for (const match of text.matchAll(/\{(\w+)\}/g)) {
+      if (!values || !(match[1] in values)) continue;
+      nodes.push(text.slice(last, match.index));
+      const value = values[match[1]];
+      nodes.push(value instanceof Node ? value : Object.assign(document.createElement("bdi"), { textContent: String(value) }));
+      last = match.index + match[0].length;
+    }
+    nodes.push(text.slice(last));
+    return nodes.filter((node) => node !== "");
+  }
+
   /** A network failure (no reply at all): the caller may send the same request again. */
   class NetworkError extends Error {}
 
-  /** A reply that is not 2xx: `problem` is its problem-details body (or one made up). */
+  /** A reply that is not 2xx: `problem` is its problem-details body (or one made up);
+      `method` and `path`: the request it answers (the route decides what a status means). */
   class ApiError extends Error {
-    constructor(status, problem) {
+    constructor(status, problem, method = "", path = "") {
       super(problem.detail || problem.title || String(status));
       this.status = status;
       this.problem = problem;
+      this.method = method;
+      this.path = path;
     }
   }
 
+  /** A message already in the page's language (not a reply of the API). */
+  class Notice extends Error {}
+
   function token() { return sessionStorage.getItem(TOKEN_KEY); }
+
+  /** The role signed into the token at login (its payload's `role`, api/security.py
+      create_token), or null. Read without checking the signature: only to show a page's links;
+      the API checks every request itself. */
+  function tokenRole() {
+    const payload = (token() || "").split(".")[1];
+    if (!payload) return null;
+    try {
+      const base64 = payload.replace(/-/g, "+").replace(/_/g, "/");
+      const claims = JSON.parse(atob(base64.padEnd(base64.length + (4 - (base64.length % 4)) % 4, "=")));
+      return typeof claims.role === "string" ? claims.role : null;
+    } catch (error) { return null; }
+  }
   function setToken(value) { sessionStorage.setItem(TOKEN_KEY, value); }
 
   function goToLogin() {
@@ -60,26 +96,89 @@
     if (response.status === 403 && /POST \/v1\/auth\/password/.test(problem.detail || "") && location.pathname !== "/password") {
       location.assign("/password");
     }
-    throw new ApiError(response.status, problem);
+    throw new ApiError(response.status, problem, method, path.split("?")[0]);
   }
 
-  /** An error as a person reads it: the problem's detail, then each field's message. */
+  const pageLanguage = () => document.documentElement.lang || "en";
+
+  /** A day as the page's language writes it ("21 December 2026", "٢١ ديسمبر ٢٠٢٦"), on the
+      school's (Gregorian) calendar; the ISO form only if the browser cannot. */
+  function formatDate(iso) {
+    const day = new Date(iso);
+    if (Number.isNaN(day.getTime())) return "";
+    try {
+      return new Intl.DateTimeFormat(pageLanguage(), { dateStyle: "long", calendar: "gregory" }).format(day);
+    } catch (error) { return day.toISOString().slice(0, 10); }
+  }
+
+  /** A wait in seconds as the page's language says it, in minutes past 90 s. */
+  function formatWait(seconds) {
+    const minutes = seconds > 90;
+    const amount = minutes ? Math.ceil(seconds / 60) : Math.max(1, Math.round(seconds));
+    try {
+      return new Intl.NumberFormat(pageLanguage(), { style: "unit", unit: minutes ? "minute" : "second",
+                                                     unitDisplay: "long" }).format(amount);
+    } catch (error) { return `${amount} ${minutes ? "min" : "s"}`; }
+  }
+
+  const fieldIs = (problem, field) => Array.isArray(problem.errors) && problem.errors.some((e) => e.field === field);
+  const SESSION_PATH = /^\/v1\/sessions\/[^/]+(\/(next|responses))?$/;
+  /** The problems a learner meets, in the page's words. The API's problem bodies carry no
+      code of their own (`type` is about:blank, `detail` is English words), so each is known
+      by its request, its status and its machine-readable members (`retry_after`,
+      `available_from`, `session_id`, the fields in `errors`): never by its words. First match
+      wins; `values` fill the text (dates and waits in the page's language, never ids). */
+  const KNOWN_PROBLEMS = [
+    { method: "POST", path: /^\/v1\/auth\/token$/, status: 401, key: "error_login_wrong" },
+    { method: "POST", path: /^\/v1\/auth\/token$/, status: 403, key: "error_account_disabled" },
+    { path: /^\/v1\/auth\/(token|password)$/, status: 429, key: "error_login_wait",
+      values: (p) => ({ wait: formatWait(Number(p.retry_after) || 60) }) },
+    { method: "POST", path: /^\/v1\/auth\/password$/, status: 422, key: "error_password_current",
+      when: (p) => fieldIs(p, "body.current_password") },
+    // The password policy names the new password `password` (its own name for it).
+    { method: "POST", path: /^\/v1\/auth\/password$/, status: 422, key: "error_password_rejected",
+      when: (p) => fieldIs(p, "body.new_password") || fieldIs(p, "body.password") },
+    { method: "POST", path: /^\/v1\/sessions$/, status: 409, key: "error_placement_wait",
+      when: (p) => Boolean(p.available_from), values: (p) => ({ date: formatDate(p.available_from) }) },
+    { method: "POST", path: /^\/v1\/sessions$/, status: 409, key: "error_placement_open",
+      when: (p) => Boolean(p.session_id) },
+    { method: "POST", path: /^\/v1\/sessions$/, status: 404, key: "error_no_exercises" },
+    { path: SESSION_PATH, status: 404, key: "error_session_missing" },
+    { method: "POST", path: SESSION_PATH, status: 409, key: "error_answer_stale", when: (p) => Boolean(p.item_id) },
+    { status: 429, key: "error_wait", values: (p) => ({ wait: formatWait(Number(p.retry_after) || 5) }) },
+    { status: 500, key: "error_server" },
+    { status: 503, key: "error_server" },
+  ];
+
+  /** The page's words for `error` ({key, values}), or null when only the API's English says it. */
+  function knownProblem(error) {
+    if (!(error instanceof ApiError) || !error.path) return null;
+    const problem = error.problem || {};
+    const known = KNOWN_PROBLEMS.find((entry) => entry.status === error.status
+      && (!entry.method || entry.method === error.method) && (!entry.path || entry.path.test(error.path))
+      && (!entry.when || entry.when(problem)));
+    return known ? { key: known.key, values: known.values ? known.values(problem) : undefined } : null;
+  }
+
+  /** An error as a person reads it: a known problem in the page's words; any other, the
+      problem's detail, then each field's message, in English (the API's words) marked as
+      English and set left to right on its own, so a right-to-left page does not scramble it. */
   function showError(target, error) {
     target.textContent = "";
     if (!error) return;
-    const problem = error instanceof ApiError ? error.problem : null;
-    const detail = problem ? (problem.detail || problem.title) : (error instanceof NetworkError ? t("error_network") : t("error_unexpected"));
     const lead = document.createElement("p");
-    lead.textContent = detail;
     lead.style.margin = "0";
     target.append(lead);
-    if (problem && Array.isArray(problem.errors) && problem.errors.length) {
-      const list = document.createElement("ul");
-      for (const item of problem.errors) {
-        const li = document.createElement("li");
-        li.textContent = item.message;
-        list.append(li);
-      }
+    const known = knownProblem(error);
+    if (known) { lead.append(...tNodes(known.key, known.values)); return; }
+    if (error instanceof Notice) { lead.textContent = error.message; return; }
+    const problem = error instanceof ApiError ? error.problem : null;
+    if (!problem) { lead.textContent = error instanceof NetworkError ? t("error_network") : t("error_unexpected"); return; }
+    const english = { lang: "en", dir: "ltr" };
+    Object.assign(lead, english, { textContent: problem.detail || problem.title });
+    if (Array.isArray(problem.errors) && problem.errors.length) {
+      const list = Object.assign(document.createElement("ul"), english);
+      for (const item of problem.errors) list.append(Object.assign(document.createElement("li"), { textContent: item.message }));
       target.append(list);
     }
   }
@@ -146,6 +245,10 @@
   function setUp() {
     if (token()) {
       for (const node of document.querySelectorAll('[data-when="signed-in"]')) node.hidden = false;
+      // The admin page's link (base.html), for admins only; anyone else is refused there anyway.
+      if (tokenRole() === "admin") {
+        for (const node of document.querySelectorAll('[data-when="admin"]')) node.hidden = false;
+      }
     }
     const logout = document.getElementById("logout");
     if (logout) logout.addEventListener("click", () => { sessionStorage.removeItem(TOKEN_KEY); location.assign("/login"); });
@@ -167,7 +270,14 @@
     }
   }
 
-  window.B1 = { t, api, ApiError, NetworkError, showError, el, localText, uuid, token, setToken, goToLogin,
-                setLanguage, say, showChart, languageCookie: LANGUAGE_COOKIE };
+  /** The language the learner chose on a page (the cookie), or null: the browser's was shown. */
+  function chosenLanguage() {
+    const found = document.cookie.split("; ").find((part) => part.startsWith(LANGUAGE_COOKIE + "="));
+    return found ? decodeURIComponent(found.slice(LANGUAGE_COOKIE.length + 1)) : null;
+  }
+
+  window.B1 = { t, tNodes, api, ApiError, NetworkError, Notice, showError, knownProblem, formatDate, el, localText,
+                uuid, token, tokenRole, setToken, goToLogin, setLanguage, chosenLanguage, say, showChart,
+                languageCookie: LANGUAGE_COOKIE };
   setUp();
 })();

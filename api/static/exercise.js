@@ -14,8 +14,31 @@
     it: ["à", "è", "é", "ì", "ò", "ù"],
   };
   const CHOICE_TYPES = new Set(["multiple_choice", "cloze_choice", "reading"]);
+  /** The longest typed answer the API reads (characters): its home is TYPED_ANSWER_MAX_CHARS in
+      api/services/served_items.py, which refuses a longer one (422); the page gets no config from
+      the server, so the two must be changed together. */
+  const TYPED_ANSWER_MAX_CHARS = 200;
   /** A shaped gap of at least this many letters also shows the number. */
   const LONG_SHAPE = 10;
+  /** A quoted span with its marks: «…», “…”, „…“ or "…". */
+  const QUOTED = /«[^«»]*»|“[^“”]*”|„[^„“”]*[“”]|"[^"\n]*"/g;
+
+  /** `text` as the content of `node`, each quoted span isolated in a <bdi>: a Norwegian quote
+      in Arabic instructions («Jeg kan ikke jobbe i helgen.») keeps its full stop and its marks
+      where they belong instead of taking the right-to-left order of the words around it.
+      `quote`: the quoted words' {lang, dir} when known (the language learnt, in instructions
+      in the learner's language); without it, each quote takes the direction of its first letter. */
+  function quotedText(node, text, quote) {
+    const whole = String(text ?? "");
+    node.textContent = "";
+    let last = 0;
+    for (const match of whole.matchAll(QUOTED)) {
+      node.append(whole.slice(last, match.index), el("bdi", { ...(quote || {}), text: match[0] }));
+      last = match.index + match[0].length;
+    }
+    node.append(whole.slice(last));
+    return node;
+  }
 
   /** Upper-case in the language's own rules (Turkish i → İ, ı → I). */
   function upper(text, language) {
@@ -83,7 +106,8 @@
     function renderTyped(current) {
       area.append(promptNode("p", current.prompt, { id: prefix + "typed-prompt" }, current.shape));
       const input = el("input", { id: prefix + "typed", type: "text", autocomplete: "off", autocapitalize: "none",
-                                  spellcheck: "false", lang: current.language, "aria-describedby": prefix + "typed-prompt" });
+                                  spellcheck: "false", lang: current.language, "aria-describedby": prefix + "typed-prompt",
+                                  maxlength: TYPED_ANSWER_MAX_CHARS });
       area.append(el("label", { for: prefix + "typed", text: t("your_answer"), ...ui() }), input);
       let selection = [0, 0];
       const remember = () => { selection = [input.selectionStart, input.selectionEnd]; };
@@ -98,6 +122,8 @@
           button.addEventListener("mousedown", (event) => event.preventDefault());
           button.addEventListener("click", (event) => {
             const text = button.textContent;
+            // setRangeText ignores maxlength: a letter key adds nothing to a full box, as typing does.
+            if (input.value.length - (selection[1] - selection[0]) + text.length > TYPED_ANSWER_MAX_CHARS) return;
             input.setRangeText(text, selection[0], selection[1], "end");
             selection = [input.selectionStart, input.selectionEnd];
             input.dispatchEvent(new Event("input"));
@@ -158,5 +184,5 @@
     return { readAnswer: () => readAnswer(), first };
   }
 
-  window.B1.exercise = { render, upper, capitalised, promptNode, CHOICE_TYPES, LETTERS };
+  window.B1.exercise = { render, upper, capitalised, promptNode, quotedText, CHOICE_TYPES, LETTERS, TYPED_ANSWER_MAX_CHARS };
 })();

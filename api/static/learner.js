@@ -57,14 +57,15 @@
       return;
     }
     if (me.role !== "learner") {
-      throw new ApiError(403, { detail: t("login_not_learner") });
+      throw new window.B1.Notice(t("login_not_learner"));
     }
     const progress = await api("GET", "/v1/learners/me?history_limit=1");
     const shown = document.documentElement.lang;
     if (progress.support_language) {
       window.B1.setLanguage(progress.support_language);
-    } else if (shown !== "en") {
-      // Chosen on this page before logging in: it becomes the learner's language.
+    } else if (shown !== "en" && window.B1.chosenLanguage() === shown) {
+      // Chosen on this page before logging in: it becomes the learner's language (a page shown
+      // in the browser's language is no choice of theirs, and follows the browser).
       await api("PATCH", "/v1/learners/me", { support_language: shown });
     }
     location.assign(safeNext());
@@ -91,14 +92,30 @@
     });
   }
 
+  /** The password page in the account's own language (its support language) when the API
+      names it and the page offers it: a new learner's first pages are in their language. */
+  async function followAccountLanguage() {
+    let me;
+    try { me = await api("GET", "/v1/auth/me"); } catch (failure) { return; }
+    const wanted = me && me.support_language;
+    const offered = wanted && Array.from(byId("language").options).some((option) => option.value === wanted);
+    if (offered && wanted !== document.documentElement.lang) {
+      window.B1.setLanguage(wanted);
+      location.reload();
+    }
+  }
+
   function passwordPage() {
     if (!requireToken()) return;
+    followAccountLanguage();
     const form = byId("password-form"), error = byId("form-error");
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
       showError(error, null);
       const current = byId("current-password").value, fresh = byId("new-password").value;
       if (fresh !== byId("repeat-password").value) { error.textContent = t("password_mismatch"); return; }
+      // The API's 422 for this names the same field as its other rules: said here, in the page's words.
+      if (fresh === current) { error.textContent = t("password_same"); return; }
       try {
         const reply = await api("POST", "/v1/auth/password", { current_password: current, new_password: fresh });
         window.B1.setToken(reply.access_token);
@@ -114,21 +131,27 @@
   async function homePage() {
     if (!requireToken()) return;
     const error = byId("home-error");
-    let me;
+    let me, account;
     try {
-      me = await api("GET", "/v1/learners/me?history_limit=1");
+      // The account for the name people read (its display name); the progress for the rest.
+      [me, account] = await Promise.all([api("GET", "/v1/learners/me?history_limit=1"),
+                                         api("GET", "/v1/auth/me").catch(() => null)]);
     } catch (failure) { showError(error, failure); return; }
-    byId("greeting").textContent = t("home_hello", { name: me.username });
+    const greeting = byId("greeting");
+    greeting.textContent = "";
+    greeting.append(...window.B1.tNodes("home_hello", { name: (account && account.display_name) || me.username }));
     byId("level-now").textContent = me.placement_in_progress ? t("level_in_test")
       : me.overall ? t("level_now", { level: levelSure(me.overall.level, me.overall.level_probabilities) })
       : t("level_none");
-    const open = (me.sessions || []).find((s) => s.status === "active");
-    if (open) {
+    const offerToContinue = (id, mode) => {
       const link = byId("continue");
-      link.href = "/practice?session=" + encodeURIComponent(open.id);
-      link.textContent = t(open.mode === "placement" ? "continue_placement" : "continue_drill");
+      link.href = "/practice?session=" + encodeURIComponent(id);
+      link.textContent = t(mode === "placement" ? "continue_placement" : "continue_drill");
       byId("continue-wrap").hidden = false;
-    }
+      return link;
+    };
+    const open = (me.sessions || []).find((s) => s.status === "active");
+    if (open) offerToContinue(open.id, open.mode);
     showGoal(byId("goal"), me.sessions);
     const start = async (mode, button) => {
       showError(error, null);
@@ -142,6 +165,9 @@
         showError(error, failure);
         button.disabled = false;
         error.focus && error.setAttribute("tabindex", "-1");
+        // A placement test already under way: the way on is to continue it, one tap away.
+        const known = window.B1.knownProblem(failure);
+        if (known && known.key === "error_placement_open") offerToContinue(failure.problem.session_id, "placement");
       }
     };
     // An activity opened from the school's learning platform (LTI) names what the course asks
@@ -246,18 +272,22 @@
       const question = form.querySelector(".question");
       question.lang = current.language;
       question.dir = "ltr";
-      byId("instructions").textContent = current.instructions || "";
+      // Quotes in the language learnt inside words in the learner's language keep their own
+      // direction (exercise.js quotedText); every text is set as text, never as markup.
+      const { quotedText } = window.B1.exercise;
+      const learnt = { lang: current.language, dir: "ltr" };
+      quotedText(byId("instructions"), current.instructions || "");
       const support = byId("instructions-support");
       support.hidden = !current.instructions_support;
       if (current.instructions_support) {
-        support.textContent = current.instructions_support.text;
+        quotedText(support, current.instructions_support.text, learnt);
         support.lang = current.instructions_support.language;
         support.dir = current.instructions_support.direction;
       }
       const hint = byId("hint");
       hint.hidden = !current.hint;
       if (current.hint) {
-        hint.textContent = current.hint.text;
+        quotedText(hint, current.hint.text, current.hint.language === current.language ? null : learnt);
         hint.lang = current.hint.language;
         hint.dir = current.hint.direction;
       }
@@ -312,7 +342,7 @@
       if (reply.right_answer) {
         right.append(t("right_answer") + " ", el("strong", { lang: item.language, text: reply.right_answer }));
       }
-      byId("explanation").textContent = reply.feedback || "";
+      window.B1.exercise.quotedText(byId("explanation"), reply.feedback || "");
       byId("explanation").lang = item.language;
       byId("explanation").dir = "ltr";
       for (const label of area.querySelectorAll(".option")) {

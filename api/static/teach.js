@@ -1,7 +1,10 @@
 /* The teacher dashboard (/teach): the teacher's classes; a class's follow-up list and roster
    (sortable), the class's curves and a learner's curve (charts the server draws, api/charts.py),
-   adding learners one by one or from a CSV, a CSV export; a learner's page (per-skill levels, pathway). Uses window.B1 (app.js); every
-   rule (who may see whom) is the API's. */
+   adding learners one by one or from a CSV, a CSV export; a learner's page (level overall and
+   per skill, pathway). Uses window.B1 (app.js); every rule (who may see whom) is the API's. A
+   class or learner the API does not show this teacher gets a plain message and nothing else.
+   Once a learner's page is known to exist, "b1:learner-shown" tells teach_actions.js (its
+   actions) the learner's name. */
 "use strict";
 (function () {
   const { t, api, showError, el, say } = window.B1;
@@ -10,32 +13,80 @@
   const classId = Number(params.get("class")) || null;
   const learnerId = Number(params.get("learner")) || null;
   let rows = [];            // the roster's learners
+  let width = 1;            // one CEFR level in logits, for the class's language (the roster's level_width)
   let sortKey = "name";
   let sortUp = true;
 
   const percent = (p) => Math.round(100 * p);
   const fixed = (x) => (Math.round(x * 10) / 10).toFixed(1);
+  /** A share of a level with its sign, one decimal, as the alerts write it (api/services/alerts.py:
+      "+0.6", "-0.4", never "-0.0"), so the roster and the alert say the same numbers. On a
+      right-to-left page a left-to-right mark keeps the sign before the digits ("+0.6", not "0.6+"),
+      as CLDR writes signed numbers in Arabic. */
+  const leftToRight = document.documentElement.dir === "rtl" ? "\u200E" : "";
+  const signed = (x) => {
+    const text = (x >= 0 ? "+" : "") + x.toFixed(1);
+    return leftToRight + (text === "-0.0" ? "+0.0" : text);
+  };
+
+  /** One CEFR level's width in logits: the mean band between the language's cuts, as the API
+      says gains in levels (api/services/alerts.py, `level_width`). */
+  function levelWidth(cuts) {
+    return cuts.length > 1 ? (cuts[cuts.length - 1] - cuts[0]) / (cuts.length - 1) : 1;
+  }
+
+  /** The cuts of the class's language, for a learner's page (the roster says its level_width
+      itself): the class's curves carry them, one page of one learner is the smallest reply that does. */
+  async function classCuts() {
+    return (await api("GET", `/v1/classes/${classId}/ability-curves?limit=1`)).cuts;
+  }
+
+  /** The API's 404 (or 422 for an id that cannot be one) on a class or learner of the address:
+      not there, or not this teacher's; the API's own words are for developers. */
+  const isMissing = (error) => error instanceof window.B1.ApiError && (error.status === 404 || error.status === 422);
+
+  /** Nothing of a class's or learner's page, just why and the way back. */
+  function showMissing(text, link, href) {
+    for (const view of ["classes-view", "class-view", "learner-view"]) byId(view).hidden = true;
+    byId("page-error").textContent = "";
+    byId("missing-text").textContent = text;
+    byId("missing-link").textContent = link;
+    byId("missing-link").href = href;
+    byId("missing").hidden = false;
+    document.title = `${text} · ${t("app_name")}`;
+  }
 
   /** "B1 — 84% sure" or "no answers yet". */
   function levelWords(level, probability) {
     return level ? t("level_sure", { level, percent: percent(probability) }) : t("teach_no_answers");
   }
 
-  /** The trend in words with its 90% interval, in CEFR levels, and an arrow only when the
-      interval is all on one side of zero (otherwise the direction is not known). */
-  function trendWords(trend) {
+  /** The trend in words with its 90% interval, in CEFR levels (`width`: one level in logits),
+      and an arrow only when the interval is all on one side of zero (otherwise the direction is
+      not known). Every number from the logits: `gain_levels` is rounded, a ratio of it would be off. */
+  function trendWords(trend, width) {
     // Answers of a single day say nothing about weeks: no trend yet.
     if (!trend || trend.days < 1) return { arrow: "", text: t("teach_no_trend") };
-    const perLogit = trend.gain !== 0 ? trend.gain_levels / trend.gain : 0;
-    const values = { gain: fixed(trend.gain_levels), low: fixed(trend.low * perLogit), high: fixed(trend.high * perLogit) };
+    const values = { gain: signed(trend.gain / width), low: signed(trend.low / width), high: signed(trend.high / width) };
     if (trend.low > 0) return { arrow: "↗", text: t("teach_trend_up", values) };
     if (trend.high < 0) return { arrow: "↘", text: t("teach_trend_down", values) };
     return { arrow: "→", text: t("teach_trend_unclear", values) };
   }
 
+  /** Calendar days from `iso`'s date to today's, both on the reader's own calendar (their time
+      zone): an answer at 23:52 read at 10:49 the next morning was "yesterday". Not the roster's
+      `days_inactive`, which counts whole 24-hour periods, as the inactive alert does. */
+  function calendarDaysSince(iso, now = new Date()) {
+    const then = new Date(iso);
+    // Each local date as a UTC midnight: whole days apart, whatever a clock change did between.
+    const day = (d) => Date.UTC(d.getFullYear(), d.getMonth(), d.getDate());
+    return Math.max(0, Math.round((day(now) - day(then)) / 86_400_000));
+  }
+
   function activeWords(row) {
     if (!row.last_activity) return t("teach_never");
-    return row.days_inactive ? t("teach_days_ago", { days: row.days_inactive }) : t("teach_today");
+    const days = calendarDaysSince(row.last_activity);
+    return days === 0 ? t("teach_today") : days === 1 ? t("teach_yesterday") : t("teach_days_ago", { days });
   }
 
   // ------------------------------------------------------------------ classes
@@ -56,9 +107,15 @@
     name: (r) => r.display_name.toLocaleLowerCase(),
     level: (r) => (r.theta === null ? -Infinity : r.theta),
     trend: (r) => (r.trend ? r.trend.gain : -Infinity),
-    active: (r) => (r.days_inactive === null ? Infinity : r.days_inactive),
+    active: (r) => (r.last_activity ? -Date.parse(r.last_activity) : Infinity),  // the latest first
     alerts: (r) => (r.alerts.length ? -1000 + r.alerts[0].rank : 0),
   };
+
+  /** A cell a phone shows as a line of its own (table.stack in app.css): its column's name
+      (`label`), then its content, one element, beside the name or under it when too wide. */
+  const labelled = (label, content) => el("td", { "data-label": label }, content);
+  /** A roster column's name: its sort button's, from the page. */
+  const rosterLabel = (key) => byId("roster").querySelector(`button[data-sort=${key}]`).textContent;
 
   function drawRoster() {
     const key = SORTS[sortKey];
@@ -69,14 +126,16 @@
     const body = byId("roster").querySelector("tbody");
     body.textContent = "";
     for (const row of sorted) {
-      const trend = trendWords(row.trend);
+      const trend = trendWords(row.trend, width);
+      const alerts = row.alerts.map((a) => t("teach_kind_" + a.kind)).join(", ");
       body.append(el("tr", { "data-learner": row.id },
         el("th", { scope: "row" }, el("a", { href: `/teach?class=${classId}&learner=${row.id}`, text: row.display_name }),
           el("br"), el("span", { class: "muted small", text: row.username })),
-        el("td", { text: levelWords(row.level, row.level_probability) }),
-        el("td", {}, el("span", { class: "arrow", "aria-hidden": "true", text: trend.arrow }), " ", trend.text),
-        el("td", { text: activeWords(row) }),
-        el("td", { text: row.alerts.map((a) => t("teach_kind_" + a.kind)).join(", ") })));
+        labelled(rosterLabel("level"), el("span", { text: levelWords(row.level, row.level_probability) })),
+        labelled(rosterLabel("trend"), el("span", {},
+          trend.arrow ? el("span", { class: "arrow", "aria-hidden": "true", text: trend.arrow + " " }) : null, trend.text)),
+        labelled(rosterLabel("active"), el("span", { text: activeWords(row) })),
+        labelled(rosterLabel("alerts"), alerts ? el("span", { text: alerts }) : null)));
     }
     for (const header of byId("roster").querySelectorAll("th[scope=col]")) {
       const button = header.querySelector("button");
@@ -120,19 +179,27 @@
   async function loadClass() {
     const [roster, alerts] = await Promise.all([
       api("GET", `/v1/classes/${classId}/roster`), api("GET", `/v1/classes/${classId}/alerts`)]);
+    width = roster.level_width;
     byId("title").textContent = roster.class.name;
     document.title = `${roster.class.name} · ${t("app_name")}`;
+    // Shown only now, a class the API gave: the curves are drawn for the width the page has.
+    byId("class-view").hidden = false;
     rows = roster.learners;
     drawRoster();
     drawAlerts(alerts);
     drawClassCurves();
   }
 
-  /** One CSV field, quoted when it holds a comma, a quote or a line break; a leading = + - @
-      is prefixed with ' so a spreadsheet never runs a name as a formula. */
+  /** A whole decimal number as a spreadsheet reads one ("-0.923", "1e-3"): a value, never a formula. */
+  const NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+
+  /** One CSV field, quoted when it holds a comma, a quote or a line break. A text with a leading
+      = + - @ (or tab, CR) is prefixed with ' so a spreadsheet never runs a name as a formula;
+      numbers stay numbers (a negative θ is no formula, and a ' would make it text). */
   function csvField(value) {
+    if (typeof value === "number") return Number.isFinite(value) ? String(value) : "";
     let text = value === null || value === undefined ? "" : String(value);
-    if (/^[=+\-@\t\r]/.test(text)) text = "'" + text;
+    if (/^[=+\-@\t\r]/.test(text) && !NUMBER.test(text)) text = "'" + text;
     return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
   }
 
@@ -168,10 +235,13 @@
   }
 
   function showCreated(created) {
-    const body = byId("created-table").querySelector("tbody");
+    const table = byId("created-table");
+    const body = table.querySelector("tbody");
+    const [name, login, secret] = Array.from(table.querySelectorAll("thead th"), (th) => th.textContent);
     for (const learner of created) {
-      body.append(el("tr", {}, el("td", { text: learner.display_name }), el("td", { text: learner.username }),
-        el("td", {}, el("code", { text: learner.one_time_password || "" }))));
+      body.append(el("tr", {}, labelled(name, el("span", { text: learner.display_name })),
+        labelled(login, el("span", { text: learner.username })),
+        labelled(secret, el("code", { class: "password", text: learner.one_time_password || "" }))));
     }
     byId("created").hidden = false;
     byId("created-title").focus();
@@ -204,7 +274,6 @@
   }
 
   function setUpClass() {
-    byId("class-view").hidden = false;
     for (const button of byId("roster").querySelectorAll("button[data-sort]")) {
       button.addEventListener("click", () => {
         sortUp = sortKey === button.dataset.sort ? !sortUp : true;
@@ -250,30 +319,45 @@
     const target = byId("skills");
     const skills = Object.entries(progress.skills || {});
     byId("skills-empty").hidden = skills.length > 0;
-    // One level's width in logits: the SE said in levels, so "give or take" needs no θ.
-    const width = cuts.length > 1 ? (cuts[cuts.length - 1] - cuts[0]) / (cuts.length - 1) : 1;
+    // The SE said in levels, so "give or take" needs no θ.
+    const levels = levelWidth(cuts);
     for (const [skill, ability] of skills) {
-      target.append(el("li", { text: t("teach_skill_line", { skill, level: ability.level,
-        percent: percent(ability.level_probabilities[ability.level] || 0), spread: fixed(1.645 * ability.se / width) }) }));
+      // The skill's name as the report and the learner read it ("Everyday situations").
+      target.append(el("li", { text: t("teach_skill_line", { skill: t("skill_" + skill), level: ability.level,
+        percent: percent(ability.level_probabilities[ability.level] || 0), spread: fixed(1.645 * ability.se / levels) }) }));
     }
   }
 
   async function showLearner() {
-    byId("learner-view").hidden = false;
+    // The class's learners first: a 404 if the class is not this teacher's; the learner's
+    // display name, and whether they are in this class at all.
+    const learner = (await api("GET", `/v1/classes/${classId}/learners`)).find((l) => l.id === learnerId);
+    if (!learner) {
+      showMissing(t("teach_learner_missing"), t("teach_back"), `/teach?class=${classId}`);
+      return;
+    }
     byId("back").href = `/teach?class=${classId}`;
-    // One page of the class's curves holding just this learner (pages go by id): its cuts too.
-    const [progress, curves] = await Promise.all([
-      api("GET", `/v1/learners/${learnerId}?history_limit=1`),
-      api("GET", `/v1/classes/${classId}/ability-curves?limit=1&cursor=${learnerId - 1}`)]);
-    const name = progress.username;
+    const [progress, cuts] = await Promise.all([api("GET", `/v1/learners/${learnerId}?history_limit=1`), classCuts()]);
+    const name = learner.display_name || learner.username;
     byId("title").textContent = name;
     document.title = `${name} · ${t("app_name")}`;
+    // The login under the name, for telling the learner how to log in (not when it says the same).
+    byId("learner-login").textContent = t("teach_username_line", { username: learner.username });
+    byId("learner-login").hidden = learner.username === name;
+    const overall = progress.overall;
+    byId("learner-level").textContent = t("teach_level_now", {
+      level: overall ? levelWords(overall.level, overall.level_probabilities[overall.level] || 0) : t("teach_no_answers") });
+    byId("learner-view").hidden = false;
+    document.dispatchEvent(new CustomEvent("b1:learner-shown", { detail: { name, username: learner.username } }));
     drawCurve();
-    drawSkills(progress, curves.cuts);
+    drawSkills(progress, cuts);
     byId("pathway-form").addEventListener("submit", async (event) => {
       event.preventDefault();
       const trade = byId("pathway-trade").value.trim() || null;
-      const share = trade ? Number(byId("pathway-share").value) / 100 : 0;
+      const box = byId("pathway-share").value.trim();
+      // An empty box with a trade: null, the trade only (docs/api.md, pathways); never 0, a
+      // trade that gives no item, which the API refuses. No trade: no share.
+      const share = trade && box !== "" ? Number(box) / 100 : null;
       try {
         await api("PUT", `/v1/classes/${classId}/learners/${learnerId}/pathway`, { trade, trade_share: share });
         byId("pathway-error").textContent = "";
@@ -289,7 +373,9 @@
       else if (classId) await setUpClass();
       else await showClasses();
     } catch (error) {
-      showError(byId("page-error"), error);
+      if (classId && isMissing(error) && byId("class-view").hidden && byId("learner-view").hidden) {
+        showMissing(t("teach_class_missing"), t("teach_to_classes"), "/teach");
+      } else showError(byId("page-error"), error);
     }
   }
 

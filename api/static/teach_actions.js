@@ -1,8 +1,10 @@
 /* The teacher dashboard's actions (/teach), beside teach.js: create a class (the list of
    classes); on a learner's page the pathway as set, the words due for review, the answers of the
-   last days, and the account: a one-time password, lifting a login lock, moving to another of
-   the teacher's classes, removing from the class (confirmed first). Every call goes through
-   window.B1.api, so roles and problem details are the API's own. */
+   last days, and the account: a one-time password, lifting a login lock, allowing a new placement
+   test before the usual wait is over, moving to another of the teacher's classes, removing from
+   the class (confirmed first). A learner's page starts once teach.js has found the learner in
+   the class ("b1:learner-shown", with their name). Every call goes through window.B1.api, so
+   roles and problem details are the API's own. */
 "use strict";
 (function () {
   const { t, api, showError, el, say } = window.B1;
@@ -107,8 +109,23 @@
     } catch (error) { say(t("teach_copy_failed")); }
   }
 
-  function setUpAccount() {
+  /** The learner may start one placement test now, whatever the retake interval (the API's
+      rule: one allowance open at most; it is used up by the next test). */
+  async function allowRetake(name) {
+    const done = byId("retake-done");
+    done.hidden = true;
+    try {
+      await api("POST", `/v1/learners/${learnerId}/placement-retakes`);
+      byId("retake-error").textContent = "";
+      done.textContent = t("teach_retake_done", { name });
+      done.hidden = false;  // beside the button; #status says it to a screen reader
+      say(done.textContent);
+    } catch (problem) { showError(byId("retake-error"), problem); }
+  }
+
+  function setUpAccount(name) {
     const error = byId("account-error");
+    byId("allow-retake").addEventListener("click", () => allowRetake(name));
     byId("reset-password").addEventListener("click", async () => {
       try {
         const reply = await api("POST", `/v1/learners/${learnerId}/password-reset`);
@@ -142,7 +159,7 @@
     });
     const confirm = byId("remove-confirm");
     byId("remove").addEventListener("click", () => {
-      byId("remove-question").textContent = t("teach_remove_question", { name: byId("title").textContent });
+      byId("remove-question").textContent = t("teach_remove_question", { name });
       confirm.hidden = false;
       byId("remove-question").focus();
     });
@@ -155,15 +172,21 @@
     });
   }
 
+  /** A learner's page, once teach.js found the learner in the class: `name` as the teacher wrote it. */
+  function showLearner(name) {
+    byId("report-link").href = `/teach/report?class=${classId}&learner=${learnerId}`;
+    setUpAccount(name);
+    const failed = (problem) => showError(byId("page-error"), problem);
+    showPathway().catch(failed);
+    showActivity().catch(failed);
+  }
+
   function start() {
     if (!window.B1.token()) return;  // teach.js sends the reader to the login page
     if (!classId) { setUpClassForm(); return; }
     if (!learnerId) return;
-    byId("report-link").href = `/teach/report?class=${classId}&learner=${learnerId}`;
-    setUpAccount();
-    const failed = (problem) => showError(byId("page-error"), problem);
-    showPathway().catch(failed);
-    showActivity().catch(failed);
+    // This script runs first (the page's scripts keep their order): the event comes after.
+    document.addEventListener("b1:learner-shown", (event) => showLearner(event.detail.name), { once: true });
   }
 
   start();

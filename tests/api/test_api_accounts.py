@@ -176,6 +176,34 @@ def test_admin_lists_creates_disables_and_reroles_accounts(client, people, clock
     assert client.patch(f"/v1/users/{learner['id']}", headers=admin, json={"role": "king"}).status_code == 422
 
 
+def test_admin_finds_accounts_by_login_or_display_name_page_by_page(client, people):
+    """The admin page's search: a login in any case (as logins match), a display name, `%` and
+    `_` as themselves, with the role filter and the paging (issue: 700+ accounts)."""
+    admin = people["admin"]["headers"]
+    for number in range(7):
+        made = client.post("/v1/users", headers=admin, json={
+            "username": f"qa_new-{number}", "display_name": f"Kari Nordmann {number}", "role": "author"})
+        assert made.status_code == 201, made.text
+
+    def found(query: str) -> list[str]:
+        reply = client.get("/v1/users", headers=admin, params={"search": query, "limit": 500})
+        assert reply.status_code == 200, reply.text
+        return [u["username"] for u in reply.json()]
+
+    every = [f"qa_new-{number}" for number in range(7)]
+    assert found("QA_NEW") == found("qa_new-") == every  # a login in any case
+    assert found("nordmann 3") == ["qa_new-3"]  # a display name in any case
+    assert found("a_n") == every and found("%") == found("q%n") == []  # wildcards are letters
+    assert found("  qa_new-5 ") == ["qa_new-5"]
+    assert len(found("")) == 6 + 7  # nothing to search: every account
+    pages = [client.get("/v1/users", headers=admin,
+                        params={"search": "qa_new", "role": "author", "offset": offset, "limit": 3}).json()
+             for offset in (0, 3, 6)]
+    assert [[u["username"] for u in page] for page in pages] == [every[:3], every[3:6], every[6:]]
+    assert client.get("/v1/users", headers=admin, params={"search": "x" * 121}).status_code == 422
+    assert client.get("/v1/users?search=qa", headers=people["teacher"]["headers"]).status_code == 403
+
+
 def test_admin_sees_every_class_and_hands_one_to_another_teacher(client, people):
     admin, teacher, teacher2 = (people[w]["headers"] for w in ("admin", "teacher", "teacher2"))
     other = client.post("/v1/classes", json={"name": "Morgenklasse", "language": "en"}, headers=teacher2).json()
@@ -314,6 +342,32 @@ def test_a_password_change_revokes_every_earlier_token_and_needs_the_current_one
     assert client.get(f"/v1/sessions/{session_id}/next",
                       headers=bearer(changed.json()["access_token"])).status_code == 200
     assert client.post("/v1/auth/token", data={"username": "learner", "password": PASSWORD}).status_code == 401
+
+
+def test_a_one_time_password_account_learns_its_support_language_from_me(client, people):
+    """The password page of a one-time password speaks the learner's language: /v1/auth/me
+    (which such a token may read) names it; null for an account without one."""
+    learner, teacher = people["learner"], people["teacher"]["headers"]
+    assert client.get("/v1/auth/me", headers=learner["headers"]).json()["support_language"] is None
+    chosen = client.patch("/v1/learners/me", json={"support_language": "ar"}, headers=learner["headers"])
+    assert chosen.status_code == 204, chosen.text
+    one_time = client.post(f"/v1/learners/{learner['id']}/password-reset",
+                           headers=teacher).json()["one_time_password"]
+    headers = bearer(token_of(client, "learner", one_time)["access_token"])
+    me = client.get("/v1/auth/me", headers=headers).json()
+    assert me["password_change_required"] is True and me["support_language"] == "ar"
+    assert client.get("/v1/auth/me", headers=people["teacher"]["headers"]).json()["support_language"] is None
+
+
+def test_a_new_password_against_the_policy_is_named_as_the_field_sent(client, people):
+    """The change takes ``new_password``: its problems name ``body.new_password``, as the
+    request's own validation does, not a ``body.password`` the request never had."""
+    for password, says in (("short", "at least 8 characters"), ("12345678", "leaked passwords")):
+        refused = client.post("/v1/auth/password", headers=people["learner"]["headers"],
+                              json={"current_password": PASSWORD, "new_password": password})
+        assert refused.status_code == 422, refused.text
+        assert [e["field"] for e in refused.json()["errors"]] == ["body.new_password"]
+        assert refused.json()["detail"].startswith("new_password: ") and says in refused.json()["detail"]
 
 
 def test_an_admin_resets_any_account(client, people):

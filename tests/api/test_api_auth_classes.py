@@ -12,7 +12,7 @@ def test_token_for_right_password_and_problem_for_wrong(client):
     me = client.get("/v1/auth/me", headers={"Authorization": f"Bearer {good.json()['access_token']}"})
     assert me.json() == {"id": me.json()["id"], "username": "maria", "display_name": "maria", "role": "teacher",
                          "language": "nb", "disabled": False, "password_change_required": False,
-                         "created_at": "2026-09-01T08:00:00Z"}
+                         "created_at": "2026-09-01T08:00:00Z", "support_language": None}
     for username, password in (("maria", "wrong-password"), ("nobody", "password-123")):
         bad = client.post("/v1/auth/token", data={"username": username, "password": password})
         assert bad.status_code == 401
@@ -72,6 +72,21 @@ def test_class_validation_and_conflicts(client, people):
                         json={"username": "ok-name", "password": "short"})
     assert short.status_code == 422 and short.json()["errors"][0]["field"] == "body.password"
     assert client.get("/v1/classes/999", headers=teacher).status_code == 404
+
+
+def test_a_class_name_of_spaces_is_refused_and_names_are_kept_trimmed(client, people):
+    """QA report, issue 8: "   " made a class with no name (no link in "My classes")."""
+    teacher = people["teacher"]["headers"]
+    for blank in ("   ", "\u00a0 ", "\u3000"):
+        refused = client.post("/v1/classes", json={"name": blank, "language": "nb"}, headers=teacher)
+        assert refused.status_code == 422, blank
+        assert refused.json()["errors"] == [{"field": "body.name", "message": "must not be empty: type a "
+                                             "name (spaces alone do not count)."}]
+        assert refused.json()["detail"].startswith("name: must not be empty")
+    made = client.post("/v1/classes", json={"name": "  Morning group ", "language": "nb"}, headers=teacher)
+    assert made.status_code == 201 and made.json()["name"] == "Morning group"
+    listed = client.get("/v1/classes", headers=teacher).json()
+    assert [c["name"] for c in listed] == ["Kveldsklasse", "Morning group"]
 
 
 def test_roles_other_than_teacher_cannot_use_classes(client, people):

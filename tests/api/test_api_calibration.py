@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from sqlmodel import select
 
-from api.models import CalibrationRun, ItemRow, LearningSession, ResponseRow, User
+from api.models import CalibrationRun, ItemRow, LearningSession, ResponseRow
 from api_helpers import START
 from simulated_answers import ITEM_IDS, N_LEARNERS, PRIOR_OFFSET, simulate_responses
 
@@ -26,15 +26,22 @@ def start(client, admin, **body):
     return done
 
 
-def levels_of(db, learner_ids, now):
-    """What each learner's progress shows now: their growth state's estimate and level."""
-    from api.services.learners import progress
+def levels_of(db, learner_ids, now, language="nb"):
+    """Each learner's stored growth states brought up to date (what a drill starts from and the
+    learner's progress reads): θ and SE per scope, the estimate now and its level, and the curve."""
+    from api.services import ability
+    from api.services.engine_adapter import level_of
 
     out = {}
     for learner_id in learner_ids:
-        shown = progress(db, db.get(User, learner_id), now)
-        out[learner_id] = (shown.overall.theta, shown.overall.se, shown.overall.level,
-                           [(p.theta, p.level) for p in shown.history])
+        rows = ability.catch_up(db, learner_id, language)
+        db.commit()
+        now_estimate = ability.estimate_now(rows[ability.OVERALL], now)
+        curve = ability.series(db, [learner_id], language, per_skill=False)[learner_id][ability.OVERALL]
+        out[learner_id] = ({scope: (row.theta, row.se) for scope, row in rows.items()},
+                           float(now_estimate.theta), float(now_estimate.se),
+                           level_of(float(now_estimate.theta), language),
+                           [(p["theta"], p["level"]) for p in curve])
     return out
 
 
@@ -181,7 +188,7 @@ def test_calibration_roles_options_and_unknown_runs(client, people):
     assert client.get("/v1/calibrations/nope", headers=admin).status_code == 404
     assert client.post("/v1/calibrations/nope/rollback", headers=admin).status_code == 404
     cases = [({"min_responses": 5}, "body", "min_responses was replaced by min_learners"),
-             ({"min_learners": 1}, "body.min_learners", "at least 2"),
+             ({"min_learners": 1}, "body.min_learners", "at least 50 on this server"),
              ({"min_learners": 20}, "body.min_learners", "at least 50 on this server"),
              ({"max_se": 1.0}, "body.max_se", "at most 0.3 on this server")]
     for body, field, words in cases:
@@ -189,6 +196,45 @@ def test_calibration_roles_options_and_unknown_runs(client, people):
         assert bad.status_code == 422, body
         (error,) = bad.json()["errors"]
         assert error["field"] == field and words in error["message"], (body, error)
+
+
+@pytest.mark.parametrize(("body", "field", "words"), [
+    ({"min_learners": "50"}, "body.min_learners", "Use a whole number."),
+    ({"min_learners": 50.0}, "body.min_learners", "Use a whole number."),
+    ({"min_learners": True}, "body.min_learners", "Use a whole number."),
+    ({"max_se": "0.2"}, "body.max_se", "Use a number."),
+    ({"dry_run": "yes"}, "body.dry_run", "Use true or false."),
+    ({"dry_run": 1}, "body.dry_run", "Use true or false."),
+    # The schema repeats none of the server's limits: the admin reads the server's own words.
+    ({"min_learners": 0}, "body.min_learners", "at least 50 on this server"),
+    ({"min_learners": -3}, "body.min_learners", "at least 50 on this server"),
+    ({"max_se": 6.0}, "body.max_se", "at most 0.3 on this server"),
+])
+def test_calibration_options_are_taken_as_sent_and_limited_by_the_server_alone(client, people, body,
+                                                                              field, words):
+    bad = client.post("/v1/calibrations", json=body, headers=people["admin"]["headers"])
+    assert bad.status_code == 422, bad.text
+    (error,) = bad.json()["errors"]
+    assert error["field"] == field and words in error["message"], error
+
+
+@pytest.mark.parametrize("number", ["NaN", "Infinity", "-Infinity"])
+def test_a_max_se_that_is_no_finite_number_is_refused_saying_so(client, people, number):
+    bad = client.post("/v1/calibrations", content=f'{{"max_se": {number}, "dry_run": true}}',
+                      headers={**people["admin"]["headers"], "Content-Type": "application/json"})
+    assert bad.status_code == 422, bad.text
+    assert bad.json()["errors"] == [{"field": "body.max_se", "message": "Use a finite number such as "
+                                     "0.3: NaN and Infinity are not accepted."}]
+    assert not client.get("/v1/calibrations", headers=people["admin"]["headers"]).json()
+
+
+@pytest.mark.parametrize("headers", [{}, {"Content-Type": "application/json"}])
+def test_a_calibration_without_a_body_is_one_with_every_default(client, people, headers):
+    admin = people["admin"]["headers"]
+    run = client.post("/v1/calibrations", headers={**admin, **headers})
+    assert run.status_code == 202, run.text
+    assert run.json()["options"] == {"language": None, "min_learners": 50, "max_se": 0.3, "alpha": 0.05,
+                                     "dry_run": False}
 
 
 def test_the_server_sets_the_floor_of_the_rules(make_client, people):
@@ -299,3 +345,165 @@ def test_the_command_line_lists_shows_and_rolls_back_a_run(client, people, db, s
     assert main(["calibrations", "rollback", run["id"], *url]) == 2
     assert "rolled back already" in capsys.readouterr().err
     assert main(["calibrations", "show", "nope", *url]) == 2
+
+
+def _fit_growth(db, dry_run=False):
+    """A growth fit stored now (real time, as the background runs stamp theirs)."""
+    from datetime import UTC, datetime
+
+    from api.services.growth_fits import fit_language
+
+    fitted = fit_language(db, "nb", datetime.now(UTC), by="ops", dry_run=dry_run)
+    db.expire_all()
+    return fitted
+
+
+def test_a_growth_fit_after_a_run_is_undone_first_then_every_level_comes_back(client, people, db, clock):
+    """Issue 17's workflow: calibrate, then fit the growth model. Rolling back the run under the
+    fit would rebuild the levels under a fit made on the run's items: refused, naming the fit;
+    undone in order (the fit, then the run), every learner's θ, SE and level come back exactly."""
+    from api.services import growth_fits
+
+    _, learners = simulate_responses(db, ITEM_IDS, np.random.default_rng(5))
+    watched = learners[::40]
+    before = levels_of(db, watched, clock.now)
+    admin = people["admin"]["headers"]
+    run = start(client, admin, language="nb")
+    assert run["result"]["items_changed"] == 7
+    clock.advance(minutes=5)
+    fit = _fit_growth(db)
+    assert fit.id is not None and fit.replaces is None and fit.fitted_by == "ops"
+    refused = client.post(f"/v1/calibrations/{run['id']}/rollback", headers=admin)
+    assert refused.status_code == 409
+    assert refused.json()["detail"] == (
+        f"calibration '{run['id']}' is not the latest change of the nb parameters: roll back growth fit "
+        f"{fit.id} of nb (fitted {fit.fitted_at:%Y-%m-%d %H:%M} UTC) first: b1engine growth rollback {fit.id}")
+    db.expire_all()
+    assert db.get(ItemRow, run["items"][0]["item_id"]).calibration_id == run["id"]  # nothing was restored
+    # Undone in order: the fit (the defaults are live again), then the run.
+    growth_fits.rollback(db, fit.id, "ops", clock.now)
+    back = client.post(f"/v1/calibrations/{run['id']}/rollback", headers=admin)
+    assert back.status_code == 200, back.text
+    db.expire_all()
+    assert levels_of(db, watched, clock.now) == before  # exactly: the same floats
+
+
+def test_a_rollback_after_a_growth_fit_gives_back_what_learners_saw(client, people, db, clock):
+    """Fit, then a run, then its rollback: the growth states rebuilt after the rollback are the
+    ones shown before the run (the fit started them afresh under its parameters)."""
+    _, learners = simulate_responses(db, ITEM_IDS, np.random.default_rng(5))
+    watched = learners[::40]
+    levels_of(db, watched, clock.now)  # states built under the defaults, as learners answered
+    fit = _fit_growth(db)
+    assert fit.learners == N_LEARNERS and fit.levels_changed is not None
+    clock.advance(minutes=5)
+    before = levels_of(db, watched, clock.now)
+    admin = people["admin"]["headers"]
+    run = start(client, admin, language="nb")
+    assert run["result"]["items_changed"] == 7
+    db.expire_all()
+    assert levels_of(db, watched, clock.now) != before
+    assert client.post(f"/v1/calibrations/{run['id']}/rollback", headers=admin).status_code == 200
+    db.expire_all()
+    assert levels_of(db, watched, clock.now) == before  # θ, SE and level: the same floats
+    # The fit stood under the run: it could not be rolled back before the run was.
+    from api.errors import Conflict
+    from api.services import growth_fits
+
+    assert growth_fits.rollback(db, fit.id, "ops", clock.now).rolled_back_at is not None
+    with pytest.raises(Conflict, match="rolled back already"):
+        growth_fits.rollback(db, fit.id, "ops", clock.now)
+
+
+def test_only_the_newest_run_of_a_language_can_be_rolled_back(client, people, db, clock):
+    """Run A's items become anchors of run B: undoing A under B would leave B's items on a scale
+    set by anchors that are gone. Refused, naming B; B first, then A."""
+    simulate_responses(db, ITEM_IDS, np.random.default_rng(5))
+    admin = people["admin"]["headers"]
+    first = start(client, admin, language="nb")
+    # Run B, as a later run writes it (stamped in real time, as runs are): another item changed on A's scale.
+    from datetime import UTC, datetime
+
+    applied = datetime.now(UTC) + timedelta(hours=1)
+    other = db.exec(select(ItemRow).where(ItemRow.language == "nb", ItemRow.status == "prior",
+                                          ItemRow.id.not_in(ITEM_IDS))).first()
+    from api.models import CalibrationItemChange
+
+    db.add(CalibrationRun(id="run-b", requested_by=people["admin"]["id"], status="done",
+                          options={"language": "nb", "min_learners": 50, "max_se": 0.3, "alpha": 0.05},
+                          result={"applied": True, "items_changed": 1, "levels_changed": 0, "message": "1 item"},
+                          created_at=applied, finished_at=applied, applied_at=applied))
+    db.flush()
+    db.add(CalibrationItemChange(run_id="run-b", item_id=other.id, learners=60, a_before=other.a,
+                                 b_before=other.b, c_before=other.c, status_before="prior", a_after=other.a,
+                                 b_after=other.b + 0.5, c_after=other.c, se_a=0.1, se_b=0.1, p_value=1e-6))
+    other.b, other.status, other.calibration_id = other.b + 0.5, "calibrated", "run-b"
+    db.add(other)
+    db.commit()
+    refused = client.post(f"/v1/calibrations/{first['id']}/rollback", headers=admin)
+    assert refused.status_code == 409
+    assert refused.json()["detail"] == (
+        f"calibration '{first['id']}' is not the latest change of the nb parameters: roll back calibration run "
+        f"run-b (applied {applied:%Y-%m-%d %H:%M} UTC) first")
+    assert refused.json()["later"] == "run-b"
+    assert client.post("/v1/calibrations/run-b/rollback", headers=admin).status_code == 200
+    assert client.post(f"/v1/calibrations/{first['id']}/rollback", headers=admin).status_code == 200
+
+
+def test_a_second_run_of_a_language_waits_for_the_first(client, people, db, clock):
+    admin = people["admin"]["headers"]
+    db.add(CalibrationRun(id="busy", requested_by=people["admin"]["id"], status="running",
+                          options={"language": "nb"}, created_at=clock.now, started_at=clock.now))
+    db.commit()
+    for body in ({"language": "nb"}, {}):
+        refused = client.post("/v1/calibrations", json=body, headers=admin)
+        assert refused.status_code == 409, body
+        assert refused.json()["detail"].startswith("a calibration run for nb is in progress (id busy, running since")
+    # Another language is free; so is nb once the run is over (or lost: a day old).
+    assert client.post("/v1/calibrations", json={"language": "en"}, headers=admin).status_code == 202
+    clock.advance(hours=25)
+    assert client.post("/v1/calibrations", json={"language": "nb"}, headers=admin).status_code == 202
+
+
+def test_a_failed_run_says_why_it_cannot_be_rolled_back(client, people, db, clock):
+    db.add(CalibrationRun(id="broken", requested_by=people["admin"]["id"], status="failed",
+                          options={"language": "nb"}, error="internal error", created_at=clock.now))
+    db.commit()
+    refused = client.post("/v1/calibrations/broken/rollback", headers=people["admin"]["headers"])
+    assert refused.status_code == 409
+    assert refused.json()["detail"] == ("calibration 'broken' failed: only an applied run that changed items can "
+                                        "be rolled back, and a failed run changed nothing")
+
+
+def test_growth_fits_are_versions_with_a_dry_run_a_floor_and_a_rollback(client, people, db, settings, capsys,
+                                                                        monkeypatch):
+    from api.cli import main
+    from api.models import GrowthFit
+    from api.services import growth_fits
+
+    assert growth_fits.MIN_LEARNERS == 30
+    url = ["--database-url", settings.database_url]
+    simulate_responses(db, ITEM_IDS, np.random.default_rng(5))
+    monkeypatch.setattr(growth_fits, "MIN_LEARNERS", N_LEARNERS + 1)
+    assert main(["growth", "fit", "--language", "nb", *url]) == 2
+    assert (f"nb: not fitted: answers of {N_LEARNERS} learners, at least {N_LEARNERS + 1} needed"
+            in capsys.readouterr().err)  # the language asked for and not fitted: a failure
+    monkeypatch.undo()
+    assert main(["growth", "fit", "--dry-run", *url]) == 0  # every language gets its line
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("nb: ") and "would store" in lines[0] and "learners' levels would change" in lines[0]
+    assert any(line.startswith("en: not fitted: ") for line in lines)
+    db.expire_all()
+    assert db.get(GrowthFit, "nb") is None  # a dry run stores nothing
+    assert main(["growth", "fit", "--language", "nb", *url]) == 0
+    assert "stored as growth fit 1" in capsys.readouterr().out
+    assert main(["growth", "list", *url]) == 0
+    assert "   1  nb  " in capsys.readouterr().out
+    assert main(["growth", "show", "1", *url]) == 0
+    assert '"previous": null' in capsys.readouterr().out
+    assert main(["growth", "rollback", "1", *url]) == 0
+    assert capsys.readouterr().out.startswith("rolled back growth fit 1 of nb: the engine's defaults live again")
+    db.expire_all()
+    assert db.get(GrowthFit, "nb") is None
+    assert main(["growth", "rollback", "1", *url]) == 2
+    assert "rolled back already" in capsys.readouterr().err

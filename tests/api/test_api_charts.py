@@ -1,6 +1,7 @@
 """The chart routes (api/routes/charts.py, drawn by api/charts.py): a class's curves for 30
 learners with every name shown once and as text, the empty class, one learner's curve, who may
-see which chart, and the page's JSON carrying the download's very bytes."""
+see which chart, and the page's JSON carrying the download's very bytes; every text inside the
+drawing at any width (titles and keys wrapped, names and notes shortened at a word)."""
 from __future__ import annotations
 
 from xml.etree import ElementTree
@@ -179,3 +180,109 @@ def test_tigrinya_pages_get_the_chart_drawn_in_english():
     # beside it is the page's own, in Tigrinya).
     assert charts.words_for("ti").language == "en" and charts.words_for("xx").language == "en"
     assert charts.words_for("ar").language == "ar"
+
+
+def _long_chart(class_name: str, learners: int, skills: bool = False):
+    """A chart of long names (a learner's name, a class's name, one word longer than a phone);
+    ``skills``: a learner's skills (the lines named by skill)."""
+    from datetime import timedelta
+
+    from api.services.curves import ClassChart, LearnerLine
+
+    names = ("Fatima Abdirahman Mohamed Hassan-Warsame", "Oleksandra Volodymyrivna Shevchenko-Kovalenko",
+             "Abdullahi_Mohamed_Abdirahman_Warsame_Hassan", "Ana")
+    days = [NOW - timedelta(days=20 - day) for day in range(20)]
+
+    def line(number: int) -> LearnerLine:
+        theta = tuple(-1.2 + 0.12 * day for day in range(20))
+        username = ("vocabulary", "grammar", "reading", "functional")[number] if skills else f"learner{number}"
+        return LearnerLine(username=username, name=names[number % len(names)], times=tuple(days),
+                           theta=theta, se=(0.3,) * 20, re_times=tuple(days), re_theta=theta, re_se=(0.2,) * 20,
+                           alert=("inactive", "fast", None)[number % 3], alert_rank=1, last_active=days[-1])
+
+    return ClassChart(class_name, (-1.0, 0.0, 1.0), ("A1", "A2", "B1", "B2"),
+                      tuple(line(n) for n in range(learners)), NOW)
+
+
+def _outside(figure) -> list[tuple[str, float, float, float, float]]:
+    """Each text of ``figure`` that crosses its edge (matplotlib's extents, laid out as drawn)."""
+    from matplotlib.text import Text
+
+    figure.draw_without_rendering()
+    renderer = figure.canvas.get_renderer()
+    width, height = figure.bbox.width, figure.bbox.height
+    crossing = []
+    for text in figure.findobj(Text):
+        if not text.get_visible() or not text.get_text():
+            continue
+        box = text.get_window_extent(renderer)
+        if box.x0 < 0 or box.y0 < 0 or box.x1 > width or box.y1 > height:
+            crossing.append((text.get_text(), box.x0, box.y0, box.x1, box.y1))
+    return crossing
+
+
+LONG_CLASS = "Norsk for voksne innvandrere – kveldsgruppe B (Bokmål), høsten 2026 i Drammen"
+
+
+@pytest.mark.parametrize("width", [*range(320, 1281, 80), 360])
+def test_no_text_crosses_the_charts_edge_at_any_width(width):
+    """Titles wrap (then end with an ellipsis), the key's labels wrap, names and notes shorten:
+    from the smallest width the API accepts to a projector's, every text is inside the figure
+    (an SVG crops what crosses its edge)."""
+    from api import charts
+
+    assert charts.MIN_WIDTH == 320
+    for spec in (charts.class_spec(_long_chart("Demo class (Bokmål)", 5), width),
+                 charts.learner_spec(_long_chart("demo-learner-5", 1), width),
+                 charts.class_spec(_long_chart(LONG_CLASS, 2), width),
+                 charts.class_spec(_long_chart("Morgenklassen_bokmål_høsten_2026_gruppe_B_Drammen", 0), width)):
+        assert _outside(charts.draw(spec)) == [], (spec.title, width)
+
+
+@pytest.mark.parametrize("lang", ["fr", "uk", "ar"])
+def test_no_text_crosses_the_charts_edge_in_longer_languages(lang):
+    from api import charts
+
+    words = charts.words_for(lang)
+    for width in (charts.MIN_WIDTH, 640, 1280):
+        for spec in (charts.class_spec(_long_chart(LONG_CLASS, 3), width, words),
+                     charts.skills_spec(_long_chart("Oleksandra Volodymyrivna Shevchenko-Kovalenko", 4, skills=True),
+                                         width, words)):
+            assert _outside(charts.draw(spec)) == [], (lang, width)
+
+
+def test_a_phones_chart_wraps_its_title_and_keeps_it_whole_in_the_svgs_title(client, people):
+    """The QA report's chart: ``Demo class (Bokmål)`` at 320 px was drawn "…: levels ov" and cut."""
+    headers = people["teacher"]["headers"]
+    created = client.post("/v1/classes", json={"name": "Demo class (Bokmål)", "language": "nb"}, headers=headers)
+    chart = client.get(f"/v1/classes/{created.json()['id']}/ability-chart?width=320", headers=headers).json()
+    root = ElementTree.fromstring(chart["svg"])
+    assert root.find(f"{SVG}title").text == chart["title"] == "Demo class (Bokmål): levels over time"
+    texts = _texts(chart["svg"].encode())
+    assert "Demo class (Bokmål):" in texts and "levels over time" in texts  # two lines, cut between words
+
+
+def test_a_title_too_long_for_two_lines_ends_with_an_ellipsis_after_a_whole_word():
+    from api import charts
+
+    spec = charts.class_spec(_long_chart(LONG_CLASS, 1), charts.MIN_WIDTH)
+    lines = [text for text in _texts(charts.svg(spec)) if len(text) > 3 and text.removesuffix("…") in LONG_CLASS]
+    assert len(lines) == 2, lines
+    assert lines[-1].endswith("…") and not lines[0].endswith("…"), lines
+    shown = " ".join(lines).removesuffix("…")
+    assert LONG_CLASS.startswith(shown) and LONG_CLASS[len(shown)] == " "  # a whole word, then the cut
+    assert ElementTree.fromstring(charts.svg(spec)).find(f"{SVG}title").text == spec.title  # the whole title
+
+
+def test_a_note_too_long_for_its_panel_keeps_its_date_whole():
+    """"B2 now · last answer 31 Aug" in a projector's fifth of the width: "B2 now · last 31 Aug",
+    never "… last answer 3…"; on a phone's whole width the long form. A flagged learner's note
+    says the alert and the level, the date where it fits, never a cut "last…"."""
+    from api import charts
+
+    chart = _long_chart("Demo class", 6)
+    for width, note in ((charts.MIN_WIDTH, "B2 now · last answer 31 Aug"), (1200, "B2 now · last 31 Aug")):
+        texts = _texts(charts.svg(charts.class_spec(chart, width)))
+        assert texts.count(note) == 2, (width, [t for t in texts if "now" in t])  # the two learners without alert
+        assert not any(text.endswith("…") for text in texts if "B2" in text), width
+        assert texts.count("fast progress · B2 · last 31 Aug" if width < 640 else "fast progress · B2") == 2, width

@@ -142,6 +142,39 @@ def test_pathway_is_set_by_the_teacher_of_the_class_only(client, people):
         assert _set_pathway(client, people, **body).status_code == 422, body
 
 
+def test_a_pathways_trade_is_read_in_any_case_and_a_trade_without_a_share_is_the_trade_only(client, people):
+    """QA report, issue 10: "Kitchen" was refused, and a trade sent with a share of 0 (the page's
+    empty box) was kept as a trade giving no item: the B1 track only, silently."""
+    capital = _set_pathway(client, people, trade=" Kitchen", trade_share=0.7)
+    assert capital.status_code == 200, capital.text
+    assert (capital.json()["trade"], capital.json()["trade_share"]) == ("kitchen", 0.7)
+    # A trade without a share: the trade only (docs/api.md), whether left out or null.
+    for body in ({"trade": "CARE"}, {"trade": "care", "trade_share": None}):
+        chosen = _set_pathway(client, people, **body)
+        assert (chosen.status_code, chosen.json()["trade"], chosen.json()["trade_share"]) == (200, "care", 1.0)
+    # A share of 0 with a trade says the opposite of the trade: refused, naming the field.
+    zero = _set_pathway(client, people, trade="kitchen", trade_share=0)
+    assert zero.status_code == 422
+    assert [e["field"] for e in zero.json()["errors"]] == ["body.trade_share"]
+    assert zero.json()["errors"][0]["message"].startswith("the share from the trade must be above 0 with a trade")
+    # ... and nothing was changed by it.
+    kept = client.get(f"/v1/classes/{people['class_id']}/learners/{people['learner']['id']}/pathway",
+                      headers=people["teacher"]["headers"]).json()
+    assert (kept["trade"], kept["trade_share"]) == ("care", 1.0)
+    # Every refusal says which field in words a teacher reads.
+    unknown = _set_pathway(client, people, trade="bakery")
+    assert unknown.json()["errors"] == [{"field": "body.trade", "message": (
+        "Choose the trade from care, childcare, construction, kitchen, cleaning and logistics (small or "
+        "capital letters), or null for the B1 track only.")}]
+    too_much = _set_pathway(client, people, trade="care", trade_share=70)
+    assert too_much.json()["errors"] == [{"field": "body.trade_share", "message": (
+        "The share from the trade is a number from 0 to 1: 0.7 for 70 % of the new drill items from the trade.")}]
+    no_trade = _set_pathway(client, people, trade=None, trade_share=0.5)
+    assert no_trade.json()["errors"][0]["message"].startswith(
+        "the share from the trade must be 0 or left out when no trade is chosen")
+    assert _set_pathway(client, people, trade=None).json()["trade_share"] == 0.0
+
+
 def test_drills_follow_the_pathway(client, people):
     headers = people["learner"]["headers"]
     assert _set_pathway(client, people, trade="construction", trade_share=1.0).status_code == 200
@@ -207,9 +240,13 @@ def _store_log(client, learners: list[int], language: str = "nb") -> None:
         db.commit()
 
 
-def test_per_language_growth_parameters_are_used_after_a_fit(client, people, settings, clock, capsys):
+def test_per_language_growth_parameters_are_used_after_a_fit(client, people, settings, clock, capsys, monkeypatch):
     from api.cli import main
-    from api.services import ability
+    from api.services import ability, growth_fits
+
+    # About parameters per language, on three learners' logs: the service's floor is 30
+    # (growth_fits.MIN_LEARNERS, tested in test_api_calibration.py).
+    monkeypatch.setattr(growth_fits, "MIN_LEARNERS", 3)
     from engine.growth import GrowthParameters
 
     with Session(client.app.state.db_engine) as db:

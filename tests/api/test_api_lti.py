@@ -19,6 +19,7 @@ from lti_platform import (
     INSTRUCTOR,
     ISSUER,
     LEARNER,
+    LTI,
     SCOPE_LINEITEM,
     SCOPE_MEMBERSHIPS,
     SCOPE_SCORE,
@@ -181,6 +182,20 @@ def test_a_teacher_launch_opens_the_dashboard_of_the_course_class_they_teach(too
     again = tool.opened("teacher-7", [INSTRUCTOR], name="Kari Nordmann")
     assert tool.client.get("/v1/auth/me", headers=bearer(again)).json()["id"] == me["id"]
     assert counts(tool) == (1, 1)
+
+
+@pytest.mark.parametrize(("context", "name"), [
+    ({"id": "c-blank", "title": "   ", "label": "NO101"}, "NO101"),
+    ({"id": "c-blank", "title": " \u3000 ", "label": "\u00a0"}, "Course"),
+    ({"id": "c-blank", "title": "  Norsk   for\tvoksne "}, "Norsk for voksne"),
+    ({"id": "c-blank", "title": "N" * 300}, "N" * 120),
+])
+def test_a_course_title_of_spaces_never_makes_a_class_without_a_name(tool, platform, context, name):
+    """The course's title is kept by the class-name rule (trimmed, spaces made one); when
+    nothing is left, the label names the class, else "Course"."""
+    data = tool.opened("teacher-7", [INSTRUCTOR], **{LTI + "context": context})
+    [course] = tool.client.get("/v1/classes", headers=bearer(data)).json()
+    assert course["name"] == name
 
 
 def test_a_learner_launch_opens_the_learner_app_with_an_account_in_the_class(tool, platform):

@@ -229,3 +229,86 @@ def test_an_erased_learner_appears_nowhere_in_the_database_files(sqlite_client):
         if f.exists():
             data = f.read_bytes()
             assert name.encode() not in data and b"my typed answer" not in data, f.name
+
+
+def _play(client, headers, session_id: str, answers: int | None = None) -> int:
+    """Answer the session's exercises (right when easy, wrong when hard) until it is done or
+    ``answers`` are given; returns the answers given."""
+    from api_helpers import Served, right_answer, small_bank_data, wrong_answer
+
+    bank = {item["id"]: item for item in small_bank_data()}
+    served = Served(client, session_id)
+    step = client.get(f"/v1/sessions/{session_id}/next", headers=headers).json()
+    given = 0
+    while not step["done"] and (answers is None or given < answers):
+        truth = bank[served.bank_id(step["item"])]
+        value = right_answer(truth) if truth["b"] < 0.5 else wrong_answer(truth)
+        reply = client.post(f"/v1/sessions/{session_id}/responses", headers=headers,
+                            json={"item_id": step["item"]["id"], "answer": served.answer(truth, value),
+                                  "client_response_id": uuid.uuid4().hex})
+        assert reply.status_code == 200, reply.text
+        step, given = reply.json()["next"], given + 1
+    return given
+
+
+def test_a_learners_export_shows_no_estimate_while_a_placement_test_is_open(client, people):
+    """During a placement test the estimate moves with every answer (up after a right one, down
+    after a wrong one): the learner's export hides what their progress hides, until the test
+    ends; their teacher's export, like the teacher's view, holds it."""
+    learner, teacher = people["learner"], people["teacher"]["headers"]
+    url = f"/v1/learners/{learner['id']}/export"
+    drill = client.post("/v1/sessions", headers=learner["headers"],
+                        json={"language": "nb", "mode": "drill"}).json()["id"]
+    drilled = _play(client, learner["headers"], drill)
+    placement = client.post("/v1/sessions", headers=learner["headers"],
+                            json={"language": "nb", "mode": "placement"}).json()["id"]
+    _play(client, learner["headers"], placement, answers=3)
+    # The teacher's view brings the stored growth states up to date, placement answers included.
+    assert client.get(f"/v1/learners/{learner['id']}", headers=teacher).json()["overall"] is not None
+    me = client.get("/v1/learners/me", headers=learner["headers"]).json()
+    assert me["placement_in_progress"] and me["overall"] is None and me["history"] == me["reported"] == []
+    mine = client.get(url, headers=learner["headers"]).json()
+    # The language's history says why it is empty.
+    assert mine["ability_history"] == [{"language": "nb", "reported": [], "re_estimated": [],
+                                        "placement_in_progress": True}]
+    assert not [row for name in ("learner_abilities", "reported_estimates")
+                for row in mine["tables"].get(name, []) if row["language"] == "nb"]
+    assert len(mine["tables"]["responses"]) == drilled + 3  # the answers themselves stay
+    theirs = client.get(url, headers=teacher).json()
+    assert len(theirs["ability_history"][0]["re_estimated"]) == drilled + 3
+    assert theirs["ability_history"][0]["placement_in_progress"] is False
+    assert len(theirs["ability_history"][0]["reported"]) == drilled
+    assert theirs["tables"]["learner_abilities"] and theirs["tables"]["reported_estimates"]
+    # Once the test is over, the learner's export has everything again.
+    placed = _play(client, learner["headers"], placement)
+    after = client.get(url, headers=learner["headers"]).json()
+    history = after["ability_history"][0]
+    assert len(history["re_estimated"]) == drilled + 3 + placed and len(history["reported"]) == drilled + 1
+    assert history["placement_in_progress"] is False
+    assert after["tables"]["learner_abilities"] and after["tables"]["reported_estimates"]
+
+
+def test_progress_curves_and_export_hide_estimates_by_one_rule(client, people, db, clock):
+    """One rule, ``learners.estimates_hidden``: the learner's progress, both their charts and
+    their export hide the estimate while a placement test is open; the teacher's do not."""
+    from api.services import curves, learners, privacy
+
+    learner = people["learner"]
+    drill = client.post("/v1/sessions", headers=learner["headers"],
+                        json={"language": "nb", "mode": "drill"}).json()["id"]
+    _play(client, learner["headers"], drill)
+    placement = client.post("/v1/sessions", headers=learner["headers"],
+                            json={"language": "nb", "mode": "placement"}).json()["id"]
+    _play(client, learner["headers"], placement, answers=2)
+    user = db.get(User, learner["id"])
+    for for_learner in (True, False):
+        hidden = learners.estimates_hidden(db, learner["id"], "nb", for_learner)
+        assert hidden is for_learner
+        line = curves.learner_chart(db, user, clock(), for_learner=for_learner).lines[0]
+        assert (line.re_theta == () and line.times == ()) is hidden
+        skills = curves.skills_chart(db, user, clock(), for_learner=for_learner).lines
+        assert all(skill.re_theta == () for skill in skills) is hidden
+        assert (learners.progress(db, user, "nb", for_learner=for_learner).overall is None) is hidden
+        (told,) = privacy.export(db, user, clock(), for_learner=for_learner).ability_history
+        assert told.placement_in_progress is hidden and (told.re_estimated == []) is hidden
+    assert not learners.estimates_hidden(db, learner["id"], None, True)  # no language: nothing to hide

@@ -259,3 +259,145 @@ def test_contract_shapes_of_session_item_result_and_progress(client, people):
 
 def body_answered(client, headers, session_id) -> int:
     return client.get(f"/v1/sessions/{session_id}", headers=headers).json()["items_answered"]
+
+
+def test_a_placement_item_does_not_tell_its_level_a_drills_does(client, people):
+    """The next item of an adaptive test follows the estimate: its level would rise after a right
+    answer and fall after a wrong one. A placement test sends no level; a drill (which says
+    right or wrong anyway) keeps it."""
+    headers = people["learner"]["headers"]
+    for mode, expect_level in (("placement", False), ("drill", True)):
+        session_id = start(client, headers, mode=mode)["id"]
+        served = Served(client, session_id)
+        step = client.get(f"/v1/sessions/{session_id}/next", headers=headers).json()
+        shown = 0
+        while not step["done"] and shown < 6:
+            item = step["item"]
+            assert "cefr" in item  # the same shape in both modes
+            assert (item["cefr"] in LEVELS) if expect_level else item["cefr"] is None, (mode, item)
+            again = client.get(f"/v1/sessions/{session_id}/next", headers=headers).json()["item"]
+            assert again == item  # served again, the same: still no level
+            truth = BANK[served.bank_id(item)]
+            value = right_answer(truth) if shown % 2 else wrong_answer(truth)
+            reply = answer(client, headers, session_id, item["id"], served.answer(truth, value))
+            assert reply.status_code == 200, reply.text
+            step, shown = reply.json()["next"], shown + 1
+        assert shown >= 2
+
+
+def _problem(response, *phrases):
+    assert response.status_code == 422, response.text
+    body = response.json()
+    assert [e["field"] for e in body["errors"]] == ["body.answer"]
+    for phrase in phrases:
+        assert phrase in body["detail"], body["detail"]
+
+
+def test_badly_formed_answers_are_422_and_never_scored(client, people, db):
+    """An empty typed answer, a word order that is not each served token once, an overlong typed
+    text: a 422 that says what is wrong, nothing stored, the exercise still waiting."""
+    from api.services.served_items import TYPED_ANSWER_MAX_CHARS
+
+    headers = people["learner"]["headers"]
+    session_id = start(client, headers)["id"]
+    served = Served(client, session_id)
+    step = client.get(f"/v1/sessions/{session_id}/next", headers=headers).json()
+    checked = set()
+    while not step["done"] and checked != {"cloze_typed", "word_order", "choice"}:
+        item = step["item"]
+        truth = BANK[served.bank_id(item)]
+        before = body_answered(client, headers, session_id)
+        if item["type"] == "cloze_typed":
+            for empty in ("", "   ", "\u00a0 \u2003"):
+                _problem(answer(client, headers, session_id, item["id"], empty), "empty")
+            long = answer(client, headers, session_id, item["id"], "x" * (TYPED_ANSWER_MAX_CHARS + 1))
+            _problem(long, f"{TYPED_ANSWER_MAX_CHARS + 1} characters", str(TYPED_ANSWER_MAX_CHARS))
+            value = "x" * TYPED_ANSWER_MAX_CHARS  # the longest accepted: scored (wrong)
+        elif item["type"] == "word_order":
+            tokens = served.answer(truth, right_answer(truth))
+            _problem(answer(client, headers, session_id, item["id"], tokens[:-1]),
+                     f"each of the {len(tokens)} token ids", "1 missing")
+            _problem(answer(client, headers, session_id, item["id"], [t for t in tokens for _ in (1, 2)]),
+                     f"'{tokens[0]}' given 2 times")
+            _problem(answer(client, headers, session_id, item["id"], [*tokens, tokens[0]]),
+                     f"'{tokens[0]}' given 2 times")
+            _problem(answer(client, headers, session_id, item["id"], []), f"{len(tokens)} missing")
+            _problem(answer(client, headers, session_id, item["id"], [*tokens[:-1], "zzzzzzzzz"]),
+                     "'zzzzzzzzz' is not a token id")
+            value = tokens
+        else:
+            _problem(answer(client, headers, session_id, item["id"], "zzzzzzzzz"),
+                     "'zzzzzzzzz' is not an option id")
+            value = served.answer(truth, right_answer(truth))
+        checked.add(item["type"] if item["type"] in ("cloze_typed", "word_order") else "choice")
+        assert body_answered(client, headers, session_id) == before
+        assert client.get(f"/v1/sessions/{session_id}/next", headers=headers).json()["item"] == item
+        reply = answer(client, headers, session_id, item["id"], value)
+        assert reply.status_code == 200, reply.text
+        step = reply.json()["next"]
+    assert checked == {"cloze_typed", "word_order", "choice"}
+    stored = db.exec(select(ResponseRow.answer).where(ResponseRow.session_id == session_id)).all()
+    assert "" not in stored and all(len(a) <= TYPED_ANSWER_MAX_CHARS for a in stored if isinstance(a, str))
+
+
+@pytest.mark.parametrize("mode", ["placement", "drill"])
+def test_a_client_response_id_reused_on_another_item_is_409_and_a_true_retry_still_repeats(
+        client, people, db, mode):
+    headers = people["learner"]["headers"]
+    session_id = start(client, headers, mode=mode)["id"]
+    served = Served(client, session_id)
+    first_item = client.get(f"/v1/sessions/{session_id}/next", headers=headers).json()["item"]
+    first_truth = BANK[served.bank_id(first_item)]
+    first_value = served.answer(first_truth, right_answer(first_truth))
+    first = answer(client, headers, session_id, first_item["id"], first_value, "phone-1")
+    assert first.status_code == 200, first.text
+    second_item = first.json()["next"]["item"]
+    second_truth = BANK[served.bank_id(second_item)]
+    second_value = served.answer(second_truth, right_answer(second_truth))
+    reused = answer(client, headers, session_id, second_item["id"], second_value, "phone-1")
+    assert reused.status_code == 409, reused.text
+    assert reused.json()["detail"].startswith("this client_response_id was already used for another item "
+                                              f"('{first_item['id']}')")
+    assert reused.headers["content-type"] == "application/problem+json"
+    # Nothing recorded: the second item still waits for its answer.
+    assert body_answered(client, headers, session_id) == 1
+    assert client.get(f"/v1/sessions/{session_id}/next", headers=headers).json()["item"] == second_item
+    # A true retry (same id, same item) still gets the first result.
+    retry = answer(client, headers, session_id, first_item["id"], first_value, "phone-1")
+    assert retry.status_code == 200 and retry.json()["items_answered"] == first.json()["items_answered"]
+    assert {k: v for k, v in retry.json().items() if k != "next"} == \
+        {k: v for k, v in first.json().items() if k != "next"}
+    fresh = answer(client, headers, session_id, second_item["id"], second_value, "phone-2")
+    assert fresh.status_code == 200 and fresh.json()["items_answered"] == 2
+    # Both answered now: the first item's id on the second item is still no retry of it.
+    crossed = answer(client, headers, session_id, second_item["id"], second_value, "phone-1")
+    assert crossed.status_code == 409 and crossed.json()["detail"] == reused.json()["detail"]
+    rows = db.exec(select(ResponseRow.item_id, ResponseRow.client_response_id)
+                   .where(ResponseRow.session_id == session_id).order_by(ResponseRow.id)).all()
+    assert [tuple(r) for r in rows] == [(first_truth["id"], "phone-1"), (second_truth["id"], "phone-2")]
+
+
+def test_an_answer_to_a_finished_session_is_409_finished_unless_it_is_a_retry(client, people):
+    headers = people["learner"]["headers"]
+    session_id = start(client, headers, mode="drill")["id"]
+    served = Served(client, session_id)
+    step = client.get(f"/v1/sessions/{session_id}/next", headers=headers).json()
+    while not step["done"]:
+        item = step["item"]
+        truth = BANK[served.bank_id(item)]
+        last = (item, served.answer(truth, right_answer(truth)), uuid.uuid4().hex)
+        reply = answer(client, headers, session_id, last[0]["id"], last[1], last[2])
+        assert reply.status_code == 200, reply.text
+        step, last_reply = reply.json()["next"], reply.json()
+    assert client.get(f"/v1/sessions/{session_id}", headers=headers).json()["status"] == "done"
+    item, value, client_id = last
+    never_served = next(iter(BANK))
+    for item_id, given, cid in ((never_served, "a", None), ("does-not-exist", "a", None),
+                                (item["id"], value, None), (item["id"], value, "another-id")):
+        finished = answer(client, headers, session_id, item_id, given, cid)
+        assert finished.status_code == 409, finished.text
+        assert finished.json()["detail"].startswith("this session has finished"), finished.json()["detail"]
+        assert "GET /v1/sessions/" in finished.json()["detail"]
+    # A retry of the last answer (same id, same item) still gets its first result.
+    retry = answer(client, headers, session_id, item["id"], value, client_id)
+    assert retry.status_code == 200 and retry.json() == last_reply

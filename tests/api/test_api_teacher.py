@@ -198,6 +198,99 @@ def test_roster_gives_each_learner_level_trend_activity_and_alerts(client, peopl
                       "level_probability": None, "level_probabilities": {}, "trend": None, "alerts": []}
 
 
+def _negative_zeros(value, path="") -> list[str]:
+    """Where a JSON value holds -0.0 (a page shows it as "-0")."""
+    import math
+
+    if isinstance(value, float):
+        return [path] if value == 0 and math.copysign(1.0, value) < 0 else []
+    if isinstance(value, dict):
+        return [found for key, item in value.items() for found in _negative_zeros(item, f"{path}.{key}")]
+    if isinstance(value, list):
+        return [found for index, item in enumerate(value) for found in _negative_zeros(item, f"{path}[{index}]")]
+    return []
+
+
+def test_roster_and_learner_page_give_the_same_level_dated_by_the_last_answer(client, people, clock):
+    """QA report, issue 2: for a learner away for days the roster said "A1 — 71% sure" (the
+    level at the last answer) while GET /v1/learners/{id}, which the printed report reads, gave
+    the level carried forward to now (another theta, a larger SE) dated by the last answer."""
+    teacher = people["teacher"]["headers"]
+    play(client, people["learner"]["headers"], mode="drill", answers=4)  # no placement test open:
+    clock.advance(days=3)  # the learner's own view shows the level too
+    play(client, people["learner"]["headers"], mode="drill", answers=3)
+    last_answer = clock.now
+    for away in (12, 1):  # inactive, then a day later: the same values, still dated by the last answer
+        clock.advance(days=away)
+        row = client.get(f"/v1/classes/{people['class_id']}/roster", headers=teacher).json()["learners"][0]
+        progress = client.get(f"/v1/learners/{people['learner']['id']}", headers=teacher).json()
+        overall = progress["overall"]
+        assert row["username"] == "learner" and row["days_inactive"] >= 12
+        assert (row["theta"], row["se"]) == (round(overall["theta"], 3), round(overall["se"], 3))
+        assert row["level"] == overall["level"]
+        assert row["level_probabilities"] == {k: round(v, 3) for k, v in overall["level_probabilities"].items()}
+        # Each value says its moment: the last answer, which the history's last point is at too.
+        assert overall["updated_at"] == row["last_activity"] == last_answer.isoformat().replace("+00:00", "Z")
+        assert progress["history"][-1]["time"] == overall["updated_at"]
+        assert progress["history"][-1]["theta"] == overall["theta"]
+        for skill in progress["skills"].values():
+            assert skill["updated_at"] <= overall["updated_at"]
+    # The learner reads the same level as their teacher.
+    mine = client.get("/v1/learners/me", headers=people["learner"]["headers"]).json()
+    assert mine["overall"] == overall
+
+
+def test_roster_gives_no_trend_for_one_days_answers_and_no_negative_zero(client, people, clock):
+    """QA report, issue 14: five answers of one day gave the trend {days: 0, gain: 0, gain_se: 0,
+    low: -0, high: 0}, an interval of no width: a gain needs answers on more than one day."""
+    teacher = people["teacher"]["headers"]
+    play(client, people["learner"]["headers"], answers=5)
+    clock.advance(hours=5)
+    play(client, people["learner"]["headers"], mode="drill", answers=2)
+    clock.advance(hours=1)
+    roster = client.get(f"/v1/classes/{people['class_id']}/roster", headers=teacher).json()
+    row = roster["learners"][0]
+    assert (row["answers"], row["trend"]) == (7, None)
+    assert _negative_zeros(roster) == []
+    # A day later the answers span more than a day: a trend with an interval of some width.
+    clock.advance(days=1)
+    play(client, people["learner"]["headers"], mode="drill", answers=2)
+    trend = client.get(f"/v1/classes/{people['class_id']}/roster", headers=teacher).json()["learners"][0]["trend"]
+    assert trend["days"] >= 1.0 and trend["low"] < trend["high"]
+    from api.services.alerts import rounded  # every rounded number of the roster and the alerts
+
+    assert str(rounded(-0.0004, 3)) == "0.0" and rounded(-0.0006, 3) == -0.001
+
+
+def test_roster_gives_the_last_answers_time_for_a_page_to_say_today_or_yesterday(client, people, clock):
+    """QA report, issue 15: "Last active: today" for an answer at 23:52 read at 10:49 the next day.
+    `days_inactive` counts whole 24-hour periods, as the inactive alert does (0 here); the page
+    words `last_activity`, the answer's time to the second, in its reader's calendar."""
+    clock.advance(hours=15, minutes=52)  # 2026-09-01 23:52Z
+    play(client, people["learner"]["headers"], answers=2)
+    clock.advance(hours=10, minutes=57)  # 2026-09-02 10:49Z
+    row = client.get(f"/v1/classes/{people['class_id']}/roster",
+                     headers=people["teacher"]["headers"]).json()["learners"][0]
+    assert (row["last_activity"], row["days_inactive"]) == ("2026-09-01T23:52:00Z", 0)
+
+
+def test_roster_gives_one_levels_width_for_a_page_to_say_gains_in_levels(client, people, clock):
+    """The dashboard asked `ability-curves?limit=1` for the language's cuts only to turn the
+    trend's logits into levels: the roster says one level's width itself, the one its
+    `gain_levels` and the alerts divide by."""
+    teacher = people["teacher"]["headers"]
+    play(client, people["learner"]["headers"], answers=4)
+    clock.advance(days=3)
+    play(client, people["learner"]["headers"], mode="drill", answers=3)
+    roster = client.get(f"/v1/classes/{people['class_id']}/roster", headers=teacher).json()
+    cuts = client.get(f"/v1/classes/{people['class_id']}/ability-curves?limit=1", headers=teacher).json()["cuts"]
+    assert roster["level_width"] == pytest.approx((cuts[-1] - cuts[0]) / (len(cuts) - 1)) and roster["level_width"] > 0
+    trend = roster["learners"][0]["trend"]
+    assert trend["gain_levels"] == pytest.approx(trend["gain"] / roster["level_width"], abs=0.006)
+    described = client.get("/openapi.json").json()["components"]["schemas"]["ClassRoster"]["properties"]
+    assert "level" in described["level_width"]["description"]
+
+
 def test_roster_is_only_for_the_classs_teacher(client, people):
     path = f"/v1/classes/{people['class_id']}/roster"
     assert client.get(path, headers=people["teacher2"]["headers"]).status_code == 404

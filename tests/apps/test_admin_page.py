@@ -1,6 +1,8 @@
 """The admin page in Chromium: a teacher is told the page is not theirs; an admin tries a
-calibration as a dry run and reads its result (here: why nothing changes) and the list of runs;
-creates an account with a one-time password and disables it. axe, the Tab walk, screenshots."""
+calibration as a dry run and reads its result (here: why nothing changes) and the list of runs
+(ids, "no change", a rollback from the command line); a result's item table stacks on a phone;
+creates an account with a one-time password and disables it; hundreds of accounts, a page at a
+time, found by login or name; the navigation's link for admins. axe, the Tab walk, screenshots."""
 from __future__ import annotations
 
 import pytest
@@ -46,6 +48,7 @@ def test_a_teacher_is_told_the_admin_page_is_not_theirs(app, admin):
     page.wait_for_selector("#page-error p")
     assert page.inner_text("#page-error") == "This page is for administrators. Your account is not allowed to use it."
     assert page.is_hidden("#admin-view")
+    assert page.is_hidden('nav a[href="/admin"]')  # the admins' link stays out of a teacher's sight
     app.check(page, "admin-not-allowed")
     page.context.close()
 
@@ -65,7 +68,7 @@ def test_an_admin_tries_a_calibration_and_reads_why_nothing_changes(app, admin):
     assert page.is_hidden("#apply") and page.is_hidden("#run-items-wrap")  # nothing to apply
     page.wait_for_selector("#runs tbody tr")
     row = page.inner_text("#runs tbody tr")
-    assert "root" in row and "Dry run" in row and "0 item(s), 0 level(s) changed" in row
+    assert "root" in row and "Dry run, Norwegian Bokmål" in row and "nothing would change" in row
     assert page.locator("#runs button.rollback").count() == 0  # a dry run changed nothing to roll back
     runs = app.client.get("/v1/calibrations", headers=app.token(admin)).json()
     assert [(r["dry_run"], r["status"], r["options"]["language"]) for r in runs] == [(True, "done", "nb")]
@@ -91,11 +94,233 @@ def test_an_admin_creates_an_account_and_disables_it(app, admin):
     users = app.client.get("/v1/users?role=author", headers=app.token(admin)).json()
     assert [u["disabled"] for u in users if u["username"] == "mentor.kari"] == [True]
     # A refused change is said in words, and the control shows what holds.
+    page.fill("#users-query", "root")
+    page.press("#users-query", "Enter")
     root = page.locator("#users tbody tr:has-text('root') select")
     root.select_option("teacher")
     page.wait_for_selector("#users-error p")
     assert root.input_value() == "admin"
     app.check(page, "admin-users")
+    page.context.close()
+
+
+def test_hundreds_of_accounts_a_page_at_a_time_found_by_name_and_a_new_one_in_sight(app, admin):
+    """The QA report: with 700 accounts the list stopped at the 500th, the form under it at
+    y = 77,700 px on a phone, and a new account was nowhere in the list."""
+    from datetime import UTC, datetime
+
+    from sqlmodel import Session
+
+    from api.db import make_engine
+    from api.services.users import create_user
+
+    engine = make_engine(app.database_url)
+    with Session(engine) as db:
+        for number in range(120):
+            create_user(db, f"bulk-{number:03}", app.password, "learner", datetime.now(UTC),
+                        display_name=f"Bulk Learner {number:03}")
+        db.commit()
+    engine.dispose()
+    total = len(app.client.get("/v1/users?limit=500", headers=app.token(admin)).json())
+    assert total > 120
+    page = signed_in(app, admin)
+    page.wait_for_selector("#users tbody tr[data-user]")
+    # The form before the list, and the page's parts one tap from the top.
+    form, table = page.locator("#user-form").bounding_box(), page.locator("#users").bounding_box()
+    assert form["y"] < table["y"]
+    assert page.locator(".sections a[href='#users-title']").bounding_box()["y"] < 400
+    page.click(".sections a[href='#users-title']")
+    assert page.locator("#users-title").bounding_box()["y"] < 100  # scrolled to the accounts
+    # A page at a time.
+    assert page.locator("#users tbody tr").count() == 50
+    assert page.inner_text("#users-range") == "Accounts 1–50"
+    assert page.is_disabled("#users-previous") and page.is_enabled("#users-next")
+    page.click("#users-next")
+    page.wait_for_selector("#users-range:text('Accounts 51–100')")
+    last_page = (total - 1) // 50 * 50
+    while page.is_enabled("#users-next"):
+        page.click("#users-next")
+        page.wait_for_function("() => !document.querySelector('#users-range').textContent.includes('51–100')")
+    page.wait_for_selector(f"#users-range:text('Accounts {last_page + 1}–{total}')")
+    assert page.locator("#users tbody tr").count() == total - last_page
+    page.click("#users-previous")
+    page.wait_for_selector(f"#users-range:text('Accounts {last_page - 49}–{last_page}')")
+    # Found by login (any case) or by display name, typing alone (no button), from page 1.
+    page.fill("#users-query", "BULK-11")
+    page.wait_for_selector("#users-range:text('Accounts 1–10')")
+    assert page.locator("#users tbody tr").all_inner_texts()[0].startswith("bulk-110")
+    assert page.is_hidden("#users-pager")
+    page.fill("#users-query", "learner 042")
+    page.wait_for_selector("#users tbody tr:has-text('bulk-042')")
+    assert page.locator("#users tbody tr").count() == 1
+    page.fill("#users-query", "nobody-at-all")
+    page.wait_for_selector("#users-range:text('No account matches.')")
+    assert page.locator("#users tbody tr").count() == 0
+    page.fill("#users-query", "")
+    page.select_option("#users-role", "admin")
+    page.wait_for_selector("#users-range:text('Accounts 1–1')")
+    assert page.inner_text("#users tbody tr").startswith("root")
+    # A new account, created last of hundreds, is in the list at once, and can be disabled.
+    page.fill("#user-name", "qa-new-teacher")
+    page.select_option("#user-role", "teacher")
+    page.click("#user-form button[type=submit]")
+    page.wait_for_selector("#user-created:not([hidden])")
+    row = page.locator("#users tbody tr:has-text('qa-new-teacher')")
+    row.wait_for()
+    assert page.locator("#users tbody tr").count() == 1 and row.locator("select").input_value() == "teacher"
+    assert page.input_value("#users-query") == "qa-new-teacher" and page.input_value("#users-role") == ""
+    row.locator("button").click()
+    page.wait_for_selector("#users tbody tr:has-text('qa-new-teacher'):has-text('disabled')")
+    made = app.client.get("/v1/users?search=qa-new-teacher", headers=app.token(admin)).json()
+    assert [(u["username"], u["disabled"]) for u in made] == [("qa-new-teacher", True)]
+    page.fill("#users-query", "bulk")
+    page.wait_for_selector("#users-range:text('Accounts 1–50')")
+    app.check(page, "admin-accounts-paged")
+    page.context.close()
+
+
+#: A run rolled back from the server's shell (`b1engine calibrations rollback`): no account named.
+SHELL_ROLLBACK = {
+    "id": "5e0c9a3b7d1f4e2a8b6c0d9e1f2a3b4c", "status": "rolled_back", "dry_run": False, "requested_by": "root",
+    "options": {"language": "nb", "min_learners": 50, "max_se": 0.3, "alpha": 0.05, "dry_run": False},
+    "created_at": "2026-11-02T09:15:00Z", "finished_at": "2026-11-02T09:16:00Z", "applied_at": "2026-11-02T09:16:00Z",
+    "rolled_back_at": "2026-11-03T08:00:00Z", "rolled_back_by": None, "items_changed": 7, "levels_changed": 2,
+    "message": "7 items changed (nb: 7); 2 learners' levels changed"}
+
+
+def test_the_runs_say_no_change_name_a_shell_rollback_and_show_a_copyable_id(app, admin):
+    import time
+
+    headers = app.token(admin)
+    run = app.client.post("/v1/calibrations", headers=headers, json={"language": "nb"}).json()
+    for _ in range(300):
+        run = app.client.get(f"/v1/calibrations/{run['id']}", headers=headers).json()
+        if run["status"] in ("done", "failed"):
+            break
+        time.sleep(0.2)
+    assert (run["dry_run"], run["status"], run["items_changed"]) == (False, "done", 0)
+    page = signed_in(app, admin, path="/login")
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+
+    def with_shell_rollback(route):
+        reply = route.fetch()
+        route.fulfill(response=reply, json=[*reply.json(), SHELL_ROLLBACK])
+
+    page.route("**/v1/calibrations?limit=50", with_shell_rollback)
+    page.goto(f"{app.base}/admin")
+    page.wait_for_selector(f"#runs tr[data-run='{SHELL_ROLLBACK['id']}']")
+    applied = page.inner_text(f"#runs tr[data-run='{run['id']}']")
+    assert "No change, Norwegian Bokmål." in applied and "Applied" not in applied and "0 item(s)" not in applied
+    shell = page.locator(f"#runs tr[data-run='{SHELL_ROLLBACK['id']}']")
+    assert "from the command line" in shell.inner_text() and "by —" not in shell.inner_text()
+    assert "7 item(s), 2 level(s) changed" in shell.inner_text()
+    # The id: its first characters in sight, all of it in the page, copied whole by its button.
+    code = shell.locator("code.run-id")
+    assert code.inner_text() == SHELL_ROLLBACK["id"]
+    width = code.evaluate("node => [node.clientWidth, node.scrollWidth]")
+    assert width[0] < width[1] and 40 < width[0] < 120, width
+    shell.locator("button.copy-id").click()
+    page.wait_for_selector(f"#status:text('Copied: {SHELL_ROLLBACK['id']}')")
+    assert page.evaluate("navigator.clipboard.readText()") == SHELL_ROLLBACK["id"]
+    app.check(page, "admin-runs")
+    page.context.close()
+    # Right to left: the id still shows its first characters, as the command line prints them.
+    page = app.signed_in(admin, "/login", language="ar")
+    page.route("**/v1/calibrations?limit=50", with_shell_rollback)
+    page.goto(f"{app.base}/admin")
+    code = page.locator(f"#runs tr[data-run='{SHELL_ROLLBACK['id']}'] code.run-id")
+    code.wait_for()
+    assert code.evaluate("node => getComputedStyle(node).direction") == "ltr"
+    assert "سطر الأوامر" in page.inner_text(f"#runs tr[data-run='{SHELL_ROLLBACK['id']}']")
+    app.screenshot(page, "admin-runs-ar")
+    page.context.close()
+
+
+def test_the_rollback_confirmation_says_only_the_newest_change_can_be_undone(app, admin):
+    """The rule the API holds to (docs/operations.md): a run is rolled back only while it is the
+    newest change of its language; the confirmation says so before the click, in the page's language."""
+    applied = {**SHELL_ROLLBACK, "id": "7f1e2d3c4b5a69788796a5b4c3d2e1f0", "status": "done", "rolled_back_at": None}
+
+    def with_applied(route):
+        reply = route.fetch()
+        route.fulfill(response=reply, json=[applied, *reply.json()])
+
+    for language, words in (("en", "Only the newest change of a language can be rolled back"),
+                            ("fr", "Seul le dernier changement d'une langue peut être annulé")):
+        page = app.signed_in(admin, "/login", language=language)
+        page.route("**/v1/calibrations?limit=50", with_applied)
+        page.goto(f"{app.base}/admin")
+        page.click(f"#runs tr[data-run='{applied['id']}'] button.rollback")
+        page.wait_for_selector("#rollback-confirm:not([hidden])")
+        assert page.inner_text("#rollback-rule").startswith(words)
+        assert "b1engine growth rollback" in page.inner_text("#rollback-rule")
+        assert page.get_attribute("#rollback-confirm", "aria-describedby") == "rollback-rule"
+        if language == "en":
+            app.check(page, "admin-rollback-confirm")
+        page.click("#rollback-no")
+        assert page.is_hidden("#rollback-confirm")
+        page.context.close()
+
+
+#: A dry run that would change two items (a bank of thousands of answers, not this test's nine).
+CHANGING_DRY_RUN = {
+    "id": "9a8b7c6d5e4f30211203948576afbecd", "status": "done", "dry_run": True, "requested_by": "root",
+    "options": {"language": "nb", "min_learners": 50, "max_se": 0.3, "alpha": 0.05, "dry_run": True},
+    "created_at": "2026-11-04T10:00:00Z", "finished_at": "2026-11-04T10:01:00Z", "applied_at": None,
+    "rolled_back_at": None, "rolled_back_by": None, "items_changed": 2, "levels_changed": 1,
+    "message": "2 items would change (nb: 2); 1 learner's level would change", "started_at": "2026-11-04T10:00:01Z",
+    "error": None, "result": None,
+    "items": [{"item_id": f"nb-work-02{n}-cloze-choice", "language": "nb", "learners": 212 + n,
+               "before": {"a": 1.0, "b": -0.5, "c": 0.25}, "after": {"a": 1.31, "b": 0.12, "c": 0.25},
+               "se_a": 0.16, "se_b": 0.11, "p_value": 2.1e-09} for n in (4, 5)],
+    "learners": [{"learner_id": 17, "username": "Amina48", "language": "nb", "theta_before": -0.02,
+                  "theta_after": -0.09, "level_before": "B1", "level_after": "A2"}]}
+
+
+def test_a_dry_runs_items_stack_on_a_phone_every_value_in_sight_under_its_name(app, admin):
+    """The QA report: at 360 px "Difficulty b" and "Discrimination a" hid behind a sideways scroll."""
+    import json
+
+    page = signed_in(app, admin)
+    page.wait_for_selector("#admin-view:not([hidden])")
+    page.route("**/v1/calibrations", lambda route: route.fulfill(
+        status=202, content_type="application/json", body=json.dumps(CHANGING_DRY_RUN))
+        if route.request.method == "POST" else route.fallback())
+    page.click("#dry-run")
+    page.wait_for_selector("#run-items tbody tr")
+    assert page.is_visible("#apply")
+    cells = page.locator("#run-items tbody tr").first.locator("th, td")
+    for index in range(cells.count()):
+        box = cells.nth(index).bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 360, (index, box)
+    wrap = page.locator("#run-items-wrap .table-wrap").evaluate("node => [node.scrollWidth, node.clientWidth]")
+    assert wrap[0] <= wrap[1], wrap  # nothing behind a sideways scroll
+    labels = page.locator("#run-items tbody tr").first.locator("td").evaluate_all(
+        "cells => cells.map(cell => getComputedStyle(cell, '::before').content)")
+    assert labels == ['"Learners"', '"Difficulty b"', '"Discrimination a"']
+    assert "-0.50 → 0.12 (±\u00a00.11)" in page.inner_text("#run-items tbody tr")
+    page.set_viewport_size({"width": 1280, "height": 800})
+    assert page.is_visible("#run-items thead")  # a wide screen keeps the table's columns
+    app.check(page, "admin-dry-run-items")
+    page.context.close()
+
+
+def test_an_admin_reaches_the_admin_page_from_the_teacher_dashboard(app, admin):
+    page = signed_in(app, admin, path="/teach")
+    page.wait_for_selector("nav a[href='/admin']", timeout=5000)
+    assert page.get_attribute("nav a[href='/admin']", "aria-current") is None  # not the page shown
+    app.screenshot(page, "teach-admin-nav")
+    page.click("nav a[href='/admin']")
+    page.wait_for_selector("#admin-view:not([hidden])")
+    page.context.close()
+
+
+def test_the_admin_page_names_itself_in_the_navigation_for_an_admin(app, admin):
+    page = signed_in(app, admin)
+    page.wait_for_selector("#admin-view:not([hidden])")
+    link = page.locator("nav a[href='/admin']")
+    assert link.count() == 1 and link.is_visible() and link.get_attribute("aria-current") == "page"
+    assert link.inner_text() == "Administration"
     page.context.close()
 
 

@@ -1,6 +1,7 @@
 """The charts in Chromium: a class of 25 simulated learners on the class page (25 panels, the key
-never over the data, axe, screenshots at 360 and 1280 px, first load) and a learner's progress
-chart. The drawing itself is api/charts.py's; its routes are tested in tests/api/test_api_charts.py."""
+never over the data, no text beyond the drawing's edge, axe, screenshots at 360 and 1280 px, first
+load) and a learner's progress chart. The drawing itself is api/charts.py's; its routes are tested
+in tests/api/test_api_charts.py."""
 from __future__ import annotations
 
 import json
@@ -22,7 +23,12 @@ BOXES = """() => {
   const box = (el) => { const r = el.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; };
   const panels = Array.from(document.querySelectorAll('g[id^="class-curves-panel-"]'))
     .map(box);
-  return {key: box(document.getElementById('class-curves-key')), panels,
+  const [left, top, right, bottom] = box(document.querySelector('svg'));
+  const outside = Array.from(document.querySelectorAll('text')).filter((t) => {
+    const [l, u, r, d] = box(t);
+    return l < left - 0.5 || u < top - 0.5 || r > right + 0.5 || d > bottom + 0.5;
+  }).map((t) => t.textContent);
+  return {key: box(document.getElementById('class-curves-key')), panels, outside,
           names: Array.from(document.querySelectorAll('text')).map((t) => t.textContent)};
 }"""
 
@@ -81,6 +87,7 @@ def test_the_class_page_shows_25_panels_with_the_key_above_the_data(app, curves_
     assert len(boxes["panels"]) == 25
     assert all(boxes["names"].count(name) == 1 for name in NAMES)
     assert all(_no_overlap(boxes["key"], panel) for panel in boxes["panels"])
+    assert boxes["outside"] == []  # no word cut by the drawing's edge, in the browser's own fonts
     page.context.close()
     (SHOTS / f"first-load-teach-curves-{viewport['width']}.json").write_text(json.dumps(measured, indent=1))
     print(f"\nfirst load /teach?class (25 learners, {viewport['width']} px):", json.dumps(measured))

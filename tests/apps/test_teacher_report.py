@@ -1,13 +1,30 @@
 """The teacher dashboard's actions and the printable report in Chromium: a teacher creates a
 class; on a learner's page sees the answers of the last days and the words due, resets the
 password (the one-time password works once), lifts the lock, removes a learner after a
-confirmation; opens the printable report (print media: no navigation); an Arabic-interface
-teacher sees the dashboard right to left. axe, the Tab walk, screenshots."""
+confirmation; opens the printable report (print media: no navigation; the chart's words as
+large as the page's, on screen and on A4); an Arabic-interface teacher sees the dashboard right
+to left. axe, the Tab walk, screenshots."""
 from __future__ import annotations
 
 import httpx
 import pytest
-from page_helpers import SHOTS, cold_load, tab_walk
+from page_helpers import PHONE, SHOTS, WIDE, cold_load, tab_walk
+
+#: A4 portrait between app.css's 15-mm print margins: 180 mm, in CSS px (96 a inch).
+A4_PRINTED = {"width": round(180 / 25.4 * 96), "height": 1000}
+#: The report's chart text as its reader sees it (px): the SVG's font size of the axis labels
+#: (the level codes) times the image's shown width over the SVG's viewBox width; beside the
+#: page's body text (a paragraph's computed size).
+TEXT_SIZES = """() => {
+  const img = document.querySelector('#report-curve img.chart-image');
+  const svg = new DOMParser().parseFromString(decodeURIComponent(img.src.slice(img.src.indexOf(',') + 1)),
+                                              'image/svg+xml').documentElement;
+  const viewBox = svg.getAttribute('viewBox').split(/\\s+/).map(Number);
+  const label = Array.from(svg.querySelectorAll('text')).find((text) => text.textContent === 'A1');
+  const size = parseFloat(label.getAttribute('style').match(/font-size:\\s*([\\d.]+)px/)[1]);
+  return {label: size * img.getBoundingClientRect().width / viewBox[2],
+          body: parseFloat(getComputedStyle(document.getElementById('recent-summary')).fontSize)};
+}"""
 
 
 @pytest.fixture(scope="module")
@@ -117,6 +134,7 @@ def test_the_printable_report(app, school):
     assert page.locator("#report-skills tbody tr").count() >= 1
     assert page.locator("#recent tbody tr").count() == 4
     page.wait_for_selector("#report-curve img, #report-curve p.muted", state="attached")  # the chart, or why not
+    assert page.inner_text("#report-level-date").startswith("As of ")
     app.check(page, "teach-report")
     page.evaluate("document.querySelectorAll('details').forEach(d => { d.open = true; })")
     reached, controls = tab_walk(page)
@@ -126,6 +144,61 @@ def test_the_printable_report(app, school):
     assert page.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(255, 255, 255)"
     assert page.is_visible("#report-level") and page.is_visible("#recent")
     app.screenshot(page, "teach-report-print")
+    page.context.close()
+
+
+@pytest.mark.parametrize(("language", "words"), [("en", "As of March 5, 2026 (the last answer)"),
+                                                  ("fr", "Au 5 mars 2026 (dernière réponse)")])
+def test_the_report_dates_the_level_by_the_last_answer_in_the_pages_language(app, school, language, words):
+    """The level is the one at the last answer (docs/api.md, "Which moment a level is for"): a
+    report printed weeks later says which day it is for, not only the day it was printed."""
+    def last_answer_in_march(route):
+        reply = route.fetch()
+        body = reply.json()
+        body["overall"]["updated_at"] = "2026-03-05T12:00:00Z"  # midday: the same date in any time zone
+        route.fulfill(response=reply, json=body)
+
+    page = app.page(WIDE)
+    page.context.add_cookies([{"name": "b1lang", "value": language, "url": app.base}])
+    page.goto(f"{app.base}/login")
+    page.evaluate("token => sessionStorage.setItem('b1.token', token)",
+                  app.token("tove")["Authorization"].removeprefix("Bearer "))
+    page.route(f"**/v1/learners/{school['olek']}?history_limit=1", last_answer_in_march)
+    page.goto(f"{app.base}/teach/report?class={school['class_id']}&learner={school['olek']}")
+    page.wait_for_selector("#report-level-date:not([hidden])")
+    assert page.inner_text("#report-level-date") == words
+    assert page.is_visible("#report-level") and page.inner_text("#report-date") != words
+    page.emulate_media(media="print")
+    assert page.is_visible("#report-level-date")  # printed too
+    if language == "fr":
+        app.screenshot(page, "teach-report-dated-fr-print")
+    page.context.close()
+
+
+@pytest.mark.parametrize("viewport", [PHONE, WIDE], ids=["360", "1280"])
+def test_the_reports_chart_text_is_as_large_as_the_pages(app, school, viewport):
+    """The report asks for its chart at the width it shows it (in the 16-px text the chart's type
+    is sized for): its axis labels at least 9 px and 80% of the body text, on screen (a phone, a
+    projector's larger type) and printed on A4."""
+    page = app.signed_in("tove", f"/teach/report?class={school['class_id']}&learner={school['olek']}", viewport)
+    page.wait_for_function("() => document.querySelector('#report-curve img.chart-image')?.complete")
+    shown = page.evaluate(TEXT_SIZES)
+    assert shown["label"] >= 9 and shown["label"] >= 0.8 * shown["body"], shown
+    page.locator("#report-curve").screenshot(path=str(SHOTS / f"teach-report-curve-{viewport['width']}.png"))
+    app.shots.append(f"teach-report-curve-{viewport['width']}.png")
+    # Printed: the page laid out on A4 with the chart the screen asked for.
+    page.set_viewport_size(A4_PRINTED)
+    page.emulate_media(media="print")
+    printed = page.evaluate(TEXT_SIZES)
+    assert printed["label"] >= 0.8 * printed["body"], printed
+    # The chart across the A4 width, not held to the screen's 40rem (about 15.5 cm in 11-pt type).
+    image, figure, rem = page.evaluate("""() => [
+        document.querySelector('#report-curve img.chart-image').getBoundingClientRect().width,
+        document.querySelector('#report-curve').clientWidth,
+        parseFloat(getComputedStyle(document.documentElement).fontSize)]""")
+    assert image == pytest.approx(figure, abs=1) and image > 40 * rem, (image, figure, rem)
+    page.locator("#report-curve").screenshot(path=str(SHOTS / f"teach-report-curve-print-{viewport['width']}.png"))
+    app.shots.append(f"teach-report-curve-print-{viewport['width']}.png")
     page.context.close()
 
 

@@ -26,6 +26,7 @@ The flow (LTI 1.3 Core §5.1, Security Framework §5.1.1):
 from __future__ import annotations
 
 import secrets
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -50,14 +51,14 @@ from api.models import (
 from api.schemas import Token
 from api.security import NO_PASSWORD
 from api.services import rate_limits, users
-from api.services.classes import free_login
+from api.services.classes import class_name, free_login
 from api.services.lti import claims
 from api.services.lti.keys import ALGORITHM
 from api.services.lti.platform import PlatformClient, PlatformError
 from api.services.lti.registrations import Registration, by_id, for_issuer
 from api.services.pathways import DEFAULT_TRADE_SHARE
 from api.services.rows import id_of
-from api.services.usernames import check_display_name, login_key
+from api.services.usernames import MAX_DISPLAY_NAME_LENGTH, check_display_name, login_key
 from api.settings import Settings
 from content.catalog import LANGUAGES, TRADES
 
@@ -74,6 +75,9 @@ STATE_COOKIE_PREFIX = "b1lti-state-"
 CHECK_COOKIE = "b1lti-check"
 MODES = ("placement", "drill")
 TRACKS = ("b1", "trade")
+#: The name of a course's class when its context has no title or label that leaves one
+#: (a blank name would leave the teacher nothing to click in their list of classes).
+COURSE_FALLBACK = "Course"
 
 
 class LaunchRefused(Forbidden):
@@ -290,6 +294,22 @@ def _custom(value: Any) -> Custom:
     return Custom(language, mode, track, trade if track == "trade" else None)
 
 
+def _course_name(context: dict[str, Any]) -> str | None:
+    """The name a course's context gives its class: its title, else its label, as
+    :func:`api.services.classes.class_name` keeps a class's name (spaces trimmed and made one,
+    no invisible characters); None when neither leaves one (a title of spaces only). A title
+    longer than the rule allows is cut, not refused: the platform named the course, not us."""
+    for key in ("title", "label"):
+        text = _text(context.get(key))
+        if text is None:
+            continue
+        try:
+            return class_name(" ".join(unicodedata.normalize("NFC", text).split())[:MAX_DISPLAY_NAME_LENGTH])
+        except InvalidInput:
+            continue
+    return None
+
+
 def _name(payload: dict[str, Any]) -> str | None:
     name = _text(payload.get("name"))
     if name is None:
@@ -352,7 +372,7 @@ def _launch_of(payload: dict[str, Any], registration: Registration, deployment_i
     return ValidLaunch(
         registration=registration, deployment_id=deployment_id, message_type=message_type, subject=subject,
         name=_name(payload), roles=_strings(payload.get(claims.ROLES)),
-        context_id=_text(context.get("id")), context_title=_text(context.get("title")) or _text(context.get("label")),
+        context_id=_text(context.get("id")), context_title=_course_name(context),
         resource_link_id=_text(link.get("id")), custom=_custom(payload.get(claims.CUSTOM)),
         lineitem=_text(ags.get("lineitem")), lineitems=_text(ags.get("lineitems")),
         ags_scopes=_strings(ags.get("scope")), memberships_url=_text(nrps.get("context_memberships_url")),
@@ -439,7 +459,7 @@ def _class_for(db: Session, launch: ValidLaunch, teacher: User | None, settings:
             return school_class
     if teacher is None:
         raise Conflict("this course has no class here yet: its teacher opens the activity once first")
-    school_class = SchoolClass(name=(launch.context_title or "Course")[:120],
+    school_class = SchoolClass(name=launch.context_title or COURSE_FALLBACK,
                                language=launch.custom.language or settings.lti_default_language,
                                teacher_id=id_of(teacher), created_at=now)
     db.add(school_class)
