@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import math
 import sys
+from pathlib import Path
 
 from calibration.io import read_bank_csv, read_levels_csv, read_responses_csv, write_csv
 from engine.errors import InputError
@@ -68,6 +69,10 @@ def run(args: argparse.Namespace) -> int:
         raise InputError("--max-iter", f"must be >= 1, got {args.max_iter}")
     if not args.tol >= 0:
         raise InputError("--tol", f"must be >= 0, got {args.tol}")
+    # Checked before the fit, which can take minutes: a typo in a folder must not lose them.
+    for option, path in (("--out", args.out), ("--report", args.report)):
+        if path and not Path(path).expanduser().resolve().parent.is_dir():
+            raise InputError(path, f"the folder of {option} does not exist: create it or name another")
     table = read_responses_csv(args.responses, max_score=None if args.model == "gpcm" else 1)
     anchors = _anchors(args.anchors, args.model) if args.anchors else {}
     levels = read_levels_csv(args.levels, LEVELS) if args.levels else {}
