@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from sqlmodel import Session, func, select
@@ -32,6 +33,8 @@ def test_demo_fills_an_empty_database_once_and_its_accounts_work(client):
     assert learner.status_code == 200
 
 
+# The demo's story does not depend on the database: on SQLite only (24 s more on PostgreSQL).
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_the_stock_demos_alerts_pick_out_the_stalled_learner_and_the_one_who_stopped(make_client, monkeypatch):
     """Issue 17: the learner written as "fast progress" was flagged "no progress", as was every
     learner. On the stock demo (the bundled bank, eight weeks of the service's drills, the paces of

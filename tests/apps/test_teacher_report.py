@@ -184,6 +184,8 @@ def test_the_reports_chart_text_is_as_large_as_the_pages(app, school, viewport):
     page.wait_for_function("() => document.querySelector('#report-curve img.chart-image')?.complete")
     shown = page.evaluate(TEXT_SIZES)
     assert shown["label"] >= 9 and shown["label"] >= 0.8 * shown["body"], shown
+    # Nor drawn small and blown up: the chart asked for at the width it is shown at.
+    assert shown["label"] <= 1.25 * shown["body"], shown
     page.locator("#report-curve").screenshot(path=str(SHOTS / f"teach-report-curve-{viewport['width']}.png"))
     app.shots.append(f"teach-report-curve-{viewport['width']}.png")
     # Printed: the page laid out on A4 with the chart the screen asked for.
