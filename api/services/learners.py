@@ -32,7 +32,8 @@ def progress(db: Session, learner: User, language: str | None = None, with_revie
     learner_id = id_of(learner)
     language = language or learner.language or _last_language(db, learner_id)
     in_placement = language is not None and placement_open(db, learner_id, language)
-    hidden = estimates_hidden(db, learner_id, language, for_learner)
+    # estimates_hidden's rule, on the placement test looked up once just above.
+    hidden = for_learner and in_placement
     scopes: dict[str, list[ability.AbilityPoint]] = {}
     current: dict[str, AbilityOut] = {}
     if language is not None and not hidden:
