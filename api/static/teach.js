@@ -291,11 +291,18 @@
     }).catch(() => {});  // without the list, a learner is added without a support language
     byId("add-form").addEventListener("submit", async (event) => {
       event.preventDefault();
-      const name = byId("add-name").value.trim();
+      const field = byId("add-name");
+      const typed = field.value;
+      const button = event.submitter || byId("add-form").querySelector("button[type=submit]");
+      // One request at a time: a second press while the first is on its way would add the learner twice.
+      button.disabled = true;
       try {
-        await addLearners([{ display_name: name, support_language: byId("add-support").value || null }], byId("add-error"));
-        byId("add-form").reset();
+        await addLearners([{ display_name: typed.trim(), support_language: byId("add-support").value || null }],
+                          byId("add-error"));
+        // Cleared only if it still holds what was sent: a name typed while the roster reloaded stays.
+        if (field.value === typed && !byId("add-error").textContent) byId("add-form").reset();
       } catch (error) { showError(byId("add-error"), error); }
+      finally { button.disabled = false; }
     });
     byId("csv-form").addEventListener("submit", async (event) => {
       event.preventDefault();

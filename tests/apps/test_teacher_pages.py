@@ -240,6 +240,38 @@ def test_new_accounts_show_each_password_on_one_line_on_a_phone(app, school):
     page.context.close()
 
 
+def test_a_name_typed_while_the_roster_reloads_is_kept_and_a_second_press_adds_no_one_twice(app, school):
+    # The roster reload after an add is held back, as on a slow connection; the teacher types
+    # the next name meanwhile. Before the fix the form was reset when the reload ended, which
+    # wiped the name typed in between (and a CI run submitted an empty name).
+    page = opened(app, f"/teach?class={school['class_id']}", PHONE)
+    page.wait_for_selector("#roster tbody tr")
+    # A gate in the page, opened by the test: no timing, no route handler to race with.
+    page.evaluate("""() => {
+      const send = window.fetch;
+      window.held = 0;
+      const gate = new Promise((open) => { window.openGate = open; });
+      window.fetch = (url, options) => String(url).endsWith("/roster")
+        ? (window.held += 1, gate.then(() => send(url, options))) : send(url, options);
+    }""")
+    page.fill("#add-name", "Hawa Ahmed Yusuf")
+    page.click("#add-form button[type=submit]")
+    page.wait_for_selector("#created tbody tr:has-text('Hawa Ahmed Yusuf')")
+    page.wait_for_function("() => window.held === 1")
+    assert page.locator("#add-form button[type=submit]").is_disabled()
+    page.fill("#add-name", "Dawit Tesfaye Haile")
+    page.evaluate("() => window.openGate()")
+    page.wait_for_selector("#add-form button[type=submit]:not([disabled])")
+    assert page.input_value("#add-name") == "Dawit Tesfaye Haile"
+    page.click("#add-form button[type=submit]")
+    page.wait_for_selector("#created tbody tr:has-text('Dawit Tesfaye Haile')")
+    page.wait_for_selector("#add-form button[type=submit]:not([disabled])")
+    assert page.input_value("#add-name") == ""
+    names = page.locator("#created tbody tr").all_inner_texts()
+    assert sum("Hawa" in row for row in names) == 1 and sum("Dawit" in row for row in names) == 1, names
+    page.context.close()
+
+
 def test_a_learners_page_names_the_learner_and_allows_a_new_placement_test(app, school):
     from sqlmodel import Session
 
