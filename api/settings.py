@@ -152,7 +152,10 @@ class Settings(BaseSettings):
         """The JWT secret: configured, or generated once and persisted under ``var_dir``."""
         if self.jwt_secret:
             return self.jwt_secret
-        return _persisted_secret(self.var_dir.resolve())
+        # Not resolved here: a resolve() cost file-system calls on every request (the token
+        # check and the rate limits read the secret), and any spelling of the folder names
+        # the same file (a set var_dir is resolved by its validator).
+        return _persisted_secret(self.var_dir)
 
 
 @lru_cache(maxsize=8)

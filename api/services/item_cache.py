@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import threading
 import weakref
-from collections.abc import Callable, Hashable, Iterator
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -40,6 +40,15 @@ _VERSION = sa_select(_version_table.c.version).where(_version_table.c.id == 1)
 #: The counter as a column expression, for a caller that reads it with another row
 #: (one round trip instead of two), then hands it to :func:`use_version`.
 VERSION_COLUMN = _VERSION.scalar_subquery()
+
+
+def _rows_by(keys_of_rows: Iterable[Any]) -> dict[Any, np.ndarray]:
+    """``{key: positions of the rows that have it}`` from each row's keys, in row order."""
+    found: dict[Any, list[int]] = {}
+    for position, keys in enumerate(keys_of_rows):
+        for key in keys:
+            found.setdefault(key, []).append(position)
+    return {key: np.array(positions, dtype=np.intp) for key, positions in found.items()}
 
 
 @dataclass(frozen=True)
@@ -87,6 +96,13 @@ class Pool:
         self._servable: dict[str | None, np.ndarray] = {}
         for values in (self.a, self.b, self.c, self.is_trade):
             values.setflags(write=False)
+        # Inverted indexes for :meth:`unserved` (runs on every answer, under SQLite's write
+        # lock): the rows of each family, vocabulary entry, asked term and offered term, so
+        # a session's served items are looked up, not every row tested against them.
+        self._by_family = _rows_by((r.family,) if r.family else () for r in rows)
+        self._by_word = _rows_by((r.vocab_key,) if r.vocab_key else () for r in rows)
+        self._by_asked = _rows_by(r.asked for r in rows)
+        self._by_offer = _rows_by(r.offers for r in rows)
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -119,16 +135,16 @@ class Pool:
         available = np.ones(len(self.rows), dtype=bool)
         positions = [self.index[i] for i in served if i in self.index]
         available[positions] = False
-        families = {self.family[p] for p in positions} - {None}
-        words = {self.rows[p].vocab_key for p in positions} - {None}
-        # Everything the test has shown, once: each row is then one set test, not one per item served.
-        shown = frozenset().union(*(self.rows[p].shown for p in positions))
-        defined = frozenset().union(*(self.rows[p].defines for p in positions))
-        if families or words or shown or defined:
-            available &= np.array([r.family not in families and r.vocab_key not in words
-                                   and not exposure.gives_away(r.asked, [shown])
-                                   and r.offers.isdisjoint(defined)
-                                   for r in self.rows], dtype=bool)
+        served_rows = [self.rows[p] for p in positions]
+        for index, terms in ((self._by_family, {r.family for r in served_rows}),
+                             (self._by_word, {r.vocab_key for r in served_rows}),
+                             # exposure.gives_away: an asked term among those shown so far
+                             (self._by_asked, set().union(*(r.shown for r in served_rows))),
+                             (self._by_offer, set().union(*(r.defines for r in served_rows)))):
+            for term in terms:
+                given_away = index.get(term)
+                if given_away is not None:
+                    available[given_away] = False
         return available
 
 

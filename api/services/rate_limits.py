@@ -16,6 +16,7 @@ import hmac
 import math
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -60,6 +61,17 @@ def key(secret: str, limit: str, subject: str) -> str:
     return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
 
 
+@lru_cache(maxsize=4)
+def _upsert(dialect: str) -> sa.Insert:
+    """The counter's upsert for ``dialect``, built once (it runs with every answer, under
+    SQLite's write lock); ``key`` and ``minute`` are bound per call."""
+    table = table_of(RateCount)
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return (insert(table).values(key=sa.bindparam("key"), minute=sa.bindparam("minute"), count=1)
+            .on_conflict_do_update(index_elements=["key", "minute"], set_={"count": table.c.count + 1})
+            .returning(table.c.count))
+
+
 def hit(db: Session, settings: Settings, kind: str, subject: str | int, now: datetime) -> None:
     """Count one request of ``kind`` by ``subject``; 429 with ``Retry-After`` past the limit.
 
@@ -69,14 +81,10 @@ def hit(db: Session, settings: Settings, kind: str, subject: str | int, now: dat
     limit = limits(settings)[kind]
     window = int(now.timestamp()) // WINDOW_SECONDS
     counter = key(settings.signing_secret(), limit.name, str(subject))
-    table = table_of(RateCount)
-    insert = postgresql.insert if db.get_bind().dialect.name == "postgresql" else sqlite.insert
-    statement = (insert(table).values(key=counter, minute=window, count=1)
-                 .on_conflict_do_update(index_elements=["key", "minute"],
-                                        set_={"count": table.c.count + 1})
-                 .returning(table.c.count))
-    count = int(db.execute(statement).scalar_one())
+    dialect = db.get_bind().dialect.name
+    count = int(db.execute(_upsert(dialect), {"key": counter, "minute": window}).scalar_one())
     if count == 1:  # a new window for this key: its earlier ones are done
+        table = table_of(RateCount)
         db.execute(sa.delete(table).where(table.c.key == counter, table.c.minute < window))
     if count > limit.per_window:
         retry_after = max(1, math.ceil((window + 1) * WINDOW_SECONDS - now.timestamp()))

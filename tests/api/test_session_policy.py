@@ -5,11 +5,14 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from api.services import engine_adapter as adapter
 from api.services import session_policy as policy
 from api.services.item_cache import Pool, PoolRow
 from api.services.session_state import LEGACY_TRADE_SHARE, Mode, SessionState
+from content import exposure
 
 DRILL = policy.DrillDesign(length=6, target_success=0.75, review_share=0.5)
 PLACEMENT = adapter.placement_design("nb")
@@ -105,6 +108,32 @@ def test_a_gloss_item_is_not_served_after_one_that_defined_one_of_its_options():
     by_id = dict(zip(items.ids, items.unserved([rows[6].id])))
     assert not by_id[rows[7].id] and by_id[rows[8].id]
     assert sum(by_id.values()) == len(items) - 2
+
+TERMS = st.frozensets(st.sampled_from(["dusj", "sår", "tung", "ledig", "forsinket"]), max_size=3)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from([None, "f1", "f2"]), st.sampled_from([None, "w1", "w2"]),
+                          TERMS, TERMS, TERMS, TERMS), min_size=1, max_size=12),
+       st.data())
+def test_unserved_is_the_rule_item_by_item(columns, data):
+    """The pool's inverted indexes give what testing every row against the served ones gives:
+    not served, no family or vocabulary entry of a served item, no asked term a served item
+    showed (content.exposure.gives_away), no option a served gloss item defined."""
+    rows = [PoolRow(f"i{n}", "b1", None, "vocabulary", 1.0, 0.0, 0.0, word, family, asked=asked,
+                    shown=shown, defines=defines, offers=offers)
+            for n, (family, word, asked, shown, defines, offers) in enumerate(columns)]
+    items = Pool(rows)
+    served = data.draw(st.lists(st.sampled_from(items.ids), max_size=4, unique=True))
+    done = [items[items.index[i]] for i in served]
+    families = {r.family for r in done} - {None}
+    words = {r.vocab_key for r in done} - {None}
+    shown = frozenset().union(*(r.shown for r in done))
+    defined = frozenset().union(*(r.defines for r in done))
+    expected = [r.id not in served and r.family not in families and r.vocab_key not in words
+                and not exposure.gives_away(r.asked, [shown]) and r.offers.isdisjoint(defined) for r in rows]
+    assert items.unserved(served).tolist() == expected
+
 
 def test_drill_serves_due_reviews_first_up_to_their_share():
     items = pool()
