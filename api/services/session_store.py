@@ -29,12 +29,12 @@ _USERS = table_of(User)
 # all the requests that write a learner's answers and states queue there, whatever the
 # session (see ability.catch_up). The item cache's version comes with the row (one round
 # trip for both).
-_LOCK = (sa.select(_SESSIONS, item_cache.VERSION_COLUMN.label("cache_version"),
+_READ = (sa.select(_SESSIONS, item_cache.VERSION_COLUMN.label("cache_version"),
                    _USERS.c.created_at.label("learner_created_at"),
                    _USERS.c.token_version.label("learner_token_version"))
          .join_from(_SESSIONS, _USERS, _USERS.c.id == _SESSIONS.c.learner_id)
-         .where(_SESSIONS.c.id == sa.bindparam("session_id"))
-         .with_for_update(of=_USERS, key_share=True))
+         .where(_SESSIONS.c.id == sa.bindparam("session_id")))
+_LOCK = _READ.with_for_update(of=_USERS, key_share=True)
 #: SET the columns named in the parameters (besides ``session_id_``).
 _SAVE = _SESSIONS.update().where(_SESSIONS.c.id == sa.bindparam("session_id_"))
 _RECORD = table_of(ResponseRow).insert()
@@ -50,6 +50,11 @@ def lock(db: Db, session_id: str) -> tuple[Row | None, Connection]:
     """
     connection = begin_write(db)
     return connection.execute(_LOCK, {"session_id": session_id}).first(), connection
+
+
+def read(db: Db, session_id: str) -> Row | None:
+    """The row :func:`lock` reads, without the lock (what an answer is planned on)."""
+    return db.connection().execute(_READ, {"session_id": session_id}).first()
 
 
 def save(connection: Connection, session_id: str, **values: Any) -> None:

@@ -4,7 +4,8 @@ Each function reads top to bottom: lock the learner's session row, decide
 (scoring in :mod:`content.scoring`, the engine through
 :mod:`api.services.engine_adapter`, what comes next in
 :mod:`api.services.session_policy`), write (:mod:`api.services.session_store`),
-and commit once, at the end. A session's state (:class:`SessionState`) lives
+and commit once, at the end; an answer is decided before the lock, on the row as
+read, and again under it only if the row changed meanwhile (:func:`record_response`). A session's state (:class:`SessionState`) lives
 in its row, so any worker can serve the next request. Answers are recorded
 under two unique constraints, ``(session, client_response_id)`` and
 ``(session, item)``: a retry returns the first result and a second answer to
@@ -164,6 +165,17 @@ def _locked(db: Db, learner_id: int, session_id: str, created_before: datetime |
     under, which must still be the account's (401 otherwise: a new password, role or a
     disabled account revoked it); read with the lock, so the check costs no query."""
     row, connection = store.lock(db, session_id)
+    return _theirs(db, row, learner_id, session_id, created_before, token_version), connection
+
+
+def _read(db: Db, learner_id: int, session_id: str, created_before: datetime | None,
+          token_version: int | None = None) -> Row:
+    """The session row as :func:`_locked` checks it, read without the lock (to plan on)."""
+    return _theirs(db, store.read(db, session_id), learner_id, session_id, created_before, token_version)
+
+
+def _theirs(db: Db, row: Row | None, learner_id: int, session_id: str, created_before: datetime | None,
+            token_version: int | None) -> Row:
     if (row is None or row.learner_id != learner_id
             or (created_before is not None and utc(row.learner_created_at) >= created_before)):
         db.rollback()
@@ -173,7 +185,7 @@ def _locked(db: Db, learner_id: int, session_id: str, created_before: datetime |
         db.rollback()
         raise Unauthorized(REVOKED)
     item_cache.use_version(db, row.cache_version)
-    return row, connection
+    return row
 
 
 def next_item(db: Db, learner_id: int, session_id: str, settings: Settings, now: datetime,
@@ -181,19 +193,33 @@ def next_item(db: Db, learner_id: int, session_id: str, settings: Settings, now:
     """The exercise waiting for an answer (served again on a repeated call: a phone that lost
     the reply gets the same exercise), a new one, or the result when done."""
     row, connection = _locked(db, learner_id, session_id, created_before, token_version)
-    step = _advance(db, connection, row, SessionState.from_dict(row.state, row.track), settings, now)
+    state = SessionState.from_dict(row.state, row.track)
+    step = _write_next(db, connection, row, _choose(db, row, state, settings, now), now)
     db.commit()
     return step
 
 
-def _advance(db: Db, connection: Connection, row: Row, state: SessionState, settings: Settings,
-             now: datetime, posterior: adapter.GridPosterior | None = None) -> NextStep:
-    """What the learner does now, in a locked session with ``state`` (written when it changes;
-    the caller commits). ``posterior``: the state's, when the caller has it loaded already."""
+@dataclass(frozen=True)
+class _Chosen:
+    """What the learner does next, chosen and not yet written (:func:`_choose`)."""
+
+    step: NextStep
+    #: The session's state to save: with the item served now, or at its end; None: unchanged.
+    state: SessionState | None = None
+    #: The session ends now, with this result.
+    result: SessionResultDict | None = None
+
+
+def _choose(db: Db, row: Row, state: SessionState, settings: Settings, now: datetime,
+            posterior: adapter.GridPosterior | None = None,
+            answer: tuple[str, bool] | None = None) -> _Chosen:
+    """What the learner does now in a session with ``state`` (nothing is written). ``posterior``:
+    the state's, when the caller has it loaded already; ``answer``: an answer not stored yet,
+    (bank item id, full marks), which a result counts."""
     if row.status == Status.DONE:
-        return NextStep(done=True, result=row.result)
+        return _Chosen(NextStep(done=True, result=row.result))
     if state.pending is not None:
-        return NextStep(done=False, item=_served(db, row, state, state.pending))
+        return _Chosen(NextStep(done=False, item=_served(db, row, state, state.pending)))
     mode, drill = Mode(row.mode), drill_design(settings)
     posterior = posterior or adapter.GridPosterior.from_dict(state.posterior)
     facts = store.learner_facts(db, mode, row.learner_id, row.language,
@@ -202,18 +228,29 @@ def _advance(db: Db, connection: Connection, row: Row, state: SessionState, sett
     step = policy.next_step(mode, row.track, state, posterior, pool, facts,
                             adapter.placement_design(row.language), drill)
     if step.item is None:
-        result = _result(db, row, step.state, posterior)
-        store.save(connection, row.id, state=dict(step.state.to_dict()), updated_at=now,
-                   status=Status.DONE.value, result=result, finished_at=now)
-        if mode == Mode.PLACEMENT:
-            # The level a placement test tells, kept as told (a drill's were kept answer by answer).
-            reported.record(db, connection, row.learner_id, row.language, "placement", result["theta"],
-                            result["se"], result["level"], now)
-        # Its score for the learning platform's gradebook, when the learner came through LTI.
-        lti_grades.queue_result(db, row.learner_id, row.id, row.mode, row.language, result, now)
-        return NextStep(done=True, result=result)
-    store.save(connection, row.id, state=dict(step.state.to_dict()), updated_at=now)
-    return NextStep(done=False, item=_served(db, row, step.state, step.item.id))
+        result = _result(db, row, step.state, posterior, answer)
+        return _Chosen(NextStep(done=True, result=result), step.state, result)
+    return _Chosen(NextStep(done=False, item=_served(db, row, step.state, step.item.id)), step.state)
+
+
+def _write_next(db: Db, connection: Connection, row: Row, chosen: _Chosen, now: datetime) -> NextStep:
+    """Write what :func:`_choose` chose into the locked session (the caller commits)."""
+    if chosen.state is None:
+        return chosen.step
+    state = dict(chosen.state.to_dict())
+    result = chosen.result
+    if result is None:
+        store.save(connection, row.id, state=state, updated_at=now)
+        return chosen.step
+    store.save(connection, row.id, state=state, updated_at=now, status=Status.DONE.value, result=result,
+               finished_at=now)
+    if row.mode == Mode.PLACEMENT:
+        # The level a placement test tells, kept as told (a drill's were kept answer by answer).
+        reported.record(db, connection, row.learner_id, row.language, "placement", result["theta"],
+                        result["se"], result["level"], now)
+    # Its score for the learning platform's gradebook, when the learner came through LTI.
+    lti_grades.queue_result(db, row.learner_id, row.id, row.mode, row.language, result, now)
+    return chosen.step
 
 
 def _served(db: Db, row: Row, state: SessionState, bank_id: str) -> dict[str, Any]:
@@ -223,11 +260,12 @@ def _served(db: Db, row: Row, state: SessionState, bank_id: str) -> dict[str, An
                              with_level=row.mode == Mode.DRILL)
 
 
-def _result(db: Db, row: Row, state: SessionState, posterior: adapter.GridPosterior) -> SessionResultDict:
-    """A finished session's result (:func:`result_of`), from its stored answers, with what its
-    level means in the learner's languages."""
-    result = result_of(db, Mode(row.mode), row.language, state.answered, posterior,
-                       store.session_answers(db, row.id))
+def _result(db: Db, row: Row, state: SessionState, posterior: adapter.GridPosterior,
+            answer: tuple[str, bool] | None = None) -> SessionResultDict:
+    """A finished session's result (:func:`result_of`), from its stored answers and ``answer``
+    (the last, not stored yet), with what its level means in the learner's languages."""
+    answers = store.session_answers(db, row.id) + ([answer] if answer is not None else [])
+    result = result_of(db, Mode(row.mode), row.language, state.answered, posterior, answers)
     result["level_description"] = level_texts(result["level"], row.language, state.support)
     return result
 
@@ -261,36 +299,75 @@ def record_response(db: Db, learner_id: int, session_id: str, item_id: str, answ
     """Score an answer to the served ``item_id``, update the estimate, and return the reply with
     what comes next (as :func:`next_item` would answer, the next item already chosen).
 
-    Everything happens under the learner's lock, in one transaction: a retry waits for
-    the first request and then returns what it recorded, with the session's next step as
-    it is now. Serving the next item in the same reply saves a phone a round trip per
-    exercise; ``GET .../next`` then returns that same item.
+    The answer is planned (scored, the next item chosen) on the session as read, then
+    written under the learner's lock in one transaction, if the session is still as read;
+    otherwise it is planned again under the lock. On SQLite the lock is the database's:
+    what a request does while it holds it bounds the answers per second of every learner,
+    and the plan is most of a request's work (measured: docs/operations.md, "Load"). A retry
+    waits for the first request and then returns what it recorded, with the session's next
+    step as it is now. Serving the next item in the same reply saves a phone a round trip
+    per exercise; ``GET .../next`` then returns that same item.
     """
-    row, connection = _locked(db, learner_id, session_id, created_before, token_version)
-    state = SessionState.from_dict(row.state, row.track)
+    seen = _read(db, learner_id, session_id, created_before, token_version)
+    state = SessionState.from_dict(seen.state, seen.track)
     bank_id = served_items.bank_item_id(state.key, state.served, item_id)
-    if bank_id is None or bank_id != state.pending:
-        # Not the item waiting for an answer: a retry of an answer already stored (its
-        # first result), or a conflict. An answer to the pending item cannot have been
-        # stored yet; a reused client_response_id then fails the unique constraint below.
-        previous = store.answer_by_client_id(db, row.id, client_response_id)
-        if previous is not None and previous.item_id == bank_id:
-            return _replay(db, _stored_result(previous), learner_id, session_id, settings, now,
-                           created_before)
-        used_for = previous.item_id if previous is not None else None
-        db.rollback()  # nothing to write: the learner's lock is released before the reply
-        if row.status == Status.DONE:
-            raise Conflict(f"this session has finished: its result is at GET /v1/sessions/{session_id}/next; "
-                           "start a new session to go on (POST /v1/sessions)", item_id=item_id)
-        if used_for is not None:
-            raise _reused_client_id(state, used_for, client_response_id)
-        waiting = f"answer the exercise waiting now (GET /v1/sessions/{session_id}/next)"
-        raise (Conflict(f"item '{item_id}' was not served in this session: {waiting}", item_id=item_id)
-               if bank_id is None else
-               Conflict(f"item '{item_id}' was already answered in this session: {waiting}",
-                        item_id=item_id))
+    plan = (_plan(db, seen, state, bank_id, answer, response_ms, client_response_id, settings, now)
+            if bank_id is not None and bank_id == state.pending else None)
+    row, connection = _locked(db, learner_id, session_id, created_before, token_version)
+    if plan is None or (row.state, row.status, row.cache_version) != (seen.state, seen.status, seen.cache_version):
+        state = SessionState.from_dict(row.state, row.track)
+        bank_id = served_items.bank_item_id(state.key, state.served, item_id)
+        if bank_id is None or bank_id != state.pending:
+            return _not_waiting(db, row, state, bank_id, learner_id, session_id, item_id, client_response_id,
+                                settings, now, created_before)
+        plan = _plan(db, row, state, bank_id, answer, response_ms, client_response_id, settings, now)
     # A new answer (a retry returned above, uncounted): counted against the learner's rate.
     rate_limits.hit(db, settings, "answer", learner_id, now)
+    try:
+        store.record_answer(connection, plan.stored)
+    except IntegrityError:
+        # A concurrent request stored this answer first: return what it recorded.
+        db.rollback()
+        previous = store.answer_by_client_id(db, row.id, client_response_id)
+        if previous is not None and previous.item_id == plan.bank_id:
+            return _replay(db, _stored_result(previous), learner_id, session_id, settings, now,
+                           created_before)
+        if previous is not None:
+            raise _reused_client_id(state, previous.item_id, client_response_id) from None
+        raise Conflict(f"item '{item_id}' was already answered in this session: ask for the next "
+                       f"exercise (GET /v1/sessions/{session_id}/next)",
+                       item_id=item_id) from None
+    if row.mode == Mode.DRILL:
+        # The estimate this reply tells the learner, kept as told (curves show it as reported).
+        reported.record(db, connection, row.learner_id, row.language, "drill", plan.estimate.theta,
+                        plan.estimate.se, plan.estimate.level, now)
+        if plan.vocab_key:
+            # Placement answers schedule no reviews: the review list would name the words a
+            # placement test asked, and their lemmas are the keys of its typed items.
+            reviews.record(db, row.learner_id, row.language, plan.vocab_key, plan.score, plan.max_score, now)
+    step = _write_next(db, connection, row, plan.then, now)
+    db.commit()
+    return AnswerReply(result=plan.result, next=step)
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """An answer scored, with what follows it chosen: nothing written yet (:func:`_plan`)."""
+
+    bank_id: str
+    #: The answer's row (:func:`api.services.session_store.record_answer`).
+    stored: dict[str, Any]
+    result: AnswerResultDict
+    estimate: adapter.LevelEstimate
+    vocab_key: str | None
+    score: int
+    max_score: int
+    then: _Chosen
+
+
+def _plan(db: Db, row: Row, state: SessionState, bank_id: str, answer: Any, response_ms: int | None,
+          client_response_id: str, settings: Settings, now: datetime) -> _Plan:
+    """Score the answer to the waiting item ``bank_id`` and choose what follows (no writes)."""
     cached = item_cache.item(db, bank_id)
     # In bank ids from here on (served ids mean nothing outside the session): scored and stored.
     answer = served_items.bank_answer(cached.item, state.key, answer_shape(cached.type, answer))
@@ -303,38 +380,40 @@ def record_response(db: Db, learner_id: int, session_id: str, item_id: str, answ
     estimate = adapter.estimate_of(posterior, row.language)
     result = answer_result(Mode(row.mode), checked, estimate, state.answered, row.language, state.support,
                            right=None if checked.correct else served_items.right_answer(shown, checked.expected))
-    try:
-        store.record_answer(connection, {
-            "session_id": row.id, "learner_id": row.learner_id, "item_id": bank_id,
-            "client_response_id": client_response_id, "answer": answer,
-            "score": int(checked.score), "max_score": int(checked.max_score), "correct": bool(checked.correct),
-            "response_ms": response_ms, "answered_at": now, "theta": estimate.theta, "se": estimate.se,
-            "level": estimate.level, "result": result})
-    except IntegrityError:
-        # A concurrent request stored this answer first: return what it recorded.
-        db.rollback()
-        previous = store.answer_by_client_id(db, row.id, client_response_id)
-        if previous is not None and previous.item_id == bank_id:
-            return _replay(db, _stored_result(previous), learner_id, session_id, settings, now,
-                           created_before)
-        if previous is not None:
-            raise _reused_client_id(state, previous.item_id, client_response_id) from None
-        raise Conflict(f"item '{item_id}' was already answered in this session: ask for the next "
-                       f"exercise (GET /v1/sessions/{session_id}/next)",
-                       item_id=item_id) from None
-    if row.mode == Mode.DRILL:
-        # The estimate this reply tells the learner, kept as told (curves show it as reported).
-        reported.record(db, connection, row.learner_id, row.language, "drill", estimate.theta, estimate.se,
-                        estimate.level, now)
-    if cached.vocab_key and row.mode == Mode.DRILL:
-        # Placement answers schedule no reviews: the review list would name the words a
-        # placement test asked, and their lemmas are the keys of its typed items.
-        reviews.record(db, row.learner_id, row.language, cached.vocab_key, int(checked.score),
-                       int(checked.max_score), now)
-    # Chosen after the answer's writes: a drill's reviews see this answer's memory state.
-    step = _advance(db, connection, row, state, settings, now, posterior)
-    db.commit()
-    return AnswerReply(result=result, next=step)
+    # Chosen before this answer is stored, which changes nothing the choice reads: a result
+    # counts the answer given here; the learner's items met and a drill's review schedule
+    # would gain this item and its word, which the session has served, so neither may
+    # come again in it (item_cache.Pool.unserved).
+    then = _choose(db, row, state, settings, now, posterior, (bank_id, bool(checked.correct)))
+    stored = {"session_id": row.id, "learner_id": row.learner_id, "item_id": bank_id,
+              "client_response_id": client_response_id, "answer": answer,
+              "score": int(checked.score), "max_score": int(checked.max_score), "correct": bool(checked.correct),
+              "response_ms": response_ms, "answered_at": now, "theta": estimate.theta, "se": estimate.se,
+              "level": estimate.level, "result": result}
+    return _Plan(bank_id, stored, result, estimate, cached.vocab_key, int(checked.score), int(checked.max_score),
+                 then)
+
+
+def _not_waiting(db: Db, row: Row, state: SessionState, bank_id: str | None, learner_id: int, session_id: str,
+                 item_id: str, client_response_id: str, settings: Settings, now: datetime,
+                 created_before: datetime | None) -> AnswerReply:
+    """An answer to an item that is not the one waiting (in the locked session): a retry of an
+    answer already stored (its first result), or a conflict. An answer to the waiting item
+    cannot have been stored yet; a reused client_response_id then fails the unique constraint."""
+    previous = store.answer_by_client_id(db, row.id, client_response_id)
+    if previous is not None and previous.item_id == bank_id:
+        return _replay(db, _stored_result(previous), learner_id, session_id, settings, now, created_before)
+    used_for = previous.item_id if previous is not None else None
+    db.rollback()  # nothing to write: the learner's lock is released before the reply
+    if row.status == Status.DONE:
+        raise Conflict(f"this session has finished: its result is at GET /v1/sessions/{session_id}/next; "
+                       "start a new session to go on (POST /v1/sessions)", item_id=item_id)
+    if used_for is not None:
+        raise _reused_client_id(state, used_for, client_response_id)
+    waiting = f"answer the exercise waiting now (GET /v1/sessions/{session_id}/next)"
+    raise (Conflict(f"item '{item_id}' was not served in this session: {waiting}", item_id=item_id)
+           if bank_id is None else
+           Conflict(f"item '{item_id}' was already answered in this session: {waiting}", item_id=item_id))
 
 
 def _reused_client_id(state: SessionState, used_for: str, client_response_id: str) -> Conflict:

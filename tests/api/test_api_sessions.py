@@ -110,6 +110,65 @@ def test_retry_with_same_client_response_id_returns_first_result_and_records_onc
     assert following["id"] != item["id"]
 
 
+@pytest.mark.parametrize("other", ["a retry", "another answer"])
+def test_an_answer_planned_before_the_lock_yields_to_one_stored_meanwhile(client, people, db, monkeypatch,
+                                                                         other):
+    """An answer is planned (scored, the next item chosen) before the learner's lock; when
+    another request stores an answer to the same item in between, the plan is dropped: a
+    retry (same client_response_id) gets the first result, another answer a 409, and the
+    session holds one answer and the state the first request wrote."""
+    from sqlmodel import Session
+
+    from api.models import LearningSession
+    from api.services import sessions
+    from api.services.served_items import served_item_id
+
+    headers = people["learner"]["headers"]
+    session_id = start(client, headers)["id"]
+    item = client.get(f"/v1/sessions/{session_id}/next", headers=headers).json()["item"]
+    served = Served(client, session_id)
+    truth = BANK[served.bank_id(item)]
+    value = served.answer(truth, right_answer(truth))
+    planned, real_plan = [], sessions._plan
+    meanwhile: dict = {}
+
+    def plan_with_a_race(db_, row, state, bank_id, answer_, response_ms, client_response_id, settings, now):
+        planned.append(client_response_id)
+        if len(planned) == 1:  # this request has planned; another one answers the item first
+            racer = "phone-1" if other == "a retry" else "phone-2"
+            with Session(client.app.state.db_engine) as elsewhere:
+                meanwhile["reply"] = sessions.record_response(
+                    elsewhere, row.learner_id, row.id, served_item_id(state.key, bank_id), answer_,
+                    response_ms, racer, settings, now)
+        return real_plan(db_, row, state, bank_id, answer_, response_ms, client_response_id, settings, now)
+
+    inserts, real_insert = [], sessions.store.record_answer
+
+    def counted_insert(connection, values):
+        inserts.append(values["client_response_id"])
+        real_insert(connection, values)
+
+    monkeypatch.setattr(sessions, "_plan", plan_with_a_race)
+    monkeypatch.setattr(sessions.store, "record_answer", counted_insert)
+    reply = answer(client, headers, session_id, item["id"], value, "phone-1")
+    # Planned once here and once by the request that got in first; not planned again here,
+    # and the stale plan not even tried against the unique constraints.
+    assert planned == ["phone-1", "phone-1" if other == "a retry" else "phone-2"]
+    assert inserts == planned[1:]
+    first = meanwhile["reply"]
+    if other == "a retry":
+        assert reply.status_code == 200, reply.text
+        assert reply.json()["next"]["item"]["id"] == first.next.item["id"]
+        assert reply.json()["items_answered"] == first.result["items_answered"] == 1
+    else:
+        assert reply.status_code == 409, reply.text
+        assert reply.json()["detail"].startswith(f"item '{item['id']}' was already answered in this session")
+    rows = db.exec(select(ResponseRow).where(ResponseRow.session_id == session_id)).all()
+    assert len(rows) == 1 and rows[0].item_id == truth["id"]
+    state = db.get(LearningSession, session_id).state
+    assert state["answered"] == 1 and served_item_id(state["key"], state["pending"]) == first.next.item["id"]
+
+
 def test_answers_to_items_not_served_or_already_answered_are_409(client, people):
     headers = people["learner"]["headers"]
     session_id = start(client, headers)["id"]
