@@ -5,11 +5,11 @@ Each function reads top to bottom: lock the learner's session row, decide
 :mod:`api.services.engine_adapter`, what comes next in
 :mod:`api.services.session_policy`), write (:mod:`api.services.session_store`),
 and commit once, at the end; an answer is decided before the lock, on the row as
-read, and again under it only if the row changed meanwhile (:func:`record_response`). A session's state (:class:`SessionState`) lives
-in its row, so any worker can serve the next request. Answers are recorded
-under two unique constraints, ``(session, client_response_id)`` and
-``(session, item)``: a retry returns the first result and a second answer to
-the same item cannot be stored.
+read, and again under it only if the row changed meanwhile (:func:`record_response`).
+A session's state (:class:`SessionState`) lives in its row, so any worker can serve
+the next request. Answers are recorded under two unique constraints, ``(session,
+client_response_id)`` and ``(session, item)``: a retry returns the first result and
+a second answer to the same item cannot be stored.
 """
 from __future__ import annotations
 
