@@ -3,10 +3,13 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
+    from sqlmodel import Session
 
 
 class CommandError(Exception):
@@ -66,3 +69,16 @@ def open_database(database_url: str | None, existing: bool = False) -> Engine:
     except DBAPIError as error:  # the server does not answer, refuses the login, the file is not a database
         reason = str(error.orig or error).strip().splitlines()[0]
         raise CommandError(f"cannot open the database: {reason}") from None
+
+
+@contextmanager
+def database_session(database_url: str | None, existing: bool = False) -> Iterator[Session]:
+    """A session on :func:`open_database`'s engine, which is disposed of afterwards."""
+    from sqlmodel import Session
+
+    db_engine = open_database(database_url, existing)
+    try:
+        with Session(db_engine) as db:
+            yield db
+    finally:
+        db_engine.dispose()

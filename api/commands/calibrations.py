@@ -13,7 +13,7 @@ import argparse
 import sys
 from typing import TYPE_CHECKING
 
-from api.commands import open_database, positive_int
+from api.commands import database_session, positive_int
 
 if TYPE_CHECKING:
     from api.errors import DomainError
@@ -49,16 +49,10 @@ def _refused(action: str, run: str, error: DomainError) -> int:
 
 
 def run_list(args: argparse.Namespace) -> int:
-    from sqlmodel import Session
-
     from api.services.calibrations import list_runs
 
-    db_engine = open_database(args.database_url, existing=True)
-    try:
-        with Session(db_engine) as db:
-            runs = list_runs(db, args.limit)
-    finally:
-        db_engine.dispose()
+    with database_session(args.database_url, existing=True) as db:
+        runs = list_runs(db, args.limit)
     if not runs:
         print("no calibration runs")
     for run in runs:
@@ -69,20 +63,14 @@ def run_list(args: argparse.Namespace) -> int:
 
 
 def run_show(args: argparse.Namespace) -> int:
-    from sqlmodel import Session
-
     from api.errors import DomainError
     from api.services.calibrations import describe, get_run
 
-    db_engine = open_database(args.database_url, existing=True)
-    try:
-        with Session(db_engine) as db:
-            try:
-                shown = describe(db, get_run(db, args.run)).model_dump_json(indent=2)
-            except DomainError as error:
-                return _refused("show", args.run, error)
-    finally:
-        db_engine.dispose()
+    with database_session(args.database_url, existing=True) as db:
+        try:
+            shown = describe(db, get_run(db, args.run)).model_dump_json(indent=2)
+        except DomainError as error:
+            return _refused("show", args.run, error)
     print(shown)
     return 0
 
@@ -90,19 +78,13 @@ def run_show(args: argparse.Namespace) -> int:
 def run_rollback(args: argparse.Namespace) -> int:
     from datetime import UTC, datetime
 
-    from sqlmodel import Session
-
     from api.errors import DomainError
     from api.services.calibrations import rollback
 
-    db_engine = open_database(args.database_url, existing=True)
-    try:
-        with Session(db_engine) as db:
-            try:
-                done = rollback(db, args.run, None, datetime.now(UTC))
-            except DomainError as error:
-                return _refused("rollback", args.run, error)
-    finally:
-        db_engine.dispose()
+    with database_session(args.database_url, existing=True) as db:
+        try:
+            done = rollback(db, args.run, None, datetime.now(UTC))
+        except DomainError as error:
+            return _refused("rollback", args.run, error)
     print(f"rolled back {done.id}: {len(done.items)} items restored to their values before it")
     return 0

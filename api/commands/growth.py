@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import TYPE_CHECKING
 
-from api.commands import open_database, positive_int
+from api.commands import database_session, open_database, positive_int
 from content.catalog import LANGUAGES
 
 if TYPE_CHECKING:
@@ -90,16 +90,10 @@ def run_fit(args: argparse.Namespace) -> int:
 
 
 def run_list(args: argparse.Namespace) -> int:
-    from sqlmodel import Session
-
     from api.services.growth_fits import list_versions
 
-    db_engine = open_database(args.database_url, existing=True)
-    try:
-        with Session(db_engine) as db:
-            versions = list_versions(db, args.language, args.limit)
-    finally:
-        db_engine.dispose()
+    with database_session(args.database_url, existing=True) as db:
+        versions = list_versions(db, args.language, args.limit)
     if not versions:
         print("no growth fits: every language uses the engine's defaults")
     for fit in versions:
@@ -118,21 +112,15 @@ def _show(fitted: GrowthFitOut) -> str:
 
 
 def run_show(args: argparse.Namespace) -> int:
-    from sqlmodel import Session
-
     from api.errors import DomainError
     from api.services.growth_fits import show
 
-    db_engine = open_database(args.database_url, existing=True)
-    try:
-        with Session(db_engine) as db:
-            try:
-                shown = _show(show(db, args.version))
-            except DomainError as error:
-                print(f"b1engine growth show: {error.detail}: b1engine growth list shows the fits", file=sys.stderr)
-                return 2
-    finally:
-        db_engine.dispose()
+    with database_session(args.database_url, existing=True) as db:
+        try:
+            shown = _show(show(db, args.version))
+        except DomainError as error:
+            print(f"b1engine growth show: {error.detail}: b1engine growth list shows the fits", file=sys.stderr)
+            return 2
     print(shown)
     return 0
 
@@ -140,22 +128,16 @@ def run_show(args: argparse.Namespace) -> int:
 def run_rollback(args: argparse.Namespace) -> int:
     from datetime import UTC, datetime
 
-    from sqlmodel import Session
-
     from api.errors import DomainError, NotFound
     from api.services.growth_fits import rollback
 
-    db_engine = open_database(args.database_url, existing=True)
-    try:
-        with Session(db_engine) as db:
-            try:
-                done = rollback(db, args.version, _who(), datetime.now(UTC))
-            except DomainError as error:
-                hint = ": b1engine growth list shows the fits" if isinstance(error, NotFound) else ""
-                print(f"b1engine growth rollback: {error.detail}{hint}", file=sys.stderr)
-                return 2
-    finally:
-        db_engine.dispose()
+    with database_session(args.database_url, existing=True) as db:
+        try:
+            done = rollback(db, args.version, _who(), datetime.now(UTC))
+        except DomainError as error:
+            hint = ": b1engine growth list shows the fits" if isinstance(error, NotFound) else ""
+            print(f"b1engine growth rollback: {error.detail}{hint}", file=sys.stderr)
+            return 2
     back_to = (f"growth fit {done.replaces}" if done.replaces is not None else "the engine's defaults")
     print(f"rolled back growth fit {done.id} of {done.language}: {back_to} live again; the learners' levels "
           "are rebuilt under them when next read")

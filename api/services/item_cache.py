@@ -89,7 +89,6 @@ class Pool:
         self.b = np.array([r.b for r in rows], dtype=float)
         self.c = np.array([r.c for r in rows], dtype=float)
         self.is_trade = np.array([r.track == "trade" for r in rows], dtype=bool)
-        self.family = [r.family for r in rows]
         #: Each item's skill and type, for the placement test's content balance.
         self.skills = tuple(r.skill for r in rows)
         self.types = tuple(r.type for r in rows)

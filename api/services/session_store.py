@@ -25,15 +25,16 @@ from api.services.session_state import Mode
 
 _SESSIONS = table_of(LearningSession)
 _USERS = table_of(User)
-# Locks the learner's row (FOR NO KEY UPDATE: other tables' foreign-key checks stay free):
-# all the requests that write a learner's answers and states queue there, whatever the
-# session (see ability.catch_up). The item cache's version comes with the row (one round
-# trip for both).
+# The session row with its learner's facts; the item cache's version comes with it (one
+# round trip for both).
 _READ = (sa.select(_SESSIONS, item_cache.VERSION_COLUMN.label("cache_version"),
                    _USERS.c.created_at.label("learner_created_at"),
                    _USERS.c.token_version.label("learner_token_version"))
          .join_from(_SESSIONS, _USERS, _USERS.c.id == _SESSIONS.c.learner_id)
          .where(_SESSIONS.c.id == sa.bindparam("session_id")))
+# Locks the learner's row (FOR NO KEY UPDATE: other tables' foreign-key checks stay free):
+# all the requests that write a learner's answers and states queue there, whatever the
+# session (see ability.catch_up).
 _LOCK = _READ.with_for_update(of=_USERS, key_share=True)
 #: SET the columns named in the parameters (besides ``session_id_``).
 _SAVE = _SESSIONS.update().where(_SESSIONS.c.id == sa.bindparam("session_id_"))
