@@ -5,7 +5,7 @@ from collections.abc import AsyncIterator
 from datetime import datetime, timezone
 from typing import Annotated
 
-from fastapi import Depends, Path, Request
+from fastapi import Depends, Path, Query, Request
 from fastapi.security import OAuth2PasswordBearer
 from sqlmodel import Session
 
@@ -19,6 +19,10 @@ from api.settings import Settings
 MAX_ID = 2**31 - 1
 #: An integer id in a path: 1 to MAX_ID, else 422 (not a database error).
 IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
+#: The interface language of a reply's words (charts, alerts): English for anything not offered.
+InterfaceLanguage = Annotated[str | None, Query(max_length=8, description=(
+    "the interface language of the reply's words (a code of `GET /v1/support-languages`, or `en`; "
+    "default English)"))]
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/v1/auth/token", auto_error=False)
 

@@ -2,7 +2,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
-from api.deps import Admin, DbDep, IdPath, NowDep, TaughtLearner, Teacher, TeacherClass
+from api.deps import Admin, DbDep, IdPath, InterfaceLanguage, NowDep, TaughtLearner, Teacher, TeacherClass
 from api.routes import problems
 from api.schemas import (
     ClassAlerts,
@@ -118,15 +118,19 @@ def ability_curves(school_class: TeacherClass, db: DbDep, now: NowDep,
 
 @router.get("/{class_id}/alerts", response_model=ClassAlerts, response_model_exclude_none=True,
             responses=problems(401, 403, 404))
-def class_alerts(school_class: TeacherClass, db: DbDep, now: NowDep) -> ClassAlerts:
+def class_alerts(school_class: TeacherClass, db: DbDep, now: NowDep,
+                 lang: InterfaceLanguage = None) -> ClassAlerts:
     """The few learners to follow up, most urgent first, each with the reason in plain words and
-    a suggested action: inactive (dropping out), stalled, slow; and fast progress, a positive note."""
-    return alerts.class_alerts(db, school_class, now)
+    a suggested action (in the interface language `lang`): inactive (dropping out), stalled, slow;
+    and fast progress, a positive note."""
+    return alerts.class_alerts(db, school_class, now, lang)
 
 
 @router.get("/{class_id}/roster", response_model=ClassRoster, response_model_by_alias=True,
             responses=problems(401, 403, 404))
-def class_roster(school_class: TeacherClass, db: DbDep, now: NowDep) -> ClassRoster:
+def class_roster(school_class: TeacherClass, db: DbDep, now: NowDep,
+                 lang: InterfaceLanguage = None) -> ClassRoster:
     """Every learner of the class for a dashboard: level and its probability, the trend over the
-    last weeks with its uncertainty, last activity, open alerts. Only the class's teacher."""
-    return roster.class_roster(db, school_class, now)
+    last weeks with its uncertainty, last activity, open alerts (their words in the interface
+    language `lang`). Only the class's teacher."""
+    return roster.class_roster(db, school_class, now, lang)

@@ -4,11 +4,13 @@ The rules are the engine's (:mod:`engine.triage`, tuned on simulated classes
 with ``bench/alerts.py``); this module gathers what they read from the
 database — the class's answers, through the growth model's gain over the
 last weeks (:func:`engine.growth.window_gains`) and the days each learner
-practised — and puts their verdicts in words a teacher reads. The roster
+practised — and puts their verdicts in words a teacher reads, in the page's
+interface language (the ``alert_*`` texts of ``api/i18n``). The roster
 (:mod:`api.services.roster`) shows the same assessment learner by learner.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import get_args
@@ -18,7 +20,7 @@ from sqlmodel import Session
 
 from api.models import SchoolClass, User, utc
 from api.schemas import Alert, AlertKind, AlertRules, ClassAlerts
-from api.services import ability, answer_log
+from api.services import ability, answer_log, interface
 from api.services import engine_adapter as adapter
 from api.services.answer_log import days_of
 from api.services.classes import learners_of
@@ -29,22 +31,14 @@ RULES = adapter.TriageRules()
 #: The trend's interval: 90 % (z = 1.645) of a normal posterior.
 INTERVAL_Z = 1.645
 
+#: Practice days per week below which "before that" says "less than once a week" (rounds to 0).
+ONCE_A_WEEK = 0.75
 #: The rules whose alerts are good news, not a call to follow up.
 POSITIVE = frozenset({"fast"})
 #: The engine's rule names as the API's type (the same names: checked here, at import).
 _KINDS: dict[str, AlertKind] = {kind: kind for kind in get_args(AlertKind)}
 if tuple(_KINDS) != adapter.TRIAGE_KINDS:
     raise RuntimeError(f"api.schemas.AlertKind {tuple(_KINDS)} is not the engine's {adapter.TRIAGE_KINDS}")
-_ACTIONS: dict[str, str] = {
-    "inactive": "Contact them this week: ask what keeps them away (time, phone, login); "
-                "a drill together in class can restart the habit.",
-    "stalled": "Look at their recent answers together; check the drills suit their level "
-               "(allow a new placement test if unsure) and talk about how they practise.",
-    "slow": "Encourage a short drill most days, and check their pathway suits them.",
-    "fast": "Tell them; if the drills feel easy, allow a new placement test so they move up.",
-}
-
-
 @dataclass(frozen=True)
 class ClassAssessment:
     """What the rules read (``evidence``) and what they found (``triage``) for every learner of a
@@ -110,19 +104,46 @@ def assess(db: Session, school_class: SchoolClass, now: datetime,
                            evidence=evidence, triage=adapter.triage(evidence, rules), level_width=width)
 
 
-def alerts_of(assessment: ClassAssessment) -> list[Alert]:
-    """Every alert of the class, most urgent first (ranks 1, 2, ...)."""
-    return [_alert(assessment, row, kind, rank)
+@dataclass(frozen=True)
+class _Words:
+    """The alerts' words in one interface language: ``words("alert_slow", gain=...)`` fills the
+    text's fields; ``signed`` writes a share of a level."""
+
+    texts: Mapping[str, str]
+    right_to_left: bool
+
+    def __call__(self, key: str, **values: object) -> str:
+        return self.texts[key].format(**values)
+
+    def signed(self, levels: float) -> str:
+        """A share of a level with its sign, one decimal ("+0.0", never "-0.0"); on a right-to-left
+        page after a left-to-right mark, which keeps the sign before the digits (as the roster's
+        page writes it, api/static/teach.js ``signed``)."""
+        text = f"{levels:+.1f}"
+        return ("\u200e" if self.right_to_left else "") + ("+0.0" if text == "-0.0" else text)
+
+
+def _words(language: str | None) -> _Words:
+    chosen = interface.interface(language)
+    return _Words(chosen.texts, chosen.direction == "rtl")
+
+
+def alerts_of(assessment: ClassAssessment, language: str | None = None) -> list[Alert]:
+    """Every alert of the class, most urgent first (ranks 1, 2, ...), in the interface language
+    ``language`` (English for anything not offered)."""
+    words = _words(language)
+    return [_alert(assessment, row, kind, rank, words)
             for rank, (row, kind) in enumerate(assessment.triage.ranked(), start=1)]
 
 
-def class_alerts(db: Session, school_class: SchoolClass, now: datetime) -> ClassAlerts:
+def class_alerts(db: Session, school_class: SchoolClass, now: datetime,
+                 language: str | None = None) -> ClassAlerts:
     assessment = assess(db, school_class, now)
     return ClassAlerts(class_id=id_of(school_class), generated_at=now,
-                       rules=AlertRules(**vars(assessment.rules)), alerts=alerts_of(assessment))
+                       rules=AlertRules(**vars(assessment.rules)), alerts=alerts_of(assessment, language))
 
 
-def _alert(assessment: ClassAssessment, row: int, kind: str, rank: int) -> Alert:
+def _alert(assessment: ClassAssessment, row: int, kind: str, rank: int, words: _Words) -> Alert:
     learner = assessment.learners[row]
     p, found = assessment.practice, assessment.triage
     idle = int(found.idle_days[row])
@@ -130,21 +151,24 @@ def _alert(assessment: ClassAssessment, row: int, kind: str, rank: int) -> Alert
         usual = _number(p.usual_per_week[row])
         facts = _Facts(days_inactive=idle, usual_per_week=usual)
         practised = int(p.practice_days[row])
-        if usual is not None:
-            message = f"no drill for {idle} days; before that {_per_week(usual)}"
+        if usual is not None and usual >= ONCE_A_WEEK:
+            message = words("alert_inactive_usual", idle=idle, per_week=round(usual))
+        elif usual is not None:
+            message = words("alert_inactive_rare", idle=idle)
+        elif practised == 1:
+            message = words("alert_inactive_so_far_one", idle=idle)
         elif practised:
-            message = (f"no drill for {idle} days; {practised} day{'s' if practised != 1 else ''} "
-                       "of practice so far")
+            message = words("alert_inactive_so_far", idle=idle, practised=practised)
         else:
-            message = f"has not started: no exercise in the {idle} days since the account was made"
+            message = words("alert_not_started", idle=idle)
     else:
-        facts, message = _progress(assessment, row, kind)
+        facts, message = _progress(assessment, row, kind, words)
     return Alert(learner_id=id_of(learner), username=learner.username, display_name=learner.display_name,
                  kind=_KINDS[kind], rank=rank, tone="positive" if kind in POSITIVE else "follow_up",
-                 message=message, action=_ACTIONS[kind], **asdict(facts))
+                 message=message, action=words(f"alert_action_{kind}"), **asdict(facts))
 
 
-def _progress(assessment: ClassAssessment, row: int, kind: str) -> tuple[_Facts, str]:
+def _progress(assessment: ClassAssessment, row: int, kind: str, words: _Words) -> tuple[_Facts, str]:
     """The facts and the reason of a stalled, slow or fast alert (the learner has a window)."""
     window = assessment.window
     gain, se, span = float(window.gain[row]), float(window.gain_se[row]), float(window.span_days[row])
@@ -158,29 +182,11 @@ def _progress(assessment: ClassAssessment, row: int, kind: str) -> tuple[_Facts,
     low, high = (gain - INTERVAL_Z * se) / width, (gain + INTERVAL_Z * se) / width
     facts = _Facts(gain=rounded(gain, 3), gain_se=rounded(se, 3), gain_levels=rounded(levels, 2),
                    window_days=round(span), probability=rounded(probability, 3))
-    if kind == "stalled":
-        message = (f"no clear progress in {weeks} weeks of practice ({days} days with drills): "
-                   f"{_signed(levels)} of a level, likely between {_signed(low)} and {_signed(high)}")
-    elif kind == "slow":
-        message = (f"slow progress: {_signed(levels)} of a level in {weeks} weeks ({days} days with drills), "
-                   f"likely between {_signed(low)} and {_signed(high)}")
-    else:
-        message = f"fast progress: {_signed(levels)} of a level in {weeks} weeks, likely at least {_signed(low)}"
+    # Each text takes the fields it names: the fast note says no upper bound or practice days.
+    message = words(f"alert_{kind}", weeks=weeks, days=days, gain=words.signed(levels),
+                    low=words.signed(low), high=words.signed(high))
     return facts, message
-
-
-def _signed(levels: float) -> str:
-    """A share of a level with its sign, one decimal ("+0.0", never "-0.0")."""
-    text = f"{levels:+.1f}"
-    return "+0.0" if text == "-0.0" else text
 
 
 def _number(value: float) -> float | None:
     return rounded(value, 1) if np.isfinite(value) else None
-
-
-def _per_week(per_week: float | None) -> str:
-    if per_week is None or per_week < 0.75:
-        return "less than once a week"
-    return f"{round(per_week)} a week"
-

@@ -28,11 +28,13 @@ from api.services.rows import id_of
 MIN_TREND_DAYS = 1.0
 
 
-def class_roster(db: Session, school_class: SchoolClass, now: datetime) -> ClassRoster:
-    """The roster of ``school_class`` at ``now`` (learners in the class's order, by id)."""
+def class_roster(db: Session, school_class: SchoolClass, now: datetime,
+                 language: str | None = None) -> ClassRoster:
+    """The roster of ``school_class`` at ``now`` (learners in the class's order, by id), the
+    alerts' words in the interface language ``language`` (English for anything not offered)."""
     assessment = alerts.assess(db, school_class, now)
     by_learner: dict[int, list[Alert]] = {}
-    for alert in alerts.alerts_of(assessment):  # most urgent first, so each learner's list is too
+    for alert in alerts.alerts_of(assessment, language):  # most urgent first, so each learner's list is too
         by_learner.setdefault(alert.learner_id, []).append(alert)
     learners = [_row(assessment, row, by_learner.get(id_of(learner), []))
                 for row, learner in enumerate(assessment.learners)]

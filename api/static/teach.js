@@ -7,7 +7,7 @@
    actions) the learner's name. */
 "use strict";
 (function () {
-  const { t, api, showError, el, say } = window.B1;
+  const { t, tNodes, api, showError, el, say } = window.B1;
   const byId = (id) => document.getElementById(id);
   const params = new URLSearchParams(location.search);
   const classId = Number(params.get("class")) || null;
@@ -15,6 +15,8 @@
   let rows = [];            // the roster's learners
   let width = 1;            // one CEFR level in logits, for the class's language (the roster's level_width)
   let sortKey = "name";
+  // The alerts' reasons and actions come in the page's language (api/services/alerts.py).
+  const pageLanguage = encodeURIComponent(document.documentElement.lang || "en");
   let sortUp = true;
 
   const percent = (p) => Math.round(100 * p);
@@ -150,8 +152,9 @@
     byId("alerts-empty").hidden = reply.alerts.length > 0;
     for (const alert of reply.alerts) {
       target.append(el("li", { class: "alert " + alert.tone, "data-kind": alert.kind },
-        el("p", {}, el("a", { href: `/teach?class=${classId}&learner=${alert.learner_id}`, text: alert.display_name }),
-          ": " + alert.message),
+        el("p", {}, ...tNodes("teach_alert_line", {
+          name: el("a", { href: `/teach?class=${classId}&learner=${alert.learner_id}`, text: alert.display_name }),
+          message: alert.message })),
         el("p", { class: "small", text: t("teach_action", { action: alert.action }) })));
     }
   }
@@ -178,7 +181,8 @@
 
   async function loadClass() {
     const [roster, alerts] = await Promise.all([
-      api("GET", `/v1/classes/${classId}/roster`), api("GET", `/v1/classes/${classId}/alerts`)]);
+      api("GET", `/v1/classes/${classId}/roster?lang=${pageLanguage}`),
+      api("GET", `/v1/classes/${classId}/alerts?lang=${pageLanguage}`)]);
     width = roster.level_width;
     byId("title").textContent = roster.class.name;
     document.title = `${roster.class.name} · ${t("app_name")}`;

@@ -118,9 +118,44 @@ def _window(learners, gain, gain_se, span, answers, last, theta_end):
                        gain=np.asarray(gain, dtype=float), gain_se=np.asarray(gain_se, dtype=float))
 
 
-def test_progress_alerts_say_the_gain_in_levels_with_its_range(client, people, clock, monkeypatch):
-    """The wording and the numbers of stalled and fast alerts, on gains the test chooses (the
-    rules on real answers: tests/engine/test_triage.py, and the demo's in test_api_demo.py)."""
+def test_alerts_are_worded_in_the_pages_language_with_the_same_numbers(client, people, clock, monkeypatch):
+    """``lang`` words each reason and action from the interface texts (api/i18n), numbers as in
+    English; on a right-to-left page each signed number keeps its sign first (a left-to-right
+    mark); the roster's alerts say the same; a language not offered is English."""
+    import json
+    from pathlib import Path
+
+    i18n = Path(__file__).resolve().parents[2] / "api" / "i18n"
+    texts = {code: json.loads((i18n / f"{code}.json").read_text(encoding="utf-8")) for code in ("fr", "ar")}
+    _stub_progress(people, clock, monkeypatch)
+    headers = people["teacher"]["headers"]
+
+    def alerts(lang):
+        reply = client.get(f"/v1/classes/{people['class_id']}/alerts?lang={lang}", headers=headers)
+        assert reply.status_code == 200, reply.text
+        return reply.json()["alerts"]
+
+    stalled, fast = alerts("fr")
+    assert stalled["message"] == texts["fr"]["alert_stalled"].format(
+        weeks=6, days=18, gain="+0.0", low="-0.1", high="+0.2")
+    assert fast["message"] == texts["fr"]["alert_fast"].format(weeks=6, gain="+1.5", low="+1.2")
+    assert "pas de progrès" in stalled["message"] and "progrès rapides" in fast["message"]
+    assert (stalled["action"], fast["action"]) == (texts["fr"]["alert_action_stalled"],
+                                                   texts["fr"]["alert_action_fast"])
+    mark = "\u200e"
+    stalled_ar, _ = alerts("ar")
+    assert stalled_ar["message"] == texts["ar"]["alert_stalled"].format(
+        weeks=6, days=18, gain=mark + "+0.0", low=mark + "-0.1", high=mark + "+0.2")
+    roster = client.get(f"/v1/classes/{people['class_id']}/roster?lang=fr", headers=headers).json()
+    worded = {row["username"]: [alert["message"] for alert in row["alerts"]] for row in roster["learners"]}
+    assert worded == {"learner": [stalled["message"]], "learner2": [fast["message"]]}
+    english = alerts("pl")[0]
+    assert english["message"].startswith("no clear progress in 6 weeks") and english["action"].startswith("Look at")
+
+
+def _stub_progress(people, clock, monkeypatch):
+    """Fifty days on, the engine's evidence replaced: ``learner`` gained 0.02 ± 0.1 logit in 42 days
+    (stalled), ``learner2`` 1.5 ± 0.2 (fast)."""
     import numpy as np
 
     from api.services import engine_adapter
@@ -140,6 +175,12 @@ def test_progress_alerts_say_the_gain_in_levels_with_its_range(client, people, c
                                                       [now - 1] * 2, [-0.4, 0.3]))
 
     monkeypatch.setattr(engine_adapter, "gather", gather)
+
+
+def test_progress_alerts_say_the_gain_in_levels_with_its_range(client, people, clock, monkeypatch):
+    """The wording and the numbers of stalled and fast alerts, on gains the test chooses (the
+    rules on real answers: tests/engine/test_triage.py, and the demo's in test_api_demo.py)."""
+    _stub_progress(people, clock, monkeypatch)
     alerts = _alerts(client, people)["alerts"]
     assert [(a["username"], a["kind"], a["tone"]) for a in alerts] == [
         ("learner", "stalled", "follow_up"), ("learner2", "fast", "positive")]

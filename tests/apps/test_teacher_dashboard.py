@@ -81,6 +81,24 @@ def test_a_teacher_sees_the_roster_and_an_alert_and_exports_the_csv(app, school)
     page.context.close()
 
 
+def test_an_arabic_teacher_page_gives_the_alerts_reasons_and_actions_in_arabic(app, school):
+    """The alerts' words come from the API in the page's language (api/services/alerts.py), the
+    learner's name first on the right-to-left line."""
+    from pathlib import Path
+
+    arabic = json.loads((Path(__file__).resolve().parents[2] / "api" / "i18n" / "ar.json").read_text("utf-8"))
+    page = app.signed_in("tove", f"/teach?class={school['class_id']}", PHONE, language="ar")
+    alert = page.locator("#alerts li[data-kind=inactive]:has-text('Yusuf Ali')")
+    alert.wait_for()
+    reason, action = alert.locator("p").all_inner_texts()
+    assert reason == arabic["teach_alert_line"].format(
+        name="Yusuf Ali", message=arabic["alert_not_started"].format(idle=AGO))
+    assert action == arabic["teach_action"].format(action=arabic["alert_action_inactive"])
+    assert not any(english in reason + action for english in ("drill", "account", "Contact"))
+    app.check(page, "teach-class-arabic")
+    page.context.close()
+
+
 def test_a_teacher_adds_learners_one_by_one_and_from_a_csv(app, school):
     page = signed_in(app, f"/teach?class={school['class_id']}")
     page.wait_for_selector("#roster tbody tr")
