@@ -30,6 +30,12 @@ for a smaller run).
    the same items), and the share placed in the true band; beside it, the
    service's design before this one (precision, SE <= 0.35, 10 to 30 items, top 3
    randomesque, no content balance) and the placement design at other curtailment levels.
+3. **Placement exposure.** The same banks and learners: how often the most used
+   items are given and how many items two tests share (the test overlap rate),
+   for the placement design's randomesque set, the 48 best at the first item
+   halved with each answer down to 3, against the 3 best throughout and other
+   openings; on the simulated bank shaped like ours and on a bank whose items
+   differ in discrimination, as a calibrated one would.
 """
 from __future__ import annotations
 
@@ -129,15 +135,20 @@ def bundled_banks() -> dict[str, tuple]:
     return banks
 
 
-def placement_rows(learners: int, with_bundled: bool) -> None:
-    print(f"\n2. Placement: {learners} learners ~ N(0, 1) per bank. Columns: median and mean length, share at the "
-          "maximum, agreement with the same test run to 40 items, agreement with an independent 40-item "
-          "precision test on the same answers, share in the true band")
+def placement_banks(with_bundled: bool) -> dict[str, tuple]:
+    """The simulated bank shaped like ours and (``with_bundled``) the bundled bank's B1 track per language."""
     simulated = draw_bank(np.random.default_rng([SEED, 99]), 250)
     banks = {"simulated, shaped like ours (250, a = 1, c = 1/3)":
              (simulated.a, simulated.b, simulated.c, simulated.skill, simulated.type)}
     if with_bundled:
         banks.update(bundled_banks())
+    return banks
+
+
+def placement_rows(learners: int, banks: dict[str, tuple]) -> None:
+    print(f"\n2. Placement: {learners} learners ~ N(0, 1) per bank. Columns: median and mean length, share at the "
+          "maximum, agreement with the same test run to 40 items, agreement with an independent 40-item "
+          "precision test on the same answers, share in the true band")
     designs = [("placement (the design)", PLACEMENT),
                ("  curtail 0.75", replace(PLACEMENT, curtail=0.75)),
                ("  curtail 0.80", replace(PLACEMENT, curtail=0.80)),
@@ -171,17 +182,48 @@ def placement_rows(learners: int, with_bundled: bool) -> None:
               f"{reference.accuracy(REFERENCE.cuts):>8.3f}")
 
 
+def exposure_rows(learners: int, banks: dict[str, tuple]) -> None:
+    print(f"\n3. Placement exposure: {learners} learners ~ N(0, 1) per bank, the randomesque set narrowing from "
+          "the opening's (opening_top_k) to the 3 best. Columns: median and mean length, agreement with the same test run "
+          "to 40 items, the largest exposure rate (share of tests that gave an item), items given in more than 30 % "
+          "of tests, the test overlap rate (items two tests share / mean length), distinct first items")
+    designs = [("placement (opening 48, halved)", PLACEMENT),
+               ("  the 3 best throughout", replace(PLACEMENT, opening_top_k=None)),
+               ("  opening 12, halved", replace(PLACEMENT, opening_top_k=12)),
+               ("  opening 96, halved", replace(PLACEMENT, opening_top_k=96))]
+    varied = draw_bank(np.random.default_rng([SEED, 98]), 250, a_log_sd=0.3, spread=0.5, options=(3, 4))
+    banks = {**banks, "simulated, a varying as after calibration (250, a = exp N(0, 0.3^2))":
+             (varied.a, varied.b, varied.c, varied.skill, varied.type)}
+    for name, (a, b, c, skills, types) in banks.items():
+        print(f"\n  {name}")
+        print(f"  {'':<36}{'median':>8}{'mean':>7}{'agree40':>9}{'max':>7}{'>0.3':>6}{'overlap':>9}{'first':>7}")
+        thetas = np.random.default_rng([SEED, 7]).normal(size=learners)
+        for label, design in designs:
+            run = simulate_cat(thetas, a, b, c, np.random.default_rng([SEED, 8]), design, skills=skills, types=types)
+            full = replace(design, classify=False, se_target=None, min_items=40, max_items=40)
+            to_40 = simulate_cat(thetas, a, b, c, np.random.default_rng([SEED, 8]), full, skills=skills, types=types)
+            rates = run.exposure(a.size)
+            first = np.unique([items[0] for items in run.items]).size
+            print(f"  {label:<36}{np.median(run.n_items):>8.0f}{run.n_items.mean():>7.1f}"
+                  f"{np.mean(run.level == to_40.level):>9.3f}"
+                  f"{rates.max():>7.2f}{np.count_nonzero(rates > 0.3):>6}{run.overlap():>9.3f}{first:>7}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer learners and draws")
     parser.add_argument("--no-bundled", action="store_true", help="skip the bundled bank")
-    parser.add_argument("--part", type=int, choices=(1, 2), help="run one part only")
+    parser.add_argument("--part", type=int, choices=(1, 2, 3), help="run one part only")
     args = parser.parse_args()
     start = time.perf_counter()
     if args.part in (None, 1):
         classification_rows(1000 if args.quick else LEARNERS, 1 if args.quick else 3)
-    if args.part in (None, 2):
-        placement_rows(500 if args.quick else PLACEMENT_LEARNERS, not args.no_bundled)
+    if args.part in (None, 2, 3):
+        banks = placement_banks(not args.no_bundled)
+        if args.part in (None, 2):
+            placement_rows(500 if args.quick else PLACEMENT_LEARNERS, banks)
+        if args.part in (None, 3):
+            exposure_rows(500 if args.quick else PLACEMENT_LEARNERS, banks)
     print(f"\n({time.perf_counter() - start:.0f} s)")
 
 

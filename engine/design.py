@@ -5,7 +5,8 @@ gets and when the test ends:
 
 - **selection**: the criterion (``"mfi"``, ``"pwi"`` or ``"cut"``; see
   :mod:`engine.selection`), randomesque exposure control among the ``top_k``
-  best items (Kingsbury & Zara, 1989), and content balance, target shares over
+  best items (Kingsbury & Zara, 1989), progressively restricted with
+  ``opening_top_k`` (below), and content balance, target shares over
   skills and over item types (the maximum priority index of Cheng & Chang, 2009);
 - **estimation**: the normal prior of the grid posterior and the final estimator
   (``"eap"``, ``"map"``, ``"wle"``; :mod:`engine.estimation`);
@@ -17,6 +18,19 @@ gets and when the test ends:
   reach at SE ``curtail_se`` or at ``max_items`` (``curtail_se=None``);
 - the **cuts** between the CEFR levels.
 
+**A randomesque set that narrows.** With ``opening_top_k`` = :math:`K` the item
+after :math:`n` answers is drawn from the :math:`\\max(k, \\lfloor K / 2^n \\rfloor)` best,
+``top_k`` = :math:`k`. The first items are chosen at the prior, the same for
+everyone: with the 3 best only, every placement test opened with one of the
+same three items, and a class taking the test together would share them
+(``bench/cat_designs.py``, part 3). The first answers weigh least in the
+result, so the set is widest there (the idea of the progressive method,
+Revuelta & Ponsoda, 1998); halving it with each answer costs no length on a
+bank with prior parameters and little on a calibrated one, where the best
+items are much better than the 48th (a set narrowing by one item per answer
+instead, from 24, spread the middle of the test too, but on a bank with varying
+discrimination the median test grew from 13 items to 17; ``docs/model.md``).
+
 With ``selection="cut"`` the items are chosen at the cut nearest the EAP
 while the level is still open; once it is decided (possible only before
 ``min_items``) the test measures the learner where they are (MFI at the EAP).
@@ -26,7 +40,8 @@ simulate-cat --design NAME`` and the benchmarks read:
 
 - :data:`PLACEMENT`, the service's placement test: classification at the
   CEFR cuts by the GLR, items at the nearest cut, content balance over skills
-  and item types, randomesque among the 3 best, 8 to 40 items, curtailed
+  and item types, randomesque among the 48 best at the first item, the 24
+  best at the second, down to the 3 best from the fifth, 8 to 40 items, curtailed
   stochastically at 0.82 against the level the test would reach at 40 items;
 - :data:`PRECISION`, a precision CAT: MFI at the EAP until SE <= 0.3 (5 to 40 items);
 - :data:`CLASSIFICATION`, the classification CAT the benchmarks compare with
@@ -78,6 +93,9 @@ class CATDesign:
     # selection
     selection: Method = "mfi"
     top_k: int = 1
+    #: The randomesque set at the first item, halved with each item answered, down to top_k
+    #: (module notes); None: top_k throughout.
+    opening_top_k: int | None = None
     skill_targets: Shares = ()
     type_targets: Shares = ()
     # estimation
@@ -121,6 +139,16 @@ class CATDesign:
         object.__setattr__(self, "skill_targets", _shares(self.skill_targets, "skill_targets"))
         object.__setattr__(self, "type_targets", _shares(self.type_targets, "type_targets"))
         object.__setattr__(self, "top_k", int(self.top_k))
+        if self.opening_top_k is not None:
+            if not isinstance(self.opening_top_k, (int, np.integer)) or self.opening_top_k < self.top_k:
+                raise ValueError(f"opening_top_k must be an integer >= top_k or None, got {self.opening_top_k!r}")
+            object.__setattr__(self, "opening_top_k", int(self.opening_top_k))
+
+    def randomesque(self, answered: int) -> int:
+        """How many of the best items the next one is drawn from, after ``answered`` items."""
+        if self.opening_top_k is None:
+            return self.top_k
+        return max(self.top_k, self.opening_top_k >> min(answered, 62))
 
     @property
     def skill_shares(self) -> dict[str, float] | None:
@@ -176,19 +204,20 @@ class CATDesign:
     def select(self, posterior: GridPosterior, a, b, c, available, rng: np.random.Generator | None = None, *,
                skills: Labels | None = None, types: Labels | None = None,
                skill_counts: Mapping[str, int] | None = None, type_counts: Mapping[str, int] | None = None,
-               draw: float | None = None) -> int:
+               answered: int, draw: float | None = None) -> int:
         """Index of the next item under this design (:func:`engine.selection.select_item`).
 
         ``skills`` and ``types`` label each item of the bank (needed when the
         design balances them); the counts are the items given so far per label.
-        The randomesque choice uses ``draw`` (uniform in [0, 1)) when given,
-        else one ``rng.random()``.
+        The randomesque choice is among the :meth:`randomesque` best after ``answered``
+        items; it uses ``draw`` (uniform in [0, 1)) when given, else one ``rng.random()``.
         """
-        if draw is None and self.top_k > 1:
+        top_k = self.randomesque(answered)
+        if draw is None and top_k > 1:
             if rng is None:
                 raise ValueError("randomesque selection is random: pass rng=numpy.random.default_rng(seed)")
             draw = float(rng.random())
-        return sel.select_item(posterior, a, b, c, available, self.top_k, method=self.criterion(posterior),
+        return sel.select_item(posterior, a, b, c, available, top_k, method=self.criterion(posterior),
                                skills=skills, targets=self.skill_shares, counts=skill_counts, types=types,
                                type_targets=self.type_shares, type_counts=type_counts, cuts=self.cuts,
                                draw=0.0 if draw is None else draw)
@@ -201,7 +230,7 @@ PLACEMENT_TYPES: Shares = (("cloze_choice", 0.2), ("cloze_typed", 0.2), ("multip
                            ("reading", 0.2), ("word_order", 0.2))
 
 #: The service's placement test (module notes).
-PLACEMENT = CATDesign(selection="cut", top_k=3, skill_targets=PLACEMENT_SKILLS, type_targets=PLACEMENT_TYPES,
+PLACEMENT = CATDesign(selection="cut", top_k=3, opening_top_k=48, skill_targets=PLACEMENT_SKILLS, type_targets=PLACEMENT_TYPES,
                       se_target=None, min_items=8, max_items=40, classify=True, curtail=0.82, curtail_se=None,
                       name="placement")
 #: A precision CAT (module notes): what the benchmarks compare with catsim and mirt.

@@ -96,6 +96,24 @@ class CATResults:
         """Share of learners placed in the band of their true ability."""
         return float(np.mean(self.level == level_index(self.theta_true, cuts)))
 
+    def exposure(self, n_items: int) -> np.ndarray:
+        """Each item's exposure rate: the share of the tests that gave it, shape (``n_items``,)."""
+        given = np.concatenate(self.items) if self.items else np.zeros(0, dtype=int)
+        return np.bincount(given.astype(int), minlength=n_items) / max(len(self.items), 1)
+
+    def overlap(self) -> float:
+        """The test overlap rate: the items two tests share, on average over every pair of
+        learners, as a share of the mean length (Chen, Ankenmann & Spray, 2003),
+
+        .. math:: T = \\frac{\\sum_j g_j (g_j - 1)}{N (N - 1)\\,\\bar L},
+
+        :math:`g_j` the number of the :math:`N` tests that gave item :math:`j`."""
+        n = len(self.items)
+        if n < 2:
+            raise ValueError("the overlap of tests needs at least two")
+        given = np.bincount(np.concatenate(self.items).astype(int)).astype(float)
+        return float(np.sum(given * (given - 1)) / (n * (n - 1)) / self.n_items.mean())
+
 
 @dataclass(frozen=True)
 class SimulatedBank:
@@ -299,7 +317,7 @@ def _stops(bank: _Bank, design: CATDesign, answered: int, mean: np.ndarray, sd: 
 
 
 def _information(bank: _Bank, design: CATDesign, mean: np.ndarray, log_likelihood: np.ndarray,
-                 decided: np.ndarray | None, available: np.ndarray) -> np.ndarray:
+                 decided: np.ndarray | None, available: np.ndarray, answered: int) -> np.ndarray:
     """Each learner's information of each item under the design's criterion, (n, m).
 
     Items that cannot be chosen may be left at -inf (:func:`_mfi_information`).
@@ -318,7 +336,7 @@ def _information(bank: _Bank, design: CATDesign, mean: np.ndarray, log_likelihoo
             result[decided] = information(mean[decided], bank.a, bank.b, bank.c)
         return result
     if bank.prune:
-        return _mfi_information(bank, mean, available, design.top_k)
+        return _mfi_information(bank, mean, available, design.randomesque(answered))
     return information(mean, bank.a, bank.b, bank.c)
 
 
@@ -408,9 +426,9 @@ def _run_block(theta: np.ndarray, uniforms: np.ndarray, draws: np.ndarray, bank:
             break
         decided = None if decided is None else decided[go]
         left = left[go]
-        info = _information(bank, design, mean, log_likelihood[testing], decided, left)
+        info = _information(bank, design, mean, log_likelihood[testing], decided, left, step)
         priority = _priority(bank, design, step, info, left, skill_counts[testing], type_counts[testing])
-        chosen = _pick_rows(priority, design.top_k, draws[testing, step])
+        chosen = _pick_rows(priority, design.randomesque(step), draws[testing, step])
         right = uniforms[testing, chosen] < _success(theta[testing], bank.a[chosen], bank.b[chosen], bank.c[chosen])
         log_likelihood[testing] += np.where(right[:, np.newaxis], bank.log_right[chosen], bank.log_wrong[chosen])
         available[testing, chosen] = False
@@ -437,7 +455,8 @@ def _run_one(theta: float, uniforms: np.ndarray, draws: np.ndarray, bank: _Bank,
         j = design.select(posterior, bank.a, bank.b, bank.c, available,
                           skills=None if bank.skills is None else bank.skills.labels,
                           types=None if bank.types is None else bank.types.labels,
-                          skill_counts=skill_counts, type_counts=type_counts, draw=float(draws[len(items)]))
+                          skill_counts=skill_counts, type_counts=type_counts, answered=len(items),
+                          draw=float(draws[len(items)]))
         score = int(uniforms[j] < probability(theta, bank.a[j], bank.b[j], bank.c[j]))
         posterior = update(posterior, bank.a[j], bank.b[j], bank.c[j], score)
         available[j] = False

@@ -187,11 +187,12 @@ def select_practice(posterior: GridPosterior, a: np.ndarray, b: np.ndarray, c: n
 def placement_select(design: CATDesign, posterior: GridPosterior, a: np.ndarray, b: np.ndarray,
                      c: np.ndarray, available: np.ndarray, rng: np.random.Generator, *,
                      skills: Sequence[str], types: Sequence[str], skill_counts: Mapping[str, int],
-                     type_counts: Mapping[str, int]) -> int:
+                     type_counts: Mapping[str, int], answered: int) -> int:
     """Index of a placement test's next item under ``design`` (selection at the nearest cut,
-    content balance over skills and types given the items served so far)."""
+    content balance over skills and types given the items served so far, a randomesque choice
+    that narrows as the test goes on)."""
     return int(design.select(posterior, a, b, c, available, rng, skills=skills, types=types,
-                             skill_counts=skill_counts, type_counts=type_counts))
+                             skill_counts=skill_counts, type_counts=type_counts, answered=answered))
 
 
 def placement_should_stop(design: CATDesign, posterior: GridPosterior, answered: int, a: np.ndarray,

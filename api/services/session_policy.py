@@ -90,7 +90,7 @@ def next_step(mode: Mode, track: str, state: SessionState, posterior: GridPoster
     else:
         chosen = pool[adapter.placement_select(placement, posterior, pool.a, pool.b, pool.c, available,
                                                rng_for(state), skills=pool.skills, types=pool.types,
-                                               **served_counts(pool, state.served))]
+                                               answered=state.answered, **served_counts(pool, state.served))]
     return Step(chosen, state.serving(chosen.id))
 
 

@@ -227,3 +227,16 @@ def test_placement_classifies_before_its_maximum():
     lengths = [len(take_placement(items, theta, rng)[0]) for theta in (-1.6, -0.5, 0.5, 1.6) * 5]
     assert all(PLACEMENT.min_items <= n <= PLACEMENT.max_items for n in lengths)
     assert float(np.median(lengths)) < 30
+
+
+def test_placement_tests_open_with_items_spread_over_the_best_48():
+    """The first item is drawn from the 48 most informative at the cut nearest the prior (0), not
+    the same three for everyone (engine.design, opening_top_k): 60 sessions open with many items."""
+    rows = [PoolRow(f"nb-b{i:03d}", "b1", None, "grammar", 1.0, -3 + 6 * i / 99, 0.0, None, None, "cloze_typed")
+            for i in range(100)]
+    items = Pool(rows)
+    best = {row.id for row in sorted(rows, key=lambda row: abs(row.b))[:48]}
+    first = {policy.next_step(Mode.PLACEMENT, "b1", replace(state(), seed=seed), adapter.prior_posterior(), items,
+                              policy.LearnerFacts(), PLACEMENT, DRILL).item.id
+             for seed in range(60)}
+    assert first <= best and len(first) >= 25

@@ -90,6 +90,26 @@ def test_should_stop_is_the_engines_rule_and_a_curtailed_design_needs_the_bank()
     assert CLASSIFICATION.should_stop(posterior, 40)
 
 
+def test_the_randomesque_set_narrows_from_the_opening_to_top_k():
+    """Drawn from the max(top_k, opening_top_k / 2^answered) best: the 48th best can open a
+    placement test, the 4th best no longer comes after 4 answers."""
+    assert [PLACEMENT.randomesque(n) for n in (0, 1, 2, 3, 4, 5, 39, 100)] == [48, 24, 12, 6, 3, 3, 3, 3]
+    assert [replace(PLACEMENT, opening_top_k=None).randomesque(n) for n in (0, 30)] == [3, 3]
+    rng = np.random.default_rng(SEED + 2)
+    a, b, c = rng.lognormal(0, 0.3, 300), rng.normal(0, 1.2, 300), np.zeros(300)
+    available = np.ones(300, dtype=bool)
+    design = replace(PLACEMENT, skill_targets=(), type_targets=())
+    prior = design.prior()  # the level is open: information at the cut nearest the prior mean, 0
+    ranked = np.argsort(-information(0.0, a, b, c), kind="stable")
+    last = np.nextafter(1.0, 0.0)  # the draw that takes the last of the set
+    assert design.select(prior, a, b, c, available, answered=0, draw=last) == ranked[47]
+    assert design.select(prior, a, b, c, available, answered=3, draw=last) == ranked[5]
+    assert design.select(prior, a, b, c, available, answered=4, draw=last) == ranked[2]
+    assert design.select(prior, a, b, c, available, answered=4, draw=0.0) == ranked[0]
+    with pytest.raises(ValueError, match="opening_top_k"):
+        CATDesign(top_k=3, opening_top_k=2)
+
+
 def test_select_targets_the_nearest_cut_while_the_level_is_open_then_the_eap():
     rng = np.random.default_rng(SEED + 1)
     a, b, c = rng.lognormal(0, 0.3, 300), rng.normal(0, 1.2, 300), np.zeros(300)
@@ -97,12 +117,12 @@ def test_select_targets_the_nearest_cut_while_the_level_is_open_then_the_eap():
     design = replace(CLASSIFICATION, top_k=1, curtail=None)
     open_level = update(GridPosterior.prior(), np.ones(2), np.array([0.2, 0.4]), np.zeros(2), [1, 0])
     assert not design.decision(open_level).decided and design.criterion(open_level) == "cut"
-    assert design.select(open_level, a, b, c, available) == int(np.argmax(information(0.0, a, b, c)))
+    assert design.select(open_level, a, b, c, available, answered=2) == int(np.argmax(information(0.0, a, b, c)))
     decided = update(GridPosterior.prior(), np.full(30, 2.0), np.full(30, -2.0), np.zeros(30), np.zeros(30))
     assert design.decision(decided).decided and design.criterion(decided) == "mfi"
     theta = decided.estimate().theta
-    assert design.select(decided, a, b, c, available) == int(np.argmax(information(theta, a, b, c)))
+    assert design.select(decided, a, b, c, available, answered=30) == int(np.argmax(information(theta, a, b, c)))
     with pytest.raises(ValueError, match="rng"):
-        replace(design, top_k=3).select(open_level, a, b, c, available)
+        replace(design, top_k=3).select(open_level, a, b, c, available, answered=2)
     with pytest.raises(ValueError, match="label"):
-        PLACEMENT.select(open_level, a, b, c, available, rng=rng)
+        PLACEMENT.select(open_level, a, b, c, available, rng=rng, answered=2)

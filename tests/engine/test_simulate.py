@@ -161,3 +161,30 @@ def test_the_classification_cat_is_shorter_than_the_precision_cat_and_places_at_
     uncurtailed = simulate_cat(thetas[:1000], bank.a, bank.b, bank.c, np.random.default_rng(SEED + 10),
                                replace(CLASSIFICATION, curtail=None))
     assert uncurtailed.n_items.mean() > classification.n_items[:1000].mean()
+
+
+def test_exposure_and_overlap_count_the_tests_that_gave_each_item():
+    """Three tests on a bank of 5: item 0 in all, 1 in two, 2 and 3 in one, 4 in none. Pairs share
+    2, 1 and 1 items: 4/3 on average, over a mean length of 8/3."""
+    items = (np.array([0, 1, 2]), np.array([0, 1]), np.array([3, 0, 1][:2]))
+    results = simulate.CATResults(theta_true=np.zeros(3), theta_hat=np.zeros(3), se=np.ones(3),
+                                  n_items=np.array([3, 2, 2]), level=np.zeros(3, dtype=int), items=items)
+    np.testing.assert_allclose(results.exposure(5), [1.0, 2 / 3, 1 / 3, 1 / 3, 0.0])
+    assert results.overlap() == pytest.approx((3 * 2 + 2 * 1) / (3 * 2) / (7 / 3))
+    with pytest.raises(ValueError, match="two"):
+        replace(results, items=items[:1], n_items=np.array([3])).overlap()
+
+
+def test_a_narrowing_randomesque_set_spreads_the_placement_tests_openings(mixed_bank):
+    """The placement design (48 best at the first item, halved with each answer down to 3) against the 3 best
+    throughout, the same learners and answers: exact figures of this seeded run."""
+    thetas = draw_thetas(np.random.default_rng(SEED + 8), 400)
+    kwargs = {"skills": mixed_bank.skill, "types": mixed_bank.type}
+    runs = {name: simulate_cat(thetas, mixed_bank.a, mixed_bank.b, mixed_bank.c, np.random.default_rng(6), design,
+                               **kwargs)
+            for name, design in (("narrowing", PLACEMENT), ("three", replace(PLACEMENT, opening_top_k=None)))}
+    summary = {name: (round(float(run.exposure(300).max()), 4), round(run.overlap(), 4),
+                      len({int(items[0]) for items in run.items}), float(np.median(run.n_items)))
+               for name, run in runs.items()}
+    # (largest exposure rate, overlap rate, distinct first items, median length)
+    assert summary == {"narrowing": (0.6375, 0.3025, 48, 14.0), "three": (0.71, 0.3457, 3, 13.0)}
