@@ -219,26 +219,73 @@
 
   function say(message) { document.getElementById("status").textContent = message; }
 
-  /** A chart drawn by the server (api/charts.py: one specification, one renderer for the pages,
-      the downloads and the report): fetched with the token, drawn for `target`'s width, shown as
-      an image (the SVG runs nothing in the page), its title and description as the image's
-      text, its values as a table for screen readers (the drawing says the same to the eye). Resolves to the chart ({title, description, svg, table}). */
-  async function showChart(target, path) {
-    const width = Math.max(320, Math.min(2560, Math.round(target.clientWidth || 640)));
+  /** A drawn chart's width changes by this share (a phone turned, a window widened) before it is
+      drawn again for the new width: the server wraps a class's panels to fit, so a scaled drawing
+      would show a phone's single column blown up on a desktop. */
+  const REDRAW_CHANGE = 0.1;
+  /** Resizing settles this long (ms) before the chart is asked for again: one request, not one per frame. */
+  const REDRAW_DELAY_MS = 300;
+
+  function chartWidth(target) {
+    return Math.max(320, Math.min(2560, Math.round(target.clientWidth || 640)));
+  }
+
+  /** Draws the chart at `path` for `target`'s width: the image and its table replace the ones drawn
+      before (anything else in `target`, such as a caption, stays); the first drawing replaces
+      whatever `target` held (a "drawing…" note). A drawing asked for after this one wins. */
+  async function drawChart(target, path) {
+    const width = chartWidth(target);
+    const request = (target.chartRequest || 0) + 1;
+    target.chartRequest = request;
     // The chart's words in the page's language (api/charts.py: the same drawing, its words translated).
     const lang = encodeURIComponent(document.documentElement.lang || "en");
     const chart = await api("GET", `${path}${path.includes("?") ? "&" : "?"}width=${width}&lang=${lang}`);
+    if (target.chartRequest !== request) return chart;
     const cell = (text, index) => el(index ? "td" : "th", index ? { text } : { scope: "row", text });
     // The table for screen readers, in a hidden box: a table itself is never narrower than its
     // content (its width and overflow are ignored), and would widen a right-to-left page.
     const table = el("table", { class: "chart-table" }, el("caption", { text: chart.table.caption }),
       el("thead", {}, el("tr", {}, ...chart.table.columns.map((c) => el("th", { scope: "col", text: c })))),
       el("tbody", {}, ...chart.table.rows.map((row) => el("tr", {}, ...row.map(cell)))));
-    target.textContent = "";
-    target.append(
-      el("img", { class: "chart-image", src: "data:image/svg+xml;charset=utf-8," + encodeURIComponent(chart.svg),
-                  alt: `${chart.title}. ${chart.description}` }),
-      el("div", { class: "visually-hidden" }, table));
+    const image = el("img", { class: "chart-image", src: "data:image/svg+xml;charset=utf-8," + encodeURIComponent(chart.svg),
+                              alt: `${chart.title}. ${chart.description}` });
+    const hidden = el("div", { class: "visually-hidden chart-values" }, table);
+    const before = target.querySelector(":scope > .chart-image");
+    if (before) {
+      before.replaceWith(image);
+      target.querySelector(":scope > .chart-values").replaceWith(hidden);
+    } else {
+      target.textContent = "";
+      target.append(image, hidden);
+    }
+    target.dataset.chartWidth = String(width);
+    return chart;
+  }
+
+  /** A chart drawn by the server (api/charts.py: one specification, one renderer for the pages,
+      the downloads and the report): fetched with the token, drawn for `target`'s width, shown as
+      an image (the SVG runs nothing in the page), its title and description as the image's
+      text, its values as a table for screen readers (the drawing says the same to the eye).
+      With `follow` (the default) it is drawn again when `target`'s width changes by a tenth or
+      more, and `drawn` is called with each drawing (a download takes the newest); a printed
+      report sets its own width and passes `follow: false`. Resolves to the first drawing
+      ({title, description, svg, table}). */
+  async function showChart(target, path, { follow = true, drawn = null } = {}) {
+    const chart = await drawChart(target, path);
+    if (drawn) drawn(chart);
+    if (follow && window.ResizeObserver && !target.dataset.chartFollows) {
+      target.dataset.chartFollows = "yes";
+      let timer = null;
+      new ResizeObserver(() => {
+        clearTimeout(timer);
+        timer = setTimeout(() => {
+          const drawnAt = Number(target.dataset.chartWidth);
+          if (Math.abs(chartWidth(target) - drawnAt) < REDRAW_CHANGE * drawnAt) return;
+          // A failed redrawing keeps the drawing there is: it is still the learner's chart.
+          drawChart(target, path).then((again) => { if (drawn) drawn(again); }).catch(() => {});
+        }, REDRAW_DELAY_MS);
+      }).observe(target);
+    }
     return chart;
   }
 

@@ -33,7 +33,8 @@
   /** The curve: the server's chart of this learner (api/charts.py, the one the dashboard shows),
       drawn by app.js's showChart into the marked container. showChart asks for the width of the
       box it draws into: the box has the width of curveWidth while the chart is asked for, and
-      its own again once the image is in (shown at its CSS width, scaled). */
+      its own again once the image is in (shown at its CSS width, scaled; not drawn again for
+      it: `follow: false`). */
   async function showCurve() {
     const figure = byId("report-curve");
     const target = figure.querySelector(".chart-box");
@@ -41,7 +42,7 @@
     try {
       if (!window.B1.showChart) throw new Error("no chart renderer");
       target.style.width = `${curveWidth(target)}px`;
-      await window.B1.showChart(target, path);
+      await window.B1.showChart(target, path, { follow: false });
     } catch (error) {
       target.textContent = "";
       target.append(el("p", { class: "muted", text: t("report_curve_missing") }));

@@ -169,14 +169,15 @@
   }
 
   /** The class's curves, one small panel per learner (api/charts.py), drawn for the page's
-      width; not awaited: the roster shows first. The download is the same SVG. */
+      width (again when it changes); not awaited: the roster shows first. The download is the
+      same SVG as the newest drawing. */
   function drawClassCurves() {
     const target = byId("class-curves");
-    window.B1.showChart(target, `/v1/classes/${classId}/ability-chart`).then((chart) => {
-      const button = byId("curves-download");
+    const button = byId("curves-download");
+    window.B1.showChart(target, `/v1/classes/${classId}/ability-chart`, { drawn: (chart) => {
       button.hidden = false;
       button.onclick = () => saveFile(chart.svg, "image/svg+xml", `class-${classId}-curves.svg`);
-    }).catch((error) => showError(target, error));
+    } }).catch((error) => showError(target, error));
   }
 
   async function loadClass() {

@@ -17,6 +17,13 @@ PHONE = {"width": 360, "height": 740}
 WIDE = {"width": 1280, "height": 800}
 #: axe-core's impacts that fail a page.
 BLOCKING = ("serious", "critical")
+#: True once every chart that follows its box's width is drawn for it (app.js ``showChart``
+#: draws such a chart again when the width changes by a tenth or more; a printed report's does not).
+CHARTS_FIT = """() => [...document.querySelectorAll('[data-chart-follows]')].every((box) => {
+  const drawn = Number(box.dataset.chartWidth);
+  const now = Math.max(320, Math.min(2560, Math.round(box.clientWidth)));
+  return !box.clientWidth || Math.abs(now - drawn) < 0.1 * drawn;
+})"""
 #: Everything a keyboard can reach, as the tab walk counts it.
 CONTROLS = "a[href], button, input, select, textarea, [tabindex]:not([tabindex='-1'])"
 
@@ -110,6 +117,7 @@ class App:
         before = page.viewport_size
         for viewport in (PHONE, WIDE):
             page.set_viewport_size(viewport)
+            page.wait_for_function(CHARTS_FIT, timeout=10_000)
             path = SHOTS / f"{name}-{viewport['width']}.png"
             page.screenshot(path=str(path), full_page=True)
             self.shots.append(path.name)

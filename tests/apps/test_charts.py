@@ -136,3 +136,40 @@ def test_an_arabic_reader_gets_the_charts_words_in_arabic(app, curves_class):
     assert "المهارة" in alt or "مهارة" in alt, alt
     app.check(page, "progress-arabic")
     page.context.close()
+
+
+def _drawn_width(page, box: str) -> int:
+    return int(page.get_attribute(box, "data-chart-width"))
+
+
+def test_a_widened_window_gets_charts_drawn_for_its_width(app, curves_class):
+    """A chart is drawn for its box's width, and again when the box widens by a tenth or more
+    (app.js ``showChart``): the class's 25 panels wrap to the wide page instead of a phone's
+    column blown up; the download is the newest drawing; the learner's caption stays."""
+    from urllib.parse import unquote
+
+    page = _signed_in(app, "tove", f"/teach?class={curves_class}", PHONE)
+    page.wait_for_selector("#class-curves img.chart-image")
+    narrow = _drawn_width(page, "#class-curves")
+    first = page.get_attribute("#class-curves img.chart-image", "src")
+    page.set_viewport_size(WIDE)
+    page.wait_for_function("() => Number(document.querySelector('#class-curves').dataset.chartWidth) > 900")
+    src = page.get_attribute("#class-curves img.chart-image", "src")
+    assert narrow < 400 and src != first
+    assert page.locator("#class-curves img.chart-image").count() == 1
+    assert page.locator("#class-curves table.chart-table").count() == 1
+    with page.expect_download() as download:
+        page.click("#curves-download")
+    assert download.value.path().read_text(encoding="utf-8") == unquote(src.split(",", 1)[1])
+    wide = _drawn_width(page, "#class-curves")
+    page.set_viewport_size({"width": 1240, "height": 800})  # a few pixels narrower: the same drawing
+    page.wait_for_timeout(800)
+    assert _drawn_width(page, "#class-curves") == wide
+    page.context.close()
+
+    page = app.signed_in("chart1", "/progress", PHONE)
+    page.wait_for_selector("#chart figcaption")
+    page.set_viewport_size(WIDE)
+    page.wait_for_function("() => Number(document.querySelector('#chart').dataset.chartWidth) > 600")
+    assert page.locator("#chart figcaption").count() == 1 and page.locator("#chart img.chart-image").count() == 1
+    page.context.close()
