@@ -153,12 +153,17 @@ class ResponseRow(SQLModel, table=True):
     __table_args__ = (
         sa.UniqueConstraint("session_id", "client_response_id", name="uq_response_client_id"),
         sa.UniqueConstraint("session_id", "item_id", name="uq_response_item"),
+        # The items a learner has met, read on every answer (session_store.learner_facts), from
+        # the index alone: a year of drills is thousands of answers on about a thousand items.
+        # It serves every lookup by learner as well.
+        sa.Index("ix_responses_learner_item", "learner_id", "item_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
     # No index of its own: the unique constraints start with it.
     session_id: str = Field(foreign_key="sessions.id", max_length=36)
-    learner_id: int = Field(foreign_key="users.id", index=True)
+    # No index of its own: ix_responses_learner_item starts with it.
+    learner_id: int = Field(foreign_key="users.id")
     item_id: str = Field(foreign_key="items.id", index=True, max_length=120)
     client_response_id: str = Field(max_length=128)
     answer: Any = _json(nullable=True)

@@ -85,7 +85,8 @@ def learner_facts(db: Db, mode: Mode, learner_id: int, language: str, reviews_op
                   now: datetime) -> LearnerFacts:
     """What the session rules need to know of the learner (see :class:`LearnerFacts`); the
     review keys only for a drill, the due ones only while reviews are open."""
-    met = frozenset(db.exec(select(ResponseRow.item_id).where(col(ResponseRow.learner_id) == learner_id)))
+    met = frozenset(db.exec(select(ResponseRow.item_id).where(col(ResponseRow.learner_id) == learner_id)
+                            .distinct()))
     if mode != Mode.DRILL:
         return LearnerFacts(met=met)
     due = tuple(reviews.due_keys(db, learner_id, language, now)) if reviews_open else ()
