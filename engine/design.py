@@ -175,11 +175,13 @@ class CATDesign:
         return self.classify and self.curtail is not None
 
     def should_stop(self, posterior: GridPosterior, answered: int, a=None, b=None, c=None,
-                    available=None) -> bool:
+                    available=None, *, decision: ClassificationDecision | None = None) -> bool:
         """Whether the test stops after ``answered`` items (:func:`engine.stopping.should_stop`).
 
         A design that curtails (:attr:`curtails`) needs the bank ``a, b, c`` and
         the items still ``available``, for the information the rest of the test can add.
+        ``decision``: :meth:`decision` of ``posterior`` when the caller has it (the
+        selection reads it too: one computation per step).
         """
         future = None
         if self.curtails and self.min_items <= answered < self.max_items:
@@ -193,31 +195,33 @@ class CATDesign:
                                     classify=self.classify, delta=self.delta, alpha=self.alpha,
                                     beta=self.beta, rule=self.rule,
                                     curtail=self.curtail if self.curtails else None,
-                                    curtail_se=self.curtail_se, future=future)
+                                    curtail_se=self.curtail_se, future=future, decision=decision)
 
-    def criterion(self, posterior: GridPosterior) -> Method:
-        """The selection criterion now: ``"cut"`` falls back to ``"mfi"`` once the level is decided."""
-        if self.selection == "cut" and self.decision(posterior).decided:
+    def criterion(self, posterior: GridPosterior, decision: ClassificationDecision | None = None) -> Method:
+        """The selection criterion now: ``"cut"`` falls back to ``"mfi"`` once the level is decided
+        (``decision``: :meth:`decision` of ``posterior``, computed here when not given)."""
+        if self.selection == "cut" and (self.decision(posterior) if decision is None else decision).decided:
             return "mfi"
         return self.selection
 
     def select(self, posterior: GridPosterior, a, b, c, available, rng: np.random.Generator | None = None, *,
                skills: Labels | None = None, types: Labels | None = None,
                skill_counts: Mapping[str, int] | None = None, type_counts: Mapping[str, int] | None = None,
-               answered: int, draw: float | None = None) -> int:
+               answered: int, draw: float | None = None, decision: ClassificationDecision | None = None) -> int:
         """Index of the next item under this design (:func:`engine.selection.select_item`).
 
         ``skills`` and ``types`` label each item of the bank (needed when the
         design balances them); the counts are the items given so far per label.
         The randomesque choice is among the :meth:`randomesque` best after ``answered``
         items; it uses ``draw`` (uniform in [0, 1)) when given, else one ``rng.random()``.
+        ``decision`` as in :meth:`should_stop`.
         """
         top_k = self.randomesque(answered)
         if draw is None and top_k > 1:
             if rng is None:
                 raise ValueError("randomesque selection is random: pass rng=numpy.random.default_rng(seed)")
             draw = float(rng.random())
-        return sel.select_item(posterior, a, b, c, available, top_k, method=self.criterion(posterior),
+        return sel.select_item(posterior, a, b, c, available, top_k, method=self.criterion(posterior, decision),
                                skills=skills, targets=self.skill_shares, counts=skill_counts, types=types,
                                type_targets=self.type_shares, type_counts=type_counts, cuts=self.cuts,
                                draw=0.0 if draw is None else draw)

@@ -451,12 +451,16 @@ def _run_one(theta: float, uniforms: np.ndarray, draws: np.ndarray, bank: _Bank,
     scores: list[int] = []
     skill_counts: Counter[str] = Counter()
     type_counts: Counter[str] = Counter()
-    while available.any() and not design.should_stop(posterior, len(items), bank.a, bank.b, bank.c, available):
+    while available.any():
+        # One classification per step, read by the stopping rule and the selection alike.
+        decision = design.decision(posterior) if design.classify or design.selection == "cut" else None
+        if design.should_stop(posterior, len(items), bank.a, bank.b, bank.c, available, decision=decision):
+            break
         j = design.select(posterior, bank.a, bank.b, bank.c, available,
                           skills=None if bank.skills is None else bank.skills.labels,
                           types=None if bank.types is None else bank.types.labels,
                           skill_counts=skill_counts, type_counts=type_counts, answered=len(items),
-                          draw=float(draws[len(items)]))
+                          draw=float(draws[len(items)]), decision=decision)
         score = int(uniforms[j] < probability(theta, bank.a[j], bank.b[j], bank.c[j]))
         posterior = update(posterior, bank.a[j], bank.b[j], bank.c[j], score)
         available[j] = False

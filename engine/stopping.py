@@ -295,7 +295,7 @@ def should_stop(posterior, answered: int, *, cuts: CutScores | None = None,
                 se_target: float | None = SE_TARGET, classify: bool = False,
                 delta: float = INDIFFERENCE_HALF_WIDTH, alpha: float = ALPHA, beta: float = BETA,
                 rule: Rule = RULE, curtail: float | None = None, curtail_se: float | None = CURTAIL_SE,
-                future: float | None = None) -> bool:
+                future: float | None = None, decision: ClassificationDecision | None = None) -> bool:
     """Whether an adaptive test stops after ``answered`` items (rules in the module notes).
 
     ``classify=True`` needs ``cuts``; pass ``se_target=None`` to stop on the
@@ -303,7 +303,8 @@ def should_stop(posterior, answered: int, *, cuts: CutScores | None = None,
     ``classify`` and ``curtail``, the test is also curtailed stochastically,
     which needs ``future``, the information the remaining items add
     (:func:`future_information`); ``curtail_se`` sets the test's end for it
-    (None: ``max_items``).
+    (None: ``max_items``). ``decision``: the classification at the cuts by these
+    settings when the caller has it already (the item selection reads it too).
     """
     if answered >= max_items:
         return True
@@ -316,7 +317,9 @@ def should_stop(posterior, answered: int, *, cuts: CutScores | None = None,
         return False
     if cuts is None:
         raise ValueError("classify=True needs cuts")
-    if classification_decision(posterior, cuts, delta, alpha, beta, rule).decided:
+    if decision is None:
+        decision = classification_decision(posterior, cuts, delta, alpha, beta, rule)
+    if decision.decided:
         return True
     if curtail is None:
         return False

@@ -80,8 +80,7 @@ __all__ = [
     "log_marginal_likelihood",
     "normal_estimate",
     "placement_design",
-    "placement_select",
-    "placement_should_stop",
+    "placement_next",
     "prior_posterior",
     "probability",
     "recalibrate",
@@ -184,22 +183,22 @@ def select_practice(posterior: GridPosterior, a: np.ndarray, b: np.ndarray, c: n
     return int(selection.select_practice(posterior, a, b, c, available, target=target, rng=rng))
 
 
-def placement_select(design: CATDesign, posterior: GridPosterior, a: np.ndarray, b: np.ndarray,
-                     c: np.ndarray, available: np.ndarray, rng: np.random.Generator, *,
-                     skills: Sequence[str], types: Sequence[str], skill_counts: Mapping[str, int],
-                     type_counts: Mapping[str, int], answered: int) -> int:
-    """Index of a placement test's next item under ``design`` (selection at the nearest cut,
-    content balance over skills and types given the items served so far, a randomesque choice
-    that narrows as the test goes on)."""
+def placement_next(design: CATDesign, posterior: GridPosterior, answered: int, a: np.ndarray,
+                   b: np.ndarray, c: np.ndarray, available: np.ndarray, rng: np.random.Generator, *,
+                   skills: Sequence[str], types: Sequence[str], skill_counts: Mapping[str, int],
+                   type_counts: Mapping[str, int]) -> int | None:
+    """Index of a placement test's next item under ``design``, None when the test ends: its
+    stopping rule (length bounds, classification at the cuts, curtailment against what the items
+    still ``available`` could add) or no item left. The selection is at the nearest cut, with
+    content balance over skills and types given the items served so far and a randomesque
+    choice that narrows as the test goes on."""
+    # One classification at the cuts, read by the stopping rule and the selection alike.
+    decision = design.decision(posterior)
+    if design.should_stop(posterior, answered, a, b, c, available, decision=decision) or not available.any():
+        return None
     return int(design.select(posterior, a, b, c, available, rng, skills=skills, types=types,
-                             skill_counts=skill_counts, type_counts=type_counts, answered=answered))
-
-
-def placement_should_stop(design: CATDesign, posterior: GridPosterior, answered: int, a: np.ndarray,
-                          b: np.ndarray, c: np.ndarray, available: np.ndarray) -> bool:
-    """The design's stopping rule: length bounds, classification at the cuts, curtailment
-    against what the items still available could add."""
-    return bool(design.should_stop(posterior, answered, a, b, c, available))
+                             skill_counts=skill_counts, type_counts=type_counts, answered=answered,
+                             decision=decision))
 
 
 class SkillLevelDict(TypedDict):

@@ -70,27 +70,25 @@ def next_step(mode: Mode, track: str, state: SessionState, posterior: GridPoster
     served so far.
     """
     available = pool.unserved(list(state.served)) & pool.servable(state.support)
-    if mode == Mode.DRILL:
-        if state.answered >= drill.length:
-            return Step(None, state)
-        review = due_review(state, posterior, pool, available, facts, drill)
-        if review is not None:
-            return Step(review, replace(state, reviews=state.reviews + 1).serving(review.id))
-        available = new_items(track, state, pool, available, facts)
-    else:
-        available = unmet_first(pool, available, facts.met)
+    if mode == Mode.PLACEMENT:
         # The curtailment asks what the items still available could add to the test.
-        if adapter.placement_should_stop(placement, posterior, state.answered, pool.a, pool.b, pool.c, available):
+        index = adapter.placement_next(placement, posterior, state.answered, pool.a, pool.b, pool.c,
+                                       unmet_first(pool, available, facts.met), rng_for(state),
+                                       skills=pool.skills, types=pool.types, **served_counts(pool, state.served))
+        if index is None:
             return Step(None, state)
+        chosen = pool[index]
+        return Step(chosen, state.serving(chosen.id))
+    if state.answered >= drill.length:
+        return Step(None, state)
+    review = due_review(state, posterior, pool, available, facts, drill)
+    if review is not None:
+        return Step(review, replace(state, reviews=state.reviews + 1).serving(review.id))
+    available = new_items(track, state, pool, available, facts)
     if not available.any():
         return Step(None, state)
-    if mode == Mode.DRILL:
-        chosen = practice(state, posterior, pool, available, drill)
-        state = replace(state, new=state.new + 1, new_trade=state.new_trade + int(chosen.track == "trade"))
-    else:
-        chosen = pool[adapter.placement_select(placement, posterior, pool.a, pool.b, pool.c, available,
-                                               rng_for(state), skills=pool.skills, types=pool.types,
-                                               answered=state.answered, **served_counts(pool, state.served))]
+    chosen = practice(state, posterior, pool, available, drill)
+    state = replace(state, new=state.new + 1, new_trade=state.new_trade + int(chosen.track == "trade"))
     return Step(chosen, state.serving(chosen.id))
 
 
