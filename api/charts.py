@@ -31,11 +31,13 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
 import matplotlib
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib import font_manager
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
 from matplotlib.legend import Legend
@@ -46,10 +48,19 @@ from api.schemas import ChartOut, ChartTable
 from api.services import interface
 from api.services.curves import ClassChart, LearnerLine
 
+#: Fonts for the scripts matplotlib's own (DejaVu Sans) lacks: Ge'ez (Tigrinya), Noto Sans
+#: Ethiopic (SIL Open Font License, api/fonts/OFL.txt). Text is measured with them, letter by
+#: letter where DejaVu has no glyph, and the SVG names them after DejaVu for the browser.
+FONTS_DIR = Path(__file__).resolve().parent / "fonts"
+FALLBACK_FONTS = ("Noto Sans Ethiopic",)
+for _font in sorted(FONTS_DIR.glob("*.ttf")):
+    font_manager.fontManager.addfont(str(_font))
+
 # Set once, not per drawing (an rc_context in a request would race with another thread's): text
 # stays text, and the SVG's ids are salted with a constant, so the same chart is the same bytes.
 matplotlib.rcParams["svg.fonttype"] = "none"
 matplotlib.rcParams["svg.hashsalt"] = "b1engine"
+matplotlib.rcParams["font.family"] = ["DejaVu Sans", *FALLBACK_FONTS]
 
 #: Drawings kept (about 250 kB each for a class of 30).
 CACHED_CHARTS = 32
@@ -88,10 +99,6 @@ EDGE = 8
 #: an ellipsis when the text is longer still (the whole title is the SVG's <title>).
 TITLE_LINES, KEY_LINES, MESSAGE_LINES = 2, 2, 3
 ELLIPSIS = "…"
-#: Interface languages whose chart words are drawn in English: matplotlib measures text with
-#: its own font (DejaVu), which has no Ge'ez letters (Tigrinya); the page's caption beside the
-#: chart is in the learner's language.
-DRAWN_IN_ENGLISH = frozenset({"ti"})
 
 
 @dataclass(frozen=True)
@@ -151,9 +158,8 @@ def short_date(moment: datetime, language: str) -> str:
 
 def words_for(code: str | None) -> ChartWords:
     """The chart words of the interface language ``code`` (English for anything not offered)."""
-    chosen = interface.interface(code).language
-    language = "en" if chosen in DRAWN_IN_ENGLISH else chosen
-    return ChartWords(language, interface.interface(language).texts)
+    chosen = interface.interface(code)
+    return ChartWords(chosen.language, chosen.texts)
 
 
 @dataclass(frozen=True)
@@ -327,7 +333,7 @@ def _words(words: Sequence[str]) -> str:
 
 class _Ruler:
     """Text widths as matplotlib lays the text out (DejaVu Sans, the SVG's first font and among
-    the widest of its fallbacks), to fit each text into its room before it is drawn: an SVG crops
+    the widest of its fallbacks; Noto Sans Ethiopic for Ge'ez letters), to fit each text into its room before it is drawn: an SVG crops
     whatever crosses its edge."""
 
     def __init__(self, renderer: Any) -> None:

@@ -4,6 +4,7 @@ see which chart, and the page's JSON carrying the download's very bytes; every t
 drawing at any width (titles and keys wrapped, names and notes shortened at a word)."""
 from __future__ import annotations
 
+import io
 from xml.etree import ElementTree
 
 import pytest
@@ -149,11 +150,12 @@ def test_a_learners_level_in_each_skill_is_a_panel_per_skill(client, people, db)
     assert client.get(f"/v1/learners/{ana['id']}/skills-chart", headers=other).status_code == 404
 
 
-@pytest.mark.parametrize("lang", ["ar", "fa", "fr", "uk", "so"])
+@pytest.mark.parametrize("lang", ["ar", "fa", "fr", "uk", "so", "ti"])
 def test_a_chart_speaks_the_pages_language(client, people, db, lang):
     """The same drawing with its words in the interface language (api/i18n chart_* texts):
     title, key, notes, skill names, the table; matplotlib measures every letter (no missing
-    glyph: warnings are errors here)."""
+    glyph: warnings are errors here), Tigrinya's Ge'ez letters with the bundled Noto Sans
+    Ethiopic."""
     import json
     from pathlib import Path
 
@@ -173,13 +175,26 @@ def test_a_chart_speaks_the_pages_language(client, people, db, lang):
     assert texts["chart_key_re_estimate"] in drawn and texts["skill_grammar"] in drawn
 
 
-def test_tigrinya_pages_get_the_chart_drawn_in_english():
+def test_geez_letters_are_measured_with_the_ethiopic_font_and_named_for_the_browser():
+    """DejaVu Sans has no Ge'ez letters: without the bundled font matplotlib would measure each as
+    an empty box (and warn), and fit a Tigrinya label wrongly. Each letter gets its own width."""
+    from matplotlib import font_manager
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
     from api import charts
 
-    # No Ge'ez letters in matplotlib's font: the drawing's words stay English (the caption
-    # beside it is the page's own, in Tigrinya).
-    assert charts.words_for("ti").language == "en" and charts.words_for("xx").language == "en"
-    assert charts.words_for("ar").language == "ar"
+    found = font_manager.findfont(font_manager.FontProperties(family="Noto Sans Ethiopic"), fallback_to_default=False)
+    assert found.startswith(str(charts.FONTS_DIR))
+    ruler = charts._Ruler(FigureCanvasAgg(Figure()).get_renderer())
+    one, two, word = (ruler.width(text, 11) for text in ("ሀ", "ሀሀ", "ዕላማ"))
+    assert two == pytest.approx(2 * one) and word > one > 0
+    assert charts.words_for("ti").language == "ti" and charts.words_for("xx").language == "en"
+    figure = Figure(figsize=(2, 1))
+    figure.text(0, 0, "ዕላማ B1")
+    out = io.StringIO()
+    figure.savefig(out, format="svg")
+    assert "font-family: 'DejaVu Sans', 'Noto Sans Ethiopic'" in out.getvalue()
 
 
 def _long_chart(class_name: str, learners: int, skills: bool = False):

@@ -138,6 +138,20 @@ def test_an_arabic_reader_gets_the_charts_words_in_arabic(app, curves_class):
     page.context.close()
 
 
+def test_a_tigrinya_reader_gets_the_charts_words_in_tigrinya(app, curves_class):
+    """The progress page in Tigrinya: the drawings' words in Ge'ez letters (measured on the
+    server with the bundled Noto Sans Ethiopic), the table's skill names too."""
+    texts = json.loads((Path(__file__).resolve().parents[2] / "api" / "i18n" / "ti.json").read_text("utf-8"))
+    page = app.signed_in("chart1", "/progress", PHONE, language="ti")
+    page.wait_for_function("() => document.querySelector('#skills-chart img.chart-image')?.complete")
+    name = app.client.get("/v1/auth/me", headers=app.token("chart1")).json()["display_name"]
+    alt = page.get_attribute("#skills-chart img.chart-image", "alt")
+    assert alt.startswith(texts["chart_title_skills"].format(name=name)), alt
+    assert page.text_content("#skills-chart caption") == texts["chart_table"]
+    app.check(page, "progress-tigrinya")
+    page.context.close()
+
+
 def _drawn_width(page, box: str) -> int:
     return int(page.get_attribute(box, "data-chart-width"))
 
