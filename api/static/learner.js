@@ -170,6 +170,12 @@
         if (known && known.key === "error_placement_open") offerToContinue(failure.problem.session_id, "placement");
       }
     };
+    // The start buttons come disabled (home.html) and work from here on: a tap before the
+    // learner's language was known would start nothing, and a slow phone would show no reason.
+    byId("start-drill").addEventListener("click", (e) => start("drill", e.currentTarget));
+    byId("start-placement").addEventListener("click", (e) => start("placement", e.currentTarget));
+    byId("start-drill").disabled = false;
+    byId("start-placement").disabled = false;
     // An activity opened from the school's learning platform (LTI) names what the course asks
     // for: that one comes first, as the main button, with the focus on it.
     const activity = new URLSearchParams(location.search).get("activity");
@@ -181,8 +187,6 @@
       card.parentNode.prepend(card);
       chosen.focus();
     }
-    byId("start-drill").addEventListener("click", (e) => start("drill", e.currentTarget));
-    byId("start-placement").addEventListener("click", (e) => start("placement", e.currentTarget));
   }
 
   // ------------------------------------------------------------------ practice

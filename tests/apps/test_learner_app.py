@@ -159,6 +159,28 @@ def test_a_turkish_learner_types_an_answer_with_the_on_screen_letters(app):
     page.context.close()
 
 
+def test_the_start_buttons_wait_for_the_learners_data(app):
+    """A tap on "start" before the page knows the learner's language started nothing and said
+    nothing (the handler came with the data): the buttons are disabled until then."""
+    page = app.page()
+    # The learner's data held back on the home page until the test lets it through.
+    page.add_init_script("""(() => {
+      if (location.pathname !== "/") return;
+      const send = window.fetch;
+      const gate = new Promise((open) => { window.openGate = open; });
+      window.fetch = (url, options) => String(url).includes("/v1/learners/me")
+        ? gate.then(() => send(url, options)) : send(url, options);
+    })()""")
+    app.log_in(page, "sara")
+    page.wait_for_url(f"{app.base}/")
+    assert page.is_disabled("#start-drill") and page.is_disabled("#start-placement")
+    page.evaluate("window.openGate()")
+    page.click("#start-drill")  # waits until the button is enabled
+    page.wait_for_url("**/practice?session=*")
+    page.wait_for_selector("#exercise")
+    page.context.close()
+
+
 def test_a_typed_answer_stops_at_the_length_the_api_reads(app):
     """The API refuses a typed answer longer than TYPED_ANSWER_MAX_CHARS (422); the box takes no
     more, typed, pasted or from the on-screen letters, so a long answer is checked, not refused."""
