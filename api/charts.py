@@ -36,8 +36,8 @@ from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
 import matplotlib
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib import font_manager
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
 from matplotlib.legend import Legend
@@ -333,8 +333,8 @@ def _words(words: Sequence[str]) -> str:
 
 class _Ruler:
     """Text widths as matplotlib lays the text out (DejaVu Sans, the SVG's first font and among
-    the widest of its fallbacks; Noto Sans Ethiopic for Ge'ez letters), to fit each text into its room before it is drawn: an SVG crops
-    whatever crosses its edge."""
+    the widest of its fallbacks; Noto Sans Ethiopic for Ge'ez letters), to fit each text into its
+    room before it is drawn: an SVG crops whatever crosses its edge."""
 
     def __init__(self, renderer: Any) -> None:
         self.renderer = renderer

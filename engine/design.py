@@ -148,7 +148,7 @@ class CATDesign:
         """How many of the best items the next one is drawn from, after ``answered`` items."""
         if self.opening_top_k is None:
             return self.top_k
-        return max(self.top_k, self.opening_top_k >> min(answered, 62))
+        return max(self.top_k, self.opening_top_k >> answered)
 
     @property
     def skill_shares(self) -> dict[str, float] | None:
@@ -234,9 +234,9 @@ PLACEMENT_TYPES: Shares = (("cloze_choice", 0.2), ("cloze_typed", 0.2), ("multip
                            ("reading", 0.2), ("word_order", 0.2))
 
 #: The service's placement test (module notes).
-PLACEMENT = CATDesign(selection="cut", top_k=3, opening_top_k=48, skill_targets=PLACEMENT_SKILLS, type_targets=PLACEMENT_TYPES,
-                      se_target=None, min_items=8, max_items=40, classify=True, curtail=0.82, curtail_se=None,
-                      name="placement")
+PLACEMENT = CATDesign(selection="cut", top_k=3, opening_top_k=48, skill_targets=PLACEMENT_SKILLS,
+                      type_targets=PLACEMENT_TYPES, se_target=None, min_items=8, max_items=40, classify=True,
+                      curtail=0.82, curtail_se=None, name="placement")
 #: A precision CAT (module notes): what the benchmarks compare with catsim and mirt.
 PRECISION = CATDesign(selection="mfi", se_target=0.3, min_items=5, max_items=40, name="precision")
 #: The classification CAT the benchmarks compare with the precision CAT (module notes).

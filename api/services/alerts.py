@@ -39,6 +39,8 @@ POSITIVE = frozenset({"fast"})
 _KINDS: dict[str, AlertKind] = {kind: kind for kind in get_args(AlertKind)}
 if tuple(_KINDS) != adapter.TRIAGE_KINDS:
     raise RuntimeError(f"api.schemas.AlertKind {tuple(_KINDS)} is not the engine's {adapter.TRIAGE_KINDS}")
+
+
 @dataclass(frozen=True)
 class ClassAssessment:
     """What the rules read (``evidence``) and what they found (``triage``) for every learner of a

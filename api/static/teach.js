@@ -15,9 +15,9 @@
   let rows = [];            // the roster's learners
   let width = 1;            // one CEFR level in logits, for the class's language (the roster's level_width)
   let sortKey = "name";
+  let sortUp = true;
   // The alerts' reasons and actions come in the page's language (api/services/alerts.py).
   const pageLanguage = encodeURIComponent(document.documentElement.lang || "en");
-  let sortUp = true;
 
   const percent = (p) => Math.round(100 * p);
   const fixed = (x) => (Math.round(x * 10) / 10).toFixed(1);

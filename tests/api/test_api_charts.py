@@ -177,7 +177,8 @@ def test_a_chart_speaks_the_pages_language(client, people, db, lang):
 
 def test_geez_letters_are_measured_with_the_ethiopic_font_and_named_for_the_browser():
     """DejaVu Sans has no Ge'ez letters: without the bundled font matplotlib would measure each as
-    an empty box (and warn), and fit a Tigrinya label wrongly. Each letter gets its own width."""
+    an empty box (and warn), and fit a Tigrinya label wrongly. With it, Ge'ez is measured with
+    Noto Sans Ethiopic's glyphs, and the SVG names that font after DejaVu for the browser."""
     from matplotlib import font_manager
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
