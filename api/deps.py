@@ -93,7 +93,7 @@ def get_account(db: DbDep, settings: SettingsDep, now: NowDep,
     if user.disabled_at is not None:
         from api.services.users import DISABLED
 
-        raise Unauthorized(DISABLED)
+        raise Unauthorized(DISABLED, code="account_disabled")
     if user.token_version != claims.version:
         raise Unauthorized(REVOKED)
     return user

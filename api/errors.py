@@ -5,7 +5,12 @@ one set of handlers turns those, FastAPI's validation errors and Starlette's
 HTTP errors (404 for unknown paths, 405) into ``application/problem+json``.
 
 One shape for every error: ``type``, ``title``, ``status``, ``detail``,
-``instance``, and for bad input ``errors: [{field, message}]``. A field is a
+``instance``, ``code``, and for bad input ``errors: [{field, message}]``.
+``code`` is the problem's stable name for programs (``detail`` is English words
+for people, and may be reworded): the status's (``not_found``, ``conflict``,
+``invalid_input``, ``too_many_requests``…; :data:`STATUS_CODES`) unless the service names a narrower
+problem (``placement_too_soon``, ``item_not_waiting``…; ``docs/api.md`` lists
+them). A field is a
 path where the value was sent: ``body.entries[4].examples[1]``,
 ``query.limit``, ``path.class_id``, ``body`` for the body as a whole. List
 positions count from 1, as people count (the first entry is ``entries[1]``).
@@ -39,15 +44,18 @@ class DomainError(Exception):
 
     ``errors``: the bad fields, named by their path in the request body (the web layer
     puts ``body.`` before them). ``field=`` is the short form for one field: the
-    message is then ``detail`` without its ``"field: "`` prefix.
+    message is then ``detail`` without its ``"field: "`` prefix. ``code``: the
+    problem's stable name when it is narrower than the status's (module notes).
     """
 
     status = 400
     title = "Bad request"
 
-    def __init__(self, detail: str, errors: Iterable[FieldProblem] = (), **extensions: Any) -> None:
+    def __init__(self, detail: str, errors: Iterable[FieldProblem] = (), *, code: str | None = None,
+                 **extensions: Any) -> None:
         super().__init__(detail)
         self.detail = detail
+        self.code = code
         field = extensions.pop("field", None)
         found = list(errors)
         if field is not None:
@@ -117,12 +125,28 @@ def error_titles() -> dict[int, str]:
     return titles
 
 
+#: The ``code`` of a problem no narrower name fits, by status: written out, not taken from
+#: :class:`http.HTTPStatus` names, which change between Python versions (422, 413 in 3.13).
+STATUS_CODES: Mapping[int, str] = {
+    400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+    405: "method_not_allowed", 409: "conflict", 413: "too_large", 415: "unsupported_media_type",
+    422: "invalid_input", 429: "too_many_requests", 500: "internal_error", 503: "unavailable",
+}
+
+
+def status_code(status: int) -> str:
+    """The ``code`` of a problem of ``status`` that names nothing narrower (:data:`STATUS_CODES`)."""
+    return STATUS_CODES.get(status) or HTTPStatus(status).name.lower()
+
+
 def problem(status: int, title: str | None = None, detail: str | None = None,
-            errors: Sequence[FieldProblem] = (), **extensions: Any) -> dict[str, Any]:
-    """A problem-details body (RFC 9457 §3), with ``errors`` when fields are to blame."""
+            errors: Sequence[FieldProblem] = (), code: str | None = None, **extensions: Any) -> dict[str, Any]:
+    """A problem-details body (RFC 9457 §3), with ``errors`` when fields are to blame; ``code``
+    (an extension member) names the problem for programs, the status's name by default."""
     body: dict[str, Any] = {"type": "about:blank",
                             "title": title or HTTPStatus(status).phrase,
-                            "status": status}
+                            "status": status,
+                            "code": code or status_code(status)}
     if detail is not None:
         body["detail"] = detail
     if errors:
@@ -378,7 +402,7 @@ def install(app) -> None:
             headers = {"Retry-After": str(error.retry_after)}
         # A service names fields of the request body; the client reads where it sent them.
         fields = [FieldProblem(f"body.{e.field}" if e.field else "body", e.message) for e in error.errors]
-        return respond(problem(error.status, error.title, error.detail, fields,
+        return respond(problem(error.status, error.title, error.detail, fields, error.code,
                                instance=request.url.path, **error.extensions), headers)
 
     @app.exception_handler(RequestValidationError)

@@ -846,6 +846,9 @@ class Problem(BaseModel):
     type: str = "about:blank"
     title: str
     status: int
+    code: str = Field(description="the problem's stable name for programs (docs/api.md, \"Errors\"): the "
+                                  "status's (not_found, conflict, invalid_input, ...) or a narrower one "
+                                  "(placement_too_soon, item_not_waiting, ...); `detail` is words for people")
     detail: str | None = None
     instance: str | None = None
     errors: list[FieldError] | None = Field(default=None, description="bad input (422): one entry per bad field")

@@ -254,6 +254,6 @@ def change_password(db: Session, user: User, current_password: str, new_password
         _record_failure(db, throttles, now)
         db.commit()
         raise InvalidInput("current_password: this is not your current password",
-                           field="current_password")
+                           field="current_password", code="password_wrong")
     users.change_password(db, user, new_password)
     return users.token_for(user, settings, now)

@@ -43,16 +43,16 @@ def check(password: str, *, names: tuple[str, ...] = (), field: str = "password"
     """
     if len(password) < MIN_LENGTH:
         raise InvalidInput(f"{field}: use at least {MIN_LENGTH} characters (a few words "
-                           "are easier to remember than a jumble)", field=field)
+                           "are easier to remember than a jumble)", field=field, code="password_rejected")
     if len(password) > MAX_LENGTH:
-        raise InvalidInput(f"{field}: use at most {MAX_LENGTH} characters", field=field)
+        raise InvalidInput(f"{field}: use at most {MAX_LENGTH} characters", field=field, code="password_rejected")
     if not password.strip():
-        raise InvalidInput(f"{field}: use letters, digits or signs, not only spaces", field=field)
+        raise InvalidInput(f"{field}: use letters, digits or signs, not only spaces", field=field, code="password_rejected")
     if password.casefold() in common_passwords():
         raise InvalidInput(f"{field}: this is one of the passwords attackers try first "
-                           "(it is on lists of leaked passwords); choose another", field=field)
+                           "(it is on lists of leaked passwords); choose another", field=field, code="password_rejected")
     if any(name and login_key(password) == login_key(name) for name in names):
-        raise InvalidInput(f"{field}: do not use your name or username as password", field=field)
+        raise InvalidInput(f"{field}: do not use your name or username as password", field=field, code="password_rejected")
 
 
 def one_time() -> str:

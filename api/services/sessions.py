@@ -90,7 +90,8 @@ def start_session(db: Db, learner: User, language: str, mode: str, track: str, t
     if not item_cache.pool(db, language, track, trade):
         raise NotFound(f"no exercises for language '{language}', track '{track}'"
                        + (f", trade '{trade}'" if trade else "")
-                       + ": choose another track or trade, or ask your teacher which ones your class uses")
+                       + ": choose another track or trade, or ask your teacher which ones your class uses",
+                       code="no_exercises")
     posterior = (ability.starting_posterior(db, id_of(learner), language, now) if mode == Mode.DRILL
                  else adapter.prior_posterior())
     # The key and the seed are random and stay on the server: nothing the learner knows
@@ -128,10 +129,10 @@ def _check_placement_allowed(db: Db, learner: User, language: str, settings: Set
         return
     if last.status != Status.DONE:
         raise Conflict(f"a placement test in '{language}' is already in progress: continue "
-                       f"session '{last.id}'", session_id=last.id)
+                       f"session '{last.id}'", code="placement_open", session_id=last.id)
     raise Conflict(f"a new placement test in '{language}' is possible from "
                    f"{available.date().isoformat()}; your teacher can allow one sooner",
-                   available_from=available.isoformat())
+                   code="placement_too_soon", available_from=available.isoformat())
 
 
 def allow_placement_retake(db: Db, learner: User) -> int:
@@ -148,7 +149,7 @@ def session_for_learner(db: Db, learner: User, session_id: str) -> LearningSessi
     row = db.get(LearningSession, session_id)
     if row is None or row.learner_id != learner.id:
         raise NotFound(f"session '{session_id}' not found: check the id, or start a new session "
-                       "(POST /v1/sessions)")
+                       "(POST /v1/sessions)", code="session_not_found")
     return row
 
 
@@ -180,7 +181,7 @@ def _theirs(db: Db, row: Row | None, learner_id: int, session_id: str, created_b
             or (created_before is not None and utc(row.learner_created_at) >= created_before)):
         db.rollback()
         raise NotFound(f"session '{session_id}' not found: check the id, or start a new session "
-                       "(POST /v1/sessions)")
+                       "(POST /v1/sessions)", code="session_not_found")
     if token_version is not None and row.learner_token_version != token_version:
         db.rollback()
         raise Unauthorized(REVOKED)
@@ -336,7 +337,7 @@ def record_response(db: Db, learner_id: int, session_id: str, item_id: str, answ
             raise _reused_client_id(state, previous.item_id, client_response_id) from None
         raise Conflict(f"item '{item_id}' was already answered in this session: ask for the next "
                        f"exercise (GET /v1/sessions/{session_id}/next)",
-                       item_id=item_id) from None
+                       code="item_not_waiting", item_id=item_id) from None
     if row.mode == Mode.DRILL:
         # The estimate this reply tells the learner, kept as told (curves show it as reported).
         reported.record(db, connection, row.learner_id, row.language, "drill", plan.estimate.theta,
@@ -407,13 +408,16 @@ def _not_waiting(db: Db, row: Row, state: SessionState, bank_id: str | None, lea
     db.rollback()  # nothing to write: the learner's lock is released before the reply
     if row.status == Status.DONE:
         raise Conflict(f"this session has finished: its result is at GET /v1/sessions/{session_id}/next; "
-                       "start a new session to go on (POST /v1/sessions)", item_id=item_id)
+                       "start a new session to go on (POST /v1/sessions)", code="session_finished",
+                       item_id=item_id)
     if used_for is not None:
         raise _reused_client_id(state, used_for, client_response_id)
     waiting = f"answer the exercise waiting now (GET /v1/sessions/{session_id}/next)"
-    raise (Conflict(f"item '{item_id}' was not served in this session: {waiting}", item_id=item_id)
+    raise (Conflict(f"item '{item_id}' was not served in this session: {waiting}", code="item_not_waiting",
+                    item_id=item_id)
            if bank_id is None else
-           Conflict(f"item '{item_id}' was already answered in this session: {waiting}", item_id=item_id))
+           Conflict(f"item '{item_id}' was already answered in this session: {waiting}",
+                    code="item_not_waiting", item_id=item_id))
 
 
 def _reused_client_id(state: SessionState, used_for: str, client_response_id: str) -> Conflict:
@@ -422,8 +426,8 @@ def _reused_client_id(state: SessionState, used_for: str, client_response_id: st
     is not this one's, and this answer is not recorded."""
     first = served_items.served_item_id(state.key, used_for)
     return Conflict(f"this client_response_id was already used for another item ('{first}'): send "
-                    "each new answer with a new client_response_id", client_response_id=client_response_id,
-                    used_for_item=first)
+                    "each new answer with a new client_response_id", code="client_response_id_reused",
+                    client_response_id=client_response_id, used_for_item=first)
 
 
 def _stored_result(answer: ResponseRow) -> AnswerResultDict:

@@ -96,11 +96,11 @@ def authenticate(db: Session, username: str, password: str) -> User:
     user = by_login(db, username)
     if user is None:
         verify_password(password, dummy_hash())
-        raise Unauthorized(WRONG_LOGIN)
+        raise Unauthorized(WRONG_LOGIN, code="login_failed")
     if not password_matches(user, password):
-        raise Unauthorized(WRONG_LOGIN)
+        raise Unauthorized(WRONG_LOGIN, code="login_failed")
     if user.disabled_at is not None:
-        raise Forbidden(DISABLED)
+        raise Forbidden(DISABLED, code="account_disabled")
     return user
 
 
@@ -124,7 +124,7 @@ def change_password(db: Session, user: User, new_password: str) -> User:
     """The owner's new password (the caller proved the current one); commits."""
     if password_matches(user, new_password):
         raise InvalidInput("new_password: choose a password other than the current one",
-                           field="new_password")
+                           field="new_password", code="password_rejected")
     set_password(db, user, new_password, one_time=False, field="new_password")
     db.commit()
     db.refresh(user)

@@ -121,31 +121,27 @@
     } catch (error) { return `${amount} ${minutes ? "min" : "s"}`; }
   }
 
-  const fieldIs = (problem, field) => Array.isArray(problem.errors) && problem.errors.some((e) => e.field === field);
   const SESSION_PATH = /^\/v1\/sessions\/[^/]+(\/(next|responses))?$/;
-  /** The problems a learner meets, in the page's words. The API's problem bodies carry no
-      code of their own (`type` is about:blank, `detail` is English words), so each is known
-      by its request, its status and its machine-readable members (`retry_after`,
-      `available_from`, `session_id`, the fields in `errors`): never by its words. First match
-      wins; `values` fill the text (dates and waits in the page's language, never ids). */
+  /** The problems a learner meets, in the page's words. Each is known by the problem's `code`
+      (its stable name, docs/api.md "Errors"; never by its English `detail`), with the request
+      where the same code means something else elsewhere (429 at login is a wait before trying
+      a password again); a server error by its status alone. First match wins; `values` fill the text from the problem's members
+      (`retry_after`, `available_from`): dates and waits in the page's language, never ids. */
   const KNOWN_PROBLEMS = [
-    { method: "POST", path: /^\/v1\/auth\/token$/, status: 401, key: "error_login_wrong" },
-    { method: "POST", path: /^\/v1\/auth\/token$/, status: 403, key: "error_account_disabled" },
-    { path: /^\/v1\/auth\/(token|password)$/, status: 429, key: "error_login_wait",
+    { code: "login_failed", key: "error_login_wrong" },
+    { code: "account_disabled", key: "error_account_disabled" },
+    { code: "too_many_requests", path: /^\/v1\/auth\/(token|password)$/, key: "error_login_wait",
       values: (p) => ({ wait: formatWait(Number(p.retry_after) || 60) }) },
-    { method: "POST", path: /^\/v1\/auth\/password$/, status: 422, key: "error_password_current",
-      when: (p) => fieldIs(p, "body.current_password") },
-    // The password policy names the new password `password` (its own name for it).
-    { method: "POST", path: /^\/v1\/auth\/password$/, status: 422, key: "error_password_rejected",
-      when: (p) => fieldIs(p, "body.new_password") || fieldIs(p, "body.password") },
-    { method: "POST", path: /^\/v1\/sessions$/, status: 409, key: "error_placement_wait",
-      when: (p) => Boolean(p.available_from), values: (p) => ({ date: formatDate(p.available_from) }) },
-    { method: "POST", path: /^\/v1\/sessions$/, status: 409, key: "error_placement_open",
-      when: (p) => Boolean(p.session_id) },
-    { method: "POST", path: /^\/v1\/sessions$/, status: 404, key: "error_no_exercises" },
-    { path: SESSION_PATH, status: 404, key: "error_session_missing" },
-    { method: "POST", path: SESSION_PATH, status: 409, key: "error_answer_stale", when: (p) => Boolean(p.item_id) },
-    { status: 429, key: "error_wait", values: (p) => ({ wait: formatWait(Number(p.retry_after) || 5) }) },
+    { code: "password_wrong", key: "error_password_current" },
+    { code: "password_rejected", key: "error_password_rejected" },
+    { code: "placement_too_soon", key: "error_placement_wait", values: (p) => ({ date: formatDate(p.available_from) }) },
+    { code: "placement_open", key: "error_placement_open" },
+    { code: "no_exercises", key: "error_no_exercises" },
+    { code: "session_not_found", path: SESSION_PATH, key: "error_session_missing" },
+    { code: "item_not_waiting", key: "error_answer_stale" },
+    { code: "session_finished", key: "error_answer_stale" },
+    { code: "too_many_requests", key: "error_wait", values: (p) => ({ wait: formatWait(Number(p.retry_after) || 5) }) },
+    // By status: a proxy's 500 or 503 in front of the service says it without a problem body.
     { status: 500, key: "error_server" },
     { status: 503, key: "error_server" },
   ];
@@ -154,9 +150,8 @@
   function knownProblem(error) {
     if (!(error instanceof ApiError) || !error.path) return null;
     const problem = error.problem || {};
-    const known = KNOWN_PROBLEMS.find((entry) => entry.status === error.status
-      && (!entry.method || entry.method === error.method) && (!entry.path || entry.path.test(error.path))
-      && (!entry.when || entry.when(problem)));
+    const known = KNOWN_PROBLEMS.find((entry) => (entry.code ? entry.code === problem.code : entry.status === error.status)
+      && (!entry.path || entry.path.test(error.path)));
     return known ? { key: known.key, values: known.values ? known.values(problem) : undefined } : null;
   }
 

@@ -330,9 +330,11 @@ def test_a_password_change_revokes_every_earlier_token_and_needs_the_current_one
     wrong = client.post("/v1/auth/password", headers=phone,
                         json={"current_password": "not-my-password", "new_password": "Ny og lang setning"})
     assert wrong.status_code == 422 and wrong.json()["errors"][0]["field"] == "body.current_password"
+    assert wrong.json()["code"] == "password_wrong"
     same = client.post("/v1/auth/password", headers=phone,
                        json={"current_password": PASSWORD, "new_password": PASSWORD})
     assert same.status_code == 422 and "other than the current one" in same.json()["detail"]
+    assert same.json()["code"] == "password_rejected"
     changed = client.post("/v1/auth/password", headers=phone,
                           json={"current_password": PASSWORD, "new_password": "Ny og lang setning"})
     assert changed.status_code == 200

@@ -189,13 +189,14 @@ def test_placement_retakes_are_limited_and_a_teacher_can_allow_one(client, peopl
     assert first.status_code == 201
     busy = client.post("/v1/sessions", json=body, headers=headers)
     assert busy.status_code == 409 and first.json()["id"] in busy.json()["detail"]
-    assert busy.json()["session_id"] == first.json()["id"]
+    assert busy.json()["session_id"] == first.json()["id"] and busy.json()["code"] == "placement_open"
     result, _ = finish(client, headers, first.json()["id"],
                        lambda sid, item: blind_answer(item, sid, "first_shown"))
     assert result["level"] in ("A1", "A2", "B1", "B2")
     clock.advance(days=1)
     refused = client.post("/v1/sessions", json=body, headers=headers)
     assert refused.status_code == 409 and "teacher" in refused.json()["detail"]
+    assert refused.json()["code"] == "placement_too_soon" and refused.json()["available_from"]
     # A drill is always possible.
     assert client.post("/v1/sessions", json={"language": "nb", "mode": "drill"}, headers=headers).status_code == 201
     path = f"/v1/learners/{people['learner']['id']}/placement-retakes"

@@ -17,7 +17,7 @@ FRAMEWORK_TEXT = ("Input should", "String should", "Value error", "Field require
                   "validation error", "pattern", "regex", "pydantic", "JSON decode", "Expecting ",
                   "model_type", "There was an error", "^", "$", "Not Found", "Method Not Allowed",
                   "type=", "url=", "errors.pydantic")
-PROBLEM_KEYS = {"type", "title", "status", "detail", "instance"}
+PROBLEM_KEYS = {"type", "title", "status", "code", "detail", "instance"}
 SOURCES = ("body", "query", "path")
 
 
@@ -31,6 +31,7 @@ def assert_problem(response, status: int | None = None) -> dict:
     body = response.json()
     assert PROBLEM_KEYS <= set(body), where
     assert body["status"] == response.status_code and body["type"] == "about:blank", where
+    assert re.fullmatch(r"[a-z]+(_[a-z]+)*", body["code"]), where  # a stable name for programs
     assert isinstance(body["detail"], str) and body["detail"], where
     texts = [body["detail"]]  # the title may be the HTTP phrase ("Not Found"), as RFC 9457 wants
     for error in body.get("errors", []):
@@ -286,32 +287,34 @@ def test_field_paths_count_list_positions_from_one():
 
 
 def test_the_commonest_refusals_say_what_to_do_next(client, people, clock):
-    """Every refusal a user meets often names the next step, not only what went wrong."""
+    """Every refusal a user meets often names the next step, not only what went wrong, and its
+    stable code: the status's, or a narrower one a page can say in its reader's language."""
     learner, teacher, author, admin = (people[name]["headers"] for name in ("learner", "teacher",
                                                                           "author", "admin"))
     cases = {
-        "no token": (client.get("/v1/learners/me"), 401, "log in first"),
+        "no token": (client.get("/v1/learners/me"), 401, "unauthorized", "log in first"),
         "wrong password": (client.post("/v1/auth/token", data={"username": "learner", "password": "nope-nope"}),
-                           401, "your teacher can give you a new one"),
-        "wrong role": (client.get("/v1/classes", headers=learner), 403, "ask the school's administrator"),
+                           401, "login_failed", "your teacher can give you a new one"),
+        "wrong role": (client.get("/v1/classes", headers=learner), 403, "forbidden", "ask the school's administrator"),
         "author and learners": (client.get(f"/v1/learners/{people['learner']['id']}", headers=author), 403,
-                                "a teacher of the learner's class can"),
-        "unknown class": (client.get("/v1/classes/9999", headers=teacher), 404, "GET /v1/classes lists"),
+                                "forbidden", "a teacher of the learner's class can"),
+        "unknown class": (client.get("/v1/classes/9999", headers=teacher), 404, "not_found", "GET /v1/classes lists"),
         "another class's learner": (client.get(f"/v1/learners/{people['learner']['id']}",
                                                headers=people["teacher2"]["headers"]), 404,
-                                    "check the id in your class's list of learners"),
+                                    "not_found", "check the id in your class's list of learners"),
         "unknown session": (client.get("/v1/sessions/no-such-session/next", headers=learner), 404,
-                            "start a new session (POST /v1/sessions)"),
+                            "session_not_found", "start a new session (POST /v1/sessions)"),
         "unknown calibration": (client.get("/v1/calibrations/no-such-run", headers=admin), 404,
-                                "GET /v1/calibrations lists the runs"),
-        "unknown user": (client.get("/v1/users/9999", headers=admin), 404, "GET /v1/users lists"),
+                                "not_found", "GET /v1/calibrations lists the runs"),
+        "unknown user": (client.get("/v1/users/9999", headers=admin), 404, "not_found", "GET /v1/users lists"),
         "no such track": (client.post("/v1/sessions", json={"language": "it", "mode": "drill", "track": "trade",
                                                              "trade": "care"}, headers=learner), 404,
-                          "choose another track or trade"),
+                          "no_exercises", "choose another track or trade"),
     }
-    for name, (response, status, next_step) in cases.items():
+    for name, (response, status, code, next_step) in cases.items():
         body = assert_problem(response, status)
         assert next_step in body["detail"], (name, body["detail"])
+        assert body["code"] == code, (name, body["code"])  # docs/api.md, "Errors"
     clock.advance(minutes=client.app.state.settings.token_expiry_minutes + 1)  # past the token's lifetime
     expired = client.get("/v1/learners/me", headers=learner)
     assert "log in again" in assert_problem(expired, 401)["detail"]

@@ -182,6 +182,7 @@ def test_answers_to_items_not_served_or_already_answered_are_409(client, people)
         assert conflict.status_code == 409
         assert conflict.headers["content-type"] == "application/problem+json"
         assert conflict.json()["detail"].startswith(f"item '{item_id}' was not served in this session: answer")
+        assert conflict.json()["code"] == "item_not_waiting"
     if truth["options"]:
         unknown = answer(client, headers, session_id, item["id"],
                          truth["answers"][0] if truth["type"] != "word_order" else list(truth["answers"][0]))
@@ -190,6 +191,7 @@ def test_answers_to_items_not_served_or_already_answered_are_409(client, people)
     assert answer(client, headers, session_id, item["id"], right).status_code == 200
     twice = answer(client, headers, session_id, item["id"], right)
     assert twice.status_code == 409 and "already answered" in twice.json()["detail"]
+    assert twice.json()["code"] == "item_not_waiting"
 
 
 def test_sessions_of_other_learners_are_404_and_other_roles_403(client, people):
@@ -414,7 +416,7 @@ def test_a_client_response_id_reused_on_another_item_is_409_and_a_true_retry_sti
     second_truth = BANK[served.bank_id(second_item)]
     second_value = served.answer(second_truth, right_answer(second_truth))
     reused = answer(client, headers, session_id, second_item["id"], second_value, "phone-1")
-    assert reused.status_code == 409, reused.text
+    assert reused.status_code == 409 and reused.json()["code"] == "client_response_id_reused", reused.text
     assert reused.json()["detail"].startswith("this client_response_id was already used for another item "
                                               f"('{first_item['id']}')")
     assert reused.headers["content-type"] == "application/problem+json"
@@ -456,6 +458,7 @@ def test_an_answer_to_a_finished_session_is_409_finished_unless_it_is_a_retry(cl
         finished = answer(client, headers, session_id, item_id, given, cid)
         assert finished.status_code == 409, finished.text
         assert finished.json()["detail"].startswith("this session has finished"), finished.json()["detail"]
+        assert finished.json()["code"] == "session_finished"
         assert "GET /v1/sessions/" in finished.json()["detail"]
     # A retry of the last answer (same id, same item) still gets its first result.
     retry = answer(client, headers, session_id, item["id"], value, client_id)
