@@ -118,11 +118,13 @@ class _Words:
         return self.texts[key].format(**values)
 
     def signed(self, levels: float) -> str:
-        """A share of a level with its sign, one decimal ("+0.0", never "-0.0"); on a right-to-left
-        page after a left-to-right mark, which keeps the sign before the digits (as the roster's
-        page writes it, api/static/teach.js ``signed``)."""
-        text = f"{levels:+.1f}"
-        return ("\u200e" if self.right_to_left else "") + ("+0.0" if text == "-0.0" else text)
+        """A share of a level with its sign, one decimal, never "-0.0", with the language's
+        decimal sign and minus (``number_decimal``, ``number_minus``: "+0,3", "−0,1" in French);
+        on a right-to-left page after a left-to-right mark, which keeps the sign before the
+        digits. As the roster's page writes it (api/static/app.js ``formatNumber``)."""
+        text = f"{abs(levels):.1f}"
+        sign = self.texts["number_minus"] if levels < 0 and float(text) != 0 else "+"
+        return ("\u200e" if self.right_to_left else "") + sign + text.replace(".", self.texts["number_decimal"])
 
 
 def _words(language: str | None) -> _Words:

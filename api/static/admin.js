@@ -11,7 +11,7 @@
   const ROLES = ["learner", "teacher", "author", "admin"];
   const FINISHED = ["done", "failed", "rolled_back"];
   const when = (iso) => (iso ? new Date(iso).toLocaleString(pageLanguage, { dateStyle: "medium", timeStyle: "short" }) : "—");
-  const fixed = (x, digits = 2) => Number(x).toFixed(digits);
+  const fixed = (x, digits = 2) => window.B1.formatNumber(Number(x), digits);
   let lastDryRun = null;     // the options of the dry run shown, to apply the same
   let rollbackRun = null;    // the run a rollback waits to be confirmed for
   // Accounts shown a page at a time: a school has hundreds (the API pages with `offset` and `limit`).

@@ -214,6 +214,16 @@
 
   function say(message) { document.getElementById("status").textContent = message; }
 
+  /** `x` as the page's language writes it: `digits` decimals, the decimal sign and the minus of
+      its texts (`number_decimal`, `number_minus`: "+0,3" and "−0,1" in French; the alerts'
+      numbers are written from the same texts, api/services/alerts.py), Western digits as every
+      number on the pages; `sign`: "+" before a positive number too. Never "-0.0". */
+  function formatNumber(x, digits, sign = false) {
+    const text = Math.abs(x).toFixed(digits);
+    const negative = x < 0 && Number(text) !== 0;
+    return (negative ? t("number_minus") : sign ? "+" : "") + text.replace(".", t("number_decimal"));
+  }
+
   /** A drawn chart's width changes by this share (a phone turned, a window widened) before it is
       drawn again for the new width: the server wraps a class's panels to fit, so a scaled drawing
       would show a phone's single column blown up on a desktop. */
@@ -318,7 +328,7 @@
     return found ? decodeURIComponent(found.slice(LANGUAGE_COOKIE.length + 1)) : null;
   }
 
-  window.B1 = { t, tNodes, api, ApiError, NetworkError, Notice, showError, knownProblem, formatDate, el, localText,
+  window.B1 = { t, tNodes, api, ApiError, NetworkError, Notice, showError, knownProblem, formatDate, formatNumber, el, localText,
                 uuid, token, tokenRole, setToken, goToLogin, setLanguage, chosenLanguage, say, showChart,
                 languageCookie: LANGUAGE_COOKIE };
   setUp();

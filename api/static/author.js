@@ -243,7 +243,7 @@
     const reply = await api("GET", `/v1/vocabulary-sets/${encodeURIComponent(current.id)}/statistics`);
     const body = byId("stats-table").querySelector("tbody");
     body.textContent = "";
-    const number = (x) => (x === null || x === undefined ? "–" : x.toFixed(2));
+    const number = (x) => (x === null || x === undefined ? "–" : window.B1.formatNumber(x, 2));
     for (const item of reply.items) {
       body.append(el("tr", {}, el("td", { text: `${item.lemma || ""} (${item.type})` }), el("td", { text: String(item.answers) }),
         el("td", { text: item.share_right === null ? "–" : `${Math.round(100 * item.share_right)}%` }),

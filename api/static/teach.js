@@ -7,7 +7,7 @@
    actions) the learner's name. */
 "use strict";
 (function () {
-  const { t, tNodes, api, showError, el, say } = window.B1;
+  const { t, tNodes, api, showError, el, say, formatNumber } = window.B1;
   const byId = (id) => document.getElementById(id);
   const params = new URLSearchParams(location.search);
   const classId = Number(params.get("class")) || null;
@@ -20,16 +20,13 @@
   const pageLanguage = encodeURIComponent(document.documentElement.lang || "en");
 
   const percent = (p) => Math.round(100 * p);
-  const fixed = (x) => (Math.round(x * 10) / 10).toFixed(1);
+  const fixed = (x) => formatNumber(Math.round(x * 10) / 10, 1);
   /** A share of a level with its sign, one decimal, as the alerts write it (api/services/alerts.py:
-      "+0.6", "-0.4", never "-0.0"), so the roster and the alert say the same numbers. On a
-      right-to-left page a left-to-right mark keeps the sign before the digits ("+0.6", not "0.6+"),
-      as CLDR writes signed numbers in Arabic. */
+      "+0.6", "-0.4", never "-0.0"; the page language's decimal sign and minus), so the roster and
+      the alert say the same numbers. On a right-to-left page a left-to-right mark keeps the sign
+      before the digits ("+0.6", not "0.6+"), as CLDR writes signed numbers in Arabic. */
   const leftToRight = document.documentElement.dir === "rtl" ? "\u200E" : "";
-  const signed = (x) => {
-    const text = (x >= 0 ? "+" : "") + x.toFixed(1);
-    return leftToRight + (text === "-0.0" ? "+0.0" : text);
-  };
+  const signed = (x) => leftToRight + formatNumber(x, 1, true);
 
   /** One CEFR level's width in logits: the mean band between the language's cuts, as the API
       says gains in levels (api/services/alerts.py, `level_width`). */

@@ -119,8 +119,8 @@ def _window(learners, gain, gain_se, span, answers, last, theta_end):
 
 
 def test_alerts_are_worded_in_the_pages_language_with_the_same_numbers(client, people, clock, monkeypatch):
-    """``lang`` words each reason and action from the interface texts (api/i18n), numbers as in
-    English; on a right-to-left page each signed number keeps its sign first (a left-to-right
+    """``lang`` words each reason and action from the interface texts (api/i18n), the numbers with
+    the language's decimal sign and minus; on a right-to-left page each signed number keeps its sign first (a left-to-right
     mark); the roster's alerts say the same; a language not offered is English."""
     import json
     from pathlib import Path
@@ -135,10 +135,10 @@ def test_alerts_are_worded_in_the_pages_language_with_the_same_numbers(client, p
         assert reply.status_code == 200, reply.text
         return reply.json()["alerts"]
 
-    stalled, fast = alerts("fr")
+    stalled, fast = alerts("fr")  # French numbers: a decimal comma and a true minus
     assert stalled["message"] == texts["fr"]["alert_stalled"].format(
-        weeks=6, days=18, gain="+0.0", low="-0.1", high="+0.2")
-    assert fast["message"] == texts["fr"]["alert_fast"].format(weeks=6, gain="+1.5", low="+1.2")
+        weeks=6, days=18, gain="+0,0", low="\u22120,1", high="+0,2")
+    assert fast["message"] == texts["fr"]["alert_fast"].format(weeks=6, gain="+1,5", low="+1,2")
     assert "pas de progrès" in stalled["message"] and "progrès rapides" in fast["message"]
     assert (stalled["action"], fast["action"]) == (texts["fr"]["alert_action_stalled"],
                                                    texts["fr"]["alert_action_fast"])

@@ -99,6 +99,19 @@ def test_an_arabic_teacher_page_gives_the_alerts_reasons_and_actions_in_arabic(a
     page.context.close()
 
 
+def test_a_french_teacher_page_writes_numbers_the_french_way(app, school):
+    """A decimal comma on a French page (app.js ``formatNumber``, the texts' number_decimal): the
+    level per skill's "give or take" reads 0,4, not 0.4."""
+    import re
+
+    ana = app.client.get("/v1/auth/me", headers=app.token("ana")).json()["id"]
+    page = app.signed_in("tove", f"/teach?class={school['class_id']}&learner={ana}", PHONE, language="fr")
+    page.wait_for_selector("#skills li")
+    skills = page.inner_text("#skills")
+    assert re.search(r"\d,\d", skills) and not re.search(r"\d\.\d", skills), skills
+    page.context.close()
+
+
 def test_a_teacher_adds_learners_one_by_one_and_from_a_csv(app, school):
     page = signed_in(app, f"/teach?class={school['class_id']}")
     page.wait_for_selector("#roster tbody tr")
