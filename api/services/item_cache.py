@@ -95,9 +95,9 @@ class Pool:
         self._servable: dict[str | None, np.ndarray] = {}
         for values in (self.a, self.b, self.c, self.is_trade):
             values.setflags(write=False)
-        # Inverted indexes for :meth:`unserved` (runs on every answer, under SQLite's write
-        # lock): the rows of each family, vocabulary entry, asked term and offered term, so
-        # a session's served items are looked up, not every row tested against them.
+        # Inverted indexes for :meth:`unserved` (runs on every answer): the rows of each
+        # family, vocabulary entry, asked term and offered term, so a session's served items
+        # are looked up, not every row tested against them.
         self._by_family = _rows_by((r.family,) if r.family else () for r in rows)
         self._by_word = _rows_by((r.vocab_key,) if r.vocab_key else () for r in rows)
         self._by_asked = _rows_by(r.asked for r in rows)

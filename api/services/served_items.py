@@ -138,7 +138,7 @@ def bank_item_id(key: str, candidates: Sequence[str], served_id: str) -> str | N
     """The bank id among ``candidates`` (the items served in the session) shown as ``served_id``.
 
     Searched from the last served: an answer is nearly always to the item waiting, and each
-    candidate costs an HMAC (this runs under SQLite's write lock)."""
+    candidate costs an HMAC (this runs on every answer)."""
     for item_id in reversed(candidates):
         if hmac.compare_digest(served_item_id(key, item_id).encode(), served_id.encode("utf-8", "replace")):
             return item_id

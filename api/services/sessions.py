@@ -148,9 +148,14 @@ def session_for_learner(db: Db, learner: User, session_id: str) -> LearningSessi
     """The learner's own session; 404 for anyone else's (ids of others reveal nothing)."""
     row = db.get(LearningSession, session_id)
     if row is None or row.learner_id != learner.id:
-        raise NotFound(f"session '{session_id}' not found: check the id, or start a new session "
-                       "(POST /v1/sessions)", code="session_not_found")
+        raise _not_found(session_id)
     return row
+
+
+def _not_found(session_id: str) -> NotFound:
+    """A session that is not the learner's (or none): the same 404 either way."""
+    return NotFound(f"session '{session_id}' not found: check the id, or start a new session "
+                    "(POST /v1/sessions)", code="session_not_found")
 
 
 def sessions_of(db: Db, learner_id: int) -> list[LearningSession]:
@@ -180,8 +185,7 @@ def _theirs(db: Db, row: Row | None, learner_id: int, session_id: str, created_b
     if (row is None or row.learner_id != learner_id
             or (created_before is not None and utc(row.learner_created_at) >= created_before)):
         db.rollback()
-        raise NotFound(f"session '{session_id}' not found: check the id, or start a new session "
-                       "(POST /v1/sessions)", code="session_not_found")
+        raise _not_found(session_id)
     if token_version is not None and row.learner_token_version != token_version:
         db.rollback()
         raise Unauthorized(REVOKED)
@@ -345,7 +349,8 @@ def record_response(db: Db, learner_id: int, session_id: str, item_id: str, answ
         if plan.vocab_key:
             # Placement answers schedule no reviews: the review list would name the words a
             # placement test asked, and their lemmas are the keys of its typed items.
-            reviews.record(db, row.learner_id, row.language, plan.vocab_key, plan.score, plan.max_score, now)
+            reviews.record(db, row.learner_id, row.language, plan.vocab_key, plan.stored["score"],
+                           plan.stored["max_score"], now)
     step = _write_next(db, connection, row, plan.then, now)
     db.commit()
     return AnswerReply(result=plan.result, next=step)
@@ -361,8 +366,6 @@ class _Plan:
     result: AnswerResultDict
     estimate: adapter.LevelEstimate
     vocab_key: str | None
-    score: int
-    max_score: int
     then: _Chosen
 
 
@@ -391,8 +394,7 @@ def _plan(db: Db, row: Row, state: SessionState, bank_id: str, answer: Any, resp
               "score": int(checked.score), "max_score": int(checked.max_score), "correct": bool(checked.correct),
               "response_ms": response_ms, "answered_at": now, "theta": estimate.theta, "se": estimate.se,
               "level": estimate.level, "result": result}
-    return _Plan(bank_id, stored, result, estimate, cached.vocab_key, int(checked.score), int(checked.max_score),
-                 then)
+    return _Plan(bank_id, stored, result, estimate, cached.vocab_key, then)
 
 
 def _not_waiting(db: Db, row: Row, state: SessionState, bank_id: str | None, learner_id: int, session_id: str,
