@@ -36,6 +36,16 @@ for a smaller run).
    halved with each answer down to 3, against the 3 best throughout and other
    openings; on the simulated bank shaped like ours and on a bank whose items
    differ in discrimination, as a calibrated one would.
+4. **Stopping rules replayed.** Each learner's placement test run to 40 items,
+   replayed step by step: a stopping rule that reads only the test's state
+   (the posterior, the GLR's decision, the curtailment probability) stops each
+   learner where the design would have, with the same items and answers, so any
+   rule can be scored without running the tests again. Scored: the design's
+   curtailment levels (which reproduce part 2's figures), and a level that is low
+   up to the 15th item and high after it, the rule that meets the issue's
+   "median <= 15 items at >= 85 % agreement" and is not kept (docs/model.md):
+   agreement and true band of the learners who stop by the 15th item and of the others.
+   Run alone: ``--part 4`` (about 15 s).
 """
 from __future__ import annotations
 
@@ -53,7 +63,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench/ scripts impor
 
 from cat_vs_catsim import draw_bank as draw_2pl_bank
 
+from engine import stopping
+from engine.cefr import level_index
 from engine.design import CLASSIFICATION, PLACEMENT, PRECISION, REFERENCE, CATDesign
+from engine.estimation import posterior_moments
+from engine.models import information, log_probabilities
 from engine.simulate import draw_bank, simulate_cat
 
 SEED = 20261101
@@ -209,21 +223,85 @@ def exposure_rows(learners: int, banks: dict[str, tuple]) -> None:
                   f"{rates.max():>7.2f}{np.count_nonzero(rates > 0.3):>6}{run.overlap():>9.3f}{first:>7}")
 
 
+def replay(design: CATDesign, a, b, c, thetas, to_40) -> dict[str, np.ndarray]:
+    """The state of each learner's test after each of its 40 answers, shape (n, 41).
+
+    ``to_40``: the design's tests run to 40 items (:func:`simulate_cat`). Returned:
+    each step's level (the EAP's band), whether the GLR has decided it, and the
+    curtailment probability, as :meth:`CATDesign.should_stop` computes them.
+    """
+    prior = design.prior()
+    right, wrong = (x.T for x in log_probabilities(prior.nodes, a, b, c))
+    table = information(prior.nodes, a, b, c)
+    items, scores = np.stack(to_40.items), np.stack(to_40.scores).astype(bool)
+    n, length = items.shape
+    level = np.zeros((n, length + 1), dtype=int)
+    decided = np.zeros((n, length + 1), dtype=bool)
+    probability = np.ones((n, length + 1))
+    log_likelihood = np.zeros((n, prior.nodes.size))
+    available = np.ones((n, a.size), dtype=bool)
+    for step in range(length + 1):
+        mean, sd = posterior_moments(prior.nodes, prior.log_prior + log_likelihood)
+        level[:, step] = level_index(mean, design.cuts)
+        ratios = stopping.log_ratios(prior.nodes, log_likelihood, design.cuts, design.delta, design.rule)
+        decided[:, step] = stopping.decided(level[:, step], stopping.verdicts_of(ratios, design.alpha, design.beta))
+        future = stopping.future_information(table[stopping.nearest_node(prior.nodes, mean)], available,
+                                             length - step)
+        probability[:, step] = stopping.curtailment_probability(mean, sd, future, design.cuts, design.curtail_se)
+        if step < length:
+            chosen = items[:, step]
+            log_likelihood += np.where(scores[:, step, np.newaxis], right[chosen], wrong[chosen])
+            available[np.arange(n), chosen] = False
+    return {"level": level, "decided": decided, "probability": probability,
+            "final": to_40.level, "truth": level_index(thetas, design.cuts)}
+
+
+def replay_rows(learners: int, banks: dict[str, tuple]) -> None:
+    print(f"\n4. Stopping rules replayed on the placement test run to 40 items: {learners} learners ~ N(0, 1) per bank. "
+          "Columns: median, 90th percentile and mean length, agreement with the test run to 40 items, share in the "
+          "true band; "
+          "then the share stopped by the 15th item, and agreement / true band for those and for the others")
+    steps = np.arange(PLACEMENT.max_items + 1)
+    rules = [(f"curtail {level:.2f}", np.full(steps.size, level)) for level in (0.75, 0.80, PLACEMENT.curtail)]
+    rules.append(("0.70 to item 15, then 0.95", np.where(steps <= 15, 0.70, 0.95)))
+    for name, (a, b, c, skills, types) in banks.items():
+        print(f"\n  {name}")
+        print(f"  {'':<30}{'median':>7}{'p90':>5}{'mean':>6}{'agree40':>9}{'truth':>7}{'<= 15':>7}"
+              f"{'agree40 / truth, <= 15':>24}{'> 15':>16}")
+        thetas = np.random.default_rng([SEED, 7]).normal(size=learners)
+        full = replace(PLACEMENT, classify=False, se_target=None, min_items=40, max_items=40)
+        to_40 = simulate_cat(thetas, a, b, c, np.random.default_rng([SEED, 8]), full, skills=skills, types=types)
+        state = replay(PLACEMENT, a, b, c, thetas, to_40)
+        for label, level in rules:
+            stop = state["decided"] | (state["probability"] >= level)
+            stop[:, :PLACEMENT.min_items] = False
+            stop[:, -1] = True
+            length = np.argmax(stop, axis=1)
+            placed = state["level"][np.arange(length.size), length]
+            agree, true = placed == state["final"], placed == state["truth"]
+            short = length <= 15
+            print(f"  {label:<30}{np.median(length):>7.0f}{np.percentile(length, 90):>5.0f}{length.mean():>6.1f}{agree.mean():>9.3f}{true.mean():>7.3f}"
+                  f"{short.mean():>7.2f}{agree[short].mean():>15.3f} / {true[short].mean():.3f}"
+                  f"{agree[~short].mean():>9.3f} / {true[~short].mean():.3f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer learners and draws")
     parser.add_argument("--no-bundled", action="store_true", help="skip the bundled bank")
-    parser.add_argument("--part", type=int, choices=(1, 2, 3), help="run one part only")
+    parser.add_argument("--part", type=int, choices=(1, 2, 3, 4), help="run one part only")
     args = parser.parse_args()
     start = time.perf_counter()
     if args.part in (None, 1):
         classification_rows(1000 if args.quick else LEARNERS, 1 if args.quick else 3)
-    if args.part in (None, 2, 3):
+    if args.part in (None, 2, 3, 4):
         banks = placement_banks(not args.no_bundled)
         if args.part in (None, 2):
             placement_rows(500 if args.quick else PLACEMENT_LEARNERS, banks)
         if args.part in (None, 3):
             exposure_rows(500 if args.quick else PLACEMENT_LEARNERS, banks)
+        if args.part in (None, 4):
+            replay_rows(500 if args.quick else PLACEMENT_LEARNERS, banks)
     print(f"\n({time.perf_counter() - start:.0f} s)")
 
 
