@@ -261,6 +261,9 @@ class AbilityOut(BaseModel):
     se: float
     level: Level
     level_probabilities: dict[str, float]
+    se_levels: float = Field(description="`se` in CEFR levels: divided by one level's width in logits "
+                                         "for its language and skill (the mean band between the cuts), "
+                                         "for saying 'give or take' without θ")
     updated_at: datetime | None = Field(default=None, description="the answer the estimate is at: the "
                                         "last one (not carried forward to now, as the roster's level)")
 

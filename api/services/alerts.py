@@ -100,10 +100,9 @@ def assess(db: Session, school_class: SchoolClass, now: datetime,
                               np.array([id_of(learner) for learner in learners], dtype=int),
                               np.array([days_of(utc(learner.created_at)) for learner in learners]),
                               days_of(now), ability.growth_parameters(db, language), rules)
-    cuts = adapter.cuts_for(language)
-    width = (cuts[-1] - cuts[0]) / (len(cuts) - 1) if len(cuts) > 1 else 1.0
     return ClassAssessment(school_class=school_class, learners=learners, now=now, rules=rules,
-                           evidence=evidence, triage=adapter.triage(evidence, rules), level_width=width)
+                           evidence=evidence, triage=adapter.triage(evidence, rules),
+                           level_width=adapter.level_width(language))
 
 
 @dataclass(frozen=True)

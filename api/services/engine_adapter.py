@@ -136,6 +136,13 @@ def cuts_for(language: str, skill: str | None = None) -> tuple[float, ...]:
     return cefr.cuts_for(language, skill)
 
 
+def level_width(language: str, skill: str | None = None) -> float:
+    """One CEFR level in logits: the mean width of a band between the language's (skill's) cuts,
+    what a gain or an SE is divided by to be said in levels (1 with a single cut)."""
+    cuts = cuts_for(language, skill)
+    return (cuts[-1] - cuts[0]) / (len(cuts) - 1) if len(cuts) > 1 else 1.0
+
+
 def level_of(theta: float, language: str, skill: str | None = None) -> Level:
     return as_level(str(cefr.level_of(float(theta), cuts_for(language, skill))))
 

@@ -75,10 +75,11 @@ def _at_last_answer(point: ability.AbilityPoint, language: str, scope: str) -> A
     learner's growth rate and widen its SE every day without an answer, so a learner away for
     weeks would seem to keep progressing, and a report would change with the day it is printed.
     """
-    facts = adapter.normal_estimate(point["theta"], point["se"], language,
-                                    None if scope == ability.OVERALL else scope)
+    skill = None if scope == ability.OVERALL else scope
+    facts = adapter.normal_estimate(point["theta"], point["se"], language, skill)
     return AbilityOut(theta=facts.theta, se=facts.se, level=facts.level,
-                      level_probabilities=facts.level_probabilities, updated_at=point["time"])
+                      level_probabilities=facts.level_probabilities,
+                      se_levels=facts.se / adapter.level_width(language, skill), updated_at=point["time"])
 
 
 def placement_open(db: Session, learner_id: int, language: str) -> bool:

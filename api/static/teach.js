@@ -28,18 +28,6 @@
   const leftToRight = document.documentElement.dir === "rtl" ? "\u200E" : "";
   const signed = (x) => leftToRight + formatNumber(x, 1, true);
 
-  /** One CEFR level's width in logits: the mean band between the language's cuts, as the API
-      says gains in levels (api/services/alerts.py, `level_width`). */
-  function levelWidth(cuts) {
-    return cuts.length > 1 ? (cuts[cuts.length - 1] - cuts[0]) / (cuts.length - 1) : 1;
-  }
-
-  /** The cuts of the class's language, for a learner's page (the roster says its level_width
-      itself): the class's curves carry them, one page of one learner is the smallest reply that does. */
-  async function classCuts() {
-    return (await api("GET", `/v1/classes/${classId}/ability-curves?limit=1`)).cuts;
-  }
-
   /** The API's 404 (or 422 for an id that cannot be one) on a class or learner of the address:
       not there, or not this teacher's; the API's own words are for developers. */
   const isMissing = (error) => error instanceof window.B1.ApiError && (error.status === 404 || error.status === 422);
@@ -324,16 +312,15 @@
     window.B1.showChart(target, `/v1/learners/${learnerId}/ability-chart`).catch((error) => showError(target, error));
   }
 
-  function drawSkills(progress, cuts) {
+  function drawSkills(progress) {
     const target = byId("skills");
     const skills = Object.entries(progress.skills || {});
     byId("skills-empty").hidden = skills.length > 0;
-    // The SE said in levels, so "give or take" needs no θ.
-    const levels = levelWidth(cuts);
     for (const [skill, ability] of skills) {
-      // The skill's name as the report and the learner read it ("Everyday situations").
+      // The skill's name as the report and the learner read it ("Everyday situations"); the 90 %
+      // spread in levels (se_levels), so "give or take" needs no θ and no cuts.
       target.append(el("li", { text: t("teach_skill_line", { skill: t("skill_" + skill), level: ability.level,
-        percent: percent(ability.level_probabilities[ability.level] || 0), spread: fixed(1.645 * ability.se / levels) }) }));
+        percent: percent(ability.level_probabilities[ability.level] || 0), spread: fixed(1.645 * ability.se_levels) }) }));
     }
   }
 
@@ -346,7 +333,7 @@
       return;
     }
     byId("back").href = `/teach?class=${classId}`;
-    const [progress, cuts] = await Promise.all([api("GET", `/v1/learners/${learnerId}?history_limit=1`), classCuts()]);
+    const progress = await api("GET", `/v1/learners/${learnerId}?history_limit=1`);
     const name = learner.display_name || learner.username;
     byId("title").textContent = name;
     document.title = `${name} · ${t("app_name")}`;
@@ -359,7 +346,7 @@
     byId("learner-view").hidden = false;
     document.dispatchEvent(new CustomEvent("b1:learner-shown", { detail: { name, username: learner.username } }));
     drawCurve();
-    drawSkills(progress, cuts);
+    drawSkills(progress);
     byId("pathway-form").addEventListener("submit", async (event) => {
       event.preventDefault();
       const trade = byId("pathway-trade").value.trim() || null;

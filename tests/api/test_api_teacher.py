@@ -332,6 +332,22 @@ def test_roster_gives_one_levels_width_for_a_page_to_say_gains_in_levels(client,
     assert "level" in described["level_width"]["description"]
 
 
+def test_a_learners_progress_says_each_standard_error_in_levels(client, people):
+    """The teacher's learner page says each skill's "give or take" in levels: the progress reply
+    carries the SE divided by one level's width of its language and skill (the roster's
+    `level_width` for the overall scope), so the page asks for no cuts of its own."""
+    teacher = people["teacher"]["headers"]
+    play(client, people["learner"]["headers"], answers=6)
+    roster = client.get(f"/v1/classes/{people['class_id']}/roster", headers=teacher).json()
+    progress = client.get(f"/v1/learners/{people['learner']['id']}", headers=teacher).json()
+    scopes = [progress["overall"], *progress["skills"].values()]
+    assert len(scopes) >= 2
+    for scope in scopes:
+        assert scope["se_levels"] == pytest.approx(scope["se"] / roster["level_width"])
+    described = client.get("/openapi.json").json()["components"]["schemas"]["AbilityOut"]["properties"]
+    assert "level" in described["se_levels"]["description"]
+
+
 def test_roster_is_only_for_the_classs_teacher(client, people):
     path = f"/v1/classes/{people['class_id']}/roster"
     assert client.get(path, headers=people["teacher2"]["headers"]).status_code == 404

@@ -278,7 +278,8 @@ def test_a_learners_page_names_the_learner_and_allows_a_new_placement_test(app, 
     from api.db import make_engine
     from api.models import User
 
-    page = opened(app, f"/teach?class={school['class_id']}&learner={school['ana']}", PHONE)
+    requests: list[str] = []
+    page = opened(app, f"/teach?class={school['class_id']}&learner={school['ana']}", PHONE, requests=requests)
     page.wait_for_selector("#skills li")
     assert page.inner_text("h1") == "Ana Lima"
     assert page.inner_text("#learner-login") == "Username: ana"
@@ -286,6 +287,11 @@ def test_a_learners_page_names_the_learner_and_allows_a_new_placement_test(app, 
     assert page.title().startswith("Ana Lima")
     skills = page.locator("#skills li").all_inner_texts()
     assert skills and all(line.split(":")[0] in SKILL_NAMES for line in skills), skills
+    # "give or take" is the 90 % spread of the reply's SE in levels; no request for cuts alone.
+    progress = app.client.get(f"/v1/learners/{school['ana']}", headers=app.token("tove")).json()
+    spreads = sorted(f"give or take {1.645 * s['se_levels']:.1f} level" for s in progress["skills"].values())
+    assert sorted(line[line.index("give or take"):].rstrip(")") for line in skills) == spreads, skills
+    assert not [url for url in requests if "ability-curves" in url], requests
 
     page.click("#remove")
     assert page.inner_text("#remove-question").startswith("Remove Ana Lima from the class?")
