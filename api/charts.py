@@ -27,6 +27,8 @@ from __future__ import annotations
 import bisect
 import io
 import math
+import re
+import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -305,8 +307,19 @@ KEPT_INVISIBLE = frozenset("\u200c\u200d\u200e\u200f")
 
 def _printable(text: str) -> str:
     """Control characters dropped (XML has no place for most of them), and the other invisible
-    ones but :data:`KEPT_INVISIBLE` (a name's bidi override could make it read as another)."""
-    return "".join(ch for ch in text if ch.isprintable() or ch in KEPT_INVISIBLE)
+    ones but :data:`KEPT_INVISIBLE` (a name's bidi override could make it read as another).
+    Spaces are kept, the no-break ones too (``str.isprintable`` says no to them): French puts
+    one before a colon or a percent sign, and it must neither vanish nor break a line."""
+    return "".join(ch for ch in text if ch.isprintable() or ch in KEPT_INVISIBLE or unicodedata.category(ch) == "Zs")
+
+
+#: Where a line may break: white space, but for the no-break spaces (U+00A0, U+2007, U+202F).
+BREAKABLE = re.compile(r"[^\S\u00a0\u2007\u202f]+")
+
+
+def _split(text: str) -> list[str]:
+    """``text``'s words, split where a line may break (``str.split`` would split at a no-break space)."""
+    return [word for word in BREAKABLE.split(text) if word]
 
 
 def _literal(text: str) -> str:
@@ -353,7 +366,7 @@ class _Ruler:
         cut between words, inside the first word only when even that one is too wide."""
         if self.width(text, size, bold) <= room:
             return text
-        words = text.split()
+        words = _split(text)
 
         def whole(n: int) -> bool:
             return self.width(_words(words[:n]) + ELLIPSIS, size, bold) <= room
@@ -369,7 +382,7 @@ class _Ruler:
         """``text`` in at most ``lines`` lines of ``room`` px, broken between words (inside a word
         wider than a line), the last line :meth:`fit` to the room."""
         done: list[str] = []
-        rest = text.split()
+        rest = _split(text)
 
         def fits(n: int) -> bool:
             return self.width(" ".join(rest[:n]), size, bold) <= room

@@ -124,8 +124,9 @@ def test_one_learners_curve_for_the_learner_and_their_teacher(client, people, db
 
 
 def test_a_learners_level_in_each_skill_is_a_panel_per_skill(client, people, db):
-    from api.models import SchoolClass
     from api_helpers import SKILLS
+
+    from api.models import SchoolClass
 
     simulate_class(db, db.get(SchoolClass, people["class_id"]), ["Ana Lima"], ITEMS, NOW)
     ana = next(x for x in client.get(f"/v1/classes/{people['class_id']}/learners",
@@ -276,6 +277,27 @@ def test_a_phones_chart_wraps_its_title_and_keeps_it_whole_in_the_svgs_title(cli
     assert root.find(f"{SVG}title").text == chart["title"] == "Demo class (Bokmål): levels over time"
     texts = _texts(chart["svg"].encode())
     assert "Demo class (Bokmål):" in texts and "levels over time" in texts  # two lines, cut between words
+
+
+def test_a_no_break_space_is_drawn_and_never_breaks_a_line():
+    """French puts a no-break space before a colon or a percent sign: the chart keeps it (it was
+    dropped as unprintable, gluing "90%") and breaks lines only at the other spaces."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    from api import charts
+
+    ruler = charts._Ruler(FigureCanvasAgg(Figure()).get_renderer())
+    text = " ".join(["niveau\u00a0: sûr à 90\u202f%"] * 6)
+    lines = ruler.wrap(text, ruler.width("niveau\u00a0: sûr à", 11), 11, lines=20)
+    assert len(lines) > 6, lines
+    assert not any(line.startswith((":", "%")) or line.endswith(("niveau", "90")) for line in lines), lines
+    joined = " ".join(lines)
+    assert joined.count("niveau\u00a0:") == joined.count("90\u202f%") == 6, lines
+    words = charts.words_for("fr")
+    spec = charts.learner_spec(_long_chart("Amal", 1), charts.MIN_WIDTH, words)
+    drawn = _texts(charts.svg(spec))
+    assert any("\u00a0" in text for text in drawn), drawn
 
 
 def test_a_title_too_long_for_two_lines_ends_with_an_ellipsis_after_a_whole_word():
