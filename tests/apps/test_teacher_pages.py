@@ -289,7 +289,7 @@ def test_a_learners_page_names_the_learner_and_allows_a_new_placement_test(app, 
     assert skills and all(line.split(":")[0] in SKILL_NAMES for line in skills), skills
     # "give or take" is the 90 % spread of the reply's SE in levels; no request for cuts alone.
     progress = app.client.get(f"/v1/learners/{school['ana']}", headers=app.token("tove")).json()
-    spreads = sorted(f"give or take {1.645 * s['se_levels']:.1f} level" for s in progress["skills"].values())
+    spreads = sorted(f"give or take {1.645 * s['se_levels']:.1f} levels" for s in progress["skills"].values())
     assert sorted(line[line.index("give or take"):].rstrip(")") for line in skills) == spreads, skills
     assert not [url for url in requests if "ability-curves" in url], requests
 
