@@ -5,13 +5,17 @@
    or enable, a new role). Only admins: for anyone else the API answers 403 and the page says so. */
 "use strict";
 (function () {
-  const { t, api, showError, el, say, ApiError } = window.B1;
+  const { t, tNodes, api, showError, el, say, ApiError, languageName } = window.B1;
   const byId = (id) => document.getElementById(id);
-  const pageLanguage = document.documentElement.lang || "en";
   const ROLES = ["learner", "teacher", "author", "admin"];
   const FINISHED = ["done", "failed", "rolled_back"];
-  const when = (iso) => (iso ? new Date(iso).toLocaleString(pageLanguage, { dateStyle: "medium", timeStyle: "short" }) : "—");
+  const when = (iso) => (iso ? window.B1.formatDateTime(iso) : "—");
   const fixed = (x, digits = 2) => window.B1.formatNumber(Number(x), digits);
+  /** "old → new (± SE)": the arrow and the order are the page language's (change_from_to: "←" on
+      a right-to-left page), each number isolated so its sign stays with it; one span, the one
+      value a stacked table's cell lays out beside its column's name. */
+  const change = (before, after, se) => el("span", {},
+    ...tNodes("change_from_to", { before: fixed(before), after: fixed(after) }), ` (±\u00a0${fixed(se)})`);
   let lastDryRun = null;     // the options of the dry run shown, to apply the same
   let rollbackRun = null;    // the run a rollback waits to be confirmed for
   // Accounts shown a page at a time: a school has hundreds (the API pages with `offset` and `limit`).
@@ -19,9 +23,6 @@
   const SEARCH_DELAY_MS = 300;  // typing pauses this long before the list is asked for
   const accounts = { offset: 0, search: "", role: "", asked: 0 };  // `asked`: the latest request
 
-  function languageName(code) {
-    try { return new Intl.DisplayNames([pageLanguage], { type: "language" }).of(code) || code; } catch (e) { return code; }
-  }
 
   const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -56,15 +57,15 @@
       // data-label: on a phone the table stacks, one item a block, each value under its column's name.
       items.append(el("tr", {}, el("th", { scope: "row" }, el("code", { text: item.item_id })),
         el("td", { "data-label": t("admin_learners"), text: item.learners }),
-        el("td", { "data-label": t("admin_difficulty"), text: `${fixed(item.before.b)} → ${fixed(item.after.b)} (±\u00a0${fixed(item.se_b)})` }),
-        el("td", { "data-label": t("admin_discrimination"), text: `${fixed(item.before.a)} → ${fixed(item.after.a)} (±\u00a0${fixed(item.se_a)})` })));
+        el("td", { "data-label": t("admin_difficulty") }, change(item.before.b, item.after.b, item.se_b)),
+        el("td", { "data-label": t("admin_discrimination") }, change(item.before.a, item.after.a, item.se_a))));
     }
     byId("run-items-wrap").hidden = run.items.length === 0;
     const learners = byId("run-learners").querySelector("tbody");
     learners.textContent = "";
     for (const learner of run.learners) {
       learners.append(el("tr", {}, el("th", { scope: "row", text: learner.username }),
-        el("td", { text: `${learner.level_before} → ${learner.level_after}` })));
+        el("td", {}, ...tNodes("change_from_to", { before: learner.level_before, after: learner.level_after }))));
     }
     byId("run-learners-wrap").hidden = run.learners.length === 0;
     byId("apply").hidden = !(run.dry_run && run.status === "done" && (run.items_changed || 0) > 0);
@@ -100,11 +101,11 @@
       : " " + (run.rolled_back_by ? t("admin_rolled_back", { when: when(run.rolled_back_at), who: run.rolled_back_by })
         : t("admin_rolled_back_cli", { when: when(run.rolled_back_at) }));
     const nothing = run.items_changed === 0 && !run.levels_changed;
-    if (nothing && !run.dry_run) return `${t("admin_no_change")}, ${scope}.${rolled}`;  // applied, yet nothing changed
+    if (nothing && !run.dry_run) return t("admin_run_unchanged", { what: t("admin_no_change"), scope }) + rolled;  // applied, yet nothing changed
     const counts = run.items_changed === null ? t("admin_status_" + run.status)
       : nothing ? t("admin_nothing_would_change")
       : t(run.dry_run ? "admin_counts_would" : "admin_counts", { items: run.items_changed, levels: run.levels_changed || 0 });
-    return `${run.dry_run ? t("admin_kind_dry") : t("admin_kind_applied")}, ${scope}: ${counts}.${rolled}`;
+    return t("admin_run_summary", { kind: t(run.dry_run ? "admin_kind_dry" : "admin_kind_applied"), scope, counts }) + rolled;
   }
 
   /** Text copied to the clipboard; on plain http (a school's server) by selecting `node`. */

@@ -101,15 +101,31 @@
 
   const pageLanguage = () => document.documentElement.lang || "en";
 
-  /** A day as the page's language writes it ("21 December 2026", "٢١ ديسمبر ٢٠٢٦"), on the
-      school's (Gregorian) calendar; the ISO form only if the browser cannot. */
-  function formatDate(iso) {
-    const day = new Date(iso);
-    if (Number.isNaN(day.getTime())) return "";
+  /** The locale a page's dates are written in: its language, where that names its readers'
+      usage; the app's Persian texts are Dari, whose month names are Afghanistan's ("دسمبر",
+      not Iran's "دسامبر"). */
+  const DATE_LOCALES = { fa: "fa-AF" };
+
+  /** A moment as the page's language writes it: a day ("21 December 2026", "7 ديسمبر 2026") or,
+      with `style`, Intl's dateStyle and timeStyle. Always on the school's (Gregorian) calendar,
+      which a locale's own default is not everywhere (fa: the Solar Hijri "۱۶ آذر ۱۴۰۵"); the ISO
+      form if the browser cannot; "" for no moment. The one way the pages write a date. */
+  function formatDate(iso, style = { dateStyle: "long" }) {
+    const moment = new Date(iso);
+    if (iso === null || iso === undefined || Number.isNaN(moment.getTime())) return "";
+    const language = pageLanguage();
     try {
-      return new Intl.DateTimeFormat(pageLanguage(), { dateStyle: "long", calendar: "gregory" }).format(day);
-    } catch (error) { return day.toISOString().slice(0, 10); }
+      return new Intl.DateTimeFormat(DATE_LOCALES[language] || language, { ...style, calendar: "gregory" }).format(moment);
+    } catch (error) { return moment.toISOString().slice(0, style.timeStyle ? 16 : 10).replace("T", " "); }
   }
+
+  /** A language's name in the page's language ("Norwegian Bokmål"), its code if the browser has none. */
+  function languageName(code) {
+    try { return new Intl.DisplayNames([pageLanguage()], { type: "language" }).of(code) || code; } catch (e) { return code; }
+  }
+
+  /** A date and time (a run, an answer, a password's moment): `formatDate`'s rules. */
+  const formatDateTime = (iso, dateStyle = "medium") => formatDate(iso, { dateStyle, timeStyle: "short" });
 
   /** A wait in seconds as the page's language says it, in minutes past 90 s. */
   function formatWait(seconds) {
@@ -328,7 +344,7 @@
     return found ? decodeURIComponent(found.slice(LANGUAGE_COOKIE.length + 1)) : null;
   }
 
-  window.B1 = { t, tNodes, api, ApiError, NetworkError, Notice, showError, knownProblem, formatDate, formatNumber, el, localText,
+  window.B1 = { t, tNodes, api, ApiError, NetworkError, Notice, showError, knownProblem, formatDate, formatDateTime, formatNumber, languageName, el, localText,
                 uuid, token, tokenRole, setToken, goToLogin, setLanguage, chosenLanguage, say, showChart,
                 languageCookie: LANGUAGE_COOKIE };
   setUp();

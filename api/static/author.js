@@ -28,7 +28,7 @@
                                   text: title, onclick: () => openSet(set.id) });
       target.append(el("li", { "data-set": set.id }, open, el("span", { class: "muted small", text: t("author_set_line", {
         status: t("author_status_" + set.status), entries: set.entries, items: set.items,
-        updated: new Date(set.updated).toLocaleDateString() }) })));
+        updated: window.B1.formatDate(set.updated, { dateStyle: "medium" }) }) })));
     }
   }
 
@@ -246,7 +246,7 @@
     const number = (x) => (x === null || x === undefined ? "–" : window.B1.formatNumber(x, 2));
     for (const item of reply.items) {
       body.append(el("tr", {}, el("td", { text: `${item.lemma || ""} (${item.type})` }), el("td", { text: String(item.answers) }),
-        el("td", { text: item.share_right === null ? "–" : `${Math.round(100 * item.share_right)}%` }),
+        el("td", { text: item.share_right === null ? "–" : t("number_percent", { n: Math.round(100 * item.share_right) }) }),
         el("td", { text: number(item.a) }), el("td", { text: number(item.b) }),
         el("td", { text: item.fit === null ? "–" : String(item.fit) })));
     }

@@ -9,7 +9,6 @@
   const params = new URLSearchParams(location.search);
   const classId = Number(params.get("class")) || null;
   const learnerId = Number(params.get("learner")) || null;
-  const pageLanguage = document.documentElement.lang || "en";
   const percent = (p) => Math.round(100 * (p || 0));
   /** CSS px of the 1rem api/charts.py chooses a chart's type sizes for (its REM_PX). */
   const CHART_REM_PX = 16;
@@ -85,7 +84,7 @@
       const result = answer.correct === null ? t("teach_answer_placement") : answer.correct ? t("teach_answer_right")
         : answer.partial ? t("teach_answer_almost") : t("teach_answer_wrong");
       body.append(el("tr", {},
-        el("td", { text: new Date(answer.answered_at).toLocaleString(pageLanguage, { dateStyle: "short", timeStyle: "short" }) }),
+        el("td", { text: window.B1.formatDateTime(answer.answered_at, "short") }),
         el("td", { lang: activity.language, dir: "auto", text: answer.prompt || answer.instructions || "" }),
         el("td", { lang: activity.language, dir: "auto", text: answer.answer || "—" }),
         el("td", { text: result })));
@@ -95,7 +94,7 @@
   async function start() {
     if (!window.B1.token()) { window.B1.goToLogin(); return; }
     byId("print").addEventListener("click", () => window.print());
-    byId("report-date").textContent = new Date().toLocaleDateString(pageLanguage, { dateStyle: "long" });
+    byId("report-date").textContent = window.B1.formatDate(new Date().toISOString());
     if (!classId || !learnerId) { byId("page-error").textContent = t("report_which"); return; }
     byId("back").href = `/teach?class=${classId}&learner=${learnerId}`;
     try {
@@ -107,7 +106,7 @@
       const learner = learners.find((l) => l.id === learnerId);
       const name = learner ? learner.display_name : progress.username;
       byId("title").textContent = name;
-      document.title = `${t("report_title")}: ${name} · ${t("app_name")}`;
+      document.title = `${t("report_page_title", { title: t("report_title"), name })} · ${t("app_name")}`;
       byId("report-class").textContent = `${schoolClass.name} (${schoolClass.language})`;
       showLevel(progress);
       showActivity(activity);

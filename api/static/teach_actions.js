@@ -7,19 +7,13 @@
    roles and problem details are the API's own. */
 "use strict";
 (function () {
-  const { t, api, showError, el, say } = window.B1;
+  const { t, api, showError, el, say, languageName } = window.B1;
   const byId = (id) => document.getElementById(id);
   const params = new URLSearchParams(location.search);
   const classId = Number(params.get("class")) || null;
   const learnerId = Number(params.get("learner")) || null;
-  const pageLanguage = document.documentElement.lang || "en";
 
-  /** A language's name in the page's language ("Norwegian Bokmål"), its code if the browser has none. */
-  function languageName(code) {
-    try { return new Intl.DisplayNames([pageLanguage], { type: "language" }).of(code) || code; } catch (e) { return code; }
-  }
-
-  const when = (iso) => new Date(iso).toLocaleString(pageLanguage, { dateStyle: "medium", timeStyle: "short" });
+  const when = (iso) => window.B1.formatDateTime(iso);
 
   // ------------------------------------------------------------------ the list of classes
 

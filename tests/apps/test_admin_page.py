@@ -305,6 +305,30 @@ def test_a_dry_runs_items_stack_on_a_phone_every_value_in_sight_under_its_name(a
     page.context.close()
 
 
+def test_an_arabic_dry_run_reads_from_old_to_new_right_to_left(app, admin):
+    """"old → new" was written with a right arrow on every page: on a right-to-left page the old
+    value stands on the right, so the arrow pointed from the new value to the old one. The page's
+    language chooses the arrow (change_from_to), each value isolated: the old value right of the
+    arrow, the new one left of it, the arrow pointing left, for numbers and levels alike."""
+    import json
+
+    page = app.signed_in(admin, "/admin", language="ar")
+    page.wait_for_selector("#admin-view:not([hidden])")
+    page.route("**/v1/calibrations", lambda route: route.fulfill(
+        status=202, content_type="application/json", body=json.dumps(CHANGING_DRY_RUN))
+        if route.request.method == "POST" else route.fallback())
+    page.click("#dry-run")
+    page.wait_for_selector("#run-learners tbody tr")
+    for cell in (page.locator("#run-items tbody tr").first.locator("td").nth(1),
+                 page.locator("#run-learners tbody tr").first.locator("td")):
+        assert "←" in cell.inner_text() and "→" not in cell.inner_text(), cell.inner_text()
+        old, new = (cell.locator("bdi").nth(k).bounding_box() for k in (0, 1))
+        assert new["x"] + new["width"] <= old["x"], (cell.inner_text(), old, new)
+    assert page.locator("#run-learners tbody tr td bdi").all_inner_texts() == ["B1", "A2"]
+    app.check(page, "admin-dry-run-arabic")
+    page.context.close()
+
+
 def test_an_admin_reaches_the_admin_page_from_the_teacher_dashboard(app, admin):
     page = signed_in(app, admin, path="/teach")
     page.wait_for_selector("nav a[href='/admin']", timeout=5000)

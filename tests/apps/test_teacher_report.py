@@ -148,10 +148,14 @@ def test_the_printable_report(app, school):
 
 
 @pytest.mark.parametrize(("language", "words"), [("en", "As of March 5, 2026 (the last answer)"),
-                                                  ("fr", "Au 5 mars 2026 (dernière réponse)")])
+                                                  ("fr", "Au 5 mars 2026 (dernière réponse)"),
+                                                  ("fa", "تا ۵ مارچ ۲۰۲۶ (آخرین جواب)")])
 def test_the_report_dates_the_level_by_the_last_answer_in_the_pages_language(app, school, language, words):
     """The level is the one at the last answer (docs/api.md, "Which moment a level is for"): a
-    report printed weeks later says which day it is for, not only the day it was printed."""
+    report printed weeks later says which day it is for, not only the day it was printed. Dates
+    are Gregorian in every language, in Dari with Afghanistan's month names ("مارچ", not Iran's
+    "مارس"); the printing date was written on the Solar Hijri calendar in Dari ("۱۶ آذر ۱۴۰۵")."""
+    from datetime import date
     def last_answer_in_march(route):
         reply = route.fetch()
         body = reply.json()
@@ -168,6 +172,9 @@ def test_the_report_dates_the_level_by_the_last_answer_in_the_pages_language(app
     page.wait_for_selector("#report-level-date:not([hidden])")
     assert page.inner_text("#report-level-date") == words
     assert page.is_visible("#report-level") and page.inner_text("#report-date") != words
+    year = str(date.today().year)
+    assert year.translate(str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹") if language == "fa" else {}) in \
+        page.inner_text("#report-date"), page.inner_text("#report-date")
     page.emulate_media(media="print")
     assert page.is_visible("#report-level-date")  # printed too
     if language == "fr":
