@@ -7,16 +7,39 @@
   const LANGUAGE_COOKIE = "b1lang";
   const texts = JSON.parse(document.getElementById("texts").textContent);
 
+  /** A text's plural choices, ICU's `{count, plural, one {…} other {…}}` (`=2 {…}` for an exact
+      number), made by the page language's CLDR rules (Intl.PluralRules): "1 word is", "2 words
+      are". A number written with decimals takes their plural ("1.0 levels"); a branch may hold
+      {placeholders}. Texts without a choice are unchanged. */
+  const PLURAL = /\{(\w+), plural,((?:\s*(?:=\d+|\w+)\s*\{(?:[^{}]|\{\w+\})*\})+)\s*\}/g;
+  const BRANCH = /(=\d+|\w+)\s*\{((?:[^{}]|\{\w+\})*)\}/g;
+  function plurals(text, values) {
+    return text.replace(PLURAL, (whole, name, branches) => {
+      if (!values || !(name in values)) return whole;
+      const written = String(values[name]);
+      const number = Number(written.replace(t("number_decimal"), ".").replace(t("number_minus"), "-"));
+      const decimals = (written.split(t("number_decimal"))[1] || "").length;
+      let category = "other";
+      try {
+        category = new Intl.PluralRules(document.documentElement.lang || "en", { minimumFractionDigits: decimals })
+          .select(Math.abs(number));
+      } catch (error) { /* an unknown language: "other" */ }
+      const forms = Object.fromEntries([...branches.matchAll(BRANCH)].map((m) => [m[1], m[2]]));
+      const form = forms["=" + number] ?? forms[category] ?? forms.other ?? "";
+      return form.replace(/#/g, written);
+    });
+  }
+
   /** The page's words: t('home_hello', {name: 'Ana'}) fills {name}; an unknown key shows itself. */
   function t(key, values) {
-    const text = Object.prototype.hasOwnProperty.call(texts, key) ? texts[key] : key;
+    const text = plurals(Object.prototype.hasOwnProperty.call(texts, key) ? texts[key] : key, values);
     return text.replace(/\{(\w+)\}/g, (whole, name) => (values && name in values ? String(values[name]) : whole));
   }
 
   /** The page's words with each {value} isolated (<bdi>): a name, a date or a number in another
       script or direction keeps its place in the sentence. Returns nodes to append. */
   function tNodes(key, values) {
-    const text = Object.prototype.hasOwnProperty.call(texts, key) ? texts[key] : key;
+    const text = plurals(Object.prototype.hasOwnProperty.call(texts, key) ? texts[key] : key, values);
     const nodes = [];
     let last = 0;
     for (const match of text.matchAll(/\{(\w+)\}/g)) {

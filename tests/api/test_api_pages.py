@@ -55,7 +55,26 @@ def test_every_interface_we_ship_has_every_word(code):
     english, texts = interface._read("en"), interface._read(code)
     assert set(english) - set(texts) == set()
     for key, text in english.items():
-        assert set(re.findall(r"{\w+}", texts[key])) <= set(re.findall(r"{\w+}", text)), key
+        assert placeholders(texts[key]) <= placeholders(text), key
+
+
+def placeholders(text: str) -> set[str]:
+    """The values a text takes: each {name}, and each {name, plural, ...} choice's number (app.js)."""
+    return set(re.findall(r"{(\w+)(?:}|, plural,)", text))
+
+
+def test_plural_choices_are_only_in_texts_the_scripts_write():
+    """app.js makes a text's plural choices ({n, plural, one {...} other {...}}); the server's
+    templates, charts and alerts fill placeholders only, so a text with a choice is one no
+    template or Python module uses, and every choice has an `other`."""
+    root = interface.I18N_DIR.parent
+    server = "\n".join(path.read_text(encoding="utf-8") for pattern in ("**/*.py", "templates/**/*.html")
+                       for path in root.glob(pattern))
+    for code in ["en", *sorted(path.stem for path in interface.I18N_DIR.glob("*.json") if path.stem != "en")]:
+        for key, text in interface._read(code).items():
+            if ", plural," in text:
+                assert not re.search(rf"\b{key}\b", server), (code, key)
+                assert re.search(r"\bother\s*{", text), (code, key)
 
 
 @pytest.mark.parametrize("path", PAGES)

@@ -63,7 +63,7 @@ def test_an_admin_tries_a_calibration_and_reads_why_nothing_changes(app, admin):
     assert page.inner_text("#run-title") == "Dry run: what would change"
     assert page.inner_text("#run-message").strip()
     languages = page.inner_text("#run-languages")
-    assert languages.startswith("Norwegian") and "9 answer(s) from 3 learner(s)" in languages
+    assert languages.startswith("Norwegian") and "9 answers from 3 learners" in languages
     assert "Why nothing changes:" in languages
     assert page.is_hidden("#apply") and page.is_hidden("#run-items-wrap")  # nothing to apply
     page.wait_for_selector("#runs tbody tr")
@@ -210,10 +210,10 @@ def test_the_runs_say_no_change_name_a_shell_rollback_and_show_a_copyable_id(app
     page.goto(f"{app.base}/admin")
     page.wait_for_selector(f"#runs tr[data-run='{SHELL_ROLLBACK['id']}']")
     applied = page.inner_text(f"#runs tr[data-run='{run['id']}']")
-    assert "No change, Norwegian Bokmål." in applied and "Applied" not in applied and "0 item(s)" not in applied
+    assert "No change, Norwegian Bokmål." in applied and "Applied" not in applied and "0 items" not in applied
     shell = page.locator(f"#runs tr[data-run='{SHELL_ROLLBACK['id']}']")
     assert "from the command line" in shell.inner_text() and "by —" not in shell.inner_text()
-    assert "7 item(s), 2 level(s) changed" in shell.inner_text()
+    assert "7 items, 2 levels changed" in shell.inner_text()
     # The id: its first characters in sight, all of it in the page, copied whole by its button.
     code = shell.locator("code.run-id")
     assert code.inner_text() == SHELL_ROLLBACK["id"]

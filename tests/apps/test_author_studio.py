@@ -30,7 +30,7 @@ def test_an_author_uploads_a_csv_fixes_an_error_in_the_form_previews_and_publish
     assert page.locator("[data-field=e-2-cefr] .field-problem").inner_text().strip()
     assert page.locator("#e-1-cefr").get_attribute("aria-invalid") is None
     summary = page.inner_text("#set-problems")
-    assert summary.startswith("1 problem(s)")
+    assert summary.startswith("1 problem:")
     assert "content/" not in page.inner_text("#editor") and ".yaml" not in page.inner_text("#editor")
     app.check(page, "author-problem")
     wide = page.evaluate("""() => Array.from(document.querySelectorAll('body *'))

@@ -76,6 +76,28 @@ def test_the_login_page_follows_the_phone_and_a_saved_choice_wins(app):
     assert html_lang({"Accept-Language": "ar"}, "xx") == ("ar", "rtl")
 
 
+def test_a_number_takes_its_words_plural_by_the_pages_language(app):
+    """"1 words are due for review now": a text's plural choice is made by the page language's
+    CLDR rules (Intl.PluralRules), decimals included ("1.0 levels", "+1 level")."""
+    page = app.page()
+    page.goto(f"{app.base}/login")
+    t = "([key, values]) => window.B1.t(key, values)"
+    assert page.evaluate(t, ["reviews_due", {"n": 1, "later": 0}]) == \
+        "1 word is due for review now (0 later). Today's drill starts with it."
+    assert page.evaluate(t, ["reviews_due", {"n": 2, "later": 1}]) == \
+        "2 words are due for review now (1 later). Today's drill starts with them."
+    assert page.evaluate(t, ["teach_days_ago", {"days": 1}]) == "1 day ago"
+    assert page.evaluate(t, ["teach_days_ago", {"days": 0}]) == "0 days ago"
+    trend = {"low": "+0.2", "high": "+1.9"}
+    assert page.evaluate(t, ["teach_trend_up", {"gain": "+1.0", **trend}]).startswith("rising: +1.0 levels (")
+    assert page.evaluate(t, ["teach_trend_up", {"gain": "+1", **trend}]).startswith("rising: +1 level (")
+    assert page.evaluate(t, ["teach_answers_summary", {"count": 1, "days": 7, "shown": 1}]) == \
+        "1 answer in the last 7 days."
+    assert page.evaluate(t, ["admin_rollback_question", {"when": "today", "items": 3}]).startswith(
+        "Roll back the calibration of today? The 3 items it changed get their old values back, and")
+    page.context.close()
+
+
 def test_a_wrong_password_on_an_arabic_phone_is_said_in_arabic(app):
     page = app.page(**ARABIC_PHONE)
     page.goto(f"{app.base}/login")

@@ -81,7 +81,7 @@ def test_a_learners_page_shows_answers_and_resets_the_password(app, school):
     assert page.locator("#answers li").count() == 4
     first = page.inner_text("#answers li:first-child")
     assert "Answer:" in first and any(word in first for word in ("right", "wrong", "almost"))
-    assert page.inner_text("#answers-summary").startswith("4 answer(s) in the last 7 days")
+    assert page.inner_text("#answers-summary").startswith("4 answers in the last 7 days")
     assert page.inner_text("#pathway-now").startswith("Not set")
     assert page.get_attribute("#report-link", "href") == f"/teach/report?class={school['class_id']}&learner={school['olek']}"
     page.wait_for_selector("#move-class option", state="attached")
