@@ -114,7 +114,7 @@
     body.textContent = "";
     for (const row of sorted) {
       const trend = trendWords(row.trend, width);
-      const alerts = row.alerts.map((a) => t("teach_kind_" + a.kind)).join(", ");
+      const alerts = row.alerts.map((a) => t("teach_kind_" + a.kind)).join(t("list_separator"));  // "،" in Arabic and Dari
       body.append(el("tr", { "data-learner": row.id },
         el("th", { scope: "row" }, el("a", { href: `/teach?class=${classId}&learner=${row.id}`, text: row.display_name }),
           el("br"), el("span", { class: "muted small", text: row.username })),

@@ -24,11 +24,24 @@ def test_every_interface_file_names_only_english_keys_and_english_has_every_word
     used = set()
     for script in (root / "static").glob("*.js"):
         used |= set(re.findall(r'\bt\("(\w+)"', script.read_text(encoding="utf-8")))
-    for template in (root / "templates").glob("*.html"):
+    for template in (root / "templates").rglob("*.html"):
         used |= set(re.findall(r"\bt\.(\w+)", template.read_text(encoding="utf-8")))
     prefixes = {key for key in used if key.endswith("_")}  # t("skill_" + skill): one per skill
     assert used - prefixes - set(english) == set()
     assert {f"skill_{skill}" for skill in ("vocabulary", "grammar", "reading", "functional")} <= set(english)
+
+
+def test_every_english_text_is_used():
+    """A text no page, template or server module uses is a text every translator and reviewer
+    reads for nothing (six were left from the charts the pages once drew themselves)."""
+    root = I18N.parent
+    source = "\n".join(path.read_text(encoding="utf-8") for pattern in ("**/*.py", "templates/**/*.html", "static/*.js")
+                       for path in root.glob(pattern))
+    # Keys built from a prefix and a value: t("skill_" + skill), f"alert_{rule}", "admin_status_" + status.
+    prefixes = set(re.findall(r"""["'](\w+_)["']\s*\+""", source)) | set(re.findall(r"""f["'](\w+_){""", source))
+    unused = [key for key in interface._read("en")
+              if not re.search(rf"\b{key}\b", source) and not key.startswith(tuple(prefixes))]
+    assert unused == []
 
 
 def test_a_missing_word_falls_back_to_english_one_word_at_a_time(monkeypatch):
@@ -59,8 +72,15 @@ def test_every_interface_we_ship_has_every_word(code):
 
 
 def placeholders(text: str) -> set[str]:
-    """The values a text takes: each {name}, and each {name, plural, ...} choice's number (app.js)."""
-    return set(re.findall(r"{(\w+)(?:}|, plural,)", text))
+    """The values a text takes: each {name}, and each {name, plural, ...} choice's number (app.js);
+    a choice's branch ("one {word}") is no placeholder, the {names} inside one are."""
+    branches = re.sub(r"(=\d+|\b(?:zero|one|two|few|many|other))\s*{", " ", text)
+    return set(re.findall(r"{(\w+), plural,", text)) | set(re.findall(r"{(\w+)}", branches))
+
+
+def test_a_choices_branches_are_not_taken_for_placeholders():
+    assert placeholders("{n} {n, plural, one {word} other {words}} in {days} days") == {"n", "days"}
+    assert placeholders("{n, plural, one {# answer in {days} days.} =0 {none} other {#}}") == {"n", "days"}
 
 
 def test_plural_choices_are_only_in_texts_the_scripts_write():
