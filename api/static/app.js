@@ -126,8 +126,9 @@
 
   /** The locale a page's dates are written in: its language, where that names its readers'
       usage; the app's Persian texts are Dari, whose month names are Afghanistan's ("دسمبر",
-      not Iran's "دسامبر"). */
-  const DATE_LOCALES = { fa: "fa-AF" };
+      not Iran's "دسامبر"); its English is read in Scotland and Europe ("5 March 2026", as the
+      charts write "5 Mar"; not the US "March 5, 2026"). */
+  const DATE_LOCALES = { en: "en-GB", fa: "fa-AF" };
 
   /** A moment as the page's language writes it: a day ("21 December 2026", "7 ديسمبر 2026") or,
       with `style`, Intl's dateStyle and timeStyle. Always on the school's (Gregorian) calendar,

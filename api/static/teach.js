@@ -84,7 +84,7 @@
     byId("classes-empty").hidden = list.length > 0;
     for (const item of list) {
       byId("classes").append(el("li", {}, el("a", { href: `/teach?class=${item.id}`, text: item.name }), " ",
-        el("span", { class: "muted small", text: t("teach_class_line", { language: item.language, count: item.learner_count }) })));
+        el("span", { class: "muted small", text: t("teach_class_line", { language: window.B1.languageName(item.language), count: item.learner_count }) })));
     }
   }
 

@@ -55,8 +55,11 @@ def test_thirty_learners_each_get_a_panel_with_their_name_once_as_text(client, p
     assert title.text == "Morning <b>class</b>: levels over time"
     assert all(level in desc.text for level in ("A1", "A2", "B1", "B2"))
     assert "θ" not in "".join(texts)
-    assert {"A1", "A2", "B1", "B2", "dashed: re-estimated today", "solid: as reported to the learner",
-            "B1 goal", "grey: no answers since"} <= set(texts)
+    from api import charts
+
+    words = charts.words_for("en").texts
+    assert {"A1", "A2", "B1", "B2", words["chart_key_re_estimate"], words["chart_key_told"],
+            "B1 goal", words["chart_key_idle"]} <= set(texts)
     # Every third learner stopped twelve days ago: flagged inactive, in the panel's note.
     assert sum(text.startswith("inactive ·") for text in texts) >= 10
     # The same chart is the same bytes, and the page's JSON carries them.
@@ -146,7 +149,9 @@ def test_a_learners_level_in_each_skill_is_a_panel_per_skill(client, people, db)
         assert (row[1] in {"A1", "A2", "B1", "B2"}) == (skill in answered), row
     texts = _texts(chart["svg"].encode())
     assert {"Words", "Grammar", "Reading", "Everyday situations"} <= set(texts)
-    assert "solid: as reported to the learner" not in " ".join(texts)  # nothing per skill was "told"
+    from api import charts
+
+    assert charts.words_for("en").texts["chart_key_told"] not in " ".join(texts)  # nothing per skill was "told"
     other = people["teacher2"]["headers"]
     assert client.get(f"/v1/learners/{ana['id']}/skills-chart", headers=other).status_code == 404
 

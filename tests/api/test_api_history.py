@@ -100,7 +100,10 @@ def test_the_chart_draws_the_reported_line_and_the_re_estimate(client, people):
                      headers=people["teacher"]["headers"])
     assert svg.status_code == 200
     text = svg.text
-    assert "solid: as reported to the learner" in text and "dashed: re-estimated today" in text
+    from api import charts
+
+    words = charts.words_for("en").texts
+    assert words["chart_key_told"] in text and words["chart_key_re_estimate"] in text
     assert "stroke-dasharray" in text  # the dashed re-estimate
 
 

@@ -79,7 +79,7 @@ def test_a_new_class_has_no_alerts_and_learners_who_never_start_are_flagged_afte
     alerts = _alerts(client, people)["alerts"]
     assert [(a["username"], a["kind"], a["rank"], a["days_inactive"]) for a in alerts] == [
         ("learner", "inactive", 1, 10), ("learner2", "inactive", 2, 10)]
-    assert alerts[0]["message"] == "has not started: no exercise in the 10 days since the account was made"
+    assert alerts[0]["message"] == "has not started yet (no exercise in the 10 days since the account was created)"
     assert alerts[0]["action"].startswith("Contact them this week")
     assert alerts[0]["tone"] == "follow_up" and alerts[0]["display_name"] == "learner"
 
@@ -100,7 +100,7 @@ def test_inactive_is_judged_against_the_learners_own_rhythm_and_ranked(client, p
     # 11 days away from a learner who came every 2.3 days comes before 15 days of never starting
     assert (first["username"], first["kind"], first["days_inactive"], first["usual_per_week"]) == (
         "learner", "inactive", 11, 3.0)
-    assert first["message"] == "no drill for 11 days; before that 3 a week"
+    assert first["message"] == "no drill for 11 days; before that, about 3 a week"
     assert (second["username"], second["rank"], second["days_inactive"]) == ("learner2", 2, 15)
 
 
@@ -189,7 +189,7 @@ def test_progress_alerts_say_the_gain_in_levels_with_its_range(client, people, c
                                   "level, likely between -0.1 and +0.2")
     assert (stalled["gain"], stalled["gain_se"], stalled["window_days"]) == (0.02, 0.1, 42)
     assert stalled["probability"] == 0.931  # P(rate < 0.004/day) = Phi((0.168 - 0.02) / 0.1)
-    assert fast["message"] == "fast progress: +1.5 of a level in 6 weeks, likely at least +1.2"
+    assert fast["message"] == "fast progress: +1.5 levels in 6 weeks, likely at least +1.2"
     roster = client.get(f"/v1/classes/{people['class_id']}/roster", headers=people["teacher"]["headers"]).json()
     rows = {row["username"]: row for row in roster["learners"]}
 

@@ -213,7 +213,7 @@ def test_the_runs_say_no_change_name_a_shell_rollback_and_show_a_copyable_id(app
     assert "No change, Norwegian Bokmål." in applied and "Applied" not in applied and "0 items" not in applied
     shell = page.locator(f"#runs tr[data-run='{SHELL_ROLLBACK['id']}']")
     assert "from the command line" in shell.inner_text() and "by —" not in shell.inner_text()
-    assert "7 items, 2 levels changed" in shell.inner_text()
+    assert "7 items, 2 learner levels changed" in shell.inner_text()
     # The id: its first characters in sight, all of it in the page, copied whole by its button.
     code = shell.locator("code.run-id")
     assert code.inner_text() == SHELL_ROLLBACK["id"]
@@ -245,7 +245,7 @@ def test_the_rollback_confirmation_says_only_the_newest_change_can_be_undone(app
         reply = route.fetch()
         route.fulfill(response=reply, json=[applied, *reply.json()])
 
-    for language, words in (("en", "Only the newest change of a language can be rolled back"),
+    for language, words in (("en", "Only the newest change for a language can be rolled back"),
                             ("fr", "Seul le dernier changement d'une langue peut être annulé")):
         page = app.signed_in(admin, "/login", language=language)
         page.route("**/v1/calibrations?limit=50", with_applied)

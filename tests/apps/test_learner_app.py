@@ -123,7 +123,7 @@ def test_a_turkish_learner_types_an_answer_with_the_on_screen_letters(app):
     page.click("#check")
     page.wait_for_selector("#feedback:not([hidden]).bad")
     assert page.inner_text("#feedback-title") == "Not quite."
-    assert page.inner_text("#right-answer").startswith("The answer:")
+    assert page.inner_text("#right-answer").startswith("The right answer:")
     assert page.inner_text("#explanation").startswith("Doğru kelime:")
     app.check(page, "drill-feedback-wrong")
     # An answer with the letters typed plainly: partial credit, "almost", the right spelling.

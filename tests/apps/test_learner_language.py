@@ -83,9 +83,9 @@ def test_a_number_takes_its_words_plural_by_the_pages_language(app):
     page.goto(f"{app.base}/login")
     t = "([key, values]) => window.B1.t(key, values)"
     assert page.evaluate(t, ["reviews_due", {"n": 1, "later": 0}]) == \
-        "1 word is due for review now (0 later). Today's drill starts with it."
+        "1 word is due for review now. Today's drill starts with it."
     assert page.evaluate(t, ["reviews_due", {"n": 2, "later": 1}]) == \
-        "2 words are due for review now (1 later). Today's drill starts with them."
+        "2 words are due for review now. Today's drill starts with them. 1 more word is due later."
     assert page.evaluate(t, ["teach_days_ago", {"days": 1}]) == "1 day ago"
     assert page.evaluate(t, ["teach_days_ago", {"days": 0}]) == "0 days ago"
     trend = {"low": "+0.2", "high": "+1.9"}
@@ -94,7 +94,7 @@ def test_a_number_takes_its_words_plural_by_the_pages_language(app):
     assert page.evaluate(t, ["teach_answers_summary", {"count": 1, "days": 7, "shown": 1}]) == \
         "1 answer in the last 7 days."
     assert page.evaluate(t, ["admin_rollback_question", {"when": "today", "items": 3}]).startswith(
-        "Roll back the calibration of today? The 3 items it changed get their old values back, and")
+        "Roll back the calibration from today? The 3 items it changed get their old values back, and")
     page.context.close()
 
 

@@ -212,7 +212,7 @@ def test_a_phone_shows_every_column_of_the_roster_without_scrolling_sideways(app
     labels = page.eval_on_selector_all(f"#roster tr[data-learner='{school['silent']}'] td", """cells => cells
         .filter((cell) => cell.offsetParent !== null)
         .map((cell) => getComputedStyle(cell, "::before").content)""")
-    assert labels == ['"Level"', '"Last weeks"', '"Last active"', '"Alerts"'], labels
+    assert labels == ['"Level"', '"Recent weeks"', '"Last active"', '"Alerts"'], labels
     # The sort buttons stay in sight and work.
     page.click("button[data-sort=level]")
     assert "Ana Lima" in page.inner_text("#roster tbody tr:last-child")

@@ -130,7 +130,7 @@ def test_the_printable_report(app, school):
     page.wait_for_selector("#report-level:has-text('% sure')")
     assert page.inner_text("#title") == "olek"
     assert page.inner_text("#report-class") == "Morning class (nb)"
-    assert page.inner_text("#report-parameters").startswith("the content's own")
+    assert page.inner_text("#report-parameters").startswith("from the content")
     assert page.locator("#report-skills tbody tr").count() >= 1
     assert page.locator("#recent tbody tr").count() == 4
     page.wait_for_selector("#report-curve img, #report-curve p.muted", state="attached")  # the chart, or why not
@@ -147,7 +147,7 @@ def test_the_printable_report(app, school):
     page.context.close()
 
 
-@pytest.mark.parametrize(("language", "words"), [("en", "As of March 5, 2026 (the last answer)"),
+@pytest.mark.parametrize(("language", "words"), [("en", "As of 5 March 2026 (the date of the last answer)"),
                                                   ("fr", "Au 5 mars 2026 (dernière réponse)"),
                                                   ("fa", "تا ۵ مارچ ۲۰۲۶ (آخرین جواب)")])
 def test_the_report_dates_the_level_by_the_last_answer_in_the_pages_language(app, school, language, words):
