@@ -23,7 +23,6 @@
   const SEARCH_DELAY_MS = 300;  // typing pauses this long before the list is asked for
   const accounts = { offset: 0, search: "", role: "", asked: 0 };  // `asked`: the latest request
 
-
   const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
   /** A run, asked for again until it has finished (it runs after the reply that queued it). */

@@ -107,7 +107,7 @@
       const name = learner ? learner.display_name : progress.username;
       byId("title").textContent = name;
       document.title = `${t("report_page_title", { title: t("report_title"), name })} · ${t("app_name")}`;
-      byId("report-class").textContent = `${schoolClass.name} (${schoolClass.language})`;
+      byId("report-class").textContent = `${schoolClass.name} (${window.B1.languageName(schoolClass.language)})`;
       showLevel(progress);
       showActivity(activity);
       await showCurve();

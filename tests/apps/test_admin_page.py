@@ -277,17 +277,23 @@ CHANGING_DRY_RUN = {
                   "theta_after": -0.09, "level_before": "B1", "level_after": "A2"}]}
 
 
-def test_a_dry_runs_items_stack_on_a_phone_every_value_in_sight_under_its_name(app, admin):
-    """The QA report: at 360 px "Difficulty b" and "Discrimination a" hid behind a sideways scroll."""
+def changing_dry_run(app, admin, language: str | None = None):
+    """The admin page after a dry run that changes items and a level (CHANGING_DRY_RUN's reply)."""
     import json
 
-    page = signed_in(app, admin)
+    page = app.signed_in(admin, "/admin", language=language)
     page.wait_for_selector("#admin-view:not([hidden])")
     page.route("**/v1/calibrations", lambda route: route.fulfill(
         status=202, content_type="application/json", body=json.dumps(CHANGING_DRY_RUN))
         if route.request.method == "POST" else route.fallback())
     page.click("#dry-run")
-    page.wait_for_selector("#run-items tbody tr")
+    page.wait_for_selector("#run-learners tbody tr")
+    return page
+
+
+def test_a_dry_runs_items_stack_on_a_phone_every_value_in_sight_under_its_name(app, admin):
+    """The QA report: at 360 px "Difficulty b" and "Discrimination a" hid behind a sideways scroll."""
+    page = changing_dry_run(app, admin)
     assert page.is_visible("#apply")
     cells = page.locator("#run-items tbody tr").first.locator("th, td")
     for index in range(cells.count()):
@@ -310,15 +316,7 @@ def test_an_arabic_dry_run_reads_from_old_to_new_right_to_left(app, admin):
     value stands on the right, so the arrow pointed from the new value to the old one. The page's
     language chooses the arrow (change_from_to), each value isolated: the old value right of the
     arrow, the new one left of it, the arrow pointing left, for numbers and levels alike."""
-    import json
-
-    page = app.signed_in(admin, "/admin", language="ar")
-    page.wait_for_selector("#admin-view:not([hidden])")
-    page.route("**/v1/calibrations", lambda route: route.fulfill(
-        status=202, content_type="application/json", body=json.dumps(CHANGING_DRY_RUN))
-        if route.request.method == "POST" else route.fallback())
-    page.click("#dry-run")
-    page.wait_for_selector("#run-learners tbody tr")
+    page = changing_dry_run(app, admin, language="ar")
     for cell in (page.locator("#run-items tbody tr").first.locator("td").nth(1),
                  page.locator("#run-learners tbody tr").first.locator("td")):
         assert "←" in cell.inner_text() and "→" not in cell.inner_text(), cell.inner_text()

@@ -129,7 +129,7 @@ def test_the_printable_report(app, school):
     page = signed_in(app, f"/teach/report?class={school['class_id']}&learner={school['olek']}")
     page.wait_for_selector("#report-level:has-text('% sure')")
     assert page.inner_text("#title") == "olek"
-    assert page.inner_text("#report-class") == "Morning class (nb)"
+    assert page.inner_text("#report-class") == "Morning class (Norwegian Bokmål)"
     assert page.inner_text("#report-parameters").startswith("from the content")
     assert page.locator("#report-skills tbody tr").count() >= 1
     assert page.locator("#recent tbody tr").count() == 4
