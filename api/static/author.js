@@ -247,8 +247,7 @@
     for (const item of reply.items) {
       body.append(el("tr", {}, el("td", { text: `${item.lemma || ""} (${item.type})` }), el("td", { text: String(item.answers) }),
         el("td", { text: item.share_right === null ? "–" : t("number_percent", { n: Math.round(100 * item.share_right) }) }),
-        el("td", { text: number(item.a) }), el("td", { text: number(item.b) }),
-        el("td", { text: item.fit === null ? "–" : String(item.fit) })));
+        el("td", { text: number(item.a) }), el("td", { text: number(item.b) })));
     }
     byId("stats").hidden = false;
     byId("stats-title").focus();
@@ -259,7 +258,7 @@
     const error = byId("upload-error");
     showError(error, null);
     const file = byId("upload-file").files[0];
-    if (!file) { error.textContent = t("author_file"); return; }
+    if (!file) { error.textContent = t("author_file_missing"); byId("upload-file").focus(); return; }
     try {
       const reply = await api("POST", "/v1/vocabulary-sets/file", {
         filename: file.name, text: await file.text(), language: byId("upload-language").value,

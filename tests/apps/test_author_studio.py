@@ -19,6 +19,10 @@ def test_an_author_uploads_a_csv_fixes_an_error_in_the_form_previews_and_publish
     page.wait_for_url("**/author")
     page.wait_for_selector("#sets-empty:not([hidden])")
 
+    # Upload before a file is chosen: said so, at the field (it said the field's label).
+    page.click("#upload-form button[type=submit]")
+    assert page.inner_text("#upload-error") == "Choose a file first."
+    assert page.evaluate("document.activeElement.id") == "upload-file"
     page.set_input_files("#upload-file", files=[{"name": "tools.csv", "mimeType": "text/csv",
                                                  "buffer": CSV.encode("utf-8")}])
     page.fill("#upload-title", "Verktøy")
