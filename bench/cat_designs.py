@@ -159,6 +159,13 @@ def placement_banks(with_bundled: bool) -> dict[str, tuple]:
     return banks
 
 
+def run_to_40(design: CATDesign, thetas, a, b, c, skills, types):
+    """``design``'s tests run to 40 items whatever their stopping rule says, with the same answers
+    and choices as ``design`` itself (the same seed): the level its curtailment predicts."""
+    full = replace(design, classify=False, se_target=None, min_items=40, max_items=40)
+    return simulate_cat(thetas, a, b, c, np.random.default_rng([SEED, 8]), full, skills=skills, types=types)
+
+
 def placement_rows(learners: int, banks: dict[str, tuple]) -> None:
     print(f"\n2. Placement: {learners} learners ~ N(0, 1) per bank. Columns: median and mean length, share at the "
           "maximum, agreement with the same test run to 40 items, agreement with an independent 40-item "
@@ -184,8 +191,7 @@ def placement_rows(learners: int, banks: dict[str, tuple]) -> None:
         reference = simulate_cat(thetas, a, b, c, np.random.default_rng([SEED, 8]), REFERENCE)
         for label, design in designs:
             run = simulate_cat(thetas, a, b, c, np.random.default_rng([SEED, 8]), design, skills=skills, types=types)
-            full = replace(design, classify=False, se_target=None, min_items=40, max_items=40)
-            to_40 = simulate_cat(thetas, a, b, c, np.random.default_rng([SEED, 8]), full, skills=skills, types=types)
+            to_40 = run_to_40(design, thetas, a, b, c, skills, types)
             print(f"  {label:<36}{np.median(run.n_items):>8.0f}{run.n_items.mean():>8.1f}"
                   f"{np.mean(run.n_items == design.max_items):>8.2f}{np.mean(run.level == to_40.level):>9.3f}"
                   f"{np.mean(run.level == reference.level):>9.3f}{run.accuracy(design.cuts):>8.3f}")
@@ -214,8 +220,7 @@ def exposure_rows(learners: int, banks: dict[str, tuple]) -> None:
         thetas = np.random.default_rng([SEED, 7]).normal(size=learners)
         for label, design in designs:
             run = simulate_cat(thetas, a, b, c, np.random.default_rng([SEED, 8]), design, skills=skills, types=types)
-            full = replace(design, classify=False, se_target=None, min_items=40, max_items=40)
-            to_40 = simulate_cat(thetas, a, b, c, np.random.default_rng([SEED, 8]), full, skills=skills, types=types)
+            to_40 = run_to_40(design, thetas, a, b, c, skills, types)
             rates = run.exposure(a.size)
             first = np.unique([items[0] for items in run.items]).size
             print(f"  {label:<36}{np.median(run.n_items):>8.0f}{run.n_items.mean():>7.1f}"
@@ -269,8 +274,7 @@ def replay_rows(learners: int, banks: dict[str, tuple]) -> None:
         print(f"  {'':<30}{'median':>7}{'p90':>5}{'mean':>6}{'agree40':>9}{'truth':>7}{'<= 15':>7}"
               f"{'agree40 / truth, <= 15':>24}{'> 15':>16}")
         thetas = np.random.default_rng([SEED, 7]).normal(size=learners)
-        full = replace(PLACEMENT, classify=False, se_target=None, min_items=40, max_items=40)
-        to_40 = simulate_cat(thetas, a, b, c, np.random.default_rng([SEED, 8]), full, skills=skills, types=types)
+        to_40 = run_to_40(PLACEMENT, thetas, a, b, c, skills, types)
         state = replay(PLACEMENT, a, b, c, thetas, to_40)
         for label, level in rules:
             stop = state["decided"] | (state["probability"] >= level)

@@ -7,7 +7,7 @@
    actions) the learner's name. */
 "use strict";
 (function () {
-  const { t, tNodes, api, showError, el, say, formatNumber } = window.B1;
+  const { t, tNodes, api, showError, el, say, formatNumber, languageName } = window.B1;
   const byId = (id) => document.getElementById(id);
   const params = new URLSearchParams(location.search);
   const classId = Number(params.get("class")) || null;
@@ -84,7 +84,7 @@
     byId("classes-empty").hidden = list.length > 0;
     for (const item of list) {
       byId("classes").append(el("li", {}, el("a", { href: `/teach?class=${item.id}`, text: item.name }), " ",
-        el("span", { class: "muted small", text: t("teach_class_line", { language: window.B1.languageName(item.language), count: item.learner_count }) })));
+        el("span", { class: "muted small", text: t("teach_class_line", { language: languageName(item.language), count: item.learner_count }) })));
     }
   }
 
