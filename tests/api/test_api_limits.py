@@ -14,6 +14,8 @@ from api_helpers import small_bank
 from server_helpers import create_learners, serving, token
 
 PASSWORD = "password-123"
+#: A login no random key or cookie can spell by chance ("ada" appeared in a cookie's hex digits).
+NAME = "ada.lovelace"
 FAST_START = {"B1ENGINE_LOAD_BANK": "false"}
 #: Slow clients in the starvation test, and the latency the others must still see.
 SLOW_CLIENTS = 20
@@ -195,10 +197,10 @@ def test_login_attempts_per_username_are_limited_atomically_and_counters_name_no
     from api_helpers import create_user
 
     client = make_client(rate_logins_per_minute_per_username=5, login_free_failures_per_account=100)
-    create_user(client, "ada", "learner")
+    create_user(client, NAME, "learner")
 
     def attempt(_):
-        return client.post("/v1/auth/token", data={"username": "ada", "password": "wrong-guess"}).status_code
+        return client.post("/v1/auth/token", data={"username": NAME, "password": "wrong-guess"}).status_code
 
     with ThreadPoolExecutor(max_workers=8) as pool:
         statuses = list(pool.map(attempt, range(12)))
@@ -211,8 +213,8 @@ def test_login_attempts_per_username_are_limited_atomically_and_counters_name_no
            [row.account_key for row in throttles if row.account_key]
     import hashlib
 
-    plain = {hashlib.sha256(value.encode()).hexdigest() for value in ("ada", "testclient", "ada\x1ftestclient")}
-    assert keys and not set(keys) & plain and all("ada" not in key for key in keys)
+    plain = {hashlib.sha256(value.encode()).hexdigest() for value in (NAME, "testclient", NAME + "\x1ftestclient")}
+    assert keys and not set(keys) & plain and all(NAME not in key for key in keys)
     # The five failures all counted (parallel failures each move the bucket: one atomic upsert).
     per_account = [row for row in throttles if row.account_key]
     assert len(per_account) == 1
@@ -276,16 +278,16 @@ def test_an_attack_on_a_username_from_elsewhere_never_holds_off_its_owner_on_a_k
     from api_helpers import create_user
 
     owner = make_client(rate_logins_per_minute_per_username=5)
-    create_user(owner, "ada", "learner")
-    first = owner.post("/v1/auth/token", data={"username": "ada", "password": PASSWORD})
+    create_user(owner, NAME, "learner")
+    first = owner.post("/v1/auth/token", data={"username": NAME, "password": PASSWORD})
     assert first.status_code == 200
     set_cookie = first.headers["set-cookie"]
     assert "HttpOnly" in set_cookie and "Path=/v1/auth" in set_cookie and "samesite=strict" in set_cookie.lower()
     cookie = owner.cookies[DEVICE_COOKIE]
-    assert "ada" not in cookie
+    assert NAME not in cookie
 
     with TestClient(owner.app) as attacker:  # no cookie: another machine
-        statuses = [attacker.post("/v1/auth/token", data={"username": "ada", "password": f"guess-{n}"}
+        statuses = [attacker.post("/v1/auth/token", data={"username": NAME, "password": f"guess-{n}"}
                                   ).status_code for n in range(8)]
         assert statuses.count(429) >= 3  # the username's limit is full for everyone without the cookie
         # A cookie of another login, or a forged one, is no cookie at all.
@@ -293,17 +295,17 @@ def test_an_attack_on_a_username_from_elsewhere_never_holds_off_its_owner_on_a_k
         bob = attacker.post("/v1/auth/token", data={"username": "bob", "password": PASSWORD})
         assert bob.status_code == 200
         attacker.cookies.set(DEVICE_COOKIE, attacker.cookies[DEVICE_COOKIE], path="/v1/auth")
-        assert attacker.post("/v1/auth/token", data={"username": "ada", "password": PASSWORD}).status_code == 429
+        assert attacker.post("/v1/auth/token", data={"username": NAME, "password": PASSWORD}).status_code == 429
         nonce = cookie.split(".")[0]
         attacker.cookies.clear()
         attacker.cookies.set(DEVICE_COOKIE, f"{nonce}.{'0' * 32}", path="/v1/auth")
-        assert attacker.post("/v1/auth/token", data={"username": "ada", "password": PASSWORD}).status_code == 429
+        assert attacker.post("/v1/auth/token", data={"username": NAME, "password": PASSWORD}).status_code == 429
 
     # The owner's phone gets in, in the same minute, with the right password.
-    again = owner.post("/v1/auth/token", data={"username": "ada", "password": PASSWORD})
+    again = owner.post("/v1/auth/token", data={"username": NAME, "password": PASSWORD})
     assert again.status_code == 200 and again.json()["access_token"]
     # A device that guesses is slowed on its own: its own per-minute count.
-    statuses = [owner.post("/v1/auth/token", data={"username": "ada", "password": "nope-nope"}).status_code
+    statuses = [owner.post("/v1/auth/token", data={"username": NAME, "password": "nope-nope"}).status_code
                 for _ in range(6)]
     assert statuses[-1] == 429 and "device" in owner.post(
-        "/v1/auth/token", data={"username": "ada", "password": "nope-nope"}).json()["detail"]
+        "/v1/auth/token", data={"username": NAME, "password": "nope-nope"}).json()["detail"]
