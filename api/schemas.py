@@ -648,6 +648,21 @@ class VocabularySetDraft(BaseModel):
     data: dict[str, Any]
 
 
+class ItemFitOut(BaseModel):
+    """How an item's answers fit its parameters: mean squares of the residuals against each
+    learner's estimate just before the answer (docs/api.md, "Item fit")."""
+
+    answers: int = Field(description="learners' answers judged (anonymised answers keep no estimate)")
+    infit: float = Field(description="information-weighted mean square; 1 when the item fits")
+    outfit: float = Field(description="unweighted mean square; 1 when the item fits, high for surprising answers")
+    infit_t: float = Field(description="infit standardised: about N(0, 1) when the item fits")
+    outfit_t: float = Field(description="outfit standardised: about N(0, 1) when the item fits")
+    check: bool = Field(description="underfit: infit or outfit above 1.3 with its t above 2; the answers do "
+                                    "not follow the learners' levels, so look at the exercise")
+    overfit: bool = Field(description="infit below 0.7 with its t below -2: the item tells levels apart better "
+                                      "than its a says (a calibration mends it)")
+
+
 class SetItemStatistics(BaseModel):
     """One item of a set after its answers: null parameters until it was published."""
 
@@ -660,12 +675,13 @@ class SetItemStatistics(BaseModel):
     b: float | None
     status: str | None = Field(description="prior (the content's guess) or calibrated")
     calibration_id: str | None
-    fit: bool | None = Field(default=None, description="the calibrator's fit flag (null: it gives none)")
+    fit: ItemFitOut | None = Field(default=None, description="null until the item has fit_min_answers learners' answers")
 
 
 class SetStatistics(BaseModel):
     id: str
     items: list[SetItemStatistics]
+    fit_min_answers: int = Field(description="learners' answers an item needs before its fit is judged")
 
 
 def _finite(value: float) -> float:

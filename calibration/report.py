@@ -12,7 +12,7 @@ import numpy as np
 from calibration.calibrator import INSUFFICIENT, Calibrator
 from calibration.cuts import CutScore, cut_scores, rp_theta
 from calibration.dif import DEFAULT_STRATA, contingency_tables, mantel_haenszel, strata_of
-from calibration.fit import ItemFit, expected_and_variance, mean_squares
+from calibration.fit import ItemFit, mean_squares, moments
 
 
 @dataclass(frozen=True)
@@ -28,6 +28,8 @@ class ItemReport:
     infit: float
     outfit: float
     misfit: bool
+    infit_t: float
+    outfit_t: float
 
 
 @dataclass(frozen=True)
@@ -112,10 +114,9 @@ def fitted_responses(calibrator: Calibrator, learners, item_ids, scores) -> Fitt
 def item_fit(calibrator: Calibrator, responses: FittedResponses) -> ItemFit:
     """Infit/outfit of every item at the learners' EAPs (:mod:`calibration.fit`)."""
     j = responses.item
-    expected, variance = expected_and_variance(calibrator.theta_[responses.learner], calibrator.a_[j],
-                                               calibrator.thresholds_[j], calibrator.c_[j],
-                                               calibrator.model == "gpcm")
-    return mean_squares(j, responses.score, expected, variance, len(calibrator.item_ids_))
+    answer = moments(calibrator.theta_[responses.learner], calibrator.a_[j], calibrator.thresholds_[j],
+                     calibrator.c_[j], calibrator.model == "gpcm")
+    return mean_squares(j, responses.score, answer, len(calibrator.item_ids_))
 
 
 def dif(calibrator: Calibrator, responses: FittedResponses, learner_groups: np.ndarray,
@@ -169,7 +170,7 @@ def build_report(calibrator: Calibrator, responses: FittedResponses, fit: ItemFi
         ItemReport(str(calibrator.item_ids_[j]), str(calibrator.status_[j]), int(calibrator.n_responses_[j]),
                    float(calibrator.a_[j]), float(calibrator.b_[j]), float(calibrator.c_[j]),
                    float(calibrator.se_a_[j]), float(calibrator.se_b_[j]), float(fit.infit[j]),
-                   float(fit.outfit[j]), bool(fit.misfit[j]))
+                   float(fit.outfit[j]), bool(fit.misfit[j]), float(fit.infit_t[j]), float(fit.outfit_t[j]))
         for j in range(len(calibrator.item_ids_)))
     return CalibrationReport(calibrator.model, calibrator.estimator(), calibrator.prior_description(),
                              calibrator.standard_error_method(), int(calibrator.n_responses_.sum()),

@@ -17,12 +17,15 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
+import numpy as np
+import sqlalchemy as sa
 from sqlalchemy import case
 from sqlmodel import Session, col, func, select
 
 from api.errors import Conflict, FieldProblem, InvalidInput, NotFound, field_path, plain_errors
 from api.models import AnonymousResponse, ItemRow, ResponseRow, User, VocabularySetRow, utc
 from api.schemas import (
+    ItemFitOut,
     SetItemStatistics,
     SetStatistics,
     SetStatus,
@@ -32,8 +35,9 @@ from api.schemas import (
     VocabularySetOut,
     VocabularySetSummary,
 )
+from api.services import answer_log, rate_limits
+from api.services import engine_adapter as adapter
 from api.services import items as item_store
-from api.services import rate_limits
 from api.services.items import ItemContent
 from api.services.rows import id_of
 from api.settings import Settings
@@ -293,7 +297,7 @@ def retire(db: Session, author: User, set_id: str, now: datetime) -> VocabularyS
 
 def statistics(db: Session, author: User, set_id: str) -> SetStatistics:
     """Each item's answers (learners' and the anonymised answers of deleted accounts), the
-    share with full marks, and the parameters it is served with."""
+    share with full marks, the parameters it is served with, and how its answers fit them."""
     row = set_for_author(db, author, set_id)
     ids = [content["id"] for content in row.items]
     counts: dict[str, list[int]] = {item_id: [0, 0] for item_id in ids}
@@ -308,6 +312,7 @@ def statistics(db: Session, author: User, set_id: str) -> SetStatistics:
         counts[item_id][0] += int(answers)
         counts[item_id][1] += int(right or 0)
     rows = {r.id: r for r in db.exec(select(ItemRow).where(col(ItemRow.id).in_(ids)))}
+    fits = _item_fits(db, row.language, rows)
     result = []
     for content in row.items:
         item_id = content["id"]
@@ -319,9 +324,51 @@ def statistics(db: Session, author: User, set_id: str) -> SetStatistics:
             a=served.a if served else None, b=served.b if served else None,
             status=served.status if served else None,
             calibration_id=served.calibration_id if served else None,
-            # The calibrator reports no per-item fit statistic yet.
-            fit=None))
-    return SetStatistics(id=row.id, items=result)
+            fit=fits.get(item_id)))
+    return SetStatistics(id=row.id, items=result, fit_min_answers=adapter.MIN_FIT_RESPONSES)
+
+
+def _item_fits(db: Session, language: str, rows: dict[str, ItemRow]) -> dict[str, ItemFitOut]:
+    """Infit and outfit of the items in ``rows`` with at least :data:`adapter.MIN_FIT_RESPONSES`
+    learners' answers, each answer against the learner's estimate just before it.
+
+    That estimate is the one stored with the learner's previous answer in the language (the
+    engine's prior before the first): it does not contain the answer judged, so a fitting
+    item's mean squares have expectation 1 (:mod:`calibration.fit`). Anonymised answers keep
+    no estimate and are not judged.
+    """
+    ids = list(rows)
+    if not ids:
+        return {}
+    def before(column: Any) -> Any:
+        """The column's value at the learner's previous answer (in the language: filtered below)."""
+        return sa.func.lag(column).over(partition_by=col(ResponseRow.learner_id), order_by=col(ResponseRow.id))
+
+    answered = (sa.select(col(ResponseRow.item_id), col(ResponseRow.score), col(ResponseRow.max_score),
+                          before(col(ResponseRow.theta)).label("theta_before"),
+                          before(col(ResponseRow.se)).label("se_before"))
+                .join(ItemRow, col(ItemRow.id) == col(ResponseRow.item_id))
+                .where(col(ItemRow.language) == language,
+                       col(ResponseRow.learner_id).in_(
+                           sa.select(col(ResponseRow.learner_id)).where(col(ResponseRow.item_id).in_(ids))))
+                .subquery())
+    found = db.execute(sa.select(answered).where(answered.c.item_id.in_(ids))).all()
+    if not found:
+        return {}
+    index = {item_id: i for i, item_id in enumerate(ids)}
+    item = np.array([index[r.item_id] for r in found])
+    served = [rows[item_id] for item_id in ids]
+    fit = adapter.item_fit(
+        item, np.array([answer_log.right(r.score, r.max_score) for r in found], dtype=float),
+        np.array([adapter.PRIOR_MEAN if r.theta_before is None else r.theta_before for r in found]),
+        np.array([adapter.PRIOR_SD if r.se_before is None else r.se_before for r in found]),
+        np.array([s.a for s in served])[item], np.array([s.b for s in served])[item],
+        np.array([s.c for s in served])[item], len(ids))
+    return {item_id: ItemFitOut(answers=int(fit.n_responses[i]), infit=float(fit.infit[i]),
+                                outfit=float(fit.outfit[i]), infit_t=float(fit.infit_t[i]),
+                                outfit_t=float(fit.outfit_t[i]), check=bool(fit.underfit[i]),
+                                overfit=bool(fit.overfit[i]))
+            for item_id, i in index.items() if fit.n_responses[i] >= adapter.MIN_FIT_RESPONSES}
 
 
 def describe(row: VocabularySetRow) -> VocabularySetOut:

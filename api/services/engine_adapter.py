@@ -16,6 +16,7 @@ from typing import TypedDict, cast
 
 import numpy as np
 
+from calibration.fit import MIN_FIT_RESPONSES, ItemFit, mean_squares, predictive_moments
 from calibration.recalibrate import CurrentItem, ItemOutcome, Parameters, Recalibration
 from calibration.recalibrate import Rules as RecalibrationRules
 from calibration.recalibrate import recalibrate as _recalibrate
@@ -23,7 +24,7 @@ from content.catalog import LEVELS as LEVEL_NAMES
 from content.catalog import Level
 from engine import cefr, selection
 from engine.design import PLACEMENT, CATDesign
-from engine.estimation import AbilityEstimate, GridPosterior, PosteriorDict, update
+from engine.estimation import PRIOR_MEAN, PRIOR_SD, AbilityEstimate, GridPosterior, PosteriorDict, update
 from engine.growth import (
     SECONDS_PER_DAY,
     GrowthParameters,
@@ -44,7 +45,10 @@ from engine.triage import Evidence, Practice, Triage, TriageRules, gather, triag
 __all__ = [
     "DEFAULT_RECALIBRATION_RULES",
     "LEVELS",
+    "MIN_FIT_RESPONSES",
     "MIN_SE",
+    "PRIOR_MEAN",
+    "PRIOR_SD",
     "SECONDS_PER_DAY",
     "TRIAGE_KINDS",
     "AbilityEstimate",
@@ -57,6 +61,7 @@ __all__ = [
     "GrowthState",
     "GrowthStateDict",
     "GrowthTrack",
+    "ItemFit",
     "ItemOutcome",
     "Level",
     "LevelEstimate",
@@ -76,6 +81,7 @@ __all__ = [
     "filter_abilities",
     "fit_growth",
     "gather",
+    "item_fit",
     "level_of",
     "log_marginal_likelihood",
     "normal_estimate",
@@ -226,6 +232,15 @@ def skill_levels(a: np.ndarray, b: np.ndarray, c: np.ndarray, right: np.ndarray,
     return {skill: {"theta": float(v.theta), "se": float(v.se), "level": as_level(v.level),
                     "probability": float(v.probability), "items": int(v.items)}
             for skill, v in found.items()}
+
+
+def item_fit(item: np.ndarray, right: np.ndarray, theta_before: np.ndarray, se_before: np.ndarray,
+             a: np.ndarray, b: np.ndarray, c: np.ndarray, n_items: int) -> ItemFit:
+    """Infit and outfit of items ``0 .. n_items - 1`` from answers (``item[i]`` answered right
+    or not) and each learner's estimate just before the answer: residuals against the
+    predictive probability (:func:`calibration.fit.predictive_moments`)."""
+    return mean_squares(item, np.asarray(right, dtype=float), predictive_moments(theta_before, se_before, a, b, c),
+                        n_items)
 
 
 #: The recalibration rules' defaults (``calibration/defaults.py``), for settings left unset.

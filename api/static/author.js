@@ -244,11 +244,20 @@
     const body = byId("stats-table").querySelector("tbody");
     body.textContent = "";
     const number = (x) => (x === null || x === undefined ? "–" : window.B1.formatNumber(x, 2));
+    // Null until the item has enough answers to judge (reply.fit_min_answers).
+    const fit = (f) => (f === null ? "–" : t(f.check ? "author_fit_check" : "author_fit_ok"));
+    // data-label: on a phone the table stacks, one exercise a block, each value beside its column's name.
     for (const item of reply.items) {
-      body.append(el("tr", {}, el("td", { text: `${item.lemma || ""} (${item.type})` }), el("td", { text: String(item.answers) }),
-        el("td", { text: item.share_right === null ? "–" : t("number_percent", { n: Math.round(100 * item.share_right) }) }),
-        el("td", { text: number(item.a) }), el("td", { text: number(item.b) })));
+      body.append(el("tr", {}, el("th", { scope: "row", text: `${item.lemma || ""} (${item.type})` }),
+        el("td", { "data-label": t("author_answers"), text: String(item.answers) }),
+        el("td", { "data-label": t("author_share_right"),
+          text: item.share_right === null ? "–" : t("number_percent", { n: Math.round(100 * item.share_right) }) }),
+        el("td", { "data-label": "a", text: number(item.a) }), el("td", { "data-label": "b", text: number(item.b) }),
+        // In a span: the one element a stacked cell lays out beside its name (a bare text wraps under it).
+        el("td", { "data-label": t("author_fit"), class: item.fit && item.fit.check ? "misfit" : null },
+          el("span", { text: fit(item.fit) }))));
     }
+    byId("fit-help").textContent = t("author_fit_help", { n: reply.fit_min_answers });
     byId("stats").hidden = false;
     byId("stats-title").focus();
   }

@@ -2,8 +2,11 @@
 another set's items, unpublish, retire, item statistics."""
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import math
+from datetime import UTC, datetime, timedelta
 
+import numpy as np
+import pytest
 from api_helpers import create_user, login
 from sqlmodel import Session, select
 from test_api_authoring import GOOD_SET
@@ -165,3 +168,61 @@ def test_edit_unpublish_retire_and_statistics(client, people, db):
         reply = getattr(client, method)(f"{url}{path}", headers=author, **kwargs)
         assert reply.status_code == 409 and "retired" in reply.json()["detail"], (method, path)
     assert client.get("/v1/vocabulary-sets", headers=author).json()["sets"][0]["status"] == "retired"
+
+
+def _predictive(theta: float, se: float, a: float, b: float, c: float) -> float:
+    """P(right) averaged over N(theta, se²), by adaptive quadrature (independent of the service's
+    Gauss–Hermite nodes)."""
+    from scipy import integrate, stats
+    density = stats.norm(theta, se)
+    return integrate.quad(lambda t: (c + (1 - c) / (1 + math.exp(-a * (t - b)))) * density.pdf(t),
+                          theta - 10 * se, theta + 10 * se, epsabs=1e-12)[0]
+
+
+def test_item_fit_judges_each_answer_against_the_learners_estimate_just_before_it(client, people, db):
+    author = people["author"]["headers"]
+    set_id = client.post("/v1/vocabulary-sets", json=GOOD_SET, headers=author).json()["id"]
+    published = client.post(f"/v1/vocabulary-sets/{set_id}/publish", headers=author).json()
+    judged, short = published["items"][0]["id"], published["items"][1]["id"]
+    learner = people["learner"]["id"]
+    other_language = db.exec(select(ItemRow).where(ItemRow.language != "nb")).first()
+    assert other_language is not None
+    rng = np.random.default_rng(41)
+    # One learner's answers over 61 sessions: 31 to one item, 29 to another, and in between an
+    # answer in another language, whose estimate is not the next Norwegian answer's "before".
+    plan = [judged, short] * 29 + [judged, other_language.id, judged]
+    start = datetime(2026, 1, 5, tzinfo=UTC)
+    stored = []
+    for n, item_id in enumerate(plan):
+        moment = start + timedelta(hours=n)
+        answer = {"item": item_id, "right": bool(rng.random() < 0.6), "theta": float(rng.normal(0.3, 0.8)),
+                  "se": float(rng.uniform(0.3, 0.9))}
+        stored.append(answer)
+        db.add(LearningSession(id=f"s{n}", learner_id=learner, language="nb", mode="drill", track="trade",
+                               trade="construction", state={}, created_at=moment, updated_at=moment))
+        db.add(ResponseRow(session_id=f"s{n}", learner_id=learner, item_id=item_id, client_response_id="c",
+                           answer="x", score=int(answer["right"]), max_score=1, correct=answer["right"],
+                           answered_at=moment, theta=answer["theta"], se=answer["se"], level="A2"))
+        db.commit()
+    row = db.get(ItemRow, judged)
+    before = (0.0, 1.0)  # the engine's prior, before the learner's first answer
+    squared, variances, ratios = 0.0, 0.0, []
+    for answer in stored:
+        if answer["item"] == other_language.id:
+            continue
+        if answer["item"] == judged:
+            p = _predictive(*before, row.a, row.b, row.c)
+            residual = (answer["right"] - p) ** 2
+            squared, variances = squared + residual, variances + p * (1 - p)
+            ratios.append(residual / (p * (1 - p)))
+        before = (answer["theta"], answer["se"])
+
+    stats = {r["id"]: r for r in client.get(f"/v1/vocabulary-sets/{set_id}/statistics", headers=author).json()["items"]}
+    fit = stats[judged]["fit"]
+    assert fit["answers"] == 31 and stats[judged]["answers"] == 31
+    assert fit["infit"] == pytest.approx(squared / variances, abs=1e-5)
+    assert fit["outfit"] == pytest.approx(sum(ratios) / len(ratios), abs=1e-5)
+    # Flagged when a mean square is beyond its band and its t says it is not chance.
+    assert fit["check"] == ((fit["infit"] > 1.3 and fit["infit_t"] > 2) or (fit["outfit"] > 1.3 and fit["outfit_t"] > 2))
+    assert fit["overfit"] == (fit["infit"] < 0.7 and fit["infit_t"] < -2)
+    assert stats[short]["answers"] == 29 and stats[short]["fit"] is None  # too few to judge

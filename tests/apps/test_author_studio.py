@@ -1,9 +1,12 @@
 """The author studio in Chromium: an author uploads a CSV with an error, sees it at its entry and
-field, fixes it in the form, previews and publishes; axe, the Tab walk, screenshots, first load."""
+field, fixes it in the form, previews and publishes, and later reads which exercise to check;
+axe, the Tab walk, screenshots, first load."""
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 
+import numpy as np
 from page_helpers import PHONE, SHOTS, first_load, tab_walk
 
 #: Words the pages' small bank does not have; the second entry's level is wrong.
@@ -11,6 +14,44 @@ CSV = ("lemma,pos,gloss,example,cefr\n"
        "skrutrekker,NOUN,screwdriver,Skru fast hylla med skrutrekkeren.,A2\n"
        "vater,NOUN,spirit level,Bruk vateret før du fester hylla.,Z9\n"
        "slipe,VERB,to sand,Du må slipe planken før du maler den.,B1\n")
+
+
+def _answers(app, fitting: str, mis_keyed: str, count: int = 40) -> None:
+    """A learner's ``count`` answers to each of two items, stored as the service stores them
+    (each with the estimate after it): the first answered as the model predicts from the
+    estimate before each answer, the second right exactly when the model says it is likely
+    wrong, as a wrong key scores it."""
+    from sqlmodel import Session
+
+    from api.db import make_engine
+    from api.models import ItemRow, LearningSession, ResponseRow
+    from api.services.users import create_user
+    from calibration.fit import predictive_moments
+
+    rng = np.random.default_rng(7)
+    before = rng.normal(-0.5, 1.2, 2 * count + 1)  # the learner's estimate before each answer
+    se = 0.4
+    engine = make_engine(app.database_url)
+    with Session(engine) as db:
+        learner = create_user(db, "fit-learner", app.password, "learner", datetime.now(UTC), language="nb")
+        items = {item_id: db.get(ItemRow, item_id) for item_id in (fitting, mis_keyed)}
+        start = datetime(2026, 11, 2, 9, tzinfo=UTC)
+        for n in range(2 * count):
+            item_id = (fitting, mis_keyed)[n % 2]
+            row = items[item_id]
+            p = predictive_moments(before[n:n + 1], np.array([se]), np.array([row.a]), np.array([row.b]),
+                                   np.array([row.c])).expected[0]
+            right = bool(rng.random() < p) if item_id == fitting else bool(p < 0.5)
+            moment = start + timedelta(hours=n)
+            if n % 2 == 0:
+                db.add(LearningSession(id=f"fit-{n // 2}", learner_id=learner.id, language="nb", mode="drill",
+                                       track="trade", trade="construction", state={}, created_at=moment,
+                                       updated_at=moment))
+            db.add(ResponseRow(session_id=f"fit-{n // 2}", learner_id=learner.id, item_id=item_id,
+                               client_response_id=f"fit-{n}", answer="x", score=int(right), max_score=1,
+                               correct=right, answered_at=moment, theta=float(before[n + 1]), se=se, level="A2"))
+        db.commit()
+    engine.dispose()
 
 
 def test_an_author_uploads_a_csv_fixes_an_error_in_the_form_previews_and_publishes(app):
@@ -58,8 +99,17 @@ def test_an_author_uploads_a_csv_fixes_an_error_in_the_form_previews_and_publish
 
     reached, controls = tab_walk(page, limit=200)
     assert set(controls) <= set(reached), sorted(set(controls) - set(reached))
+    # 40 answers to two of the set's exercises: one as the levels predict, one scored by a wrong key.
+    published = app.client.get(f"/v1/vocabulary-sets/{sets[0]['id']}", headers=app.token("ada")).json()
+    fitting, mis_keyed = (published["items"][k]["id"] for k in (0, 1))
+    _answers(app, fitting, mis_keyed)
     page.click("#show-stats")
     page.wait_for_selector("#stats:not([hidden]) tbody tr")
+    cells = page.eval_on_selector_all("#stats-table tbody tr", "rows => rows.map(r => r.lastElementChild.innerText)")
+    assert cells == ["as expected", "check this exercise"] + ["–"] * (len(cells) - 2)
+    assert page.locator("#stats-table td.misfit").count() == 1
+    assert page.inner_text("#fit-help").startswith("Fit compares each answer with what the learner's level "
+                                                   "before it predicted, once an exercise has 30 answers.")
     app.check(page, "author-statistics")
     page.context.close()
 
