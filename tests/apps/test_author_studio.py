@@ -108,8 +108,8 @@ def test_an_author_uploads_a_csv_fixes_an_error_in_the_form_previews_and_publish
     cells = page.eval_on_selector_all("#stats-table tbody tr", "rows => rows.map(r => r.lastElementChild.innerText)")
     assert cells == ["as expected", "check this exercise"] + ["–"] * (len(cells) - 2)
     assert page.locator("#stats-table td.misfit").count() == 1
-    assert page.inner_text("#fit-help").startswith("Fit compares each answer with what the learner's level "
-                                                   "before it predicted, once an exercise has 30 answers.")
+    assert page.inner_text("#fit-help").startswith("Once an exercise has 30 answers, each answer is compared with "
+                                                   "the chance of a right answer at the learner's level just before")
     app.check(page, "author-statistics")
     page.context.close()
 
