@@ -38,6 +38,8 @@ from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
 import matplotlib
+from babel import Locale
+from babel.dates import format_skeleton
 from matplotlib import font_manager
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
@@ -148,14 +150,21 @@ class ChartWords:
     def __call__(self, key: str, **values: object) -> str:
         return self.texts[key].format(**values)
 
+    @property
+    def date_locale(self) -> str:
+        """The locale the language's dates are written in (its ``date_locale`` text, as the pages')."""
+        return self.texts["date_locale"]
+
     def day(self, moment: datetime | None) -> str:
-        return self("chart_never") if moment is None else short_date(moment, self.language)
+        return self("chart_never") if moment is None else short_date(moment, self.date_locale)
 
 
-def short_date(moment: datetime, language: str) -> str:
-    """English "14 Nov"; elsewhere "14.11.", read the same way in every other language here
-    (month names would need each language's own)."""
-    return f"{moment.day} {moment:%b}" if language == "en" else f"{moment.day}.{moment.month}."
+def short_date(moment: datetime, locale: str) -> str:
+    """A day and its month as ``locale`` (BCP 47, "en-GB") writes them briefly: "14 Nov",
+    "14 nov.", "14 лист.", "14 نوفمبر", "نومبر 14" (fa-AF), "Nof 14", "14 ሕዳ": CLDR's ``MMMd``
+    skeleton through Babel, in the locale's order. Gregorian, in Western digits like every
+    number on the charts."""
+    return format_skeleton("MMMd", moment, locale=Locale.parse(locale, sep="-"))
 
 
 def words_for(code: str | None) -> ChartWords:
@@ -184,7 +193,7 @@ class ChartSpec:
     #: The key's words: told, re-estimate, band, goal, idle (the goal's also beside its line).
     key_labels: tuple[str, str, str, str, str] = ("", "", "", "", "")
     table_caption: str = ""
-    language: str = "en"
+    date_locale: str = "en-GB"
     no_answers: str = ""  # a panel without answers says so in its middle
 
 
@@ -289,7 +298,7 @@ def curves_spec(chart: ClassChart, width: int = DEFAULT_WIDTH, key: str = "chart
                      width=max(MIN_WIDTH, min(width, MAX_WIDTH)),
                      key_labels=(say("chart_key_told"), say("chart_key_re_estimate"), say("chart_key_band"),
                                  say("chart_key_goal", level=GOAL_LEVEL), say("chart_key_idle")),
-                     table_caption=say("chart_table"), language=say.language, no_answers=no_answers,
+                     table_caption=say("chart_table"), date_locale=say.date_locale, no_answers=no_answers,
                      table_columns=(say("chart_column_skill") if skills else say("chart_column_learner"),
                                     say("chart_column_level"), say("chart_column_range"),
                                     say("chart_column_reported"), say("chart_column_last"),
@@ -490,7 +499,7 @@ def _panel(axes, spec: ChartSpec, panel: Panel, compact: bool, ruler: _Ruler) ->
     ticks = 3 if compact or spec.width < 560 else 5
     span = (spec.end - spec.start) / (ticks - 1)
     moments = [spec.start + k * span for k in range(ticks)]
-    axes.set_xticks(moments, [short_date(m, spec.language) for m in moments])
+    axes.set_xticks(moments, [short_date(m, spec.date_locale) for m in moments])
     # The first and last dates inside the panel, never cut by its edge or a neighbour's.
     labels = axes.get_xticklabels()
     labels[0].set_horizontalalignment("left")

@@ -47,7 +47,9 @@ def _read(code: str) -> dict[str, str]:
     if not path.is_file():
         return {}
     texts = json.loads(path.read_text(encoding="utf-8"))
-    return {key: value for key, value in texts.items() if isinstance(value, str) and value.strip()}
+    # An empty text is one not translated yet (English shows). Only ASCII blanks count as
+    # empty: a no-break space is a text of its own (French thousands: number_group).
+    return {key: value for key, value in texts.items() if isinstance(value, str) and value.strip(" \t\r\n")}
 
 
 @cache

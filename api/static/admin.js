@@ -55,7 +55,7 @@
     for (const item of run.items) {
       // data-label: on a phone the table stacks, one item a block, each value under its column's name.
       items.append(el("tr", {}, el("th", { scope: "row" }, el("code", { text: item.item_id })),
-        el("td", { "data-label": t("admin_learners"), text: item.learners }),
+        el("td", { "data-label": t("admin_learners"), text: fixed(item.learners, 0) }),
         el("td", { "data-label": t("admin_difficulty") }, change(item.before.b, item.after.b, item.se_b)),
         el("td", { "data-label": t("admin_discrimination") }, change(item.before.a, item.after.a, item.se_a))));
     }

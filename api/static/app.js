@@ -16,8 +16,9 @@
   function plurals(text, values) {
     return text.replace(PLURAL, (whole, name, branches) => {
       if (!values || !(name in values)) return whole;
-      const written = String(values[name]);
-      const number = Number(written.replace(t("number_decimal"), ".").replace(t("number_minus"), "-"));
+      const written = shown(values[name]);
+      const number = typeof values[name] === "number" ? values[name]
+        : Number(written.split(t("number_group")).join("").replace(t("number_decimal"), ".").replace(t("number_minus"), "-"));
       const decimals = (written.split(t("number_decimal"))[1] || "").length;
       let category = "other";
       try {
@@ -30,10 +31,17 @@
     });
   }
 
+  /** A value as the page's words show it: a whole number as the page's language writes it
+      ("1,234"; "1 234" in French: formatNumber), anything else as it is (a number written
+      already, a name, a date). */
+  function shown(value) {
+    return typeof value === "number" && Number.isInteger(value) ? formatNumber(value, 0) : String(value);
+  }
+
   /** The page's words: t('home_hello', {name: 'Ana'}) fills {name}; an unknown key shows itself. */
   function t(key, values) {
     const text = plurals(Object.prototype.hasOwnProperty.call(texts, key) ? texts[key] : key, values);
-    return text.replace(/\{(\w+)\}/g, (whole, name) => (values && name in values ? String(values[name]) : whole));
+    return text.replace(/\{(\w+)\}/g, (whole, name) => (values && name in values ? shown(values[name]) : whole));
   }
 
   /** The page's words with each {value} isolated (<bdi>): a name, a date or a number in another
@@ -46,7 +54,7 @@
       if (!values || !(match[1] in values)) continue;
       nodes.push(text.slice(last, match.index));
       const value = values[match[1]];
-      nodes.push(value instanceof Node ? value : Object.assign(document.createElement("bdi"), { textContent: String(value) }));
+      nodes.push(value instanceof Node ? value : Object.assign(document.createElement("bdi"), { textContent: shown(value) }));
       last = match.index + match[0].length;
     }
     nodes.push(text.slice(last));
@@ -124,11 +132,6 @@
 
   const pageLanguage = () => document.documentElement.lang || "en";
 
-  /** The locale a page's dates are written in: its language, where that names its readers'
-      usage; the app's Persian texts are Dari, whose month names are Afghanistan's ("دسمبر",
-      not Iran's "دسامبر"); its English is read in Scotland and Europe ("5 March 2026", as the
-      charts write "5 Mar"; not the US "March 5, 2026"). */
-  const DATE_LOCALES = { en: "en-GB", fa: "fa-AF" };
 
   /** A moment as the page's language writes it: a day ("21 December 2026", "7 ديسمبر 2026") or,
       with `style`, Intl's dateStyle and timeStyle. Always on the school's (Gregorian) calendar,
@@ -137,9 +140,11 @@
   function formatDate(iso, style = { dateStyle: "long" }) {
     const moment = new Date(iso);
     if (iso === null || iso === undefined || Number.isNaN(moment.getTime())) return "";
-    const language = pageLanguage();
     try {
-      return new Intl.DateTimeFormat(DATE_LOCALES[language] || language, { ...style, calendar: "gregory" }).format(moment);
+      // The language's `date_locale` text, as the charts' (api/charts.py short_date): the app's
+      // Persian is Dari, whose months are Afghanistan's ("دسمبر", not Iran's "دسامبر"); its English
+      // is read in Scotland ("5 March 2026", not the US "March 5, 2026").
+      return new Intl.DateTimeFormat(t("date_locale"), { ...style, calendar: "gregory" }).format(moment);
     } catch (error) { return moment.toISOString().slice(0, style.timeStyle ? 16 : 10).replace("T", " "); }
   }
 
@@ -254,14 +259,18 @@
 
   function say(message) { document.getElementById("status").textContent = message; }
 
-  /** `x` as the page's language writes it: `digits` decimals, the decimal sign and the minus of
-      its texts (`number_decimal`, `number_minus`: "+0,3" and "−0,1" in French; the alerts'
-      numbers are written from the same texts, api/services/alerts.py), Western digits as every
-      number on the pages; `sign`: "+" before a positive number too. Never "-0.0". */
+  /** `x` as the page's language writes it: `digits` decimals, the decimal sign, the thousands
+      separator and the minus of its texts (`number_decimal`, `number_group`, `number_minus`:
+      "+0,3", "−0,1" and "1 234" in French; the alerts' numbers are written from the same texts,
+      api/services/alerts.py), Western digits as every number on the pages; `sign`: "+" before
+      a positive number too. Never "-0.0". */
   function formatNumber(x, digits, sign = false) {
     const text = Math.abs(x).toFixed(digits);
     const negative = x < 0 && Number(text) !== 0;
-    return (negative ? t("number_minus") : sign ? "+" : "") + text.replace(".", t("number_decimal"));
+    const [whole, fraction] = text.split(".");
+    // Groups of three from 1,000 on: CLDR's minimum grouping digits is 1 in the pages' languages.
+    const grouped = whole.replace(/\B(?=(\d{3})+$)/g, t("number_group"));
+    return (negative ? t("number_minus") : sign ? "+" : "") + grouped + (fraction ? t("number_decimal") + fraction : "");
   }
 
   /** A drawn chart's width changes by this share (a phone turned, a window widened) before it is

@@ -249,7 +249,7 @@
     // data-label: on a phone the table stacks, one exercise a block, each value beside its column's name.
     for (const item of reply.items) {
       body.append(el("tr", {}, el("th", { scope: "row", text: `${item.lemma || ""} (${item.type})` }),
-        el("td", { "data-label": t("author_answers"), text: String(item.answers) }),
+        el("td", { "data-label": t("author_answers"), text: window.B1.formatNumber(item.answers, 0) }),
         el("td", { "data-label": t("author_share_right"),
           text: item.share_right === null ? "–" : t("number_percent", { n: Math.round(100 * item.share_right) }) }),
         el("td", { "data-label": "a", text: number(item.a) }), el("td", { "data-label": "b", text: number(item.b) }),

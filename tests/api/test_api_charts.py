@@ -5,6 +5,7 @@ drawing at any width (titles and keys wrapped, names and notes shortened at a wo
 from __future__ import annotations
 
 import io
+from datetime import UTC, datetime
 from xml.etree import ElementTree
 
 import pytest
@@ -329,3 +330,15 @@ def test_a_note_too_long_for_its_panel_keeps_its_date_whole():
         assert texts.count(note) == 2, (width, [t for t in texts if "now" in t])  # the two learners without alert
         assert not any(text.endswith("…") for text in texts if "B2" in text), width
         assert texts.count("fast progress · B2 · last 31 Aug" if width < 640 else "fast progress · B2") == 2, width
+
+
+@pytest.mark.parametrize(("lang", "written"), [("en", "14 Nov"), ("fr", "14 nov."), ("uk", "14 лист."),
+                                               ("ar", "14 نوفمبر"), ("fa", "نومبر 14"), ("so", "Nof 14"),
+                                               ("ti", "14 ሕዳ")])
+def test_a_charts_dates_name_the_month_in_its_language(lang, written):
+    """Dates on a chart (its ticks, a learner's last answer) in the language's own short form, in
+    its order (CLDR through Babel; the same locale as the pages' dates, the date_locale text).
+    Before, every language but English read "14.11.". Late in the evening is still that day."""
+    from api import charts
+
+    assert charts.words_for(lang).day(datetime(2026, 11, 14, 23, 30, tzinfo=UTC)) == written

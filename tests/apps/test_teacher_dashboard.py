@@ -109,6 +109,23 @@ def test_a_french_teacher_page_writes_numbers_the_french_way(app, school):
     page.wait_for_selector("#skills li")
     skills = page.inner_text("#skills")
     assert re.search(r"\d,\d", skills) and not re.search(r"\d\.\d", skills), skills
+    # Thousands in groups, by a narrow no-break space, in every text a count fills and in formatNumber;
+    # the plural is chosen by the number, not by its written form.
+    written = page.evaluate("""() => [window.B1.t('teach_answers_summary', {count: 1234, days: 7, shown: 50}),
+        window.B1.t('teach_answers_summary', {count: 1, days: 7, shown: 1}),
+        window.B1.formatNumber(-12345.25, 1), window.B1.formatNumber(999, 0), window.B1.formatNumber(1000000, 0)]""")
+    assert written == ["1\u202f234 réponses dans les 7 derniers jours\u00a0; les 50 plus récentes sont affichées.",
+                       "1 réponse dans les 7 derniers jours.", "−12\u202f345,3", "999", "1\u202f000\u202f000"]
+    page.context.close()
+
+
+def test_a_ukrainian_page_groups_thousands_and_agrees_with_them(app, school):
+    """Ukrainian groups by a no-break space, and "1 234" takes the few form, "1 000" the many."""
+    page = app.signed_in("tove", f"/teach?class={school['class_id']}", PHONE, language="uk")
+    page.wait_for_selector("#roster tbody tr")
+    written = page.evaluate("""() => [1234, 1000, 21].map(count =>
+        window.B1.t('teach_answers_summary', {count, days: 7, shown: 50}).split(' за ')[0])""")
+    assert written == ["1\u00a0234 відповіді", "1\u00a0000 відповідей", "21 відповідь"]
     page.context.close()
 
 
