@@ -175,6 +175,11 @@ class ResponseRow(SQLModel, table=True):
     theta: float
     se: float
     level: str = Field(max_length=2)
+    #: The estimate just before this answer (the session's posterior before it): what the answer
+    #: is judged against in an item's fit (api/services/authoring.py). The defaults are the
+    #: engine's prior, N(0, 1), what answers stored before 0016 without an earlier one get.
+    theta_before: float = Field(default=0.0, sa_column_kwargs={"server_default": "0"})
+    se_before: float = Field(default=1.0, sa_column_kwargs={"server_default": "1"})
     #: The exact payload returned, so a retry returns the first result.
     result: dict = _json()
 

@@ -312,7 +312,7 @@ def statistics(db: Session, author: User, set_id: str) -> SetStatistics:
         counts[item_id][0] += int(answers)
         counts[item_id][1] += int(right or 0)
     rows = {r.id: r for r in db.exec(select(ItemRow).where(col(ItemRow.id).in_(ids)))}
-    fits = _item_fits(db, row.language, rows)
+    fits = _item_fits(db, rows)
     result = []
     for content in row.items:
         item_id = content["id"]
@@ -328,31 +328,17 @@ def statistics(db: Session, author: User, set_id: str) -> SetStatistics:
     return SetStatistics(id=row.id, items=result, fit_min_answers=adapter.MIN_FIT_RESPONSES)
 
 
-def _item_fits(db: Session, language: str, rows: dict[str, ItemRow]) -> dict[str, ItemFitOut]:
+def _item_fits(db: Session, rows: dict[str, ItemRow]) -> dict[str, ItemFitOut]:
     """Infit and outfit of the items in ``rows`` with at least :data:`adapter.MIN_FIT_RESPONSES`
-    learners' answers, each answer against the learner's estimate just before it.
-
-    That estimate is the one stored with the learner's previous answer in the language (the
-    engine's prior before the first): it does not contain the answer judged, so a fitting
-    item's mean squares have expectation 1 (:mod:`calibration.fit`). Anonymised answers keep
-    no estimate and are not judged.
+    learners' answers, each answer against the learner's estimate just before it (stored with
+    the answer: ``theta_before``, ``se_before``). That estimate does not contain the answer
+    judged, so a fitting item's mean squares have expectation 1 (:mod:`calibration.fit`).
+    Anonymised answers keep no estimate and are not judged.
     """
     ids = list(rows)
-    if not ids:
-        return {}
-    def before(column: Any) -> Any:
-        """The column's value at the learner's previous answer (in the language: filtered below)."""
-        return sa.func.lag(column).over(partition_by=col(ResponseRow.learner_id), order_by=col(ResponseRow.id))
-
-    answered = (sa.select(col(ResponseRow.item_id), col(ResponseRow.score), col(ResponseRow.max_score),
-                          before(col(ResponseRow.theta)).label("theta_before"),
-                          before(col(ResponseRow.se)).label("se_before"))
-                .join(ItemRow, col(ItemRow.id) == col(ResponseRow.item_id))
-                .where(col(ItemRow.language) == language,
-                       col(ResponseRow.learner_id).in_(
-                           sa.select(col(ResponseRow.learner_id)).where(col(ResponseRow.item_id).in_(ids))))
-                .subquery())
-    found = db.execute(sa.select(answered).where(answered.c.item_id.in_(ids))).all()
+    found = db.execute(sa.select(col(ResponseRow.item_id), col(ResponseRow.score), col(ResponseRow.max_score),
+                                 col(ResponseRow.theta_before), col(ResponseRow.se_before))
+                       .where(col(ResponseRow.item_id).in_(ids))).all() if ids else []
     if not found:
         return {}
     index = {item_id: i for i, item_id in enumerate(ids)}
@@ -360,8 +346,7 @@ def _item_fits(db: Session, language: str, rows: dict[str, ItemRow]) -> dict[str
     served = [rows[item_id] for item_id in ids]
     fit = adapter.item_fit(
         item, np.array([answer_log.right(r.score, r.max_score) for r in found], dtype=float),
-        np.array([adapter.PRIOR_MEAN if r.theta_before is None else r.theta_before for r in found]),
-        np.array([adapter.PRIOR_SD if r.se_before is None else r.se_before for r in found]),
+        np.array([r.theta_before for r in found]), np.array([r.se_before for r in found]),
         np.array([s.a for s in served])[item], np.array([s.b for s in served])[item],
         np.array([s.c for s in served])[item], len(ids))
     return {item_id: ItemFitOut(answers=int(fit.n_responses[i]), infit=float(fit.infit[i]),

@@ -24,7 +24,7 @@ from content.catalog import LEVELS as LEVEL_NAMES
 from content.catalog import Level
 from engine import cefr, selection
 from engine.design import PLACEMENT, CATDesign
-from engine.estimation import PRIOR_MEAN, PRIOR_SD, AbilityEstimate, GridPosterior, PosteriorDict, update
+from engine.estimation import AbilityEstimate, GridPosterior, PosteriorDict, update
 from engine.growth import (
     SECONDS_PER_DAY,
     GrowthParameters,
@@ -47,8 +47,6 @@ __all__ = [
     "LEVELS",
     "MIN_FIT_RESPONSES",
     "MIN_SE",
-    "PRIOR_MEAN",
-    "PRIOR_SD",
     "SECONDS_PER_DAY",
     "TRIAGE_KINDS",
     "AbilityEstimate",

@@ -378,8 +378,10 @@ def _plan(db: Db, row: Row, state: SessionState, bank_id: str, answer: Any, resp
     # A gloss item's feedback shows the gloss in the learner's language (the score does not change).
     shown = content_support.localised(cached.item, state.support)
     checked = check_answer(shown, answer)
-    posterior = adapter.update_posterior(adapter.GridPosterior.from_dict(state.posterior),
-                                         cached.a, cached.b, cached.c, checked.correct)
+    before = adapter.GridPosterior.from_dict(state.posterior)
+    # Stored with the answer: an item's fit judges each answer against the estimate before it.
+    estimate_before = before.estimate()
+    posterior = adapter.update_posterior(before, cached.a, cached.b, cached.c, checked.correct)
     state = state.answered_with(posterior.to_dict())
     estimate = adapter.estimate_of(posterior, row.language)
     result = answer_result(Mode(row.mode), checked, estimate, state.answered, row.language, state.support,
@@ -393,7 +395,8 @@ def _plan(db: Db, row: Row, state: SessionState, bank_id: str, answer: Any, resp
               "client_response_id": client_response_id, "answer": answer,
               "score": int(checked.score), "max_score": int(checked.max_score), "correct": bool(checked.correct),
               "response_ms": response_ms, "answered_at": now, "theta": estimate.theta, "se": estimate.se,
-              "level": estimate.level, "result": result}
+              "level": estimate.level, "theta_before": float(estimate_before.theta),
+              "se_before": float(estimate_before.se), "result": result}
     return _Plan(bank_id, stored, result, estimate, cached.vocab_key, then)
 
 

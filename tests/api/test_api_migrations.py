@@ -5,7 +5,7 @@ from sqlalchemy import text
 from sqlmodel import Session
 
 from api.db import make_engine, upgrade
-from api.models import LearningSession, ResponseRow
+from api.models import LearningSession
 from api_helpers import START
 
 
@@ -30,12 +30,15 @@ def test_growth_states_written_per_answer_start_at_the_last_answer_in_their_lang
                                        mode="placement", track="b1", state={}, created_at=START,
                                        updated_at=START))
             db.flush()
-            for number, language in enumerate(answers, start=1):
-                db.add(ResponseRow(id=number, session_id=f"s-{number}", learner_id=1,
-                                   item_id=f"{language}-1", client_response_id=f"c{number}",
-                                   answer="a", score=1, max_score=1, correct=True, answered_at=START,
-                                   theta=0.0, se=1.0, level="A2", result={}))
             db.commit()
+        with engine.begin() as connection:  # the table as 0005 left it (the model has more columns)
+            for number, language in enumerate(answers, start=1):
+                connection.execute(text(
+                    "INSERT INTO responses (id, session_id, learner_id, item_id, client_response_id, answer,"
+                    " score, max_score, correct, answered_at, theta, se, level, result) VALUES (:n, :session,"
+                    " 1, :item, :client, '\"a\"', 1, 1, 1, :at, :theta, :se, 'A2', '{}')"),
+                    {"n": number, "session": f"s-{number}", "item": f"{language}-1", "client": f"c{number}",
+                     "at": START, "theta": number / 10, "se": 0.5 + number / 100})
         with engine.begin() as connection:
             for language, scope in (("nb", "overall"), ("nb", "grammar"), ("it", "overall")):
                 connection.execute(text(
@@ -48,6 +51,7 @@ def test_growth_states_written_per_answer_start_at_the_last_answer_in_their_lang
                 "SELECT language, scope, through_response_id, theta FROM learner_abilities"
                 " ORDER BY language, scope")).all()
             indexes = {row[1] for row in connection.execute(text("PRAGMA index_list('responses')"))}
+            before = connection.execute(text("SELECT theta_before, se_before FROM responses ORDER BY id")).all()
     finally:
         engine.dispose()
     # nb's last answer is response 3; no answers in it: 0. The states themselves are kept.
@@ -56,6 +60,9 @@ def test_growth_states_written_per_answer_start_at_the_last_answer_in_their_lang
     # The learner's answers are found by (learner, item) since 0015, which also reads the items met.
     assert "ix_responses_session_id" not in indexes and "ix_responses_learner_item" in indexes
     assert "ix_responses_learner_id" not in indexes
+    # Since 0016 each answer keeps the estimate before it: the previous answer's in its language
+    # (nb: 1, 3; en: 2, 4, 5), the prior N(0, 1) for a language's first.
+    assert [tuple(row) for row in before] == [(0.0, 1.0), (0.0, 1.0), (0.1, 0.51), (0.2, 0.52), (0.4, 0.54)]
 
 
 def test_open_sessions_get_a_random_key_and_users_a_retake_count(tmp_path):

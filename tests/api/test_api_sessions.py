@@ -4,10 +4,10 @@ from __future__ import annotations
 import uuid
 
 import pytest
+from api_helpers import Served, assert_no_answer_key, right_answer, small_bank_data, wrong_answer
 from sqlmodel import select
 
 from api.models import ResponseRow
-from api_helpers import Served, assert_no_answer_key, right_answer, small_bank_data, wrong_answer
 
 LEVELS = ("A1", "A2", "B1", "B2")
 BANK = {item["id"]: item for item in small_bank_data()}
@@ -463,3 +463,21 @@ def test_an_answer_to_a_finished_session_is_409_finished_unless_it_is_a_retry(cl
     # A retry of the last answer (same id, same item) still gets its first result.
     retry = answer(client, headers, session_id, item["id"], value, client_id)
     assert retry.status_code == 200 and retry.json() == last_reply
+
+
+def test_each_answer_keeps_the_estimate_just_before_it(client, people, db):
+    """What an item's fit judges an answer against (api/services/authoring.py): the session's
+    estimate before the answer, the previous answer's after it; a placement's first, the prior."""
+    headers = people["learner"]["headers"]
+    session_id = start(client, headers)["id"]
+    served = Served(client, session_id)
+    for number in range(5):
+        item = client.get(f"/v1/sessions/{session_id}/next", headers=headers).json()["item"]
+        truth = BANK[served.bank_id(item)]
+        value = right_answer(truth) if number % 2 == 0 else wrong_answer(truth)
+        assert answer(client, headers, session_id, item["id"], served.answer(truth, value)).status_code == 200
+    rows = db.exec(select(ResponseRow).where(ResponseRow.session_id == session_id).order_by(ResponseRow.id)).all()
+    assert len(rows) == 5
+    assert rows[0].theta_before == pytest.approx(0.0, abs=1e-9) and rows[0].se_before == pytest.approx(1.0, abs=1e-3)
+    assert [(r.theta_before, r.se_before) for r in rows[1:]] == [(r.theta, r.se) for r in rows[:-1]]
+    assert len({r.theta for r in rows}) == 5  # the estimate moved with every answer

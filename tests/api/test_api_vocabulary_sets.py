@@ -185,12 +185,10 @@ def test_item_fit_judges_each_answer_against_the_learners_estimate_just_before_i
     published = client.post(f"/v1/vocabulary-sets/{set_id}/publish", headers=author).json()
     judged, short = published["items"][0]["id"], published["items"][1]["id"]
     learner = people["learner"]["id"]
-    other_language = db.exec(select(ItemRow).where(ItemRow.language != "nb")).first()
-    assert other_language is not None
     rng = np.random.default_rng(41)
-    # One learner's answers over 61 sessions: 31 to one item, 29 to another, and in between an
-    # answer in another language, whose estimate is not the next Norwegian answer's "before".
-    plan = [judged, short] * 29 + [judged, other_language.id, judged]
+    # One learner's answers over 60 sessions: 31 to one item, 29 to another, each stored with
+    # the estimate before it (tests/api/test_api_sessions.py checks the service stores them so).
+    plan = [judged, short] * 29 + [judged, judged]
     start = datetime(2026, 1, 5, tzinfo=UTC)
     stored = []
     for n, item_id in enumerate(plan):
@@ -202,23 +200,22 @@ def test_item_fit_judges_each_answer_against_the_learners_estimate_just_before_i
                                trade="construction", state={}, created_at=moment, updated_at=moment))
         db.add(ResponseRow(session_id=f"s{n}", learner_id=learner, item_id=item_id, client_response_id="c",
                            answer="x", score=int(answer["right"]), max_score=1, correct=answer["right"],
-                           answered_at=moment, theta=answer["theta"], se=answer["se"], level="A2"))
+                           answered_at=moment, theta=0.0, se=0.5, level="A2", theta_before=answer["theta"],
+                           se_before=answer["se"]))
         db.commit()
     row = db.get(ItemRow, judged)
-    before = (0.0, 1.0)  # the engine's prior, before the learner's first answer
     squared, variances, ratios = 0.0, 0.0, []
     for answer in stored:
-        if answer["item"] == other_language.id:
-            continue
         if answer["item"] == judged:
-            p = _predictive(*before, row.a, row.b, row.c)
+            p = _predictive(answer["theta"], answer["se"], row.a, row.b, row.c)
             residual = (answer["right"] - p) ** 2
             squared, variances = squared + residual, variances + p * (1 - p)
             ratios.append(residual / (p * (1 - p)))
-        before = (answer["theta"], answer["se"])
 
-    stats = {r["id"]: r for r in client.get(f"/v1/vocabulary-sets/{set_id}/statistics", headers=author).json()["items"]}
+    reply = client.get(f"/v1/vocabulary-sets/{set_id}/statistics", headers=author).json()
+    stats = {r["id"]: r for r in reply["items"]}
     fit = stats[judged]["fit"]
+    assert reply["fit_min_answers"] == 30
     assert fit["answers"] == 31 and stats[judged]["answers"] == 31
     assert fit["infit"] == pytest.approx(squared / variances, abs=1e-5)
     assert fit["outfit"] == pytest.approx(sum(ratios) / len(ratios), abs=1e-5)
