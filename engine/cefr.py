@@ -17,7 +17,7 @@ from types import MappingProxyType
 import numpy as np
 from scipy import special
 
-from engine.estimation import GridPosterior, update
+from engine.estimation import PRIOR_MEAN, PRIOR_SD, AbilityEstimate, GridPosterior, update
 
 #: The levels the engine reports, lowest first.
 LEVELS = ("A1", "A2", "B1", "B2")
@@ -134,6 +134,58 @@ def level_probabilities(posterior, cuts: CutScores = DEFAULT_CUTS) -> dict[str, 
 #: Prior SD (logits) of a learner's ability in one skill around their overall ability
 #: (:func:`skill_levels`): a skill a full band (one logit) away from the rest is a two-SD case.
 SKILL_SPREAD = 0.5
+
+
+def pooled_skill(skill_theta, skill_se, overall_theta, overall_se, prior_mean: float = PRIOR_MEAN,
+                 prior_sd: float = PRIOR_SD, spread: float = SKILL_SPREAD) -> AbilityEstimate[np.ndarray]:
+    """A skill's ability from its own estimate and the overall one, by the model of
+    :func:`skill_levels` (skill = overall + :math:`N(0, \\tau^2)`), in normal form.
+
+    The skill's estimate :math:`N(m_s, v_s)` was made from the skill's answers alone with
+    the population prior :math:`N(\\mu_0, \\sigma_0^2)`; the overall one :math:`N(m_o, v_o)`
+    from all answers with the same prior. In precisions and precision-weighted means:
+
+    .. math::
+
+        \\lambda_s = v_s^{-1} - \\sigma_0^{-2}, \\quad \\eta_s = m_s v_s^{-1} - \\mu_0\\sigma_0^{-2}
+        \\qquad \\text{(the skill's answers alone)},
+
+        \\lambda_r = v_o^{-1} - \\lambda_s, \\quad \\eta_r = m_o v_o^{-1} - \\eta_s
+        \\qquad \\text{(the other answers and the prior)},
+
+        v = \\Bigl(\\frac{1}{\\lambda_r^{-1} + \\tau^2} + \\lambda_s\\Bigr)^{-1}, \\quad
+        m = v\\Bigl(\\frac{\\eta_r/\\lambda_r}{\\lambda_r^{-1} + \\tau^2} + \\eta_s\\Bigr):
+
+    the rest of the answers give the skill a prior :math:`N(\\eta_r/\\lambda_r,
+    \\lambda_r^{-1} + \\tau^2)`, which the skill's own answers update (Gaussian
+    hierarchical pooling; Gelman et al., *Bayesian Data Analysis*, 3rd ed., § 5.4).
+    :math:`\\lambda_s` is at least 0 (a skill estimate as wide as the prior has no answers
+    in it) and :math:`\\lambda_r` at least :math:`\\sigma_0^{-2}` (the rest holds the prior
+    at least). A skill with few answers is drawn towards the learner's overall ability, not
+    towards the population's; one with many keeps its own.
+
+    Parameters
+    ----------
+    skill_theta, skill_se, overall_theta, overall_se : array_like, shape (n,)
+        The two estimates at the same moments.
+    prior_mean, prior_sd : float
+        The population prior both were made with.
+    spread : float
+        :math:`\\tau > 0`.
+    """
+    if not spread > 0:
+        raise ValueError(f"spread must be > 0, got {spread}")
+    m_s, v_s, m_o, v_o = (np.asarray(x, dtype=float) for x in (
+        skill_theta, np.square(skill_se), overall_theta, np.square(overall_se)))
+    prior_precision = 1.0 / prior_sd**2
+    own = np.maximum(1.0 / v_s - prior_precision, 0.0)
+    own_mean = np.where(own > 0, m_s / v_s - prior_mean * prior_precision, 0.0)
+    rest = 1.0 / v_o - own
+    rest_mean = np.where(rest > prior_precision, m_o / v_o - own_mean, prior_mean * prior_precision)
+    rest = np.maximum(rest, prior_precision)
+    prior_variance = 1.0 / rest + spread**2
+    variance = 1.0 / (1.0 / prior_variance + own)
+    return AbilityEstimate(variance * (rest_mean / rest / prior_variance + own_mean), np.sqrt(variance))
 
 
 @dataclass(frozen=True)

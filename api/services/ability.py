@@ -173,7 +173,8 @@ def series(db: Session, learner_ids: Sequence[int], language: str, per_skill: bo
     The engine's growth model smoothed over all of each learner's answers
     (forward--backward, :func:`engine.growth.filter_abilities`), overall and
     per skill: every point uses the answers before and after it, so a lucky
-    streak does not read as a level change. It is the one source of every
+    streak does not read as a level change. A skill's point is pooled with the overall one
+    at the same answer (skill = overall + :math:`N(0, \\tau^2)`, :func:`engine.cefr.pooled_skill`). It is the one source of every
     curve, history and alert, so they always agree. ``per_skill=False``: overall only
     (each scope is one smoothing pass over its answers).
     """
@@ -188,10 +189,20 @@ def series(db: Session, learner_ids: Sequence[int], language: str, per_skill: bo
     params = growth_parameters(db, language)
     scopes = [(OVERALL, np.ones(len(log), dtype=bool))] + ([
         (name, skill == name) for name in sorted(set(skill.tolist()))] if per_skill else [])
+    overall: adapter.AbilityEstimate[np.ndarray] | None = None
     for scope, mask in scopes:
         track = filter_abilities(learner[mask], days[mask], a[mask], b[mask], c[mask], score[mask],
                                  params, smooth=True)
-        for index, theta, se, growth in zip(np.flatnonzero(mask), track.theta, track.se, track.growth):
+        estimate = adapter.AbilityEstimate(track.theta, track.se)
+        if scope == OVERALL:
+            overall = estimate
+        else:
+            # A skill's few answers are read with the rest of the learner's: drawn towards the
+            # learner's overall level at that answer, not the population's (engine.cefr.pooled_skill).
+            assert overall is not None  # OVERALL comes first
+            estimate = adapter.pooled_skill(estimate.theta, estimate.se, overall.theta[mask], overall.se[mask],
+                                            params.theta_mean, params.theta_sd)
+        for index, theta, se, growth in zip(np.flatnonzero(mask), estimate.theta, estimate.se, track.growth):
             out[int(learner[index])][scope].append(
                 {"time": times[index], "theta": float(theta), "se": float(se), "growth": float(growth),
                  "level": adapter.level_of(float(theta), language, None if scope == OVERALL else scope)})

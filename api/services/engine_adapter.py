@@ -23,6 +23,7 @@ from calibration.recalibrate import recalibrate as _recalibrate
 from content.catalog import LEVELS as LEVEL_NAMES
 from content.catalog import Level
 from engine import cefr, selection
+from engine.cefr import pooled_skill
 from engine.design import PLACEMENT, CATDesign
 from engine.estimation import AbilityEstimate, GridPosterior, PosteriorDict, update
 from engine.growth import (
@@ -85,6 +86,7 @@ __all__ = [
     "normal_estimate",
     "placement_design",
     "placement_next",
+    "pooled_skill",
     "prior_posterior",
     "probability",
     "recalibrate",

@@ -105,3 +105,76 @@ def test_skill_levels_borrow_strength_from_the_rest_of_the_test():
     assert alone["reading"].theta - alone["grammar"].theta > levels["reading"].theta - levels["grammar"].theta
     with pytest.raises(ValueError, match="spread"):
         skill_levels(a, b, c, scores, skills, spread=0.0)
+
+
+def test_pooled_skill_has_the_limits_of_the_hierarchical_model():
+    from engine.cefr import pooled_skill
+
+    # No answers in the skill (its estimate is the prior): the overall ability, widened by the spread.
+    none = pooled_skill([0.0], [1.0], [-1.5], [0.3])
+    assert none.theta[0] == pytest.approx(-1.5) and none.se[0] == pytest.approx(np.hypot(0.3, 0.5))
+    # A skill estimate no sharper than the prior counts as no answers (its precision is not negative).
+    assert pooled_skill([0.4], [1.2], [-1.5], [0.3]).theta[0] == pytest.approx(-1.5)
+    # A skill measured sharply keeps its own estimate.
+    sharp = pooled_skill([-2.0], [0.05], [-1.5], [0.3])
+    assert sharp.theta[0] == pytest.approx(-2.0, abs=0.005) and sharp.se[0] == pytest.approx(0.05, rel=0.01)
+    # Every answer in the skill: the rest is the prior alone, so the skill keeps nearly its own.
+    alone = pooled_skill([0.8], [0.4], [0.8], [0.4])
+    assert alone.theta[0] == pytest.approx(0.8 / 0.16 / (1 / 0.16 - 1 + 1 / 1.25), rel=1e-9)
+    with pytest.raises(ValueError, match="spread"):
+        pooled_skill([0.0], [1.0], [0.0], [0.3], spread=0.0)
+
+
+def _grid_estimates(a, b, c, scores, skills, skill):
+    from engine.estimation import update
+
+    own = skills == skill
+    alone = update(GridPosterior.prior(), a[own], b[own], c[own], scores[own]).estimate()
+    overall = update(GridPosterior.prior(), a, b, c, scores).estimate()
+    return alone, overall
+
+
+def test_pooled_skill_agrees_with_the_grid_computation_of_one_test():
+    """The normal form of skill_levels' model: from the skill's own estimate and the overall one
+    it gives what the grid gives from the answers (independent computations, up to the normal
+    summaries of 3PL posteriors)."""
+    from engine.cefr import pooled_skill, skill_levels
+
+    rng = np.random.default_rng(7)
+    gaps = []
+    for _ in range(40):
+        m = 30
+        a, b, c = rng.lognormal(0, 0.2, m), rng.normal(0, 1, m), np.where(rng.random(m) < 0.5, 1 / 3, 0.0)
+        skills = np.array(["grammar", "reading", "vocabulary", "functional"])[rng.integers(0, 4, m)]
+        # Skills apart from the whole: grammar half a logit above, reading half below.
+        theta = rng.normal(0, 1) + np.array([{"grammar": 0.5, "reading": -0.5}.get(s, 0.0) for s in skills])
+        scores = (rng.random(m) < c + (1 - c) / (1 + np.exp(-a * (theta - b)))).astype(float)
+        grid = skill_levels(a, b, c, scores, skills)
+        for skill, level in grid.items():
+            alone, overall = _grid_estimates(a, b, c, scores, skills, skill)
+            pooled = pooled_skill([alone.theta], [alone.se], [overall.theta], [overall.se])
+            gaps += [abs(pooled.theta[0] - level.theta), abs(pooled.se[0] - level.se)]
+    print(f"{max(gaps):.3f} {np.mean(gaps):.4f}")
+    assert max(gaps) < 0.1 and np.mean(gaps) < 0.02, (max(gaps), np.mean(gaps))
+
+
+def test_pooled_skills_are_nearer_the_truth_than_skills_alone():
+    """Simulation with known truth: 2,000 learners, skill = overall + N(0, 0.5²), a 24-item test
+    whose reading part has 3 items; the pooled estimate beats the skill's own."""
+    from engine.cefr import pooled_skill
+
+    rng = np.random.default_rng(11)
+    errors = {"pooled": [], "alone": []}
+    skills = np.array(["grammar"] * 11 + ["vocabulary"] * 10 + ["reading"] * 3)
+    for _ in range(2000):
+        a, b, c = rng.lognormal(0, 0.2, 24), rng.normal(0, 1, 24), np.full(24, 0.25)
+        overall = rng.normal(0, 1)
+        own = {s: overall + rng.normal(0, 0.5) for s in ("grammar", "vocabulary", "reading")}
+        theta = np.array([own[s] for s in skills])
+        scores = (rng.random(24) < c + (1 - c) / (1 + np.exp(-a * (theta - b)))).astype(float)
+        alone, whole = _grid_estimates(a, b, c, scores, skills, "reading")
+        pooled = pooled_skill([alone.theta], [alone.se], [whole.theta], [whole.se])
+        errors["pooled"].append(pooled.theta[0] - own["reading"])
+        errors["alone"].append(alone.theta - own["reading"])
+    rmse = {k: float(np.sqrt(np.mean(np.square(v)))) for k, v in errors.items()}
+    assert rmse["pooled"] < 0.85 * rmse["alone"], rmse
