@@ -164,7 +164,9 @@ def short_date(moment: datetime, locale: str) -> str:
     "14 nov.", "14 лист.", "14 نوفمبر", "نومبر 14" (fa-AF), "Nof 14", "14 ሕዳ": CLDR's ``MMMd``
     skeleton through Babel, in the locale's order. Gregorian, in Western digits like every
     number on the charts."""
-    return format_skeleton("MMMd", moment, locale=Locale.parse(locale, sep="-"))
+    # Babel reads language, script and region; a BCP 47 extension (-u-nu-latn: the digits the
+    # pages' dates use) is the browser's, and Babel writes Western digits anyway.
+    return format_skeleton("MMMd", moment, locale=Locale.parse(locale.split("-u-")[0], sep="-"))
 
 
 def words_for(code: str | None) -> ChartWords:
