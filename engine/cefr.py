@@ -136,6 +136,11 @@ def level_probabilities(posterior, cuts: CutScores = DEFAULT_CUTS) -> dict[str, 
 SKILL_SPREAD = 0.5
 
 
+def _check_spread(spread: float) -> None:
+    if not spread > 0:
+        raise ValueError(f"spread must be > 0, got {spread}")
+
+
 def pooled_skill(skill_theta, skill_se, overall_theta, overall_se, prior_mean: float = PRIOR_MEAN,
                  prior_sd: float = PRIOR_SD, spread: float = SKILL_SPREAD) -> AbilityEstimate[np.ndarray]:
     """A skill's ability from its own estimate and the overall one, by the model of
@@ -173,8 +178,7 @@ def pooled_skill(skill_theta, skill_se, overall_theta, overall_se, prior_mean: f
     spread : float
         :math:`\\tau > 0`.
     """
-    if not spread > 0:
-        raise ValueError(f"spread must be > 0, got {spread}")
+    _check_spread(spread)
     m_s, v_s, m_o, v_o = (np.asarray(x, dtype=float) for x in (
         skill_theta, np.square(skill_se), overall_theta, np.square(overall_se)))
     prior_precision = 1.0 / prior_sd**2
@@ -227,8 +231,7 @@ def skill_levels(a, b, c, scores, skills, cuts: CutScores = DEFAULT_CUTS, *, pri
     spread : float
         :math:`\\tau > 0`.
     """
-    if not spread > 0:
-        raise ValueError(f"spread must be > 0, got {spread}")
+    _check_spread(spread)
     checked = _named(cuts)
     a, b, c, scores = (np.atleast_1d(np.asarray(x, dtype=float)) for x in (a, b, c, scores))
     labels = np.asarray(skills, dtype=object).astype(str)
