@@ -174,9 +174,10 @@ def series(db: Session, learner_ids: Sequence[int], language: str, per_skill: bo
     (forward--backward, :func:`engine.growth.filter_abilities`), overall and
     per skill: every point uses the answers before and after it, so a lucky
     streak does not read as a level change. A skill's point is pooled with the overall one
-    at the same answer (skill = overall + :math:`N(0, \\tau^2)`, :func:`engine.cefr.pooled_skill`). It is the one source of every
-    curve, history and alert, so they always agree. ``per_skill=False``: overall only
-    (each scope is one smoothing pass over its answers).
+    at the same answer (skill = overall + :math:`N(0, \\tau^2)`,
+    :func:`engine.cefr.pooled_skill`). It is the one source of every curve, history and
+    alert, so they always agree. ``per_skill=False``: overall only (each scope is one
+    smoothing pass over its answers).
     """
     out: AbilitySeries = defaultdict(lambda: defaultdict(list))
     if not learner_ids:

@@ -132,7 +132,6 @@
 
   const pageLanguage = () => document.documentElement.lang || "en";
 
-
   /** A moment as the page's language writes it: a day ("21 December 2026", "7 ديسمبر 2026") or,
       with `style`, Intl's dateStyle and timeStyle. Always on the school's (Gregorian) calendar,
       which a locale's own default is not everywhere (fa: the Solar Hijri "۱۶ آذر ۱۴۰۵"); the ISO
