@@ -136,6 +136,10 @@ def level_probabilities(posterior, cuts: CutScores = DEFAULT_CUTS) -> dict[str, 
 SKILL_SPREAD = 0.5
 
 
+#: Smallest variance :func:`pooled_skill` takes an estimate to have (logit²).
+MIN_VARIANCE = 1e-8
+
+
 def _check_spread(spread: float) -> None:
     if not spread > 0:
         raise ValueError(f"spread must be > 0, got {spread}")
@@ -179,8 +183,10 @@ def pooled_skill(skill_theta, skill_se, overall_theta, overall_se, prior_mean: f
         :math:`\\tau > 0`.
     """
     _check_spread(spread)
+    # An SD of 0 would be infinite precision: no estimate from answers is that sure.
     m_s, v_s, m_o, v_o = (np.asarray(x, dtype=float) for x in (
-        skill_theta, np.square(skill_se), overall_theta, np.square(overall_se)))
+        skill_theta, np.maximum(np.square(skill_se), MIN_VARIANCE), overall_theta,
+        np.maximum(np.square(overall_se), MIN_VARIANCE)))
     prior_precision = 1.0 / prior_sd**2
     own = np.maximum(1.0 / v_s - prior_precision, 0.0)
     own_mean = np.where(own > 0, m_s / v_s - prior_mean * prior_precision, 0.0)

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from scipy import integrate, stats
 
 from engine.cefr import (
@@ -178,3 +180,22 @@ def test_pooled_skills_are_nearer_the_truth_than_skills_alone():
         errors["alone"].append(alone.theta - own["reading"])
     rmse = {k: float(np.sqrt(np.mean(np.square(v)))) for k, v in errors.items()}
     assert rmse["pooled"] < 0.85 * rmse["alone"], rmse
+
+
+@given(skill_theta=st.floats(-4, 4), skill_se=st.floats(0.0, 2.0), overall_theta=st.floats(-4, 4),
+       overall_se=st.floats(0.0, 2.0), spread=st.floats(0.05, 2.0), step=st.floats(0.01, 1.0))
+def test_a_pooled_skill_is_finite_no_wider_than_its_prior_and_follows_both_estimates(
+        skill_theta, skill_se, overall_theta, overall_se, spread, step):
+    """Whatever the two estimates (an SD of 0 included): a finite estimate with a positive SD no
+    wider than the prior the rest can give the skill, N(0, 1 + τ²) at the widest; and a higher
+    skill estimate, or a higher overall one, never lowers it."""
+    from engine.cefr import pooled_skill
+
+    def pooled(s_theta, o_theta):
+        found = pooled_skill([s_theta], [skill_se], [o_theta], [overall_se], spread=spread)
+        return float(found.theta[0]), float(found.se[0])
+
+    theta, se = pooled(skill_theta, overall_theta)
+    assert np.isfinite(theta) and 0 < se <= np.sqrt(1 + spread**2) + 1e-12
+    assert pooled(skill_theta + step, overall_theta)[0] >= theta - 1e-9
+    assert pooled(skill_theta, overall_theta + step)[0] >= theta - 1e-9
