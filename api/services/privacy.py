@@ -59,9 +59,11 @@ def learner(db: Session, learner_id: int) -> User:
 
 #: Columns of the learner's sessions and answers that are ours, not theirs: the engine's state
 #: (the served ids' key, the items served, the posterior) and, per answer, bank ids and the
-#: estimate after it (whose moves, answer by answer, would rebuild item parameters).
+#: estimates before and after it (whose moves, answer by answer, would rebuild item parameters,
+#: and tell a placement test's right answers from its wrong ones).
 INTERNAL_COLUMNS = {"sessions": {"state"},
-                    "responses": {"item_id", "answer", "result", "theta", "se", "level"}}
+                    "responses": {"item_id", "answer", "result", "theta", "se", "level", "theta_before",
+                                  "se_before"}}
 #: What a placement test does not say per answer, in its reply or in an export.
 PLACEMENT_WITHHELD = ("score", "max_score", "correct")
 #: Tables of ability estimates, one language per row: while a placement test in that language

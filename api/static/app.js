@@ -160,8 +160,9 @@
     const minutes = seconds > 90;
     const amount = minutes ? Math.ceil(seconds / 60) : Math.max(1, Math.round(seconds));
     try {
+      // Western digits, as every number on the pages (Intl writes Dari's in Persian ones).
       return new Intl.NumberFormat(pageLanguage(), { style: "unit", unit: minutes ? "minute" : "second",
-                                                     unitDisplay: "long" }).format(amount);
+                                                     unitDisplay: "long", numberingSystem: "latn" }).format(amount);
     } catch (error) { return `${amount} ${minutes ? "min" : "s"}`; }
   }
 
@@ -376,7 +377,7 @@
     return found ? decodeURIComponent(found.slice(LANGUAGE_COOKIE.length + 1)) : null;
   }
 
-  window.B1 = { t, tNodes, api, ApiError, NetworkError, Notice, showError, knownProblem, formatDate, formatDateTime, formatNumber, languageName, el, localText,
+  window.B1 = { t, tNodes, api, ApiError, NetworkError, Notice, showError, knownProblem, formatDate, formatDateTime, formatNumber, formatWait, languageName, el, localText,
                 uuid, token, tokenRole, setToken, goToLogin, setLanguage, chosenLanguage, say, showChart,
                 languageCookie: LANGUAGE_COOKIE };
   setUp();

@@ -175,6 +175,8 @@ def test_the_report_dates_the_level_by_the_last_answer_in_the_pages_language(app
     assert page.is_visible("#report-level") and page.inner_text("#report-date") != words
     year = str(date.today().year)
     assert year in page.inner_text("#report-date"), page.inner_text("#report-date")
+    # A wait (a login held back) in Western digits too, as Intl would not write it in Dari by itself.
+    assert "15" in page.evaluate("window.B1.formatWait(15)")
     page.emulate_media(media="print")
     assert page.is_visible("#report-level-date")  # printed too
     if language == "fr":
