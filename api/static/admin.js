@@ -138,9 +138,12 @@
     body.textContent = "";
     for (const run of runs) {
       const canRollBack = !run.dry_run && run.status === "done" && !run.rolled_back_at && (run.items_changed || 0) > 0;
+      // The server's message (English) only where it says more than the summary in the page's
+      // words: why a run failed, or why nothing changed; not the counts again.
+      const message = run.message && (run.status === "failed" || !run.items_changed) ? run.message : null;
       body.append(el("tr", { "data-run": run.id }, runId(run),
         el("td", { text: when(run.created_at) }), el("td", { text: run.requested_by || "—" }),
-        el("td", {}, whatWords(run), run.message ? el("br") : null, run.message ? el("span", { class: "small muted", dir: "auto", text: run.message }) : null),
+        el("td", {}, whatWords(run), message ? el("br") : null, message ? el("span", { class: "small muted", dir: "auto", text: message }) : null),
         el("td", {}, canRollBack ? el("button", { type: "button", class: "rollback", onclick: () => askRollback(run) , text: t("admin_rollback") }) : null)));
     }
   }
