@@ -28,6 +28,7 @@ from fastapi.templating import Jinja2Templates
 
 from api.schemas import Language
 from api.services import interface
+from content.catalog import TRADES
 
 ROOT = Path(__file__).resolve().parents[1]
 STATIC_DIR = ROOT / "static"
@@ -100,7 +101,7 @@ def render(request: Request, page: str, language: str | None, script: str | None
     """``templates/<page>.html`` in the interface language ``language``."""
     ui = interface.interface(language)
     return templates.TemplateResponse(request, f"{page}.html", {
-        "page": page, "ui": ui, "t": ui.texts, "script": script,
+        "page": page, "ui": ui, "t": ui.texts, "script": script, "trades": TRADES,
         "texts_json": json.dumps(dict(ui.texts), ensure_ascii=False)})
 
 

@@ -271,7 +271,7 @@
     try {
       const reply = await api("POST", "/v1/vocabulary-sets/file", {
         filename: file.name, text: await file.text(), language: byId("upload-language").value,
-        trade: byId("upload-trade").value.trim() || null, title: byId("upload-title").value.trim() || null });
+        trade: byId("upload-trade").value, title: byId("upload-title").value.trim() || null });
       current = null;
       byId("preview").hidden = true;
       fillForm(reply.data);

@@ -349,7 +349,7 @@
     drawSkills(progress);
     byId("pathway-form").addEventListener("submit", async (event) => {
       event.preventDefault();
-      const trade = byId("pathway-trade").value.trim() || null;
+      const trade = byId("pathway-trade").value || null;
       const box = byId("pathway-share").value.trim();
       // An empty box with a trade: null, the trade only (docs/api.md, pathways); never 0, a
       // trade that gives no item, which the API refuses. No trade: no share.

@@ -39,8 +39,9 @@
     if (!pathway) return t("teach_pathway_unset");
     if (!pathway.trade || pathway.trade_share <= 0) return t("teach_pathway_b1");
     const share = Math.round(100 * pathway.trade_share);
-    return share >= 100 ? t("teach_pathway_trade", { trade: pathway.trade })
-      : t("teach_pathway_blend", { trade: pathway.trade, share, rest: 100 - share });
+    const trade = t("trade_" + pathway.trade);  // the trade's name in the page's language
+    return share >= 100 ? t("teach_pathway_trade", { trade })
+      : t("teach_pathway_blend", { trade, share, rest: 100 - share });
   }
 
   async function showPathway() {

@@ -164,7 +164,7 @@ def test_a_learners_page_draws_the_curve_in_cefr_words_with_the_goal(app, school
     assert all(level in alt for level in ("A1", "A2", "B1", "B2", "B1 goal")) and "θ" not in alt
     assert page.locator("#curve .chart-table tbody tr").count() == 1
     assert page.locator("#skills li").count() >= 1 and "% sure" in page.inner_text("#skills")
-    page.fill("#pathway-trade", "construction")
+    page.select_option("#pathway-trade", "construction")
     page.click("#pathway-form button[type=submit]")
     page.wait_for_selector("#status:has-text('Pathway saved')")
     app.check(page, "teach-learner")

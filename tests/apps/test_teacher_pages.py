@@ -174,10 +174,10 @@ def test_an_empty_share_saves_the_trade_only(app, school):
             if request.method == "PUT" and request.url.endswith("/pathway") else None)
     page.wait_for_selector("#learner-view:not([hidden])")
     assert "empty: the trade only" in page.inner_text("label[for=pathway-share]")
-    page.fill("#pathway-trade", "kitchen")
+    page.select_option("#pathway-trade", "kitchen")
     page.fill("#pathway-share", "")
     page.click("#pathway-form button[type=submit]")
-    page.wait_for_selector("#pathway-now:has-text('kitchen only')")
+    page.wait_for_selector("#pathway-now:has-text('Now: Kitchen only.')")
     assert sent == [{"trade": "kitchen", "trade_share": None}]
     assert page.inner_text("#pathway-error") == ""
     path = f"/v1/classes/{school['class_id']}/learners/{school['ana']}/pathway"
@@ -185,7 +185,7 @@ def test_an_empty_share_saves_the_trade_only(app, school):
     assert (pathway["trade"], pathway["trade_share"]) == ("kitchen", 1.0)
     app.screenshot(page, "teach-pathway-trade-only")
     # Back to the B1 track only: no trade, no share.
-    page.fill("#pathway-trade", "")
+    page.select_option("#pathway-trade", "")
     page.click("#pathway-form button[type=submit]")
     page.wait_for_selector("#pathway-now:has-text('B1 track only')")
     assert sent[-1] == {"trade": None, "trade_share": None}

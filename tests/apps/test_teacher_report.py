@@ -89,10 +89,10 @@ def test_a_learners_page_shows_answers_and_resets_the_password(app, school):
     assert "Weekend class" in page.locator("#move-class option").all_text_contents()
     assert "Morning class" not in page.locator("#move-class option").all_text_contents()
 
-    page.fill("#pathway-trade", "kitchen")
+    page.select_option("#pathway-trade", "kitchen")
     page.fill("#pathway-share", "30")
     page.click("#pathway-form button[type=submit]")
-    page.wait_for_selector("#pathway-now:has-text('kitchen 30%, B1 track 70%')")
+    page.wait_for_selector("#pathway-now:has-text('Now: Kitchen 30%, B1 track 70%.')")
 
     page.click("#reset-password")
     page.wait_for_selector("#one-time:not([hidden])")
