@@ -3,7 +3,7 @@
    retire, item statistics. Uses window.B1 (app.js); all rules are the API's. */
 "use strict";
 (function () {
-  const { t, api, showError, el, say } = window.B1;
+  const { t, api, showError, el, say, languageName } = window.B1;
   const byId = (id) => document.getElementById(id);
   const list = (text) => String(text || "").split(",").map((s) => s.trim()).filter(Boolean);
   const LEVELS = ["A1", "A2", "B1", "B2"];
@@ -285,6 +285,10 @@
 
   async function studio() {
     if (!requireToken()) return;
+    // The languages by their names in the page's language ("Norwegian Bokmål"), not their codes.
+    for (const option of document.querySelectorAll("#upload-language option, #set-language option")) {
+      option.textContent = languageName(option.value);
+    }
     byId("set-form").addEventListener("submit", check);
     byId("upload-form").addEventListener("submit", upload);
     byId("add-entry").addEventListener("click", () => {

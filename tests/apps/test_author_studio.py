@@ -59,6 +59,9 @@ def test_an_author_uploads_a_csv_fixes_an_error_in_the_form_previews_and_publish
     app.log_in(page, "ada")
     page.wait_for_url("**/author")
     page.wait_for_selector("#sets-empty:not([hidden])")
+    # The languages and the trades by their names, not their codes.
+    assert page.locator("#upload-language option").all_inner_texts() == ["Norwegian Bokmål", "Turkish", "Italian"]
+    assert page.locator("#upload-trade option:checked").inner_text() == "Construction"
 
     # Upload before a file is chosen: said so, at the field (it said the field's label).
     page.click("#upload-form button[type=submit]")
