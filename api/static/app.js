@@ -6,6 +6,7 @@
   const TOKEN_KEY = "b1.token";
   const LANGUAGE_COOKIE = "b1lang";
   const texts = JSON.parse(document.getElementById("texts").textContent);
+  const pageLanguage = () => document.documentElement.lang || "en";
 
   /** A text's plural choices, ICU's `{count, plural, one {…} other {…}}` (`=2 {…}` for an exact
       number), made by the page language's CLDR rules (Intl.PluralRules): "1 word is", "2 words
@@ -22,7 +23,7 @@
       const decimals = (written.split(t("number_decimal"))[1] || "").length;
       let category = "other";
       try {
-        category = new Intl.PluralRules(document.documentElement.lang || "en", { minimumFractionDigits: decimals })
+        category = new Intl.PluralRules(pageLanguage(), { minimumFractionDigits: decimals })
           .select(Math.abs(number));
       } catch (error) { /* an unknown language: "other" */ }
       const forms = Object.fromEntries([...branches.matchAll(BRANCH)].map((m) => [m[1], m[2]]));
@@ -129,8 +130,6 @@
     }
     throw new ApiError(response.status, problem, method, path.split("?")[0]);
   }
-
-  const pageLanguage = () => document.documentElement.lang || "en";
 
   /** A moment as the page's language writes it: a day ("21 December 2026", "7 ديسمبر 2026") or,
       with `style`, Intl's dateStyle and timeStyle. Always on the school's (Gregorian) calendar,
@@ -292,7 +291,7 @@
     const request = (target.chartRequest || 0) + 1;
     target.chartRequest = request;
     // The chart's words in the page's language (api/charts.py: the same drawing, its words translated).
-    const lang = encodeURIComponent(document.documentElement.lang || "en");
+    const lang = encodeURIComponent(pageLanguage());
     const chart = await api("GET", `${path}${path.includes("?") ? "&" : "?"}width=${width}&lang=${lang}`);
     if (target.chartRequest !== request) return chart;
     const cell = (text, index) => el(index ? "td" : "th", index ? { text } : { scope: "row", text });
