@@ -775,6 +775,59 @@ class MostAnswered(BaseModel):
     learners: int = Field(description="distinct learners (each counts once)")
 
 
+class TestedBefore(BaseModel):
+    """Nothing was fitted: the live parameters' run was fitted on these very answers."""
+
+    code: Literal["tested_before"] = "tested_before"
+    run_id: str
+    applied_at: datetime
+
+
+class NoAnswers(BaseModel):
+    """Nothing was fitted: the language has no answers."""
+
+    code: Literal["no_answers"] = "no_answers"
+
+
+class TooFewLearners(BaseModel):
+    """No item has answers from ``min_learners`` learners; ``most_answered`` came closest."""
+
+    code: Literal["too_few_learners"] = "too_few_learners"
+    min_learners: int
+    most_answered: MostAnswered
+
+
+class NotPrecise(BaseModel):
+    """Items with enough learners whose standard error of b is still above ``max_se``."""
+
+    code: Literal["not_precise"] = "not_precise"
+    items: int
+    min_learners: int
+    smallest_se_b: float | None = Field(description="the smallest among them; null: not estimable")
+    max_se: float
+
+
+class Consistent(BaseModel):
+    """Items precise enough to test whose answers agree with their current values."""
+
+    code: Literal["consistent"] = "consistent"
+    items: int
+    smallest_p_value: float
+    alpha: float = Field(description="the family-wise error rate of the Holm test")
+
+
+class HeldAsAnchors(BaseModel):
+    """Calibrated items held fixed to keep the scale."""
+
+    code: Literal["anchors"] = "anchors"
+    items: int
+
+
+#: Why a language's items did not change: one entry per cause, for a page to put in its own words.
+NoChangeReason = Annotated[TestedBefore | NoAnswers | TooFewLearners | NotPrecise | Consistent | HeldAsAnchors,
+                           Field(discriminator="code")]
+
+
 class CalibrationLanguage(BaseModel):
     """One language of a run."""
 
@@ -798,7 +851,9 @@ class CalibrationLanguage(BaseModel):
     through_anonymous: int = Field(default=0, description="the newest anonymised answer the run read")
     mean_theta_change: float = Field(description="mean change of the learners' estimates (logits)")
     largest_theta_change: float = Field(description="largest change of a learner's estimate, either way")
-    reason: str | None = Field(default=None, description="why no item changed")
+    reason: str | None = Field(default=None, description="why no item changed, in English (`reasons` in parts)")
+    reasons: list[NoChangeReason] = Field(default_factory=list, description="why no item changed, one entry "
+                                          "per cause (empty when items changed, and in runs stored before them)")
 
 
 class CalibrationResult(BaseModel):
@@ -809,6 +864,13 @@ class CalibrationResult(BaseModel):
     message: str
     method: str = ""
     languages: list[CalibrationLanguage] = Field(default_factory=list)
+
+
+class LanguageReasons(BaseModel):
+    """Why a language of a run changed nothing."""
+
+    language: str
+    reasons: list[NoChangeReason]
 
 
 #: A calibration run's state.
@@ -831,7 +893,10 @@ class CalibrationSummary(BaseModel):
                                                    "the command line")
     items_changed: int | None
     levels_changed: int | None
-    message: str | None
+    message: str | None = Field(description="what the run did or why it failed, in English")
+    unchanged: list[LanguageReasons] | None = Field(
+        description="the run's languages that changed nothing, each with why (`message`'s reasons in parts); "
+                    "null for a run without a result or stored before reasons were kept in parts")
 
 
 class CalibrationOut(CalibrationSummary):

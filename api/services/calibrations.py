@@ -67,9 +67,17 @@ from api.schemas import (
     CalibrationOut,
     CalibrationResult,
     CalibrationSummary,
+    Consistent,
+    HeldAsAnchors,
     ItemParameters,
+    LanguageReasons,
     MostAnswered,
+    NoAnswers,
+    NoChangeReason,
+    NotPrecise,
     RunStatus,
+    TestedBefore,
+    TooFewLearners,
 )
 from api.services import ability, answer_log, parameter_versions
 from api.services import engine_adapter as adapter
@@ -189,7 +197,16 @@ def _summary(run: CalibrationRun, names: Mapping[int, str]) -> CalibrationSummar
         rolled_back_by=names.get(run.rolled_back_by) if run.rolled_back_by is not None else None,
         items_changed=result.items_changed if result else None,
         levels_changed=result.levels_changed if result else None,
-        message=result.message if result else run.error)
+        message=result.message if result else run.error, unchanged=_unchanged(result))
+
+
+def _unchanged(result: CalibrationResult | None) -> list[LanguageReasons] | None:
+    """The languages that changed nothing, each with its reasons; None where a stored result has
+    only the English ``message``: a run stored before ``reasons`` (its languages give a ``reason``
+    alone) or before parameter versions (no ``method``), or a run without a result."""
+    if result is None or not result.method or any(lang.reason and not lang.reasons for lang in result.languages):
+        return None
+    return [LanguageReasons(language=lang.language, reasons=lang.reasons) for lang in result.languages if lang.reasons]
 
 
 def list_runs(db: Session, limit: int = LIST_DEFAULT) -> list[CalibrationSummary]:
@@ -429,6 +446,7 @@ def _language_result(plan: LanguagePlan, options: CalibrationOptions) -> Calibra
     most = max(answers.per_item.items(), key=lambda kv: (kv[1][1], kv[1][0], kv[0]), default=None)
     shifts = [s.theta_after - s.theta_before for s in plan.shifts]
     counts = {str(k): v for k, v in recalibration.counts().items()} if recalibration else {}
+    reasons = [] if plan.changed() else _reasons(plan, options, most)
     fit = recalibration.fit if recalibration else None
     return CalibrationLanguage(
         language=plan.language, answers=sum(n for n, _ in answers.per_item.values()),
@@ -442,39 +460,65 @@ def _language_result(plan: LanguagePlan, options: CalibrationOptions) -> Calibra
         mean_theta_change=float(np.mean(shifts)) if shifts else 0.0,
         largest_theta_change=float(max(shifts, key=abs)) if shifts else 0.0,
         through_answer=answers.through[0], through_anonymous=answers.through[1],
-        reason=None if plan.changed() else _reason(plan, options, most))
+        reasons=reasons, reason=reason_words(reasons) if reasons else None)
 
 
-def _reason(plan: LanguagePlan, options: CalibrationOptions,
-            most: tuple[str, tuple[int, int]] | None) -> str:
-    """Why no item of the language changed, in the admin's words."""
+def _reasons(plan: LanguagePlan, options: CalibrationOptions,
+             most: tuple[str, tuple[int, int]] | None) -> list[NoChangeReason]:
+    """Why no item of the language changed: one entry per cause, in the order an admin acts on them."""
     recalibration = plan.recalibration
     if plan.tested_by is not None:
         run_id, applied = plan.tested_by
-        return (f"no answers since calibration {run_id} (applied {applied:%Y-%m-%d %H:%M} UTC) was fitted on "
-                "them: the same answers are not tested twice")
+        return [TestedBefore(run_id=run_id, applied_at=applied)]
     if recalibration is None or most is None:
-        return f"no answers in {plan.language} yet"
+        return [NoAnswers()]
+    min_learners, max_se, alpha = options.min_learners, options.max_se, options.alpha
+    if min_learners is None or max_se is None or alpha is None:
+        raise RuntimeError("a run's options without their defaults")  # _resolve fills them in
     outcomes = recalibration.outcomes
     enough = [o for o in outcomes if o.decision in ("se_too_large", "consistent")]
     anchors = sum(o.decision == "anchor" for o in outcomes)
-    parts = []
+    reasons: list[NoChangeReason] = []
     if not enough:
-        parts.append(f"no item has answers from {options.min_learners} learners yet; the item with the most "
-                     f"has {most[1][0]} answers from {most[1][1]} learners ({most[0]})")
+        item_id, (answers, learners) = most
+        reasons.append(TooFewLearners(min_learners=min_learners,
+                                      most_answered=MostAnswered(item_id=item_id, answers=answers, learners=learners)))
     imprecise = [o for o in enough if o.decision == "se_too_large"]
     if imprecise:
-        precise = min((o.item.se_b for o in imprecise if o.item.se_b is not None), default=None)
-        parts.append(f"{len(imprecise)} items have answers from {options.min_learners} learners or more but "
-                     f"are not precise enough yet (smallest SE of b "
-                     f"{'not estimable' if precise is None else f'{precise:.2f}'}; at most {options.max_se})")
+        reasons.append(NotPrecise(items=len(imprecise), min_learners=min_learners, max_se=max_se, smallest_se_b=min(
+            (o.item.se_b for o in imprecise if o.item.se_b is not None), default=None)))
     consistent = [o for o in enough if o.decision == "consistent"]
     if consistent:
-        smallest = min(o.p_value for o in consistent if o.p_value is not None)
-        parts.append(f"the answers agree with the current parameters of the {len(consistent)} items precise "
-                     f"enough to test (smallest p-value {smallest:.3g}; Holm at {options.alpha})")
+        reasons.append(Consistent(items=len(consistent), alpha=alpha, smallest_p_value=min(
+            o.p_value for o in consistent if o.p_value is not None)))
     if anchors:
-        parts.append(f"{anchors} calibrated items were held as anchors")
+        reasons.append(HeldAsAnchors(items=anchors))
+    return reasons
+
+
+def reason_words(reasons: Sequence[NoChangeReason]) -> str:
+    """The reasons in English: the API's ``reason`` and ``message``, and the command line's.
+    (The admin page puts ``reasons`` in its own language.)"""
+    parts = []
+    for reason in reasons:
+        match reason:
+            case TestedBefore(run_id=run_id, applied_at=applied):
+                parts.append(f"no answers since calibration {run_id} (applied {applied:%Y-%m-%d %H:%M} UTC) was "
+                             "fitted on them: the same answers are not tested twice")
+            case NoAnswers():
+                parts.append("no answers in this language yet")
+            case TooFewLearners(min_learners=floor, most_answered=most):
+                parts.append(f"no item has answers from {floor} learners yet; the item with the most has "
+                             f"{most.answers} answers from {most.learners} learners ({most.item_id})")
+            case NotPrecise(items=items, min_learners=floor, smallest_se_b=se, max_se=max_se):
+                parts.append(f"{items} items have answers from {floor} learners or more but are not precise "
+                             f"enough yet (smallest SE of b {'not estimable' if se is None else f'{se:.2f}'}; "
+                             f"at most {max_se})")
+            case Consistent(items=items, smallest_p_value=p, alpha=alpha):
+                parts.append(f"the answers agree with the current parameters of the {items} items precise "
+                             f"enough to test (smallest p-value {p:.3g}; Holm at {alpha})")
+            case HeldAsAnchors(items=items):
+                parts.append(f"{items} calibrated items were held as anchors")
     return "; ".join(parts)
 
 
@@ -529,7 +573,7 @@ def _finish(db: Session, run_id: str, options: CalibrationOptions, plans: Sequen
             parameter_versions.reset_growth_states(connection, plan.language,
                                                    ability.growth_parameters(db, plan.language))
     job = get_run(db, run_id)
-    job.status, job.result, job.finished_at = "done", result.model_dump(), now
+    job.status, job.result, job.finished_at = "done", result.model_dump(mode="json"), now
     job.applied_at = now if result.applied else None
     db.add(job)
     db.commit()

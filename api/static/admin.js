@@ -16,6 +16,37 @@
       value a stacked table's cell lays out beside its column's name. */
   const change = (before, after, se) => el("span", {},
     ...tNodes("change_from_to", { before: fixed(before), after: fixed(after) }), ` (±\u00a0${fixed(se)})`);
+  /** A small number (a p-value) to two significant digits: 0.45, 0.012, 0.00017. */
+  const significant = (x) => fixed(x, Math.max(0, 1 - Math.floor(Math.log10(x))));
+
+  /** One reason a language changed nothing (the API's `reasons`), as a sentence in the page's
+      language (nodes); null for a reason this page does not know (a newer server's). The item's id
+      is one unbroken left-to-right piece: broken at a hyphen, an Arabic line showed "-nb". */
+  function reasonNodes(reason) {
+    switch (reason.code) {
+      case "tested_before": return tNodes("admin_reason_tested_before", { when: when(reason.applied_at) });
+      case "no_answers": return tNodes("admin_reason_no_answers");
+      case "too_few_learners": return tNodes("admin_reason_too_few_learners", { min: reason.min_learners,
+        item: el("bdi", { class: "item-id", dir: "ltr", text: reason.most_answered.item_id }),
+        answers: reason.most_answered.answers, learners: reason.most_answered.learners });
+      case "not_precise": return reason.smallest_se_b === null
+        ? tNodes("admin_reason_not_estimable", { items: reason.items, min: reason.min_learners, max: fixed(reason.max_se) })
+        : tNodes("admin_reason_not_precise", { items: reason.items, min: reason.min_learners,
+          se: fixed(reason.smallest_se_b), max: fixed(reason.max_se) });
+      case "consistent": return tNodes("admin_reason_consistent", { items: reason.items,
+        p: significant(reason.smallest_p_value), alpha: significant(reason.alpha) });
+      case "anchors": return tNodes("admin_reason_anchors", { items: reason.items });
+      default: return null;
+    }
+  }
+
+  /** A language's reasons, one sentence each; null when one is unknown (then the server's English stands). */
+  function reasonsNode(reasons) {
+    const sentences = reasons.map(reasonNodes);
+    if (sentences.includes(null)) return null;
+    return el("span", {}, ...sentences.flatMap((nodes, i) => (i ? [" ", ...nodes] : nodes)));
+  }
+
   let lastDryRun = null;     // the options of the dry run shown, to apply the same
   let rollbackRun = null;    // the run a rollback waits to be confirmed for
   // Accounts shown a page at a time: a school has hundreds (the API pages with `offset` and `limit`).
@@ -47,8 +78,10 @@
     for (const language of (run.result ? run.result.languages : [])) {
       const facts = t("admin_language_line", { language: languageName(language.language), answers: language.answers,
         learners: language.learners, items: language.items_changed, levels: language.levels_changed });
-      languages.append(el("li", {}, facts, language.reason ? el("br") : null,
-        language.reason ? el("span", { class: "reason", text: t("admin_reason", { reason: language.reason }) }) : null));
+      // A run stored before reasons were kept in parts has only the English words.
+      const reason = (language.reasons && language.reasons.length && reasonsNode(language.reasons)) || language.reason;
+      languages.append(el("li", {}, facts, reason ? el("br") : null,
+        reason ? el("span", { class: "reason", dir: "auto" }, ...tNodes("admin_reason", { reason })) : null));
     }
     const items = byId("run-items").querySelector("tbody");
     items.textContent = "";
@@ -131,6 +164,20 @@
     return el("th", { scope: "row" }, code, " ", button);  // the id names the run
   }
 
+  /** Why a run failed or changed nothing, beyond its summary (nodes): each language's reasons in the
+      page's words ("Norwegian Bokmål: No item has answers from 50 learners yet. …"); the server's
+      English message where the run has no reasons in parts (a failure, a run stored before them). */
+  function whyNodes(run) {
+    const english = run.message ? [run.message] : null;
+    if (run.status === "failed" || !run.unchanged) return english;
+    if (!run.unchanged.length) return run.status === "done" ? [t("admin_reason_nothing_to_read")] : null;
+    const languages = run.unchanged.map((language) => {
+      const reasons = reasonsNode(language.reasons);
+      return reasons && tNodes("admin_language_reasons", { language: languageName(language.language), reasons });
+    });
+    return languages.includes(null) ? english : languages.flatMap((nodes, i) => (i ? [" ", ...nodes] : nodes));
+  }
+
   async function loadRuns() {
     const runs = await api("GET", "/v1/calibrations?limit=50");
     byId("runs-empty").hidden = runs.length > 0;
@@ -138,12 +185,10 @@
     body.textContent = "";
     for (const run of runs) {
       const canRollBack = !run.dry_run && run.status === "done" && !run.rolled_back_at && (run.items_changed || 0) > 0;
-      // The server's message (English) only where it says more than the summary in the page's
-      // words: why a run failed, or why nothing changed; not the counts again.
-      const message = run.message && (run.status === "failed" || !run.items_changed) ? run.message : null;
+      const why = run.status === "failed" || !run.items_changed ? whyNodes(run) : null;
       body.append(el("tr", { "data-run": run.id }, runId(run),
         el("td", { text: when(run.created_at) }), el("td", { text: run.requested_by || "—" }),
-        el("td", {}, whatWords(run), message ? el("br") : null, message ? el("span", { class: "small muted", dir: "auto", text: message }) : null),
+        el("td", {}, whatWords(run), why ? el("br") : null, why ? el("span", { class: "small muted", dir: "auto" }, ...why) : null),
         el("td", {}, canRollBack ? el("button", { type: "button", class: "rollback", onclick: () => askRollback(run) , text: t("admin_rollback") }) : null)));
     }
   }

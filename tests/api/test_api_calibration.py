@@ -128,6 +128,10 @@ def test_answers_that_agree_with_the_parameters_move_no_item_and_no_level(client
     assert (run["result"]["items_changed"], run["result"]["levels_changed"], run["learners"]) == (0, 0, [])
     assert nb["decisions"]["consistent"] == 8 and nb["reason"].startswith(
         "the answers agree with the current parameters of the 8 items precise enough to test")
+    consistent, anchors = nb["reasons"]  # the same in parts, for a page to word in its language
+    assert anchors == {"code": "anchors", "items": nb["decisions"]["anchor"]}
+    assert (consistent["code"], consistent["items"], consistent["alpha"]) == ("consistent", 8, 0.05)
+    assert 0.05 / 8 < consistent["smallest_p_value"] <= 1 and f"{consistent['smallest_p_value']:.3g}" in nb["reason"]
     db.expire_all()
     assert levels_of(db, watched, clock.now) == levels_before
 
@@ -140,6 +144,8 @@ def test_the_same_answers_are_not_tested_twice(client, people, db, clock):
     second = start(client, admin, language="nb")
     assert (second["result"]["items_changed"], second["items"], second["result"]["applied"]) == (0, [], False)
     assert second["result"]["languages"][0]["reason"].startswith(f"no answers since calibration {first['id']}")
+    assert second["result"]["languages"][0]["reasons"] == [
+        {"code": "tested_before", "run_id": first["id"], "applied_at": first["applied_at"]}]
     # Once rolled back, the same answers may be fitted again: the same items change, the same way.
     assert client.post(f"/v1/calibrations/{first['id']}/rollback", headers=admin).status_code == 200
     third = start(client, admin, language="nb")
@@ -163,6 +169,8 @@ def test_runs_are_listed_newest_first_with_who_and_what(client, people, db, cloc
                                   "dry_run": True}
     assert runs[0]["requested_by"] == "admin" and runs[0]["dry_run"] and runs[1]["items_changed"] == 0
     assert runs[1]["message"] == "no answers yet: nothing to calibrate"
+    # Every language with answers (none) or the one asked for (nb: none yet).
+    assert (runs[0]["unchanged"], runs[1]["unchanged"]) == ([{"language": "nb", "reasons": [{"code": "no_answers"}]}], [])
     assert [r["id"] for r in client.get("/v1/calibrations", params={"limit": 1}, headers=admin).json()] == [
         second["id"]]
     assert client.get("/v1/calibrations", params={"limit": 0}, headers=admin).status_code == 422
@@ -177,6 +185,11 @@ def test_a_run_on_too_few_learners_says_which_item_came_closest(client, people, 
     assert nb["reason"] == ("no item has answers from 50 learners yet; the item with the most has 12 answers "
                             "from 12 learners (nb-test-b1-039); 12 calibrated items were held as anchors")
     assert run["result"]["message"] == f"no item changed: nb: {nb['reason']}"
+    reasons = [{"code": "too_few_learners", "min_learners": 50, "most_answered": nb["most_answered"]},
+               {"code": "anchors", "items": 12}]
+    assert nb["reasons"] == reasons
+    (listed,) = client.get("/v1/calibrations", headers=people["admin"]["headers"]).json()
+    assert listed["unchanged"] == [{"language": "nb", "reasons": reasons}]
 
 
 def test_calibration_roles_options_and_unknown_runs(client, people):
@@ -276,6 +289,7 @@ def test_a_run_from_before_versions_is_listed_and_cannot_be_rolled_back(client, 
     admin = people["admin"]["headers"]
     (old,) = client.get("/v1/calibrations", headers=admin).json()
     assert old["items_changed"] == 133 and "cannot be rolled back" in old["message"]
+    assert old["unchanged"] is None  # its reasons were kept only in English words
     assert old["options"]["min_learners"] is None
     refused = client.post("/v1/calibrations/old-run/rollback", headers=admin)
     assert refused.status_code == 409 and "nothing to roll back" in refused.json()["detail"]

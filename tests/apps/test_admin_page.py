@@ -211,6 +211,12 @@ def test_the_runs_say_no_change_name_a_shell_rollback_and_show_a_copyable_id(app
     page.wait_for_selector(f"#runs tr[data-run='{SHELL_ROLLBACK['id']}']")
     applied = page.inner_text(f"#runs tr[data-run='{run['id']}']")
     assert "No change, Norwegian Bokmål." in applied and "Applied" not in applied and "0 items" not in applied
+    # Why, in the page's words from the API's reasons: 9 answers of 3 learners, none from 50.
+    most = run["result"]["languages"][0]["most_answered"]
+    answers, learners = (f"{n} {word}{'s' if n != 1 else ''}" for n, word in
+                         ((most["answers"], "answer"), (most["learners"], "learner")))
+    assert (f"Norwegian Bokmål: No item has answers from 50 learners yet. The item with the most, "
+            f"{most['item_id']}, has {answers} from {learners}.") in applied
     shell = page.locator(f"#runs tr[data-run='{SHELL_ROLLBACK['id']}']")
     assert "from the command line" in shell.inner_text() and "by —" not in shell.inner_text()
     assert "7 items, 2 learner levels changed" in shell.inner_text()
@@ -234,6 +240,14 @@ def test_the_runs_say_no_change_name_a_shell_rollback_and_show_a_copyable_id(app
     row = page.inner_text(f"#runs tr[data-run='{SHELL_ROLLBACK['id']}']")
     # The counts in Arabic, not once more in the server's English message.
     assert "سطر الأوامر" in row and "items changed" not in row
+    # Why the applied run changed nothing: in Arabic, not in the server's English.
+    why = page.inner_text(f"#runs tr[data-run='{run['id']}']")
+    assert "لا يوجد بعد سؤال أجاب عنه 50 متعلمًا أو أكثر" in why and most["item_id"] in why, why
+    # The id one unbroken left-to-right piece: broken at its hyphen, the line read "-nb" … "app-007".
+    item = page.locator(f"#runs tr[data-run='{run['id']}'] bdi.item-id")
+    assert item.inner_text() == most["item_id"]
+    assert item.evaluate("node => [getComputedStyle(node).direction, node.getClientRects().length]") == ["ltr", 1]
+    assert "No item" not in why and "no item" not in why
     app.screenshot(page, "admin-runs-ar")
     page.context.close()
 
