@@ -119,10 +119,12 @@ def assert_no_answer_key(payload, items_by_id: dict[str, dict], bank_id: str | N
         answers = item["answers"]
         secrets.append(answers)
         secrets.extend(answers)
-        if item["type"] != "word_order" and item["type"] not in ("multiple_choice", "cloze_choice",
-                                                                  "reading"):
+        choice = item["type"] in ("multiple_choice", "cloze_choice", "reading")
+        if item["type"] != "word_order" and not choice:
             secrets.extend(str(answer) for answer in answers)
-        for key in ("feedback", "lemma"):
+        # A choice item shows every option, the right one's word too (its lemma: "dagpenger" among
+        # "sykepenger" and "barnetrygd"): which option is right is the secret, not the words.
+        for key in ("feedback",) if choice else ("feedback", "lemma"):
             if item.get(key):
                 secrets.append(item[key])
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import uuid
 
 import numpy as np
+import pytest
 
 from api_helpers import Served, assert_no_answer_key, create_user, login, right_answer, wrong_answer
 
@@ -66,3 +67,21 @@ def test_real_bank_loads_idempotently_and_a_placement_ends_with_a_level(make_cli
     assert set(skills) == {"functional", "grammar", "reading", "vocabulary"}
     assert sum(s["items"] for s in skills.values()) == steps
     assert all(s["level"] in LEVELS and 0.25 < s["probability"] <= 1 for s in skills.values())
+
+
+def test_a_choice_items_options_may_show_its_words_a_typed_items_payload_may_not():
+    """The leak check of every served payload: a choice item shows every option, the right one's
+    word (its lemma) too; which option is right is the secret. A typed item's lemma is its answer."""
+    from content.bank import default_bank
+
+    bank = {item.id: item.model_dump(mode="json") for item in default_bank().items}
+    choice = bank["nb-public_services-019"]  # "dagpenger" among "sykepenger" and "barnetrygd"
+    assert choice["type"] == "cloze_choice" and choice["lemma"] in [o["text"] for o in choice["options"]]
+    served = {"item": {"id": "opaque", "type": choice["type"], "prompt": choice["prompt"], "options": choice["options"]}}
+    assert_no_answer_key(served, bank, choice["id"])
+    typed = next(i for i in bank.values() if i["type"] == "cloze_typed" and i.get("lemma"))
+    leaked = {"item": {"id": "opaque", "type": "cloze_typed", "prompt": typed["prompt"], "hint": typed["lemma"]}}
+    with pytest.raises(AssertionError, match="answer key"):
+        assert_no_answer_key(leaked, bank, typed["id"])
+    with pytest.raises(AssertionError, match="secret field 'answers'"):
+        assert_no_answer_key({"item": {**served["item"], "answers": choice["answers"]}}, bank, choice["id"])
