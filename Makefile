@@ -23,7 +23,7 @@ test: $(STAMP)
 	$(BIN)/b1engine content check
 	$(BIN)/ruff check engine calibration api/services
 	$(BIN)/mypy engine calibration api/services
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n auto --dist loadfile
 
 # The demo: on an empty database, demo accounts and weeks of simulated answers (passwords
 # printed once). A school starts `b1engine serve` instead (docs/operations.md).

@@ -298,7 +298,6 @@ def test_a_run_from_before_versions_is_listed_and_cannot_be_rolled_back(client, 
 def test_the_demo_class_keeps_every_level_through_a_default_calibration(make_client, clock):
     """The issue's case: the 5-learner demo, a calibration with the defaults: nothing moves, and
     the result says why (docs/calibration.md has the figures)."""
-    from sqlalchemy import event
     from sqlmodel import Session
 
     from api.services.demo import create_demo
@@ -306,11 +305,6 @@ def test_the_demo_class_keeps_every_level_through_a_default_calibration(make_cli
 
     client = make_client(bank="real")
     db_engine = client.app.state.db_engine
-    if db_engine.dialect.name == "sqlite":
-        # The demo commits each of its ~1,900 answers: without waiting for the disk each time
-        # (the file is thrown away after the test), it takes a third of the time.
-        event.listen(db_engine, "connect", lambda connection, _: connection.execute("PRAGMA synchronous=OFF"))
-        db_engine.dispose()
     with Session(db_engine) as session:
         demo = create_demo(session, clock.now)
     assert demo is not None
