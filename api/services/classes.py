@@ -145,7 +145,8 @@ def create_learner(db: Session, school_class: SchoolClass, display_name: str | N
     for other in learners_of(db, school_class):
         if other.display_name.casefold() == name.casefold():
             raise Conflict(f"'{name}' is already in this class (login {other.username}): give the "
-                           "new learner another display name", field="display_name")
+                           "new learner another display name", field="display_name", code="name_in_class",
+                           name=other.display_name, username=other.username)
     secret = password if password is not None else passwords.one_time()
     learner: User | None = None
     for _ in range(CREATE_TRIES):

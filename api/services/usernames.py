@@ -103,13 +103,17 @@ def check_display_name(name: str, *, field: str = "display_name") -> str:
     """A display name as it is kept: NFC, runs of spaces made one, 1 to 120 characters."""
     text = " ".join(unicodedata.normalize("NFC", name).split())
     if not text:
-        raise InvalidInput(f"{field}: must not be empty: type a name (spaces alone do not count)", field=field)
+        raise InvalidInput(f"{field}: must not be empty: type a name (spaces alone do not count)", field=field,
+                           code="name_empty")
     if len(text) > MAX_DISPLAY_NAME_LENGTH:
-        raise InvalidInput(f"{field}: use at most {MAX_DISPLAY_NAME_LENGTH} characters", field=field)
+        raise InvalidInput(f"{field}: use at most {MAX_DISPLAY_NAME_LENGTH} characters", field=field,
+                           code="name_too_long", max_length=MAX_DISPLAY_NAME_LENGTH)
     for ch in text:
         category = unicodedata.category(ch)
         if category in ("Cc", "Cs", "Co", "Cn") or (category == "Cf" and ch not in DISPLAY_FORMAT_CHARACTERS):
-            raise InvalidInput(f"{field}: remove the invisible character U+{ord(ch):04X}", field=field)
+            character = f"U+{ord(ch):04X}"
+            raise InvalidInput(f"{field}: remove the invisible character {character}", field=field,
+                               code="name_invisible", character=character)
     return text
 
 
@@ -123,4 +127,4 @@ def base_from_display_name(display_name: str) -> str:
         if any(unicodedata.category(ch)[0] == "L" for ch in kept):
             return kept
     raise InvalidInput("username: give one: the display name has no letters to make a login from",
-                       field="username")
+                       field="username", code="name_no_letters")

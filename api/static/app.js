@@ -185,6 +185,12 @@
     { code: "item_not_waiting", key: "error_answer_stale" },
     { code: "session_finished", key: "error_answer_stale" },
     { code: "too_many_requests", key: "error_wait", values: (p) => ({ wait: formatWait(Number(p.retry_after) || 5) }) },
+    // A learner's or an account's name (a teacher adding a class from a list meets these most).
+    { code: "name_in_class", key: "error_name_in_class", values: (p) => ({ name: p.name, username: p.username }) },
+    { code: "name_empty", key: "error_name_empty" },
+    { code: "name_too_long", key: "error_name_too_long", values: (p) => ({ max: Number(p.max_length) }) },
+    { code: "name_invisible", key: "error_name_invisible", values: (p) => ({ character: p.character }) },
+    { code: "name_no_letters", key: "error_name_no_letters" },
     // By status: a proxy's 500 or 503 in front of the service says it without a problem body.
     { status: 500, key: "error_server" },
     { status: 503, key: "error_server" },

@@ -7,7 +7,7 @@
    actions) the learner's name. */
 "use strict";
 (function () {
-  const { t, tNodes, api, showError, el, say, formatNumber, languageName } = window.B1;
+  const { t, tNodes, api, showError, knownProblem, el, say, formatNumber, languageName } = window.B1;
   const byId = (id) => document.getElementById(id);
   const params = new URLSearchParams(location.search);
   const classId = Number(params.get("class")) || null;
@@ -246,15 +246,18 @@
           { display_name: learner.display_name, support_language: learner.support_language || null }));
       } catch (error) {
         if (!(error instanceof window.B1.ApiError)) throw error;
-        // A field's message when the API names one (the detail repeats it), else the detail.
+        // In the page's words when the page knows the problem ("Ana is already in this class");
+        // else a field's message when the API names one (the detail repeats it), else the detail.
+        const known = knownProblem(error);
         const fields = (error.problem.errors || []).map((e) => e.message);
-        const detail = fields.length ? fields.join(" ") : error.problem.detail || error.problem.title;
-        problems.push(learner.line ? t("teach_csv_line", { line: learner.line, problem: detail }) : detail);
+        const problem = known ? el("span", {}, ...tNodes(known.key, known.values))
+          : el("span", { lang: "en", dir: "auto", text: fields.length ? fields.join(" ") : error.problem.detail || error.problem.title });
+        problems.push(learner.line ? tNodes("teach_csv_line", { line: learner.line, problem }) : [problem]);
       }
     }
     errorTarget.textContent = "";
     if (problems.length) {
-      errorTarget.append(el("ul", {}, ...problems.map((p) => el("li", { text: p }))));
+      errorTarget.append(el("ul", {}, ...problems.map((nodes) => el("li", {}, ...nodes))));
     }
     if (created.length) {
       showCreated(created);

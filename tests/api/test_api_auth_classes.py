@@ -68,6 +68,9 @@ def test_class_validation_and_conflicts(client, people):
     taken = client.post(f"/v1/classes/{people['class_id']}/learners", headers=teacher,
                         json={"username": "learner", "password": "password-123"})
     assert taken.status_code == 409 and "already in this class (login learner)" in taken.json()["detail"]
+    # Named for the pages, which say it in the teacher's language.
+    assert {k: taken.json()[k] for k in ("code", "name", "username")} == {
+        "code": "name_in_class", "name": "learner", "username": "learner"}
     short = client.post(f"/v1/classes/{people['class_id']}/learners", headers=teacher,
                         json={"username": "ok-name", "password": "short"})
     assert short.status_code == 422 and short.json()["errors"][0]["field"] == "body.password"
@@ -83,10 +86,27 @@ def test_a_class_name_of_spaces_is_refused_and_names_are_kept_trimmed(client, pe
         assert refused.json()["errors"] == [{"field": "body.name", "message": "must not be empty: type a "
                                              "name (spaces alone do not count)."}]
         assert refused.json()["detail"].startswith("name: must not be empty")
+        assert refused.json()["code"] == "name_empty"
     made = client.post("/v1/classes", json={"name": "  Morning group ", "language": "nb"}, headers=teacher)
     assert made.status_code == 201 and made.json()["name"] == "Morning group"
     listed = client.get("/v1/classes", headers=teacher).json()
     assert [c["name"] for c in listed] == ["Kveldsklasse", "Morning group"]
+
+
+def test_a_refused_learners_name_says_why_by_code_with_the_values_a_page_needs(client, people):
+    teacher = people["teacher"]["headers"]
+
+    def add(name: str) -> dict:
+        refused = client.post(f"/v1/classes/{people['class_id']}/learners", headers=teacher,
+                              json={"display_name": name})
+        assert refused.status_code == 422, refused.text
+        return {k: v for k, v in refused.json().items() if k not in ("type", "title", "status", "detail", "errors",
+                                                                      "instance")}
+
+    assert add("x" * 121) == {"code": "name_too_long", "max_length": 120}
+    assert add("Amina\u200bYusuf") == {"code": "name_invisible", "character": "U+200B"}
+    assert add("1234 5678") == {"code": "name_no_letters"}
+    assert add(" \u3000") == {"code": "name_empty"}
 
 
 def test_roles_other_than_teacher_cannot_use_classes(client, people):

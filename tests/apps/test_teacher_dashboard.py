@@ -7,6 +7,7 @@ import csv
 import io
 import json
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from page_helpers import PHONE, SHOTS, first_load, tab_walk
@@ -151,6 +152,34 @@ def test_a_teacher_adds_learners_one_by_one_and_from_a_csv(app, school):
     assert {(x["display_name"], x["support_language"]) for x in learners} >= {
         ("Şükrü Yılmaz", "uk"), ("Ahmad Karimi", "fa"), ("Leila Haddad", "ar")}
     app.check(page, "teach-added")
+    page.context.close()
+
+
+def test_refused_lines_of_a_list_say_why_in_the_teachers_language(app, school):
+    """An Arabic teacher uploads a list again (a name already in the class) with a name pasted
+    with an invisible character: each refused line says why in Arabic, the name in its place."""
+    texts = json.loads((Path(__file__).parents[2] / "api/i18n/ar.json").read_text(encoding="utf-8"))
+    learners = app.client.get(f"/v1/classes/{school['class_id']}/learners", headers=app.token("tove")).json()
+    yusuf = next(x for x in learners if x["display_name"] == "Yusuf Ali")
+    page = app.signed_in("tove", f"/teach?class={school['class_id']}", PHONE, language="ar")
+    page.wait_for_selector("#roster tbody tr")
+    file = "Yusuf Ali,ar\nAmina\u200bYusuf,so\n"
+    page.set_input_files("#csv-file", files=[{"name": "class.csv", "mimeType": "text/csv", "buffer": file.encode()}])
+    page.click("#csv-form button[type=submit]")
+    page.wait_for_selector("#csv-error li:nth-child(2)")
+    lines = [li.inner_text() for li in page.locator("#csv-error li").all()]
+
+    def line(number: int, key: str, **values: str) -> str:
+        problem = texts[key]
+        for name, value in values.items():
+            problem = problem.replace("{" + name + "}", value)
+        return texts["teach_csv_line"].replace("{line}", str(number)).replace("{problem}", problem)
+
+    assert lines == [line(1, "error_name_in_class", name="Yusuf Ali", username=yusuf["username"]),
+                     line(2, "error_name_invisible", character="U+200B")], lines
+    assert page.locator("#csv-error li bdi").first.inner_text() == "1"  # each value isolated
+    assert page.is_hidden("#created") or page.locator("#created tbody tr").count() == 0
+    app.screenshot(page, "teach-csv-refused-ar")
     page.context.close()
 
 
