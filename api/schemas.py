@@ -775,7 +775,7 @@ class MostAnswered(BaseModel):
     learners: int = Field(description="distinct learners (each counts once)")
 
 
-class TestedBefore(BaseModel):
+class AlreadyTested(BaseModel):
     """Nothing was fitted: the live parameters' run was fitted on these very answers."""
 
     code: Literal["tested_before"] = "tested_before"
@@ -824,7 +824,7 @@ class HeldAsAnchors(BaseModel):
 
 
 #: Why a language's items did not change: one entry per cause, for a page to put in its own words.
-NoChangeReason = Annotated[TestedBefore | NoAnswers | TooFewLearners | NotPrecise | Consistent | HeldAsAnchors,
+NoChangeReason = Annotated[AlreadyTested | NoAnswers | TooFewLearners | NotPrecise | Consistent | HeldAsAnchors,
                            Field(discriminator="code")]
 
 

@@ -59,6 +59,7 @@ from api.models import (
     utc,
 )
 from api.schemas import (
+    AlreadyTested,
     CalibrationCreate,
     CalibrationItemOut,
     CalibrationLanguage,
@@ -76,7 +77,6 @@ from api.schemas import (
     NoChangeReason,
     NotPrecise,
     RunStatus,
-    TestedBefore,
     TooFewLearners,
 )
 from api.services import ability, answer_log, parameter_versions
@@ -135,7 +135,8 @@ def create_run(db: Session, admin: User, body: CalibrationCreate, settings: Sett
         scope = f"for {busy.options.get('language')}" if busy.options.get("language") else "of every language"
         raise Conflict(f"a calibration run {scope} is in progress (id {busy.id}, {busy.status} since "
                        f"{utc(busy.started_at or busy.created_at):%Y-%m-%d %H:%M} UTC): wait for it to finish",
-                       running=busy.id)
+                       code="calibration_running", running=busy.id,
+                       since=utc(busy.started_at or busy.created_at).isoformat())
     run = CalibrationRun(id=uuid.uuid4().hex, requested_by=id_of(admin), status="queued",
                          options=options.model_dump(), created_at=now)
     db.add(run)
@@ -469,7 +470,7 @@ def _reasons(plan: LanguagePlan, options: CalibrationOptions,
     recalibration = plan.recalibration
     if plan.tested_by is not None:
         run_id, applied = plan.tested_by
-        return [TestedBefore(run_id=run_id, applied_at=applied)]
+        return [AlreadyTested(run_id=run_id, applied_at=applied)]
     if recalibration is None or most is None:
         return [NoAnswers()]
     min_learners, max_se, alpha = options.min_learners, options.max_se, options.alpha
@@ -502,7 +503,7 @@ def reason_words(reasons: Sequence[NoChangeReason]) -> str:
     parts = []
     for reason in reasons:
         match reason:
-            case TestedBefore(run_id=run_id, applied_at=applied):
+            case AlreadyTested(run_id=run_id, applied_at=applied):
                 parts.append(f"no answers since calibration {run_id} (applied {applied:%Y-%m-%d %H:%M} UTC) was "
                              "fitted on them: the same answers are not tested twice")
             case NoAnswers():
@@ -622,7 +623,7 @@ def rollback(db: Session, run_id: str, by: User | None, now: datetime) -> Calibr
         if latest is not None and (latest.kind, latest.id) != ("calibration", run_id):
             db.rollback()
             raise Conflict(f"calibration '{run_id}' is not the latest change of the {language} parameters: "
-                           f"{latest.undo_first()}", later=latest.id)
+                           f"{latest.undo_first()}", code="rollback_not_latest", later=latest.id)
     for change in changes:
         row = rows.get(change.item_id)
         if row is None or (row.a, row.b, row.c, row.calibration_id) != (change.a_after, change.b_after,

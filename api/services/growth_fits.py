@@ -219,7 +219,7 @@ def rollback(db: Session, version_id: int, by: str | None, now: datetime) -> Gro
     if latest is not None and (latest.kind, latest.id) != ("growth fit", str(version_id)):
         db.rollback()
         raise Conflict(f"growth fit {version_id} is not the latest change of the {version.language} parameters: "
-                       f"{latest.undo_first()}", later=latest.id)
+                       f"{latest.undo_first()}", code="rollback_not_latest", later=latest.id)
     restored = db.get(GrowthFitVersion, version.replaces) if version.replaces is not None else None
     _write_live(db, version.language, restored)
     params = GrowthParameters.from_dict(restored.params) if restored else GrowthParameters()

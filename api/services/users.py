@@ -72,7 +72,8 @@ def create_user(db: Session, username: str, password: str, role: str, now: datet
         db.flush()
     except IntegrityError:
         db.rollback()
-        raise Conflict(f"username '{login}' is already taken", field="username") from None
+        raise Conflict(f"username '{login}' is already taken", field="username", code="username_taken",
+                       username=login) from None
     return user
 
 
@@ -211,15 +212,18 @@ def _leaving_checks(db: Session, user: User, role: str, disabling: bool) -> None
     """What a new role or disabling would leave broken: 409 saying what to do first."""
     if user.role == "admin" and user.disabled_at is None and (role != "admin" or disabling) \
             and _active_admins(db) <= 1:
-        raise Conflict(f"'{user.username}' is the only admin left: make another account admin first")
+        raise Conflict(f"'{user.username}' is the only admin left: make another account admin first",
+                       code="last_admin", username=user.username)
     if user.role in TEACHING_ROLES and role not in TEACHING_ROLES:
         classes = db.exec(select(func.count()).select_from(SchoolClass)
                           .where(col(SchoolClass.teacher_id) == user.id)).one()
         if classes:
             raise Conflict(f"'{user.username}' teaches {classes} class(es): hand them to another "
-                           "teacher first (PUT /v1/classes/{class_id}/teacher)")
+                           "teacher first (PUT /v1/classes/{class_id}/teacher)", code="teaches_classes",
+                           username=user.username, classes=classes)
     if user.role == "learner" and role != "learner" and db.get(ClassLearner, user.id) is not None:
-        raise Conflict(f"'{user.username}' is a learner in a class: remove them from it first")
+        raise Conflict(f"'{user.username}' is a learner in a class: remove them from it first",
+                       code="learner_in_class", username=user.username)
 
 
 def update_user(db: Session, user: User, now: datetime, *, role: str | None = None,

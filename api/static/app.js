@@ -191,6 +191,13 @@
     { code: "name_too_long", key: "error_name_too_long", values: (p) => ({ max: Number(p.max_length) }) },
     { code: "name_invisible", key: "error_name_invisible", values: (p) => ({ character: p.character }) },
     { code: "name_no_letters", key: "error_name_no_letters" },
+    // An admin's changes to accounts and parameters that would leave something broken.
+    { code: "username_taken", key: "error_username_taken", values: (p) => ({ username: p.username }) },
+    { code: "last_admin", key: "error_last_admin", values: (p) => ({ username: p.username }) },
+    { code: "teaches_classes", key: "error_teaches_classes", values: (p) => ({ username: p.username, classes: Number(p.classes) }) },
+    { code: "learner_in_class", key: "error_learner_in_class", values: (p) => ({ username: p.username }) },
+    { code: "calibration_running", key: "error_calibration_running", values: (p) => ({ since: formatDateTime(p.since) }) },
+    { code: "rollback_not_latest", key: "admin_rollback_rule" },
     // By status: a proxy's 500 or 503 in front of the service says it without a problem body.
     { status: 500, key: "error_server" },
     { status: 503, key: "error_server" },

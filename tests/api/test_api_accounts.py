@@ -67,6 +67,7 @@ def test_unicode_logins_match_whatever_the_case_width_digits_and_turkish_i(clien
     again = client.post("/v1/users", headers=admin, json={"username": "SØREN", "role": "teacher",
                                                           "password": PASSWORD})
     assert again.status_code == 409 and "already taken" in again.json()["detail"]
+    assert (again.json()["code"], again.json()["username"]) == ("username_taken", "SØREN")
 
 
 @pytest.mark.parametrize(("username", "says"), [
@@ -167,11 +168,16 @@ def test_admin_lists_creates_disables_and_reroles_accounts(client, people, clock
     # What a change would break: 409 saying what to do first.
     teaching = client.patch(f"/v1/users/{people['teacher']['id']}", headers=admin, json={"role": "author"})
     assert teaching.status_code == 409 and "hand them to another teacher" in teaching.json()["detail"]
+    # Each named, with the values the admin page words it with.
+    assert {k: teaching.json()[k] for k in ("code", "username", "classes")} == {
+        "code": "teaches_classes", "username": "teacher", "classes": 1}
     enrolled = client.patch(f"/v1/users/{learner['id']}", headers=admin, json={"role": "teacher"})
     assert enrolled.status_code == 409 and "remove them from it first" in enrolled.json()["detail"]
+    assert (enrolled.json()["code"], enrolled.json()["username"]) == ("learner_in_class", learner["username"])
     for change in ({"role": "teacher"}, {"disabled": True}):
         last = client.patch(f"/v1/users/{people['admin']['id']}", headers=admin, json=change)
         assert last.status_code == 409 and "only admin left" in last.json()["detail"]
+        assert (last.json()["code"], last.json()["username"]) == ("last_admin", "admin")
     assert client.get("/v1/users/999", headers=admin).status_code == 404
     assert client.patch(f"/v1/users/{learner['id']}", headers=admin, json={"role": "king"}).status_code == 422
 

@@ -386,6 +386,7 @@ def test_a_growth_fit_after_a_run_is_undone_first_then_every_level_comes_back(cl
     assert refused.json()["detail"] == (
         f"calibration '{run['id']}' is not the latest change of the nb parameters: roll back growth fit "
         f"{fit.id} of nb (fitted {fit.fitted_at:%Y-%m-%d %H:%M} UTC) first: b1engine growth rollback {fit.id}")
+    assert (refused.json()["code"], refused.json()["later"]) == ("rollback_not_latest", str(fit.id))
     db.expire_all()
     assert db.get(ItemRow, run["items"][0]["item_id"]).calibration_id == run["id"]  # nothing was restored
     # Undone in order: the fit (the defaults are live again), then the run.
@@ -467,6 +468,8 @@ def test_a_second_run_of_a_language_waits_for_the_first(client, people, db, cloc
         refused = client.post("/v1/calibrations", json=body, headers=admin)
         assert refused.status_code == 409, body
         assert refused.json()["detail"].startswith("a calibration run for nb is in progress (id busy, running since")
+        assert {k: refused.json()[k] for k in ("code", "running", "since")} == {
+            "code": "calibration_running", "running": "busy", "since": clock.now.isoformat()}
     # Another language is free; so is nb once the run is over (or lost: a day old).
     assert client.post("/v1/calibrations", json={"language": "en"}, headers=admin).status_code == 202
     clock.advance(hours=25)

@@ -100,7 +100,34 @@ def test_an_admin_creates_an_account_and_disables_it(app, admin):
     root.select_option("teacher")
     page.wait_for_selector("#users-error p")
     assert root.input_value() == "admin"
+    assert page.inner_text("#users-error") == (
+        "root is the only active administrator. Make another account an administrator first.")
     app.check(page, "admin-users")
+    page.context.close()
+
+
+def test_a_refused_account_change_is_said_in_the_admins_language(app, admin):
+    """A French admin creates an account whose login exists in another case, then tries to take
+    the admin role from the only admin: each refusal in French, from the problem's code."""
+    import json
+    from pathlib import Path
+
+    texts = json.loads((Path(__file__).parents[2] / "api/i18n/fr.json").read_text(encoding="utf-8"))
+    made = app.client.post("/v1/users", headers=app.token(admin), json={"username": "ops.lea", "role": "author"})
+    assert made.status_code == 201, made.text
+    page = app.signed_in(admin, "/admin", language="fr")
+    page.wait_for_selector("#users tbody tr[data-user]")
+    page.fill("#user-name", "OPS.LEA")
+    page.click("#user-form button[type=submit]")
+    page.wait_for_selector("#user-error p")
+    assert page.inner_text("#user-error") == texts["error_username_taken"].replace("{username}", "OPS.LEA")
+    assert page.locator("#user-error bdi").inner_text() == "OPS.LEA"  # the login isolated, as typed
+    page.fill("#users-query", "root")
+    page.press("#users-query", "Enter")
+    page.locator("#users tbody tr:has-text('root') select").select_option("teacher")
+    page.wait_for_selector("#users-error p")
+    assert page.inner_text("#users-error") == texts["error_last_admin"].replace("{username}", "root")
+    app.screenshot(page, "admin-refused-fr")
     page.context.close()
 
 
