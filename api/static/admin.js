@@ -2,7 +2,8 @@
    change, old -> new with standard errors; learners whose level would change; or why nothing
    changes), applied; the runs (their ids, who, when, what) and a rollback, confirmed first; the
    accounts (create with a one-time password; found by login or name, a page at a time; disable
-   or enable, a new role). Only admins: for anyone else the API answers 403 and the page says so. */
+   or enable, a new role); every class with its teacher, handed to another. Only admins: for
+   anyone else the API answers 403 and the page says so. */
 "use strict";
 (function () {
   const { t, tNodes, api, showError, el, say, ApiError, languageName } = window.B1;
@@ -234,6 +235,7 @@
       const row = userRow(updated);
       byId("users").querySelector(`tr[data-user="${user.id}"]`).replaceWith(row);
       say(t("admin_user_saved", { name: updated.username }));
+      showClasses();
     } catch (problem) {
       showError(byId("users-error"), problem);
       if (control.tagName === "SELECT") control.value = user.role;
@@ -297,7 +299,61 @@
       byId("users-query").value = created.username;
       byId("users-role").value = "";
       searchUsers();
+      showClasses();
     } catch (problem) { showError(error, problem); }
+  }
+
+  // ------------------------------------------------------------------ the classes
+
+  /** The accounts that may teach a class (api/services/users.py, TEACHING_ROLES), by login; a
+      school has a few dozen (the API pages at 500). */
+  async function teachingAccounts() {
+    const lists = await Promise.all(["teacher", "admin"].map((role) => api("GET", `/v1/users?role=${role}&limit=500`)));
+    return lists.flat().sort((x, y) => x.username.localeCompare(y.username));
+  }
+
+  /** A class, its teacher and its learners, and a list of the active teachers to hand it over to. */
+  function classRow(schoolClass, people) {
+    const teacher = people.find((person) => person.id === schoolClass.teacher_id);
+    const choice = el("select", { "aria-label": t("admin_hand_over_of", { name: schoolClass.name }) },
+      ...people.filter((person) => !person.disabled || person === teacher).map((person) => el("option", {
+        value: person.id, selected: person === teacher, text: person.username })));
+    const button = el("button", { type: "button", disabled: true, text: t("admin_hand_over") });
+    choice.addEventListener("change", () => { button.disabled = Number(choice.value) === schoolClass.teacher_id; });
+    button.addEventListener("click", () => handOver(schoolClass, Number(choice.value), people, button));
+    return el("tr", { "data-class": schoolClass.id },
+      el("th", { scope: "row" }, schoolClass.name, el("br"),
+        el("span", { class: "small muted", text: languageName(schoolClass.language) })),
+      el("td", { "data-label": t("admin_class_teacher") }, teacher ? teacher.username : "—",
+        teacher && teacher.disabled ? el("span", { class: "small muted", text: ` (${t("admin_disabled")})` }) : null),
+      el("td", { "data-label": t("admin_learners"), text: window.B1.formatNumber(schoolClass.learner_count, 0) }),
+      el("td", { "data-label": t("admin_hand_over_to") }, choice, " ", button));
+  }
+
+  async function loadClasses() {
+    const [classes, people] = await Promise.all([api("GET", "/v1/classes"), teachingAccounts()]);
+    const body = byId("classes").querySelector("tbody");
+    body.textContent = "";
+    for (const schoolClass of classes) body.append(classRow(schoolClass, people));
+    byId("classes-empty").hidden = classes.length > 0;
+    return people;
+  }
+
+  /** The classes again: after an account changed, the teachers to choose from have too. */
+  function showClasses() { loadClasses().catch((problem) => showError(byId("classes-error"), problem)); }
+
+  async function handOver(schoolClass, teacherId, people, button) {
+    button.disabled = true;
+    try {
+      const moved = await api("PUT", `/v1/classes/${schoolClass.id}/teacher`, { teacher_id: teacherId });
+      byId("classes-error").textContent = "";
+      await loadClasses();
+      const teacher = people.find((person) => person.id === moved.teacher_id);
+      say(t("admin_handed_over", { name: moved.name, teacher: teacher ? teacher.username : "" }));
+    } catch (problem) {
+      showError(byId("classes-error"), problem);
+      button.disabled = false;
+    }
   }
 
   // ------------------------------------------------------------------ start
@@ -334,6 +390,7 @@
     byId("users-previous").addEventListener("click", () => turnPage(-1));
     byId("users-next").addEventListener("click", () => turnPage(1));
     showUsers();
+    showClasses();
   }
 
   start();

@@ -131,6 +131,48 @@ def test_a_refused_account_change_is_said_in_the_admins_language(app, admin):
     page.context.close()
 
 
+def test_a_leaving_teachers_class_is_handed_to_another_then_the_role_can_change(app, admin):
+    """The admin could not change a teacher's role while they taught a class, and only the API
+    could hand the class over: now the admin page's Classes do, and the refusal points there."""
+    from page_helpers import PHONE
+
+    root = app.token(admin)
+    for name in ("lars", "kari.nordmann"):
+        made = app.client.post("/v1/users", headers=root, json={"username": name, "role": "teacher",
+                                                                "password": app.password})
+        assert made.status_code == 201, made.text
+    kari = next(u for u in app.client.get("/v1/users?search=kari.nordmann", headers=root).json())
+    made = app.client.post("/v1/classes", headers=app.token("lars"), json={"name": "Kveldsklasse B1", "language": "nb"})
+    assert made.status_code == 201, made.text
+    class_id = made.json()["id"]
+    page = signed_in(app, admin)
+    page.set_viewport_size(PHONE)
+    page.wait_for_selector(f"#classes tr[data-class='{class_id}']")
+    page.fill("#users-query", "lars")
+    page.press("#users-query", "Enter")
+    page.locator("#users tbody tr:has-text('lars') select").select_option("author")
+    page.wait_for_selector("#users-error p")
+    assert page.inner_text("#users-error") == (
+        "lars still teaches a class. Hand it to another teacher first, under “Classes” on this page.")
+    row = page.locator(f"#classes tr[data-class='{class_id}']")
+    assert "Kveldsklasse B1" in row.inner_text() and "lars" in row.locator("td").first.inner_text()
+    button = row.locator("button")
+    assert button.is_disabled()  # the class's own teacher is chosen: nothing to hand over yet
+    row.locator("select").select_option(label="kari.nordmann")
+    assert button.is_enabled()
+    button.click()
+    page.wait_for_selector("#status:has-text('Kveldsklasse B1 now belongs to kari.nordmann.')")
+    moved = next(c for c in app.client.get("/v1/classes", headers=root).json() if c["id"] == class_id)
+    assert moved["teacher_id"] == kari["id"]
+    page.wait_for_selector(f"#classes tr[data-class='{class_id}'] td:has-text('kari.nordmann')")
+    # With no class left, lars may become an author.
+    page.locator("#users tbody tr:has-text('lars') select").select_option("author")
+    page.wait_for_selector("#status:has-text('lars saved.')")
+    assert page.inner_text("#users-error") == ""
+    app.check(page, "admin-classes")
+    page.context.close()
+
+
 def test_hundreds_of_accounts_a_page_at_a_time_found_by_name_and_a_new_one_in_sight(app, admin):
     """The QA report: with 700 accounts the list stopped at the 500th, the form under it at
     y = 77,700 px on a phone, and a new account was nowhere in the list."""
