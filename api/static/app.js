@@ -152,7 +152,9 @@
   }
 
   /** A date and time (a run, an answer, a password's moment): `formatDate`'s rules. */
-  const formatDateTime = (iso, dateStyle = "medium") => formatDate(iso, { dateStyle, timeStyle: "short" });
+  /** A moment: its date in the language's `date_time_style` (Intl's dateStyle: "medium" shortens
+      the month, "8 Dec 2026"; Dari print does not, so Dari's is "long": «8 دسمبر 2026»). */
+  const formatDateTime = (iso, dateStyle = t("date_time_style")) => formatDate(iso, { dateStyle, timeStyle: "short" });
 
   /** A wait in seconds as the page's language says it, in minutes past 90 s. */
   function formatWait(seconds) {

@@ -241,3 +241,17 @@ def test_first_load_of_the_teachers_pages_is_small_and_fast(app, school):
     print("\nfirst loads (teacher):", json.dumps(figures))
     for path, measured in figures.items():
         assert measured["bytes"] <= 150_000 and measured["load_ms"] < 1000, (path, measured)
+
+
+@pytest.mark.parametrize(("language", "day"), [("en", "8 Dec 2026"), ("fr", "8 déc. 2026"),
+                                               ("fa", "8 دسمبر 2026")])
+def test_a_moment_is_dated_in_the_languages_style(app, language, day):
+    """The times on the admin and teacher pages (formatDateTime): a short month where the language
+    prints one, the whole month in Dari, whose print does not shorten it (CLDR's medium style gave
+    «8 دسم 2026»; a Dari reader writes «8 دسمبر 2026»: docs/reviews/interface-2026-12/admin-errors-fa.md)."""
+    page = app.page(WIDE)
+    page.context.add_cookies([{"name": "b1lang", "value": language, "url": app.base}])
+    page.goto(f"{app.base}/login")
+    written = page.evaluate("window.B1.formatDateTime('2026-12-08T12:00:00Z')")  # midday: one date anywhere
+    assert written.startswith(day), written
+    page.context.close()
