@@ -44,7 +44,8 @@ def check_support_language(code: str | None) -> None:
     choices = content_support.learner_languages()
     if code is not None and code not in choices:
         raise InvalidInput(f"support_language: '{code}' is not a support language; choose one of "
-                           f"{', '.join(choices)}, or null for none", field="support_language")
+                           f"{', '.join(choices)}, or null for none", field="support_language",
+                           code="support_language_unknown", language=code, choices=list(choices))
 
 
 def by_login(db: Session, login: str) -> User | None:

@@ -193,6 +193,8 @@
     { code: "name_too_long", key: "error_name_too_long", values: (p) => ({ max: Number(p.max_length) }) },
     { code: "name_invisible", key: "error_name_invisible", values: (p) => ({ character: p.character }) },
     { code: "name_no_letters", key: "error_name_no_letters" },
+    { code: "support_language_unknown", key: "error_support_language", values: (p) => ({ language: p.language,
+      choices: new Intl.ListFormat(t("date_locale"), { type: "disjunction" }).format(p.choices || []) }) },
     // An admin's changes to accounts and parameters that would leave something broken.
     { code: "username_taken", key: "error_username_taken", values: (p) => ({ username: p.username }) },
     { code: "last_admin", key: "error_last_admin", values: (p) => ({ username: p.username }) },

@@ -85,6 +85,9 @@ def test_support_languages_are_listed_and_a_learner_chooses_one(trade_client):
     headers = login(trade_client, "amal")
     bad = trade_client.patch("/v1/learners/me", json={"support_language": "xx"}, headers=headers)
     assert bad.status_code == 422 and "choose one of" in bad.text and "ar" in bad.text
+    choices = [choice["code"] for choice in trade_client.get("/v1/support-languages").json()]
+    assert {k: bad.json()[k] for k in ("code", "language", "choices")} == {
+        "code": "support_language_unknown", "language": "xx", "choices": choices}
     assert trade_client.patch("/v1/learners/me", json={"support_language": "ar"}, headers=headers).status_code == 204
     assert trade_client.get("/v1/learners/me", headers=headers).json()["support_language"] == "ar"
     assert trade_client.patch("/v1/learners/me", json={"support_language": None}, headers=headers).status_code == 204

@@ -144,8 +144,11 @@ def test_a_teacher_adds_learners_one_by_one_and_from_a_csv(app, school):
     page.set_input_files("#csv-file", files=[{"name": "class.csv", "mimeType": "text/csv", "buffer": file.encode()}])
     page.click("#csv-form button[type=submit]")
     page.wait_for_selector("#created tbody tr:nth-child(3)")
-    # "pl" is no support language of the app: that line is refused with the API's reason, at its line.
-    assert page.inner_text("#csv-error").startswith("Line 1:")
+    # "pl" is no support language of the app: that line is refused, at its line, in the page's words.
+    choices = app.client.get("/v1/support-languages").json()
+    codes = sorted(choice["code"] for choice in choices)
+    assert page.inner_text("#csv-error") == ("Line 1: pl is not a support language of the app. Write one of these "
+                                             f"codes: {', '.join(codes[:-1])} or {codes[-1]}, or nothing.")
     assert page.locator("#created tbody tr").count() == 3
     page.wait_for_selector("#roster tbody tr:nth-child(6)")
     learners = app.client.get(f"/v1/classes/{school['class_id']}/learners", headers=app.token("tove")).json()
