@@ -475,7 +475,7 @@ def _reasons(plan: LanguagePlan, options: CalibrationOptions,
         return [NoAnswers()]
     min_learners, max_se, alpha = options.min_learners, options.max_se, options.alpha
     if min_learners is None or max_se is None or alpha is None:
-        raise RuntimeError("a run's options without their defaults")  # _resolve fills them in
+        raise RuntimeError("a run's options without their defaults")  # resolve_options fills them in
     outcomes = recalibration.outcomes
     enough = [o for o in outcomes if o.decision in ("se_too_large", "consistent")]
     anchors = sum(o.decision == "anchor" for o in outcomes)

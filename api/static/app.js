@@ -151,9 +151,9 @@
     try { return new Intl.DisplayNames([pageLanguage()], { type: "language" }).of(code) || code; } catch (e) { return code; }
   }
 
-  /** A date and time (a run, an answer, a password's moment): `formatDate`'s rules. */
-  /** A moment: its date in the language's `date_time_style` (Intl's dateStyle: "medium" shortens
-      the month, "8 Dec 2026"; Dari print does not, so Dari's is "long": «8 دسمبر 2026»). */
+  /** A date and time (a run, an answer, a password's moment): `formatDate`'s rules, the date in
+      the language's `date_time_style` (Intl's dateStyle: "medium" shortens the month, "8 Dec
+      2026"; Dari print does not, so Dari's is "long": «8 دسمبر 2026»). */
   const formatDateTime = (iso, dateStyle = t("date_time_style")) => formatDate(iso, { dateStyle, timeStyle: "short" });
 
   /** A wait in seconds as the page's language says it, in minutes past 90 s. */
