@@ -235,6 +235,8 @@ class CalibrationRun(SQLModel, table=True):
     #: :class:`api.schemas.CalibrationResult`.
     result: dict | None = _json(nullable=True)
     error: str | None = None
+    #: A failed run's cause by name (:data:`api.schemas.RunFailure`); ``error`` says it in English.
+    error_code: str | None = Field(default=None, max_length=32)
     created_at: datetime = _time()
     started_at: datetime | None = _time(nullable=True)
     finished_at: datetime | None = _time(nullable=True)

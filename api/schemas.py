@@ -873,6 +873,9 @@ class LanguageReasons(BaseModel):
     reasons: list[NoChangeReason]
 
 
+#: A failed run's cause: the items changed while it was fitting (run it again), or a fault of
+#: ours (the server's log has the details). Nothing of a failed run is written.
+RunFailure = Literal["stale_parameters", "internal"]
 #: A calibration run's state.
 RunStatus = Literal["queued", "running", "done", "failed", "rolled_back"]
 
@@ -894,6 +897,10 @@ class CalibrationSummary(BaseModel):
     items_changed: int | None
     levels_changed: int | None
     message: str | None = Field(description="what the run did or why it failed, in English")
+    error_code: RunFailure | None = Field(
+        default=None, description="a failed run's cause: stale_parameters (the items changed while it was "
+                                  "fitting: run it again) or internal (the server's log has the details); "
+                                  "null: another refusal, said by `message`; nothing of a failed run is written")
     unchanged: list[LanguageReasons] | None = Field(
         description="the run's languages that changed nothing, each with why (`message`'s reasons in parts); "
                     "null for a run without a result or stored before reasons were kept in parts")

@@ -76,6 +76,7 @@ from api.schemas import (
     NoAnswers,
     NoChangeReason,
     NotPrecise,
+    RunFailure,
     RunStatus,
     TooFewLearners,
 )
@@ -198,7 +199,8 @@ def _summary(run: CalibrationRun, names: Mapping[int, str]) -> CalibrationSummar
         rolled_back_by=names.get(run.rolled_back_by) if run.rolled_back_by is not None else None,
         items_changed=result.items_changed if result else None,
         levels_changed=result.levels_changed if result else None,
-        message=result.message if result else run.error, unchanged=_unchanged(result))
+        message=result.message if result else run.error, error_code=cast(RunFailure | None, run.error_code),
+        unchanged=_unchanged(result))
 
 
 def _unchanged(result: CalibrationResult | None) -> list[LanguageReasons] | None:
@@ -283,6 +285,8 @@ def run(db_engine: Engine, run_id: str, clock: Callable[[], datetime] = _now) ->
             message = (error.detail if isinstance(error, DomainError)
                        else f"internal error ({type(error).__name__}): the server's log has the details")
             job.status, job.error, job.finished_at = "failed", message, clock()
+            job.error_code = ("stale_parameters" if isinstance(error, StaleRun)
+                              else None if isinstance(error, DomainError) else "internal")
             db.add(job)
             db.commit()
 

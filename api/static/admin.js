@@ -72,7 +72,7 @@
     byId("run").hidden = false;
     byId("run-title").textContent = run.dry_run ? t("admin_dry_run_result") : t("admin_applied_result");
     // The counts in words; the server's message (repeating each language's reason) is in the runs list.
-    byId("run-message").textContent = run.status === "failed" ? t("admin_failed", { error: run.error || run.message || "" })
+    byId("run-message").textContent = run.status === "failed" ? t("admin_failed", { error: failureWords(run) })
       : t(run.dry_run ? "admin_would_change" : "admin_changed", { items: run.items_changed || 0, levels: run.levels_changed || 0 });
     const languages = byId("run-languages");
     languages.textContent = "";
@@ -165,12 +165,20 @@
     return el("th", { scope: "row" }, code, " ", button);  // the id names the run
   }
 
+  /** Why a run failed: its cause in the page's words, or the server's English for one without a
+      known cause (a refusal, a run that failed before causes had names). */
+  function failureWords(run) {
+    const key = { stale_parameters: "admin_failed_stale", internal: "admin_failed_internal" }[run.error_code];
+    return key ? t(key) : run.error || run.message || "";
+  }
+
   /** Why a run failed or changed nothing, beyond its summary (nodes): each language's reasons in the
       page's words ("Norwegian Bokmål: No item has answers from 50 learners yet. …"); the server's
       English message where the run has no reasons in parts (a failure, a run stored before them). */
   function whyNodes(run) {
     const english = run.message ? [run.message] : null;
-    if (run.status === "failed" || !run.unchanged) return english;
+    if (run.status === "failed") return [failureWords(run)];
+    if (!run.unchanged) return english;
     if (!run.unchanged.length) return run.status === "done" ? [t("admin_reason_nothing_to_read")] : null;
     const languages = run.unchanged.map((language) => {
       const reasons = reasonsNode(language.reasons);

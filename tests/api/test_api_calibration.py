@@ -459,6 +459,47 @@ def test_only_the_newest_run_of_a_language_can_be_rolled_back(client, people, db
     assert client.post(f"/v1/calibrations/{first['id']}/rollback", headers=admin).status_code == 200
 
 
+@pytest.mark.parametrize("fault", ["stale_parameters", "internal"])
+def test_a_failed_run_names_its_cause_and_writes_nothing(client, people, db, monkeypatch, fault):
+    """Between the fit and its writes another writer changed an item the fit read (a rollback, new
+    content): the run fails as stale and writes nothing. Or a fault of ours: it fails as internal."""
+    from sqlmodel import Session
+
+    from api.models import CalibrationItemChange
+    from api.services import calibrations
+
+    simulate_responses(db, ITEM_IDS, np.random.default_rng(5))  # 7 items would change
+    fit = calibrations._plan
+
+    def fit_then_something_else(session, language, options):
+        plan = fit(session, language, options)
+        if fault == "internal":
+            raise ValueError("a fault of ours")
+        with Session(session.get_bind()) as other:  # another writer, between the fit and its writes
+            row = other.get(ItemRow, next(iter(plan.read)))
+            row.b += 0.5
+            other.add(row)
+            other.commit()
+        return plan
+
+    monkeypatch.setattr(calibrations, "_plan", fit_then_something_else)
+    db.expire_all()
+    before = {row.id: (row.a, row.b, row.c, row.status) for row in db.exec(select(ItemRow))}
+    admin = people["admin"]["headers"]
+    queued = client.post("/v1/calibrations", json={"language": "nb"}, headers=admin)
+    assert queued.status_code == 202, queued.text
+    run = client.get(f"/v1/calibrations/{queued.json()['id']}", headers=admin).json()
+    assert (run["status"], run["error_code"], run["result"]) == ("failed", fault, None)
+    assert ("changed while this run was fitting" if fault == "stale_parameters" else "internal error (ValueError)") \
+        in run["error"]
+    (listed,) = client.get("/v1/calibrations", headers=admin).json()
+    assert (listed["error_code"], listed["message"]) == (fault, run["error"])
+    db.expire_all()
+    after = {row.id: (row.a, row.b, row.c, row.status) for row in db.exec(select(ItemRow))}
+    assert sum(after[i] != before[i] for i in before) == (1 if fault == "stale_parameters" else 0)  # only the other's
+    assert db.exec(select(CalibrationItemChange)).all() == []
+
+
 def test_a_second_run_of_a_language_waits_for_the_first(client, people, db, clock):
     admin = people["admin"]["headers"]
     db.add(CalibrationRun(id="busy", requested_by=people["admin"]["id"], status="running",

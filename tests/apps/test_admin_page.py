@@ -39,6 +39,17 @@ def admin(app):
     return "root"
 
 
+def search_accounts(page, login: str) -> None:
+    """The list searched for ``login``, waited for: a change made on the list shown before the
+    search's reply arrived is lost with it (the reply clears the list's error too)."""
+    page.fill("#users-query", login)
+    page.press("#users-query", "Enter")
+    page.wait_for_function("""login => {
+      const rows = [...document.querySelectorAll('#users tbody tr')];
+      return rows.length > 0 && rows.every((row) => row.querySelector('th').textContent.includes(login));
+    }""", arg=login)
+
+
 def signed_in(app, username: str, path: str = "/admin"):
     return app.signed_in(username, path)
 
@@ -94,8 +105,7 @@ def test_an_admin_creates_an_account_and_disables_it(app, admin):
     users = app.client.get("/v1/users?role=author", headers=app.token(admin)).json()
     assert [u["disabled"] for u in users if u["username"] == "mentor.kari"] == [True]
     # A refused change is said in words, and the control shows what holds.
-    page.fill("#users-query", "root")
-    page.press("#users-query", "Enter")
+    search_accounts(page, "root")
     root = page.locator("#users tbody tr:has-text('root') select")
     root.select_option("teacher")
     page.wait_for_selector("#users-error p")
@@ -122,8 +132,7 @@ def test_a_refused_account_change_is_said_in_the_admins_language(app, admin):
     page.wait_for_selector("#user-error p")
     assert page.inner_text("#user-error") == texts["error_username_taken"].replace("{username}", "OPS.LEA")
     assert page.locator("#user-error bdi").inner_text() == "OPS.LEA"  # the login isolated, as typed
-    page.fill("#users-query", "root")
-    page.press("#users-query", "Enter")
+    search_accounts(page, "root")
     page.locator("#users tbody tr:has-text('root') select").select_option("teacher")
     page.wait_for_selector("#users-error p")
     assert page.inner_text("#users-error") == texts["error_last_admin"].replace("{username}", "root")
@@ -148,8 +157,7 @@ def test_a_leaving_teachers_class_is_handed_to_another_then_the_role_can_change(
     page = signed_in(app, admin)
     page.set_viewport_size(PHONE)
     page.wait_for_selector(f"#classes tr[data-class='{class_id}']")
-    page.fill("#users-query", "lars")
-    page.press("#users-query", "Enter")
+    search_accounts(page, "lars")
     page.locator("#users tbody tr:has-text('lars') select").select_option("author")
     page.wait_for_selector("#users-error p")
     assert page.inner_text("#users-error") == (
@@ -318,6 +326,33 @@ def test_the_runs_say_no_change_name_a_shell_rollback_and_show_a_copyable_id(app
     assert item.evaluate("node => [getComputedStyle(node).direction, node.getClientRects().length]") == ["ltr", 1]
     assert "No item" not in why and "no item" not in why
     app.screenshot(page, "admin-runs-ar")
+    page.context.close()
+
+
+@pytest.mark.parametrize(("language", "code"), [("en", "stale_parameters"), ("uk", "stale_parameters"),
+                                                 ("uk", "internal"), ("uk", None)])
+def test_a_failed_run_says_why_in_the_admins_language(app, admin, language, code):
+    """A run that failed says its cause in the page's words; one without a named cause (a refusal,
+    or a run that failed before causes had names), the server's English."""
+    import json
+    from pathlib import Path
+
+    texts = json.loads((Path(__file__).parents[2] / f"api/i18n/{language}.json").read_text(encoding="utf-8"))
+    english = "the parameters of 3 nb items changed while this run was fitting (e.g. nb-app-007: another run, ...)"
+    failed = {**SHELL_ROLLBACK, "id": "f" * 32, "status": "failed", "applied_at": None, "rolled_back_at": None,
+              "items_changed": None, "levels_changed": None, "message": english, "error_code": code}
+
+    def with_a_failed_run(route):
+        route.fulfill(response=route.fetch(), json=[failed])
+
+    page = app.signed_in(admin, "/login", language=language)
+    page.route("**/v1/calibrations?limit=50", with_a_failed_run)
+    page.goto(f"{app.base}/admin")
+    row = page.locator(f"#runs tr[data-run='{failed['id']}']")
+    row.wait_for()
+    why = row.locator("span.small").inner_text()
+    assert why == (texts["admin_failed_stale" if code == "stale_parameters" else "admin_failed_internal"]
+                   if code else english)
     page.context.close()
 
 
