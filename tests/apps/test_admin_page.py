@@ -179,6 +179,20 @@ def test_a_leaving_teachers_class_is_handed_to_another_then_the_role_can_change(
     assert page.inner_text("#users-error") == ""
     app.check(page, "admin-classes")
     page.context.close()
+    # Right to left: the class, its teacher and the list to hand it over, in Arabic.
+    import json
+    from pathlib import Path
+
+    texts = json.loads((Path(__file__).parents[2] / "api/i18n/ar.json").read_text(encoding="utf-8"))
+    page = app.signed_in(admin, "/admin", PHONE, language="ar")
+    row = page.locator(f"#classes tr[data-class='{class_id}']")
+    row.wait_for()
+    assert page.inner_text("#classes-title") == texts["admin_classes"]
+    assert row.locator("button").inner_text() == texts["admin_hand_over"]
+    assert row.locator("select").get_attribute("aria-label") == texts["admin_hand_over_of"].replace(
+        "{name}", "Kveldsklasse B1")
+    app.screenshot(page, "admin-classes-ar")
+    page.context.close()
 
 
 def test_hundreds_of_accounts_a_page_at_a_time_found_by_name_and_a_new_one_in_sight(app, admin):
