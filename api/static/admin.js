@@ -41,11 +41,14 @@
     }
   }
 
+  /** Groups of nodes (sentences) one after another, a space between each two. */
+  const spaced = (groups) => groups.flatMap((nodes, i) => (i ? [" ", ...nodes] : nodes));
+
   /** A language's reasons, one sentence each; null when one is unknown (then the server's English stands). */
   function reasonsNode(reasons) {
     const sentences = reasons.map(reasonNodes);
     if (sentences.includes(null)) return null;
-    return el("span", {}, ...sentences.flatMap((nodes, i) => (i ? [" ", ...nodes] : nodes)));
+    return el("span", {}, ...spaced(sentences));
   }
 
   let lastDryRun = null;     // the options of the dry run shown, to apply the same
@@ -184,7 +187,7 @@
       const reasons = reasonsNode(language.reasons);
       return reasons && tNodes("admin_language_reasons", { language: languageName(language.language), reasons });
     });
-    return languages.includes(null) ? english : languages.flatMap((nodes, i) => (i ? [" ", ...nodes] : nodes));
+    return languages.includes(null) ? english : spaced(languages);
   }
 
   async function loadRuns() {
@@ -344,7 +347,6 @@
     body.textContent = "";
     for (const schoolClass of classes) body.append(classRow(schoolClass, people));
     byId("classes-empty").hidden = classes.length > 0;
-    return people;
   }
 
   /** The classes again: after an account changed, the teachers to choose from have too. */
