@@ -20,23 +20,32 @@ Messages are plain words that say what to send instead; pydantic's own texts
 """
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
+
+from content.notes import ENGLISH as CONTENT_NOTES
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 logger = logging.getLogger("b1engine.api")
 
 
-@dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True)
 class FieldProblem:
-    """One bad value: where (a path, list positions from 1) and what to send instead."""
+    """One bad value: where (a path, list positions from 1) and what to send instead.
+
+    ``code`` and ``values``: the problem's stable name and the values its sentence needs,
+    where it has one (:data:`FIELD_CODES`, :mod:`content.notes`), so a page can say it in
+    its reader's language; ``message`` is the English.
+    """
 
     field: str
     message: str
+    code: str | None = None
+    values: Mapping[str, Any] = dataclasses.field(default_factory=dict)
 
 
 class DomainError(Exception):
@@ -150,7 +159,9 @@ def problem(status: int, title: str | None = None, detail: str | None = None,
     if detail is not None:
         body["detail"] = detail
     if errors:
-        body["errors"] = [{"field": e.field, "message": e.message} for e in errors]
+        # code and values only where the problem has them (most are said only in words)
+        body["errors"] = [{"field": e.field, "message": e.message,
+                           **({"code": e.code, "values": dict(e.values)} if e.code else {})} for e in errors]
     body.update(extensions)
     return body
 
@@ -243,6 +254,8 @@ def _message(error: Mapping[str, Any]) -> str:
     if kind in ("value_error", "assertion_error"):
         # Our own validators' words (ValueError messages written for people).
         return _sentence(str(context.get("error", ""))) or _FALLBACK
+    if kind in CONTENT_NOTES:  # the content schema's validators', with a code (content.notes)
+        return _sentence(str(error.get("msg", ""))) or _FALLBACK
     if kind == "json_invalid":
         return "The body is not valid JSON: check its quotes, commas and brackets."
     if kind in _MESSAGES:
@@ -320,6 +333,7 @@ def plain_errors(errors: Iterable[Mapping[str, Any]], root: Any = _MISSING,
 
     merged: dict[str, list[str]] = {}
     wanted: dict[str, list[str]] = {}
+    coded: dict[str, tuple[str, dict[str, Any]]] = {}
     for path, tagged, error in located:
         if shadowed(path, tagged, error):
             continue
@@ -332,13 +346,43 @@ def plain_errors(errors: Iterable[Mapping[str, Any]], root: Any = _MISSING,
             message = _message(error)
             if message not in messages:
                 messages.append(message)
+                found = _code(error)
+                if found:
+                    coded.setdefault(path, found)
     out = []
     for path, messages in merged.items():
         nouns = list(dict.fromkeys(wanted.get(path, [])))
         if nouns:
             messages = [f"Use {' or '.join(nouns)}.", *messages]
-        out.append(FieldProblem(path, " Or: ".join(messages)))
+        # A code only for a problem said in one sentence (merged ones stay words).
+        code, values = coded[path] if len(messages) == 1 and path in coded else (None, {})
+        out.append(FieldProblem(path, " Or: ".join(messages), code, values))
     return out
+
+
+#: The codes of the pydantic error types a page words in its reader's language
+#: (``FieldProblem.code``), with the context values their sentences take.
+FIELD_CODES = {"missing": ("missing", ()), "extra_forbidden": ("unknown_field", ()),
+               "string_too_long": ("text_too_long", ("max_length",)),
+               "too_short": ("too_few", ("min_length",)), "too_long": ("too_many", ("max_length",))}
+
+
+def _code(error: Mapping[str, Any]) -> tuple[str, dict[str, Any]] | None:
+    """``error``'s code and values (:class:`FieldProblem`), or None for a problem said only in words."""
+    kind = error.get("type", "")
+    context = error.get("ctx") or {}
+    if kind in CONTENT_NOTES:  # a content validator's own problem (content.notes)
+        return kind, dict(context)
+    if kind == "string_too_short":
+        minimum = context.get("min_length", 1)
+        return ("empty", {}) if minimum == 1 else ("text_too_short", {"min_length": minimum})
+    if kind == "literal_error":
+        # pydantic gives the choices as one English phrase ("'A1', 'A2' or 'B1'").
+        return "not_a_choice", {"choices": re.findall(r"'([^']*)'", str(context.get("expected", "")))}
+    if kind in FIELD_CODES:
+        code, names = FIELD_CODES[kind]
+        return code, {name: context[name] for name in names if name in context}
+    return None
 
 
 #: Where a request's values come from, as the framework's error locations begin.
@@ -401,7 +445,7 @@ def install(app) -> None:
         if isinstance(error, TooManyRequests):
             headers = {"Retry-After": str(error.retry_after)}
         # A service names fields of the request body; the client reads where it sent them.
-        fields = [FieldProblem(f"body.{e.field}" if e.field else "body", e.message) for e in error.errors]
+        fields = [dataclasses.replace(e, field=f"body.{e.field}" if e.field else "body") for e in error.errors]
         return respond(problem(error.status, error.title, error.detail, fields, error.code,
                                instance=request.url.path, **error.extensions), headers)
 

@@ -927,6 +927,10 @@ class FieldError(BaseModel):
                                    "path.class_id, or body for the body as a whole; list positions "
                                    "count from 1")
     message: str = Field(description="what is wrong and what to send instead, in plain words")
+    code: str | None = Field(default=None, description="the problem's stable name, where it has one (docs/api.md, "
+                                                       "\"Field codes\"): a page says it in its reader's language")
+    values: dict[str, str | int | list[str]] = Field(
+        default_factory=dict, description="the values the code's sentence needs (the word, the limit, ...)")
 
 
 class Problem(BaseModel):

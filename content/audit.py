@@ -56,6 +56,7 @@ from typing import Any
 from content import generate, morph, nlp, support
 from content.bank import bank_files, bank_items, directory_language, parse_document, read_document
 from content.errors import ContentError
+from content.notes import Note
 from content.schema import CHOICE_TYPES, GAP, Item, Loc, VocabularySet
 
 
@@ -109,6 +110,9 @@ class Flaw:
     subject: str
     message: str
     loc: Loc = ()
+    #: The problem in parts (:mod:`content.notes`) for a flaw an author is told of; ``message``
+    #: is then its English sentence.
+    note: Note | None = None
 
     @property
     def blocker(self) -> bool:
@@ -336,16 +340,16 @@ def gap_flaws(vocabulary_set: VocabularySet, index: int, stem: str, gap: generat
     if gap.span is None:
         return []  # the checker reports a lemma it cannot find
     if gap.problem:
-        return [Flaw("lemma_twice", subject, f"{gap.problem}: no cloze is made from it; use it once", loc)]
+        return [Flaw("lemma_twice", subject, gap.problem.text, loc, gap.problem)]
     flaws = []
     for text in gap.example.accept:
         if generate.occurs_outside(language, gap.example.text, gap.span, text):
-            flaws.append(Flaw("leak", subject, f"the accepted '{text}' appears elsewhere in the sentence",
-                              loc + ("accept",)))
+            note = Note("accept_elsewhere", {"text": text})
+            flaws.append(Flaw("leak", subject, note.text, loc + ("accept",), note))
     before = generate.word_before(language, gap.example.text, gap.span[0])
-    for k, message in generate.distractor_problems(vocabulary_set, index, gap.example, gap.form, before):
-        flaws.append(Flaw("distractor", subject, message,
-                          loc + (("distractors", k) if k is not None else ("distractors",))))
+    for k, note in generate.distractor_problems(vocabulary_set, index, gap.example, gap.form, before):
+        flaws.append(Flaw("distractor", subject, note.text,
+                          loc + (("distractors", k) if k is not None else ("distractors",)), note))
     for reason in gap.skipped:
         kind, _, why = reason.partition(": ")
         if kind == "typed" and not any(f.kind == "leak" for f in flaws):

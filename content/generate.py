@@ -69,6 +69,7 @@ from dataclasses import dataclass
 from rapidfuzz.distance import Levenshtein
 
 from content import morph, nlp
+from content.notes import Note
 from content.prior import with_prior, word_zipf
 from content.schema import GAP_TEXT, Example, Item, ItemSupport, Option, VocabularyEntry, VocabularySet
 
@@ -302,8 +303,8 @@ def derived_distractors(vocabulary_set: VocabularySet, index: int, sentence: str
 
 
 def distractor_problems(vocabulary_set: VocabularySet, index: int, example: Example,
-                        form: str, before: str) -> list[tuple[int | None, str]]:
-    """What is wrong with an example's own distractors: ``[(distractor index or None, message)]``.
+                        form: str, before: str) -> list[tuple[int | None, Note]]:
+    """What is wrong with an example's own distractors: ``[(distractor index or None, note)]``.
 
     A distractor must not be accepted (the key or an ``accept`` text), must have
     the key's casing, must be in the key's form where that can be told
@@ -314,27 +315,27 @@ def distractor_problems(vocabulary_set: VocabularySet, index: int, example: Exam
     entry = vocabulary_set.entries[index]
     accepted = {nlp.normalise_answer(language, text) for text in (form, *example.accept)}
     lemmas = [e.lemma for e in vocabulary_set.entries]
-    problems: list[tuple[int | None, str]] = []
+    problems: list[tuple[int | None, Note]] = []
     seen: set[str] = set()
     for k, text in enumerate(example.distractors):
         key = nlp.normalise_answer(language, text)
         if key in accepted:
-            problems.append((k, f"'{text}' is an accepted answer of this gap"))
+            problems.append((k, Note("distractor_accepted", {"text": text})))
         elif key in seen:
-            problems.append((k, f"'{text}' is listed twice"))
+            problems.append((k, Note("distractor_twice", {"text": text})))
         elif text[:1].isupper() != form[:1].isupper():
-            where = "starts the sentence" if form[:1].isupper() else "is inside the sentence"
-            problems.append((k, f"'{text}' is not cased like the key '{form}' (the gap {where})"))
+            where = "start" if form[:1].isupper() else "inside"
+            problems.append((k, Note(f"distractor_case_{where}", {"text": text, "key": form})))
         elif morph.disagree(language, entry.pos, entry.lemma, form, text, lemmas):
-            problems.append((k, f"'{text}' is not in the form of the key '{form}' "
-                                f"({_slot_text(language, entry.pos, entry.lemma, form)})"))
+            problems.append((k, Note("distractor_form", {
+                "text": text, "key": form, "slots": _slot_text(language, entry.pos, entry.lemma, form)})))
         elif morph.article_clash(language, entry.pos, before, text):
-            problems.append((k, f"'{text}' cannot follow '{before}' (the key '{form}' can)"))
+            problems.append((k, Note("distractor_article", {"text": text, "before": before, "key": form})))
         elif any(nlp.is_form_of(language, text, word, guess=False) for word in entry.near_synonyms):
-            problems.append((k, f"'{text}' is a form of a near-synonym of '{entry.lemma}'"))
+            problems.append((k, Note("distractor_near_synonym", {"text": text, "lemma": entry.lemma})))
         seen.add(key)
     if len(example.distractors) == 1:
-        problems.append((None, "one distractor: write at least two"))
+        problems.append((None, Note("distractor_one")))
     return problems
 
 
@@ -357,7 +358,7 @@ class Gap:
     number: int
     example: Example
     span: tuple[int, int] | None
-    problem: str | None = None
+    problem: Note | None = None
     typed: tuple[str, ...] | None = None
     choice: tuple[str, ...] | None = None
     skipped: tuple[str, ...] = ()
@@ -411,11 +412,11 @@ def read_gap(vocabulary_set: VocabularySet, index: int, number: int, example: Ex
     sentence = example.text
     span = nlp.locate_form(language, sentence, entry.lemma)
     if span is None:
-        return Gap(number, example, None, problem="the lemma is not in the sentence")
+        return Gap(number, example, None, problem=Note("lemma_not_found", {"lemma": entry.lemma}))
     spans = nlp.form_spans(language, sentence, entry.lemma)
     if len(set(spans) | {span}) > 1:
-        shown = ", ".join(sentence[a:b] for a, b in sorted(set(spans) | {span}))
-        return Gap(number, example, span, problem=f"'{entry.lemma}' occurs more than once ({shown})")
+        shown = tuple(sentence[a:b] for a, b in sorted(set(spans) | {span}))
+        return Gap(number, example, span, problem=Note("lemma_twice", {"lemma": entry.lemma, "forms": shown}))
     form = sentence[span[0]:span[1]]
     accepted = tuple(dict.fromkeys([form, *example.accept]))
     skipped: list[str] = []
@@ -430,7 +431,7 @@ def read_gap(vocabulary_set: VocabularySet, index: int, number: int, example: Ex
     before = word_before(language, sentence, span[0])
     if example.distractors:
         problems = distractor_problems(vocabulary_set, index, example, form, before)
-        wrong = problems[0][1] if problems else None
+        wrong = problems[0][1].text if problems else None
         choice = None if wrong else (form, *example.distractors)
         if wrong:
             skipped.append(f"choice: {wrong}")

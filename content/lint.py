@@ -51,10 +51,20 @@ from pydantic import ValidationError
 from content import nlp
 from content.audit import KINDS, gap_flaws, item_flaws
 from content.audit import gloss_flaws as entry_gloss_flaws
-from content.bank import (Bank, Document, Parsed, bank_files, bank_items, directory_language, loc_text,
-                          parse_document, read_document)
+from content.bank import (
+    Bank,
+    Document,
+    Parsed,
+    bank_files,
+    bank_items,
+    directory_language,
+    loc_text,
+    parse_document,
+    read_document,
+)
 from content.errors import ContentError, format_problem
 from content.generate import entry_ids, read_gaps, vocab_key
+from content.notes import Note
 from content.schema import Issue, Item, Level, Loc, Trade, VocabularySet
 from engine.cefr import LEVELS
 
@@ -107,8 +117,7 @@ def unknown_words(language: str, text: str, allowed: frozenset[str]) -> list[str
 def text_issues(language: str, text: Any, loc: Loc, allowed: frozenset[str]) -> list[Issue]:
     if not isinstance(text, str) or not text.strip():
         return []
-    return [Issue(loc, f"unknown word '{word}': not in wordfreq or the {language} lemma tables "
-                       f"(if it is right, add it to {language}/allow.txt)")
+    return [Issue.of(loc, Note("unknown_word", {"word": word, "language": language}))
             for word in unknown_words(language, text, allowed)]
 
 
@@ -147,22 +156,23 @@ def vocabulary_issues(vocabulary_set: VocabularySet, allowed: frozenset[str]) ->
     for i, entry in enumerate(vocabulary_set.entries):
         key = (nlp.casefold(language, entry.lemma), entry.pos)
         if key in seen:
-            issues.append(Issue(("entries", i, "lemma"),
-                                f"'{entry.lemma}' ({entry.pos}) is already entry {seen[key]}"))
+            # The entry as the API counts them (from 1).
+            issues.append(Issue.of(("entries", i, "lemma"), Note("entry_repeated", {
+                "lemma": entry.lemma, "pos": entry.pos, "entry": seen[key] + 1})))
         seen.setdefault(key, i)
         issues += text_issues(language, entry.lemma, ("entries", i, "lemma"), allowed)
         for j, example in enumerate(entry.examples):
             loc = ("entries", i, "examples", j)
             if nlp.locate_form(language, example.text, entry.lemma) is None:
-                issues.append(Issue(loc, f"no form of '{entry.lemma}' found (by lemma) in the sentence"))
+                issues.append(Issue.of(loc, Note("lemma_not_found", {"lemma": entry.lemma})))
             issues += text_issues(language, example.text, loc, allowed)
             for name in ("distractors", "accept"):
                 for k, text in enumerate(getattr(example, name)):
                     issues += text_issues(language, text, loc + (name, k), allowed)
             issues += text_issues(language, example.cue, loc + ("cue",), allowed)
         for gap in read_gaps(vocabulary_set, i):
-            issues += [Issue(flaw.loc, flaw.message) for flaw in gap_flaws(vocabulary_set, i, stems[i], gap)
-                       if flaw.blocker]
+            issues += [Issue(flaw.loc, flaw.message, flaw.note)
+                       for flaw in gap_flaws(vocabulary_set, i, stems[i], gap) if flaw.blocker]
     return issues
 
 

@@ -16,9 +16,10 @@ import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
 from content.catalog import LANGUAGES, Language, Level, Skill, Theme, Track, Trade
+from content.notes import ENGLISH, Note, schema_error
 
 ItemType = Literal["multiple_choice", "cloze_choice", "cloze_typed", "word_order", "reading"]
 Status = Literal["prior", "calibrated"]
@@ -355,12 +356,19 @@ class Example(BaseModel):
     def _from_sentence(cls, data: Any) -> Any:
         return {"text": data} if isinstance(data, str) else data
 
+    @field_validator("text")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise schema_error("example_empty")
+        return value
+
     @field_validator("distractors", "accept")
     @classmethod
     def _non_empty_texts(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         stripped = tuple(text.strip() for text in value)
         if any(not text for text in stripped):
-            raise ValueError("an empty text")
+            raise schema_error("text_empty")
         return stripped
 
 
@@ -398,29 +406,30 @@ class VocabularyEntry(BaseModel):
     @classmethod
     def _one_word(cls, value: str) -> str:
         if any(ch.isspace() for ch in value):
-            raise ValueError("a lemma is one word (dictionary form)")
+            raise schema_error("lemma_spaces")
         return value
 
-    @field_validator("examples")
+    # Field validators, so that each problem is located at its field (the fields before it,
+    # lemma and near_synonyms, are in info.data when they were valid).
+    @field_validator("gloss_distractors")
     @classmethod
-    def _non_empty_examples(cls, value: tuple[Example, ...]) -> tuple[Example, ...]:
-        if any(not example.text.strip() for example in value):
-            raise ValueError("an example sentence is empty")
+    def _gloss_distractors_wrong(cls, value: tuple[str, ...], info: ValidationInfo) -> tuple[str, ...]:
+        seen = {str(info.data.get("lemma", "")).casefold(),
+                *(word.casefold() for word in info.data.get("near_synonyms", ()))}
+        for word in value:
+            if not word.strip() or word.casefold() in seen:
+                raise schema_error("gloss_distractor_bad", word=word)
+            seen.add(word.casefold())
+        if len(value) == 1:
+            raise schema_error("gloss_distractors_few")
         return value
 
-    @model_validator(mode="after")
-    def _gloss_distractors_wrong(self) -> VocabularyEntry:
-        seen = {self.lemma.casefold(), *(word.casefold() for word in self.near_synonyms)}
-        for word in self.gloss_distractors:
-            if not word.strip() or word.casefold() in seen:
-                raise ValueError(f"gloss_distractors: '{word}' is empty, the lemma, a near-synonym or "
-                                 "given twice")
-            seen.add(word.casefold())
-        if any(not re.fullmatch(r"[a-z]{2,3}", code) for code in self.look_alike_for):
-            raise ValueError("look_alike_for: language codes, e.g. [en, uk]")
-        if self.gloss_distractors and len(self.gloss_distractors) < 2:
-            raise ValueError("gloss_distractors: give at least two (three if you can)")
-        return self
+    @field_validator("look_alike_for")
+    @classmethod
+    def _language_codes(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if any(not re.fullmatch(r"[a-z]{2,3}", code) for code in value):
+            raise schema_error("look_alike_codes")
+        return value
 
     @property
     def sentences(self) -> tuple[str, ...]:
@@ -450,19 +459,27 @@ class Issue:
 
     ``loc`` is a pydantic-style path (``("entries", 2, "cefr")``); the checker
     turns it into a line number, the authoring API into an entry and a field.
+    ``note``: the problem in parts (:mod:`content.notes`), where it has a code;
+    ``message`` is then its English sentence.
     """
 
     loc: Loc
     message: str
+    note: Note | None = None
+
+    @classmethod
+    def of(cls, loc: Loc, note: Note) -> Issue:
+        return cls(loc, note.text, note)
 
 
 def validation_issues(error: ValidationError, prefix: Loc = ()) -> list[Issue]:
-    """Every error of a pydantic validation as an :class:`Issue`."""
+    """Every error of a pydantic validation as an :class:`Issue` (our validators' with their notes)."""
     issues = []
     for detail in error.errors():
         message = detail["msg"].removeprefix("Value error, ")
         loc = tuple(part for part in detail["loc"] if not _is_union_tag(part))
-        issues.append(Issue(prefix + loc, message))
+        note = Note(detail["type"], dict(detail.get("ctx") or {})) if detail["type"] in ENGLISH else None
+        issues.append(Issue(prefix + loc, message, note))
     return issues
 
 

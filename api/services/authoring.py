@@ -43,13 +43,20 @@ from api.services.rows import id_of
 from api.settings import Settings
 
 if TYPE_CHECKING:  # content's authoring modules are imported when first used
-    from content.schema import Item, VocabularySet
+    from content.schema import Issue, Item, VocabularySet
 
 
 def _invalid(problems: list[FieldProblem]) -> InvalidInput:
     count = f"{len(problems)} problem{'s' if len(problems) != 1 else ''}"
     return InvalidInput(f"{count} in the vocabulary set: fix each field listed in errors and send "
                         "the whole set again", errors=problems)
+
+
+def field_problem(issue: Issue) -> FieldProblem:
+    """A content issue at its field, with its code and values where it has them (content.notes)."""
+    if issue.note is None:
+        return FieldProblem(field_path(issue.loc), issue.message)
+    return FieldProblem(field_path(issue.loc), issue.message, issue.note.code, issue.note.json_values)
 
 
 def _checked(db: Session, author: User, data: dict[str, Any], settings: Settings, now: datetime,
@@ -72,12 +79,12 @@ def _checked(db: Session, author: User, data: dict[str, Any], settings: Settings
         raise _invalid(plain_errors(error.errors(), data)) from None
     vocabulary_set, issues = set_issues(data)
     if issues or vocabulary_set is None:
-        raise _invalid([FieldProblem(field_path(issue.loc), issue.message) for issue in issues])
+        raise _invalid([field_problem(issue) for issue in issues])
     generated = generate_items(vocabulary_set)
     if not generated:
         raise InvalidInput("the vocabulary set generates no exercises: give each entry an example "
-                           "sentence that uses the word", errors=[FieldProblem("entries", "No exercise "
-                           "could be made from these entries.")])
+                           "sentence that uses the word", errors=[FieldProblem(
+                               "entries", "No exercise could be made from these entries.", "no_exercise")])
     in_bank = _bank_clashes(db, vocabulary_set, generated)
     if in_bank:
         raise _invalid(in_bank)
@@ -202,10 +209,12 @@ def _bank_clashes(db: Session, vocabulary_set: VocabularySet, generated: list[It
             problems.append(FieldProblem(
                 field_path(("entries", index, "lemma")),
                 f"'{entry.lemma}' is already in the {vocabulary_set.language} {vocabulary_set.trade} "
-                f"bank ({', '.join(clashing)}): remove this entry or choose another word."))
+                f"bank ({', '.join(clashing)}): remove this entry or choose another word.",
+                "in_bank", {"lemma": entry.lemma, "items": clashing}))
             taken -= set(clashing)
     if taken:
-        problems.append(FieldProblem("entries", f"Already in the bank: {', '.join(sorted(taken))}."))
+        problems.append(FieldProblem("entries", f"Already in the bank: {', '.join(sorted(taken))}.",
+                                     "in_bank_items", {"items": sorted(taken)}))
     return problems
 
 

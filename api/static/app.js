@@ -230,13 +230,29 @@
     if (error instanceof Notice) { lead.textContent = error.message; return; }
     const problem = error instanceof ApiError ? error.problem : null;
     if (!problem) { lead.textContent = error instanceof NetworkError ? t("error_network") : t("error_unexpected"); return; }
-    const english = { lang: "en", dir: "ltr" };
-    Object.assign(lead, english, { textContent: problem.detail || problem.title });
+    Object.assign(lead, ENGLISH, { textContent: problem.detail || problem.title });
     if (Array.isArray(problem.errors) && problem.errors.length) {
-      const list = Object.assign(document.createElement("ul"), english);
-      for (const item of problem.errors) list.append(Object.assign(document.createElement("li"), { textContent: item.message }));
-      target.append(list);
+      target.append(el("ul", {}, ...problem.errors.map((item) => el("li", {}, ...fieldProblemNodes(item)))));
     }
+  }
+
+  const ENGLISH = { lang: "en", dir: "ltr" };
+
+  /** One bad field's problem (an `errors` entry of a 422) in the page's language where its code
+      has a text (`field_<code>`, docs/api.md "Field codes"); else the service's English words,
+      marked as English. Choices are joined with the language's "or"; other lists (words of the
+      language learnt, exercise ids) with its separator only: a joining word or suffix of the
+      page's language would stick to them (Tigrinya -ን, Arabic و). */
+  function fieldProblemNodes(problem) {
+    const key = problem.code ? `field_${problem.code}` : null;
+    if (!key || !Object.prototype.hasOwnProperty.call(texts, key)) return [el("span", { ...ENGLISH, text: problem.message })];
+    const values = {};
+    for (const [name, value] of Object.entries(problem.values || {})) {
+      if (!Array.isArray(value)) values[name] = value;
+      else if (name === "choices") values[name] = new Intl.ListFormat(t("date_locale"), { type: "disjunction" }).format(value);
+      else values[name] = value.join(t("list_separator"));
+    }
+    return tNodes(key, values);
   }
 
   /** A new element: el("p", {class: "x", text: "..."}, child, ...). */
@@ -393,7 +409,7 @@
     return found ? decodeURIComponent(found.slice(LANGUAGE_COOKIE.length + 1)) : null;
   }
 
-  window.B1 = { t, tNodes, api, ApiError, NetworkError, Notice, showError, knownProblem, formatDate, formatDateTime, formatNumber, formatWait, languageName, el, localText,
+  window.B1 = { t, tNodes, api, ApiError, NetworkError, Notice, showError, knownProblem, fieldProblemNodes, formatDate, formatDateTime, formatNumber, formatWait, languageName, el, localText,
                 uuid, token, tokenRole, setToken, goToLogin, setLanguage, chosenLanguage, say, showChart,
                 languageCookie: LANGUAGE_COOKIE };
   setUp();

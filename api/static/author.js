@@ -3,7 +3,7 @@
    retire, item statistics. Uses window.B1 (app.js); all rules are the API's. */
 "use strict";
 (function () {
-  const { t, api, showError, el, say, languageName } = window.B1;
+  const { t, api, showError, fieldProblemNodes, el, say, languageName } = window.B1;
   const byId = (id) => document.getElementById(id);
   const list = (text) => String(text || "").split(",").map((s) => s.trim()).filter(Boolean);
   const LEVELS = ["A1", "A2", "B1", "B2"];
@@ -34,8 +34,10 @@
 
   // ------------------------------------------------------------------ the form
 
-  /** One labelled control; its id names its place: e-2-lemma, e-2-x-1-text (positions from 1). */
-  function field(id, label, value, options) {
+  /** One labelled control; its id names its place: e-2-lemma, e-2-x-1-text (positions from 1).
+      `language`: the language its text is in ("learnt": the set's, kept in step with its select;
+      "en": the meaning), written left to right on a right-to-left page too. */
+  function field(id, label, value, options, language) {
     const box = el("div", { class: "field", "data-field": id });
     box.append(el("label", { for: id, text: label }));
     let control;
@@ -44,21 +46,25 @@
       for (const option of options) control.append(el("option", { value: option, text: option, selected: option === value }));
       if (value && !options.includes(value)) control.append(el("option", { value, text: value, selected: true }));
     } else {
-      control = el("input", { id, type: "text", value: value || "", autocomplete: "off", spellcheck: "false" });
+      control = el("input", { id, type: "text", value: value || "", autocomplete: "off", spellcheck: "false",
+                              dir: language ? "ltr" : null, "data-learnt": language === "learnt" ? "" : null,
+                              lang: language === "learnt" ? learntLanguage() : language });
     }
     box.append(control);
     return box;
   }
+
+  const learntLanguage = () => (byId("set-language") && byId("set-language").value) || "nb";
 
   function exampleNode(entryNumber, number, example) {
     const data = typeof example === "string" ? { text: example } : (example || {});
     const prefix = `e-${entryNumber}-x-${number}`;
     const box = el("fieldset", { class: "example", "data-example": number });
     box.append(el("legend", { text: t("author_example", { n: number }) }),
-      field(`${prefix}-text`, t("author_sentence"), data.text),
-      field(`${prefix}-distractors`, t("author_distractors"), (data.distractors || []).join(", ")),
-      field(`${prefix}-accept`, t("author_accept"), (data.accept || []).join(", ")),
-      field(`${prefix}-cue`, t("author_cue"), data.cue));
+      field(`${prefix}-text`, t("author_sentence"), data.text, null, "learnt"),
+      field(`${prefix}-distractors`, t("author_distractors"), (data.distractors || []).join(", "), null, "learnt"),
+      field(`${prefix}-accept`, t("author_accept"), (data.accept || []).join(", "), null, "learnt"),
+      field(`${prefix}-cue`, t("author_cue"), data.cue, null, "learnt"));
     return box;
   }
 
@@ -66,9 +72,9 @@
     const item = el("li", { class: "entry", "data-entry": number });
     const box = el("fieldset", {});
     box.append(el("legend", { text: t("author_entry", { n: number }) }),
-      field(`e-${number}-lemma`, t("author_lemma"), entry.lemma),
+      field(`e-${number}-lemma`, t("author_lemma"), entry.lemma, null, "learnt"),
       field(`e-${number}-pos`, t("author_pos"), entry.pos || "NOUN", POS),
-      field(`e-${number}-gloss`, t("author_gloss"), entry.gloss),
+      field(`e-${number}-gloss`, t("author_gloss"), entry.gloss, null, "en"),
       field(`e-${number}-cefr`, t("author_level"), entry.cefr || "A2", LEVELS));
     const examples = el("div", { class: "examples" });
     (entry.examples && entry.examples.length ? entry.examples : [""]).forEach((example, index) => {
@@ -139,7 +145,15 @@
     }
     const [, entry, name, example, sub] = match;
     if (name === "examples") return byId(`e-${entry}-x-${example || 1}-${sub || "text"}`);
-    return byId(`e-${entry}-${name || "lemma"}`) || byId(`e-${entry}-lemma`);
+    // A field the form does not show (gloss_distractors, from a file): listed above the entries.
+    return byId(`e-${entry}-${name || "lemma"}`);
+  }
+
+  /** Where an unplaced problem is: "Entry 2 (gloss_distractors)", as the file names the field. */
+  function placeOf(path) {
+    const match = /entries\[(\d+)\](?:\.([\w.\[\]]+))?/.exec(path);
+    if (!match) return null;
+    return t("author_entry", { n: Number(match[1]) }) + (match[2] ? ` (${match[2]})` : "");
   }
 
   function showProblems(error) {
@@ -152,15 +166,25 @@
       const id = `problem-${index}`;
       control.setAttribute("aria-invalid", "true");
       control.setAttribute("aria-describedby", ((control.getAttribute("aria-describedby") || "") + " " + id).trim());
-      control.closest(".field").append(el("p", { class: "field-problem", id, text: problem.message }));
+      control.closest(".field").append(el("p", { class: "field-problem", id }, ...fieldProblemNodes(problem)));
     });
     const summary = byId("set-problems");
     showError(summary, error);
     // The placed problems are at their fields; the summary lists only the others.
     const listed = summary.querySelector("ul");
     if (listed) listed.remove();
-    if (problems.length) summary.firstChild.textContent = t("author_problems", { count: problems.length });
-    if (unplaced.length) summary.append(el("ul", {}, ...unplaced.map((p) => el("li", { text: p.message }))));
+    if (problems.length) {
+      const lead = summary.firstChild;
+      lead.removeAttribute("lang");
+      lead.removeAttribute("dir");
+      lead.textContent = t("author_problems", { count: problems.length });
+    }
+    if (unplaced.length) {
+      summary.append(el("ul", {}, ...unplaced.map((p) => {
+        const place = placeOf(p.field || "");
+        return el("li", {}, ...(place ? [el("bdi", { text: place }), ": "] : []), ...fieldProblemNodes(p));
+      })));
+    }
     const first = document.querySelector("[aria-invalid=true]");
     (first || summary).focus();
   }
@@ -290,6 +314,9 @@
       option.textContent = languageName(option.value);
     }
     byId("set-form").addEventListener("submit", check);
+    byId("set-language").addEventListener("change", () => {
+      for (const input of document.querySelectorAll("[data-learnt]")) input.lang = learntLanguage();
+    });
     byId("upload-form").addEventListener("submit", upload);
     byId("add-entry").addEventListener("click", () => {
       const entries = byId("entries");

@@ -57,8 +57,38 @@ def test_bad_set_is_422_listing_every_problem_by_entry_and_field(client, people)
     located = {p["field"] for p in problems}
     # Entries count from 1: the second entry's lemma, the third's level.
     assert {"body.entries[2].lemma", "body.entries[3].cefr"} <= located
-    assert all(p["message"] and set(p) == {"field", "message"} for p in problems)
+    assert all(p["message"] for p in problems)
     assert response.json()["detail"].startswith(f"{len(problems)} problems in the vocabulary set")
+    # Each with its code and values, for the page to say in the author's language.
+    by_field = {p["field"]: (p["code"], p["values"]) for p in problems}
+    assert by_field["body.entries[2].lemma"] == ("empty", {})
+    assert by_field["body.entries[3].cefr"] == ("not_a_choice", {"choices": ["A1", "A2", "B1", "B2"]})
+
+
+def test_the_word_checks_problems_carry_codes_and_the_values_their_sentences_need(client, people):
+    kitchen = {"language": "nb", "track": "trade", "trade": "kitchen", "title": "Kjøkken", "entries": [
+        {"lemma": "kniv", "pos": "NOUN", "gloss": "knife", "cefr": "A2",
+         "examples": [{"text": "Legg kniven i vasken.", "distractors": ["Gaffelen", "kniven", "skjeen"]}]},
+        {"lemma": "kniv", "pos": "NOUN", "gloss": "knife", "cefr": "A2",
+         "examples": ["Vask kniven og kniven.", "Gaffelen er skitten."]},
+        {"lemma": "gaffel", "pos": "NOUN", "gloss": "fork", "cefr": "A2",
+         "examples": ["Gaffelen ligger ved sklabbenx."]},
+    ]}
+    response = client.post("/v1/vocabulary-sets", json=kitchen, headers=people["author"]["headers"])
+    assert response.status_code == 422, response.text
+    found = [(p["field"], p["code"], p["values"]) for p in response.json()["errors"]]
+    assert found == [
+        ("body.entries[1].examples[1].distractors[1]", "distractor_case_inside", {"text": "Gaffelen", "key": "kniven"}),
+        ("body.entries[1].examples[1].distractors[2]", "distractor_accepted", {"text": "kniven"}),
+        # Entries count from 1 in the sentence too, as in the field.
+        ("body.entries[2].lemma", "entry_repeated", {"lemma": "kniv", "pos": "NOUN", "entry": 1}),
+        ("body.entries[2].examples[2]", "lemma_not_found", {"lemma": "kniv"}),
+        ("body.entries[2].examples[1]", "lemma_twice", {"lemma": "kniv", "forms": ["kniven", "kniven"]}),
+        ("body.entries[3].examples[1]", "unknown_word", {"word": "sklabbenx", "language": "nb"}),
+    ]
+    messages = [p["message"] for p in response.json()["errors"]]
+    assert messages[2] == "'kniv' (NOUN) is already entry 1"
+    assert messages[4] == "'kniv' occurs more than once (kniven, kniven): no cloze is made from it; use it once"
 
 
 def test_only_authors_author_and_only_their_own_sets(client, people):
@@ -112,6 +142,8 @@ def test_words_already_in_the_bank_are_422_at_preview_and_the_doc_set_publishes(
     problems = response.json()["errors"]
     assert [p["field"] for p in problems] == ["body.entries[2].lemma"]
     assert "nb-construction-hammer-cloze-1" in problems[0]["message"]
+    assert problems[0]["code"] == "in_bank" and problems[0]["values"]["lemma"] == "hammer"
+    assert "nb-construction-hammer-cloze-1" in problems[0]["values"]["items"]
 
     created = client.post("/v1/vocabulary-sets", json=DOC_SET, headers=headers)
     assert created.status_code == 201, created.text

@@ -35,7 +35,9 @@ def assert_problem(response, status: int | None = None) -> dict:
     assert isinstance(body["detail"], str) and body["detail"], where
     texts = [body["detail"]]  # the title may be the HTTP phrase ("Not Found"), as RFC 9457 wants
     for error in body.get("errors", []):
-        assert set(error) == {"field", "message"}, where
+        assert set(error) in ({"field", "message"}, {"field", "message", "code", "values"}), where
+        if "code" in error:  # a page words it from its code and values (docs/api.md, "Field codes")
+            assert re.fullmatch(r"[a-z]+(_[a-z]+)*", error["code"]) and isinstance(error["values"], dict), where
         assert error["field"].split(".")[0].split("[")[0] in SOURCES, where
         # Positions count from 1, as people count.
         assert "[0]" not in error["field"], where
@@ -278,7 +280,38 @@ def test_union_members_are_merged_and_their_names_never_shown():
     # A pattern that is not one character class: a pointer to the docs, not the expression.
     assert errors({"answer": "a", "name": "ok", "code": "zz"}) == [FieldProblem(
         "body.code", "This value is not accepted here: see the field in the API reference at /docs.")]
-    assert errors({"name": "ok"}) == [FieldProblem("body.answer", "Required: add this field.")]
+    assert errors({"name": "ok"}) == [FieldProblem("body.answer", "Required: add this field.", "missing")]
+
+
+def test_field_problems_carry_the_code_and_values_a_page_words_them_by():
+    from pydantic import ValidationError
+
+    from content.schema import VocabularySet
+
+    data = {"language": "xx", "trade": "kitchen", "title": "", "entries": [
+        {"lemma": "to ord", "pos": "NOUN", "gloss": "x" * 130, "cefr": "A2", "examples": []},
+        {"lemma": "kniv", "pos": "NOUN", "gloss": "knife", "cefr": "A2", "examples": ["Kniven."],
+         "gloss_distractors": ["gaffel", "kniv"], "colour": "red"}]}
+    with pytest.raises(ValidationError) as caught:
+        VocabularySet.model_validate(data)
+    found = {p.field: (p.code, dict(p.values), p.message) for p in plain_errors(caught.value.errors(), data)}
+    assert found == {
+        "language": ("not_a_choice", {"choices": ["nb", "en", "tr", "it"]}, "Use one of 'nb', 'en', 'tr' or 'it'."),
+        "title": ("empty", {}, "Must not be empty."),
+        "entries[1].lemma": ("lemma_spaces", {}, "a lemma is one word (dictionary form)."),
+        "entries[1].gloss": ("text_too_long", {"max_length": 120}, "Too long: use at most 120 characters."),
+        "entries[1].examples": ("too_few", {"min_length": 1}, "Too few: give at least 1."),
+        "entries[2].colour": ("unknown_field", {}, "Not a field of this request: remove it (or check its spelling)."),
+        # A validator's own problem, at its field, with its value (content.notes).
+        "entries[2].gloss_distractors": ("gloss_distractor_bad", {"word": "kniv"},
+                                         "'kniv' is empty, the lemma, a near-synonym or given twice."),
+    }
+    # A field's several problems said in one sentence have no code.
+    data["entries"][1]["examples"] = 5  # neither text nor a list: "Use text … or a list …"
+    with pytest.raises(ValidationError) as caught:
+        VocabularySet.model_validate(data)
+    said = {p.field: p.code for p in plain_errors(caught.value.errors(), data)}
+    assert said["entries[2].examples"] is None
 
 
 def test_field_paths_count_list_positions_from_one():

@@ -37,8 +37,10 @@ def test_every_english_text_is_used():
     root = I18N.parent
     source = "\n".join(path.read_text(encoding="utf-8") for pattern in ("**/*.py", "templates/**/*.html", "static/*.js")
                        for path in root.glob(pattern))
-    # Keys built from a prefix and a value: t("skill_" + skill), f"alert_{rule}", "admin_status_" + status.
-    prefixes = set(re.findall(r"""["'](\w+_)["']\s*\+""", source)) | set(re.findall(r"""f["'](\w+_){""", source))
+    # Keys built from a prefix and a value: t("skill_" + skill), f"alert_{rule}", "admin_status_" + status,
+    # `field_${problem.code}` (test_every_field_code_has_a_text checks those).
+    prefixes = (set(re.findall(r"""["'](\w+_)["']\s*\+""", source)) | set(re.findall(r"""f["'](\w+_){""", source))
+                | set(re.findall(r"""`(\w+_)\$\{""", source)))
     unused = [key for key in interface._read("en")
               if not re.search(rf"\b{key}\b", source) and not key.startswith(tuple(prefixes))]
     assert unused == []
@@ -81,6 +83,19 @@ def placeholders(text: str) -> set[str]:
 def test_a_choices_branches_are_not_taken_for_placeholders():
     assert placeholders("{n} {n, plural, one {word} other {words}} in {days} days") == {"n", "days"}
     assert placeholders("{n, plural, one {# answer in {days} days.} =0 {none} other {#}}") == {"n", "days"}
+
+
+def test_every_field_code_has_a_text():
+    """A bad field's problem is said in the page's language by its code (app.js
+    fieldProblemNodes): a text for each code the service gives, and none for a code it never does."""
+    from api.errors import FIELD_CODES
+    from content.notes import ENGLISH
+
+    codes = ({code for code, _ in FIELD_CODES.values()} | set(ENGLISH)
+             | {"empty", "text_too_short", "not_a_choice"}  # api.errors._code
+             | {"in_bank", "in_bank_items", "no_exercise"})  # api.services.authoring
+    texts = {key.removeprefix("field_") for key in interface._read("en") if key.startswith("field_")}
+    assert texts == codes
 
 
 def test_plural_choices_are_only_in_texts_the_scripts_write():

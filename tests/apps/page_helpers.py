@@ -118,6 +118,9 @@ class App:
         for viewport in (PHONE, WIDE):
             page.set_viewport_size(viewport)
             page.wait_for_function(CHARTS_FIT, timeout=10_000)
+            # Two frames after the resize: a full-page shot taken at once once showed a
+            # right-to-left page's problem boxes at 1280 px without their text.
+            page.evaluate("() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
             path = SHOTS / f"{name}-{viewport['width']}.png"
             page.screenshot(path=str(path), full_page=True)
             self.shots.append(path.name)

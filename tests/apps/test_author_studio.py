@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import numpy as np
 from page_helpers import PHONE, SHOTS, first_load, tab_walk
@@ -75,7 +76,8 @@ def test_an_author_uploads_a_csv_fixes_an_error_in_the_form_previews_and_publish
     page.wait_for_selector("#e-2-cefr[aria-invalid=true]")
     problems = page.locator(".field-problem")
     assert problems.count() == 1
-    assert page.locator("[data-field=e-2-cefr] .field-problem").inner_text().strip()
+    # Said from its code: the choices joined with the page language's "or".
+    assert page.locator("[data-field=e-2-cefr] .field-problem").inner_text() == "Use A1, A2, B1 or B2."
     assert page.locator("#e-1-cefr").get_attribute("aria-invalid") is None
     summary = page.inner_text("#set-problems")
     assert summary.startswith("1 problem:")
@@ -128,3 +130,66 @@ def test_an_author_uploads_a_csv_fixes_an_error_in_the_form_previews_and_publish
     (SHOTS / "first-load-author.json").write_text(json.dumps(measured, indent=1))
     print("\nfirst load /author:", json.dumps(measured))
     assert measured["bytes"] <= 150_000 and measured["load_ms"] < 1000
+
+
+def test_an_authors_problems_are_said_in_the_page_language_with_the_words_whole(app):
+    texts = json.loads((Path(__file__).parents[2] / "api" / "i18n" / "ar.json").read_text(encoding="utf-8"))
+
+    def said(name_of_text: str, **values: str) -> str:
+        text = texts[name_of_text]
+        for name, value in values.items():
+            text = text.replace("{" + name + "}", value)
+        return text
+
+    page = app.signed_in("ada", "/author", language="ar")
+    page.wait_for_selector("#sets-empty:not([hidden]), #sets li")
+    page.click("#new-set")
+    page.wait_for_selector("#editor:not([hidden])")
+    page.select_option("#set-trade", "kitchen")
+    page.fill("#set-title", "Kjøkken")
+    page.fill("#e-1-lemma", "kniv")
+    page.fill("#e-1-gloss", "knife")
+    page.fill("#e-1-x-1-text", "Legg kniven i vasken.")
+    # A capital inside the sentence, and a right answer among the wrong options.
+    page.fill("#e-1-x-1-distractors", "Gaffelen, kniven")
+    page.click("#add-entry")
+    page.fill("#e-2-lemma", "gaffel")
+    page.fill("#e-2-gloss", "fork")
+    page.fill("#e-2-x-1-text", "Gaffelen ligger ved sklabbenx.")  # a word no list knows
+    page.click("#check-set")
+    page.wait_for_selector("#e-2-x-1-text[aria-invalid=true]")
+
+    distractors = page.locator("[data-field=e-1-x-1-distractors] .field-problem")
+    assert distractors.all_inner_texts() == [
+        said("field_distractor_case_inside", text="Gaffelen", key="kniven"),
+        said("field_distractor_accepted", text="kniven")]
+    sentence = page.locator("[data-field=e-2-x-1-text] .field-problem")
+    assert sentence.all_inner_texts() == [said("field_unknown_word", word="sklabbenx")]
+    # The learnt language's words stay whole in the right-to-left sentence; nothing is marked English.
+    assert sentence.locator("bdi").all_inner_texts() == ["sklabbenx"]
+    assert page.locator(".field-problem [lang=en], .field-problem[lang=en], #set-problems [lang=en]").count() == 0
+    assert "problems in the vocabulary set" not in page.inner_text("#set-problems")
+    # The words of the language learnt are written left to right in their language, here too.
+    assert [page.get_attribute("#e-1-x-1-text", name) for name in ("lang", "dir")] == ["nb", "ltr"]
+    assert [page.get_attribute("#e-1-gloss", name) for name in ("lang", "dir")] == ["en", "ltr"]
+    app.check(page, "author-problems-ar")
+    page.select_option("#set-language", "it")
+    assert page.get_attribute("#e-2-lemma", "lang") == "it"
+
+    # A field the form does not show (from a file) is listed above the entries, named by entry and key.
+    yaml = ("language: nb\ntrack: trade\ntrade: kitchen\ntitle: Kjøkken\nentries:\n"
+            "  - {lemma: kniv, pos: NOUN, gloss: knife, cefr: A2, examples: [Legg kniven i vasken.],\n"
+            "     gloss_distractors: [gaffel]}\n")
+    page.set_input_files("#upload-file", files=[{"name": "kitchen.yaml", "mimeType": "application/yaml",
+                                                 "buffer": yaml.encode("utf-8")}])
+    page.click("#upload-form button[type=submit]")
+    page.wait_for_selector("#set-problems li")
+    assert page.locator(".field-problem").count() == 0
+    assert page.locator("#set-problems li").all_inner_texts() == [
+        said("author_entry", n="1") + " (gloss_distractors): " + said("field_gloss_distractors_few")]
+    app.screenshot(page, "author-unplaced-ar")
+    wide = page.evaluate("""() => Array.from(document.querySelectorAll('body *'))
+        .filter(el => el.getBoundingClientRect().right > document.documentElement.clientWidth + 0.5)
+        .map(el => el.tagName + '#' + el.id)""")
+    assert wide == [], wide
+    page.context.close()

@@ -206,7 +206,9 @@ def test_another_problem_stays_in_english_set_apart_from_the_arabic_page(app):
         status=400, content_type="application/problem+json",
         json={"type": "about:blank", "title": "Bad request", "status": 400,
               "detail": "history_limit: use at most 5000 points per page",
-              "errors": [{"field": "query.history_limit", "message": "Use a number of at most 5000."}]}))
+              "errors": [{"field": "query.history_limit", "message": "Use a number of at most 5000."},
+                         {"field": "query.limit", "message": "Too many: give at most 50.", "code": "too_many",
+                          "values": {"max_length": 50}}]}))
     page.goto(f"{app.base}/login")
     token = app.token("olek")["Authorization"].removeprefix("Bearer ")
     page.evaluate("token => sessionStorage.setItem('b1.token', token)", token)
@@ -214,7 +216,12 @@ def test_another_problem_stays_in_english_set_apart_from_the_arabic_page(app):
     lead = page.locator("#home-error p")
     lead.wait_for()
     assert (lead.get_attribute("lang"), lead.get_attribute("dir")) == ("en", "ltr")
-    assert page.get_attribute("#home-error ul", "dir") == "ltr"
+    # A bad field without a code in English, set apart; one with a code in the page's language.
+    items = page.locator("#home-error li")
+    assert [items.nth(0).locator("span").get_attribute(name) for name in ("lang", "dir")] == ["en", "ltr"]
+    assert items.nth(1).locator("[lang=en]").count() == 0
+    texts = json.loads((Path(__file__).parents[2] / "api" / "i18n" / "ar.json").read_text(encoding="utf-8"))
+    assert items.nth(1).inner_text() == texts["field_too_many"].replace("{max_length}", "50")
     # Read left to right: the colon after the field's name, not before it.
     assert page.evaluate("""() => {
         const text = document.querySelector('#home-error p').firstChild, range = document.createRange();

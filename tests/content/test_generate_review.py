@@ -9,6 +9,7 @@ from typing import Any
 
 from content.scoring import check_answer
 from content.generate import generate_items, read_gaps
+from content.notes import Note
 from content.schema import Item, VocabularySet
 
 
@@ -136,7 +137,9 @@ def test_a_sentence_using_its_lemma_twice_makes_no_cloze():
     assert not [i for i in items if i.startswith("nb-cleaning-klut-c")]
     vocabulary = VocabularySet.model_validate({"language": "nb", "trade": "cleaning", "title": "x", "entries": [
         entry("klut", "NOUN", "cloth", sentence)]})
-    assert read_gaps(vocabulary, 0)[0].problem == "'klut' occurs more than once (klut, klut)"
+    assert read_gaps(vocabulary, 0)[0].problem.text == ("'klut' occurs more than once (klut, klut): no cloze is made "
+                                                        "from it; use it once")
+    assert read_gaps(vocabulary, 0)[0].problem == Note("lemma_twice", {"lemma": "klut", "forms": ("klut", "klut")})
 
 
 def test_typed_cloze_accepts_the_examples_accept_list_and_shows_its_cue():
