@@ -34,19 +34,21 @@ def read_rows(path: str | Path, required: Sequence[str],
         reader = csv.DictReader(handle)
         header = [name.strip() for name in (reader.fieldnames or [])]
         if not header:
-            raise InputError(path, "empty file (no header)", row=1)
+            raise InputError(path, "empty file (no header)", row=1, code="csv_no_header")
         reader.fieldnames = header
         for column in required:
             if column not in header:
                 raise InputError(path, f"missing column (header has: {', '.join(header)})",
-                                 row=1, column=column)
-        for offset, row in enumerate(reader):
-            row_number = offset + 2
+                                 row=1, column=column, code="csv_column_missing")
+        for row in reader:
+            # The file's line (as an editor numbers it), past blank lines the reader skips; a
+            # quoted cell over several lines: the line the row ends on.
+            row_number = reader.line_num
             if None in row:
-                raise InputError(path, "more cells than header columns", row=row_number)
+                raise InputError(path, "more cells than header columns", row=row_number, code="csv_extra_cells")
             for column in required:
                 if row.get(column) is None or row[column].strip() == "":
-                    raise InputError(path, "empty value", row=row_number, column=column)
+                    raise InputError(path, "empty value", row=row_number, column=column, code="csv_empty_value")
             yield row_number, {k: (v.strip() if v is not None else "") for k, v in row.items()}
 
 

@@ -99,7 +99,7 @@ def parse_yaml(path: str | Path, text: str) -> Document:
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         raise ContentError(path, f"not valid YAML: {getattr(error, 'problem', error)}",
-                           line=mark.line + 1 if mark else None, field="yaml") from None
+                           line=mark.line + 1 if mark else None, field="yaml", code="file_yaml") from None
     finally:
         loader.dispose()
     lines: dict[Loc, int] = {(): 1}

@@ -25,6 +25,7 @@ import argparse
 import json
 import sys
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -207,7 +208,6 @@ def read_csv_set(path: Path, language: str | None, trade: str | None, title: str
     """A vocabulary set from CSV rows (one per example), as a document whose lines are rows."""
     from types import MappingProxyType
 
-    from calibration.io import read_rows
     from content.bank import Document
     from content.errors import ContentError
 
@@ -218,7 +218,7 @@ def read_csv_set(path: Path, language: str | None, trade: str | None, title: str
     entries: list[dict[str, Any]] = []
     lines: dict[tuple, int] = {(): 1}
     index: dict[tuple[str, str], int] = {}
-    for row_number, row in read_rows(path, CSV_COLUMNS):
+    for row_number, row in _content_rows(path):
         key = (row["lemma"], row["pos"])
         if key not in index:
             index[key] = len(entries)
@@ -231,11 +231,24 @@ def read_csv_set(path: Path, language: str | None, trade: str | None, title: str
         for name in ("gloss", "cefr"):
             if row[name] != entry[name]:
                 raise ContentError(path, f"'{row[name]}' differs from '{entry[name]}' given earlier for "
-                                         f"'{row['lemma']}'", line=row_number, field=name)
+                                         f"'{row['lemma']}'", line=row_number, field=name, code="csv_differs")
         lines[("entries", index[key], "examples", len(entry["examples"]))] = row_number
         entry["examples"].append(row["example"])
     data = {"language": language, "track": "trade", "trade": trade, "title": title, "entries": entries}
     return Document(path, data, MappingProxyType(lines))
+
+
+def _content_rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
+    """The CSV set's rows; a malformed file is a :class:`ContentError` (with its code), as
+    every problem of a content file is."""
+    from calibration.io import read_rows
+    from content.errors import ContentError
+    from engine.errors import InputError
+
+    try:
+        yield from read_rows(path, CSV_COLUMNS)
+    except InputError as error:
+        raise ContentError(path, error.message, line=error.row, field=error.column, code=error.code) from None
 
 
 def read_set_file(args: argparse.Namespace) -> Any:

@@ -14,8 +14,8 @@ class ContentError(InputError):
     """
 
     def __init__(self, path: str | Path, message: str, line: int | None = None,
-                 field: str | None = None) -> None:
-        super().__init__(path, message, row=line, column=field)
+                 field: str | None = None, code: str | None = None) -> None:
+        super().__init__(path, message, row=line, column=field, code=code)
         self.line = line
         self.field = field
         self.args = (format_problem(path, line, field, message),)

@@ -21,14 +21,16 @@ class NoItemsAvailable(ValueError):
 
 
 class InputError(ValueError):
-    """A malformed input file: names the file, row and column."""
+    """A malformed input file: names the file, row and column; ``code``, where given, is the
+    problem's stable name (``csv_empty_value``), for a caller that words it in its own language."""
 
     def __init__(self, path: str | Path, message: str, row: int | None = None,
-                 column: str | None = None) -> None:
+                 column: str | None = None, code: str | None = None) -> None:
         self.path = str(path)
         self.row = row
         self.column = column
         self.message = message
+        self.code = code
         where = self.path
         if row is not None:
             where += f", row {row}"

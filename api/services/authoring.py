@@ -162,36 +162,47 @@ def list_sets(db: Session, author: User) -> VocabularySetList:
 
 def read_file(upload: VocabularySetFile) -> VocabularySetDraft:
     """A set's file read as it is written (YAML, or CSV rows with the language, trade and
-    title given), not yet checked: 422 at the line that cannot be read."""
+    title given), not yet checked: 422 at the line that cannot be read, with the problem's
+    code (``file_yaml``, ``csv_empty_value``...) and its line and column."""
     from content.bank import parse_yaml
     from content.cli import read_csv_set
     from content.errors import ContentError
 
     suffix = Path(upload.filename).suffix.lower()
+    if suffix not in (".yaml", ".yml", ".csv"):
+        raise InvalidInput("a vocabulary set's file is .yaml, .yml or .csv", errors=[FieldProblem(
+            "filename", "A vocabulary set's file is .yaml, .yml or .csv.", "file_type")])
     try:
-        if suffix in (".yaml", ".yml"):
-            data = parse_yaml(Path(upload.filename).name, upload.text).data
-            if not isinstance(data, dict):
-                raise ContentError(upload.filename, "a vocabulary set is a mapping with language, trade, "
-                                                    "title, entries", line=1)
-            data.setdefault("track", "trade")
-            for name in ("language", "trade", "title"):
-                if getattr(upload, name) and not data.get(name):
-                    data[name] = getattr(upload, name)
-        elif suffix == ".csv":
+        if suffix == ".csv":
+            # The rows hold only entries: the set's language, trade and title come with them.
+            missing = [name for name in ("language", "trade", "title") if not getattr(upload, name)]
+            if missing:
+                raise InvalidInput("a CSV file's set needs its language, trade and title given with it",
+                                   errors=[FieldProblem(name, "Required with a CSV file: add this field.",
+                                                        "missing") for name in missing])
             # The command line's reader (one home for the CSV format) reads a file.
             with tempfile.TemporaryDirectory() as folder:
                 path = Path(folder) / "set.csv"
                 path.write_text(upload.text, encoding="utf-8")
                 data = read_csv_set(path, upload.language, upload.trade, upload.title).data
         else:
-            raise InvalidInput("a vocabulary set's file is .yaml, .yml or .csv", field="filename")
+            data = parse_yaml(Path(upload.filename).name, upload.text).data
+            if not isinstance(data, dict):
+                raise InvalidInput("the file cannot be read: line 1: a vocabulary set is a mapping with language, "
+                                   "trade, title, entries", errors=[FieldProblem(
+                                       "text", "A vocabulary set is a mapping with language, trade, title, entries.",
+                                       "file_not_set")], code="file_unreadable")
+            data.setdefault("track", "trade")
+            for name in ("language", "trade", "title"):
+                if getattr(upload, name) and not data.get(name):
+                    data[name] = getattr(upload, name)
     except ContentError as error:
         # The problem at its line, never the server's own file name.
-        where = f"line {error.line}: " if error.line else ""
-        column = f"{error.field}: " if error.field else ""
-        raise InvalidInput(f"the file cannot be read: {where}{column}{error.message}",
-                           field="text") from None
+        where = f"line {error.row}: " if error.row else ""
+        column = f"{error.column}: " if error.column else ""
+        values = {name: value for name, value in (("line", error.row), ("column", error.column)) if value}
+        raise InvalidInput(f"the file cannot be read: {where}{column}{error.message}", errors=[FieldProblem(
+            "text", f"{where}{column}{error.message}", error.code, values)], code="file_unreadable") from None
     return VocabularySetDraft(data=data)
 
 

@@ -245,13 +245,16 @@
       page's language would stick to them (Tigrinya -ን, Arabic و). */
   function fieldProblemNodes(problem) {
     const key = problem.code ? `field_${problem.code}` : null;
-    if (!key || !Object.prototype.hasOwnProperty.call(texts, key)) return [el("span", { ...ENGLISH, text: problem.message })];
+    const english = [el("span", { ...ENGLISH, text: problem.message })];
+    if (!key || !Object.prototype.hasOwnProperty.call(texts, key)) return english;
     const values = {};
     for (const [name, value] of Object.entries(problem.values || {})) {
       if (!Array.isArray(value)) values[name] = value;
       else if (name === "choices") values[name] = new Intl.ListFormat(t("date_locale"), { type: "disjunction" }).format(value);
       else values[name] = value.join(t("list_separator"));
     }
+    // A value that did not come (a YAML error without a line) would show "{line}": English instead.
+    if (/\{\w+[},]/.test(t(key, values))) return english;
     return tNodes(key, values);
   }
 

@@ -3,7 +3,7 @@
    retire, item statistics. Uses window.B1 (app.js); all rules are the API's. */
 "use strict";
 (function () {
-  const { t, api, showError, fieldProblemNodes, el, say, languageName } = window.B1;
+  const { t, tNodes, api, showError, fieldProblemNodes, el, say, languageName } = window.B1;
   const byId = (id) => document.getElementById(id);
   const list = (text) => String(text || "").split(",").map((s) => s.trim()).filter(Boolean);
   const LEVELS = ["A1", "A2", "B1", "B2"];
@@ -182,7 +182,8 @@
     if (unplaced.length) {
       summary.append(el("ul", {}, ...unplaced.map((p) => {
         const place = placeOf(p.field || "");
-        return el("li", {}, ...(place ? [el("bdi", { text: place }), ": "] : []), ...fieldProblemNodes(p));
+        return el("li", {}, ...(place ? tNodes("author_unplaced", {
+          place, problem: el("span", {}, ...fieldProblemNodes(p)) }) : fieldProblemNodes(p)));
       })));
     }
     const first = document.querySelector("[aria-invalid=true]");
@@ -292,6 +293,12 @@
     showError(error, null);
     const file = byId("upload-file").files[0];
     if (!file) { error.textContent = t("author_file_missing"); byId("upload-file").focus(); return; }
+    // A CSV file's rows hold only the entries: the set's title comes from the form.
+    if (/\.csv$/i.test(file.name) && !byId("upload-title").value.trim()) {
+      error.textContent = t("author_csv_title");
+      byId("upload-title").focus();
+      return;
+    }
     try {
       const reply = await api("POST", "/v1/vocabulary-sets/file", {
         filename: file.name, text: await file.text(), language: byId("upload-language").value,
@@ -303,7 +310,14 @@
       // Checked at once: the problems appear at their entries and fields.
       byId("set-form").requestSubmit();
     } catch (failure) {
-      showError(error, failure);
+      // A file that cannot be read: its problem (the line, the column) in the page's language.
+      const problems = (failure.problem && failure.problem.errors) || [];
+      if (failure.status === 422 && problems.length && problems.every((p) => p.code)) {
+        error.textContent = "";
+        for (const problem of problems) error.append(el("p", {}, ...fieldProblemNodes(problem)));
+      } else {
+        showError(error, failure);
+      }
     }
   }
 

@@ -68,9 +68,21 @@ def test_an_author_uploads_a_csv_fixes_an_error_in_the_form_previews_and_publish
     page.click("#upload-form button[type=submit]")
     assert page.inner_text("#upload-error") == "Choose a file first."
     assert page.evaluate("document.activeElement.id") == "upload-file"
+    # A CSV file without the set's title: said before anything is sent.
     page.set_input_files("#upload-file", files=[{"name": "tools.csv", "mimeType": "text/csv",
                                                  "buffer": CSV.encode("utf-8")}])
+    page.click("#upload-form button[type=submit]")
+    assert page.inner_text("#upload-error") == "A CSV file holds only the entries: type the set's title first."
+    assert page.evaluate("document.activeElement.id") == "upload-title"
     page.fill("#upload-title", "Verktøy")
+    # A row with an empty cell: its line and column, in the page's words.
+    page.set_input_files("#upload-file", files=[{"name": "tools.csv", "mimeType": "text/csv",
+                                                 "buffer": CSV.replace(",spirit level,", ",,").encode("utf-8")}])
+    page.click("#upload-form button[type=submit]")
+    page.wait_for_function("() => document.querySelector('#upload-error').innerText.includes('Line')")
+    assert page.inner_text("#upload-error") == "Line 3 of the CSV file has nothing in the column “gloss”: fill it in."
+    page.set_input_files("#upload-file", files=[{"name": "tools.csv", "mimeType": "text/csv",
+                                                 "buffer": CSV.encode("utf-8")}])
     page.click("#upload-form button[type=submit]")
     # The problem at entry 2 (people's count), field "Level", and nowhere else.
     page.wait_for_selector("#e-2-cefr[aria-invalid=true]")
@@ -187,7 +199,15 @@ def test_an_authors_problems_are_said_in_the_page_language_with_the_words_whole(
     assert page.locator(".field-problem").count() == 0
     assert page.locator("#set-problems li").all_inner_texts() == [
         said("author_entry", n="1") + " (gloss_distractors): " + said("field_gloss_distractors_few")]
-    app.screenshot(page, "author-unplaced-ar")
+    # A file that cannot be read: its line in the page's language.
+    page.fill("#upload-title", "Kjøkken")
+    page.set_input_files("#upload-file", files=[{"name": "kitchen.csv", "mimeType": "text/csv", "buffer": (
+        "lemma,pos,gloss,example,cefr\nkniv,NOUN,knife,Legg kniven, gaffelen og skjeen i skuffen.,A2\n").encode()}])
+    page.click("#upload-form button[type=submit]")
+    page.wait_for_selector("#upload-error p")
+    assert page.inner_text("#upload-error") == said("field_csv_extra_cells", line="2")
+    assert page.locator("#upload-error [lang=en]").count() == 0
+    app.screenshot(page, "author-file-ar")
     wide = page.evaluate("""() => Array.from(document.querySelectorAll('body *'))
         .filter(el => el.getBoundingClientRect().right > document.documentElement.clientWidth + 0.5)
         .map(el => el.tagName + '#' + el.id)""")

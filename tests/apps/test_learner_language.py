@@ -208,7 +208,8 @@ def test_another_problem_stays_in_english_set_apart_from_the_arabic_page(app):
               "detail": "history_limit: use at most 5000 points per page",
               "errors": [{"field": "query.history_limit", "message": "Use a number of at most 5000."},
                          {"field": "query.limit", "message": "Too many: give at most 50.", "code": "too_many",
-                          "values": {"max_length": 50}}]}))
+                          "values": {"max_length": 50}},
+                         {"field": "body.text", "message": "Not valid YAML.", "code": "file_yaml", "values": {}}]}))
     page.goto(f"{app.base}/login")
     token = app.token("olek")["Authorization"].removeprefix("Bearer ")
     page.evaluate("token => sessionStorage.setItem('b1.token', token)", token)
@@ -222,6 +223,9 @@ def test_another_problem_stays_in_english_set_apart_from_the_arabic_page(app):
     assert items.nth(1).locator("[lang=en]").count() == 0
     texts = json.loads((Path(__file__).parents[2] / "api" / "i18n" / "ar.json").read_text(encoding="utf-8"))
     assert items.nth(1).inner_text() == texts["field_too_many"].replace("{max_length}", "50")
+    # A code whose values did not all come: its English words, never "{line}".
+    assert items.nth(2).inner_text() == "Not valid YAML."
+    assert items.nth(2).locator("span").get_attribute("lang") == "en"
     # Read left to right: the colon after the field's name, not before it.
     assert page.evaluate("""() => {
         const text = document.querySelector('#home-error p').firstChild, range = document.createRange();
