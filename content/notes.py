@@ -59,9 +59,6 @@ class Note:
         """The problem in English."""
         return english(self.code, self.values)
 
-    def __str__(self) -> str:
-        return self.text
-
     @property
     def json_values(self) -> dict[str, str | int | list[str]]:
         """The values as JSON has them (a list for a list)."""
