@@ -119,7 +119,8 @@ def _free_login(db: Session, base: str) -> str:
         free = [login for key, login in candidates.items() if key not in used]
         if free:
             return free[0]
-    raise Conflict("no free login starts with this name: give another username")
+    raise Conflict("no free login starts with this name: give another username", field="username",
+                   code="no_free_login")
 
 
 def free_login(db: Session, display_name: str) -> str:
@@ -156,7 +157,9 @@ def create_learner(db: Session, school_class: SchoolClass, display_name: str | N
                                   must_change_password=password is None)
             learner.support_language = support_language
             break
-        except Conflict:
+        except Conflict as taken:
+            if taken.code != "username_taken":
+                raise  # no free login at all: drawing again would only say "try again"
             continue  # another request took the login in between: draw again
     if learner is None:
         raise Conflict("the server is creating many accounts at once: try again")

@@ -77,6 +77,22 @@ def test_class_validation_and_conflicts(client, people):
     assert client.get("/v1/classes/999", headers=teacher).status_code == 404
 
 
+def test_a_name_with_no_free_login_left_is_said_so_not_try_again(client, people, monkeypatch):
+    """Every login the name can make is taken: a 409 that says so. The retry loop for logins
+    taken between draw and insert used to swallow it and answer "many accounts at once: try
+    again", which no retry could change."""
+    monkeypatch.setattr("api.services.classes.SUFFIX_DIGITS", (1,))
+    for digit in range(1, 10):
+        create_user(client, f"ana{digit}", "learner")
+    refused = client.post(f"/v1/classes/{people['class_id']}/learners", headers=people["teacher"]["headers"],
+                          json={"display_name": "Ana Tesfay"})
+    assert refused.status_code == 409, refused.text
+    assert refused.json()["code"] == "no_free_login" and "give another username" in refused.json()["detail"]
+    made = client.post(f"/v1/classes/{people['class_id']}/learners", headers=people["teacher"]["headers"],
+                       json={"display_name": "Ana Tesfay", "username": "tesfay"})
+    assert made.status_code == 201 and made.json()["username"].startswith("tesfay")
+
+
 def test_a_class_name_of_spaces_is_refused_and_names_are_kept_trimmed(client, people):
     """QA report, issue 8: "   " made a class with no name (no link in "My classes")."""
     teacher = people["teacher"]["headers"]
