@@ -198,7 +198,8 @@ def test_an_authors_problems_are_said_in_the_page_language_with_the_words_whole(
     page.wait_for_selector("#set-problems li")
     assert page.locator(".field-problem").count() == 0
     assert page.locator("#set-problems li").all_inner_texts() == [
-        said("author_entry", n="1") + " (gloss_distractors): " + said("field_gloss_distractors_few")]
+        said("author_unplaced", place=said("author_entry", n="1") + " (gloss_distractors)",
+             problem=said("field_gloss_distractors_few"))]
     # A file that cannot be read: its line in the page's language.
     page.fill("#upload-title", "Kjøkken")
     page.set_input_files("#upload-file", files=[{"name": "kitchen.csv", "mimeType": "text/csv", "buffer": (
