@@ -114,6 +114,10 @@ class Flaw:
     #: is then its English sentence.
     note: Note | None = None
 
+    @classmethod
+    def of(cls, kind: str, subject: str, loc: Loc, note: Note) -> Flaw:
+        return cls(kind, subject, note.text, loc, note)
+
     @property
     def blocker(self) -> bool:
         return KINDS[self.kind].blocker
@@ -340,16 +344,15 @@ def gap_flaws(vocabulary_set: VocabularySet, index: int, stem: str, gap: generat
     if gap.span is None:
         return []  # the checker reports a lemma it cannot find
     if gap.problem:
-        return [Flaw("lemma_twice", subject, gap.problem.text, loc, gap.problem)]
+        return [Flaw.of("lemma_twice", subject, loc, gap.problem)]
     flaws = []
     for text in gap.example.accept:
         if generate.occurs_outside(language, gap.example.text, gap.span, text):
-            note = Note("accept_elsewhere", {"text": text})
-            flaws.append(Flaw("leak", subject, note.text, loc + ("accept",), note))
+            flaws.append(Flaw.of("leak", subject, loc + ("accept",), Note("accept_elsewhere", {"text": text})))
     before = generate.word_before(language, gap.example.text, gap.span[0])
     for k, note in generate.distractor_problems(vocabulary_set, index, gap.example, gap.form, before):
-        flaws.append(Flaw("distractor", subject, note.text,
-                          loc + (("distractors", k) if k is not None else ("distractors",)), note))
+        flaws.append(Flaw.of("distractor", subject,
+                             loc + (("distractors", k) if k is not None else ("distractors",)), note))
     for reason in gap.skipped:
         kind, _, why = reason.partition(": ")
         if kind == "typed" and not any(f.kind == "leak" for f in flaws):

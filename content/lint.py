@@ -51,17 +51,8 @@ from pydantic import ValidationError
 from content import nlp
 from content.audit import KINDS, gap_flaws, item_flaws
 from content.audit import gloss_flaws as entry_gloss_flaws
-from content.bank import (
-    Bank,
-    Document,
-    Parsed,
-    bank_files,
-    bank_items,
-    directory_language,
-    loc_text,
-    parse_document,
-    read_document,
-)
+from content.bank import (Bank, Document, Parsed, bank_files, bank_items, directory_language, loc_text,
+                          parse_document, read_document)
 from content.errors import ContentError, format_problem
 from content.generate import entry_ids, read_gaps, vocab_key
 from content.notes import Note

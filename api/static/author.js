@@ -169,22 +169,20 @@
       control.closest(".field").append(el("p", { class: "field-problem", id }, ...fieldProblemNodes(problem)));
     });
     const summary = byId("set-problems");
-    showError(summary, error);
-    // The placed problems are at their fields; the summary lists only the others.
-    const listed = summary.querySelector("ul");
-    if (listed) listed.remove();
-    if (problems.length) {
-      const lead = summary.firstChild;
-      lead.removeAttribute("lang");
-      lead.removeAttribute("dir");
-      lead.textContent = t("author_problems", { count: problems.length });
-    }
-    if (unplaced.length) {
-      summary.append(el("ul", {}, ...unplaced.map((p) => {
-        const place = placeOf(p.field || "");
-        return el("li", {}, ...(place ? tNodes("author_unplaced", {
-          place, problem: el("span", {}, ...fieldProblemNodes(p)) }) : fieldProblemNodes(p)));
-      })));
+    if (!problems.length) {
+      showError(summary, error);
+    } else {
+      // How many, in the page's words; the placed problems are at their fields, the list holds the others.
+      const lead = el("p", { text: t("author_problems", { count: problems.length }) });
+      lead.style.margin = "0";  // as showError's lead
+      summary.replaceChildren(lead);
+      if (unplaced.length) {
+        summary.append(el("ul", {}, ...unplaced.map((p) => {
+          const place = placeOf(p.field || "");
+          return el("li", {}, ...(place ? tNodes("author_unplaced", {
+            place, problem: el("span", {}, ...fieldProblemNodes(p)) }) : fieldProblemNodes(p)));
+        })));
+      }
     }
     const first = document.querySelector("[aria-invalid=true]");
     (first || summary).focus();
